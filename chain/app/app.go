@@ -1,0 +1,236 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/auth"
+	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/store"
+	"github.com/phalanx-net/phalanx/chain/tx"
+)
+
+// Version is the application protocol version reported to CometBFT.
+const Version uint64 = 1
+
+var chainIDKey = []byte("app/chain_id")
+
+// Options configure an App.
+type Options struct {
+	// Dir is where the state database lives.
+	Dir string
+	// Tree tunes the state store.
+	Tree store.TreeOptions
+	// Log receives the application's logs; nil discards them.
+	Log *slog.Logger
+	// SigCache remembers verified transaction signatures; nil uses the
+	// process-wide cache.
+	SigCache *tx.SigCache
+}
+
+// App is the Phalanx ABCI application. CometBFT's local client serializes
+// every call into it, so it needs no locks of its own except for the
+// counters read by other goroutines.
+type App struct {
+	abci.BaseApplication
+
+	log    *slog.Logger
+	tree   *store.Tree
+	sigs   *tx.SigCache
+	router *module.Router
+	auth   auth.Keeper
+	bank   bank.Keeper
+
+	chainID string
+	params  auth.Params // as of the last commit
+	check   *store.Cache
+	halted  error
+
+	lastBlockTxs int
+	committedTxs atomic.Int64 // transactions executed successfully, for benchmarks
+}
+
+var _ abci.Application = (*App)(nil)
+
+// New opens the application's state under opts.Dir. If the state has
+// committed blocks, it checks the supply invariant over the whole state
+// before going on.
+func New(opts Options) (*App, error) {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.SigCache == nil {
+		opts.SigCache = tx.SharedSigCache()
+	}
+	if opts.Tree == (store.TreeOptions{}) {
+		opts.Tree = store.DefaultTreeOptions()
+	}
+	tree, err := store.OpenTree(opts.Dir, opts.Tree)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{log: opts.Log, tree: tree, sigs: opts.SigCache, router: module.NewRouter()}
+	a.bank.RegisterMsgs(a.router)
+	if tree.Version() > 0 {
+		if err := a.loadCommitted(); err != nil {
+			tree.Close()
+			return nil, err
+		}
+		if err := a.bank.CheckSupply(tree); err != nil {
+			tree.Close()
+			return nil, fmt.Errorf("state at height %d: %w", tree.Version(), err)
+		}
+	}
+	return a, nil
+}
+
+// Close closes the state database.
+func (a *App) Close() error { return a.tree.Close() }
+
+// CommittedTxs returns how many transactions this node executed
+// successfully since it started.
+func (a *App) CommittedTxs() int64 { return a.committedTxs.Load() }
+
+// Router returns the message router, for clients and tests that list the
+// message types.
+func (a *App) Router() *module.Router { return a.router }
+
+// loadCommitted refreshes what the app keeps from the committed state: the
+// chain id, the parameters, and a fresh check state.
+func (a *App) loadCommitted() (err error) {
+	defer recoverIO(&err)
+	snap, err := a.tree.Snapshot(0)
+	if err != nil {
+		return err
+	}
+	a.chainID = string(snap.Get(chainIDKey))
+	a.params = a.auth.Params(snap)
+	a.check = store.NewCache(snap)
+	return nil
+}
+
+// recoverIO turns a state database failure, which readers report by
+// panicking, into an error.
+func recoverIO(err *error) {
+	if r := recover(); r != nil {
+		var ioErr *store.IOError
+		if e, ok := r.(error); ok && errors.As(e, &ioErr) {
+			*err = e
+			return
+		}
+		panic(r)
+	}
+}
+
+// Info tells CometBFT the last committed height and app hash, so it
+// replays only the blocks the app has not applied.
+func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, error) {
+	res := &abci.InfoResponse{Data: "phalanx", Version: "v1", AppVersion: Version, LastBlockHeight: a.tree.Version()}
+	if res.LastBlockHeight > 0 {
+		res.LastBlockAppHash = a.tree.Hash()
+	}
+	return res, nil
+}
+
+// InitChain writes the genesis state.
+func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (res *abci.InitChainResponse, err error) {
+	defer recoverIO(&err)
+	if a.tree.Version() > 0 {
+		return nil, fmt.Errorf("InitChain called on a state at height %d", a.tree.Version())
+	}
+	st, err := ParseAppState(req.AppStateBytes)
+	if err != nil {
+		return nil, err
+	}
+	if req.ChainId == "" || len(req.ChainId) > tx.MaxChainIDLen {
+		return nil, ErrBadGenesis.Wrap("chain id %q must be 1 to %d bytes", req.ChainId, tx.MaxChainIDLen)
+	}
+	gen := store.NewCache(a.tree)
+	gen.Set(chainIDKey, []byte(req.ChainId))
+	if err := a.auth.InitGenesis(gen, st.Auth); err != nil {
+		return nil, ErrBadGenesis.Wrap("auth: %v", err)
+	}
+	ctx := module.NewContext(gen, module.Block{ChainID: req.ChainId, Height: req.InitialHeight, Time: req.Time}, [20]byte{}, nil, a.log)
+	if err := a.bank.InitGenesis(ctx, st.Bank); err != nil {
+		return nil, err
+	}
+	gen.Write(a.tree)
+	a.chainID = req.ChainId
+	a.log.Info("genesis state written", "chain_id", req.ChainId, "supply", st.Bank.Supply.PHA(), "accounts", len(st.Bank.Accounts))
+	return &abci.InitChainResponse{AppHash: a.tree.WorkingHash()}, nil
+}
+
+// CheckTx admits a transaction to the mempool if it would run now on top of
+// the committed state and the transactions already admitted.
+func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (res *abci.CheckTxResponse, err error) {
+	defer recoverIO(&err)
+	if a.halted != nil {
+		return checkResponse(txResult{err: ErrHalted.Wrap("%v", a.halted)}), nil
+	}
+	if a.check == nil {
+		return checkResponse(txResult{err: ErrNotReady}), nil
+	}
+	block := module.Block{ChainID: a.chainID, Height: a.tree.Version() + 1}
+	return checkResponse(a.runTx(true, a.check, block, a.params, req.Tx)), nil
+}
+
+func checkResponse(r txResult) *abci.CheckTxResponse {
+	e := r.exec()
+	return &abci.CheckTxResponse{Code: e.Code, Codespace: e.Codespace, Log: e.Log, GasWanted: e.GasWanted, GasUsed: e.GasUsed}
+}
+
+// FinalizeBlock executes a block. It never panics: each transaction that
+// fails gets its error code, and only a broken invariant or a failing
+// database returns an error, which stops CometBFT from committing.
+func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (res *abci.FinalizeBlockResponse, err error) {
+	defer recoverIO(&err)
+	if a.halted != nil {
+		return nil, a.halted
+	}
+	block := module.Block{ChainID: a.chainID, Height: req.Height, Time: req.Time}
+	params := a.auth.Params(a.tree)
+	blockState := store.NewCache(a.tree)
+	results := make([]*abci.ExecTxResult, len(req.Txs))
+	ok := 0
+	for i, txBytes := range req.Txs {
+		r := a.runTx(false, blockState, block, params, txBytes)
+		results[i] = r.exec()
+		if r.err == nil {
+			ok++
+		}
+	}
+	if err := a.bank.CheckBlockSupply(blockState, a.tree); err != nil {
+		a.halted = fmt.Errorf("height %d: %w", req.Height, err)
+		a.log.Error("INVARIANT VIOLATED: halting instead of committing this block", "height", req.Height, "err", err)
+		return nil, a.halted
+	}
+	blockState.Write(a.tree)
+	a.lastBlockTxs = len(req.Txs)
+	a.committedTxs.Add(int64(ok))
+	return &abci.FinalizeBlockResponse{TxResults: results, AppHash: a.tree.WorkingHash()}, nil
+}
+
+// Commit saves the block's state as a new version and resets the check
+// state on top of it; CometBFT then rechecks the mempool against it.
+func (a *App) Commit(context.Context, *abci.CommitRequest) (res *abci.CommitResponse, err error) {
+	defer recoverIO(&err)
+	hash, version, err := a.tree.Commit()
+	if err != nil {
+		return nil, err
+	}
+	if err := a.loadCommitted(); err != nil {
+		return nil, err
+	}
+	a.log.Info("block committed", "height", version, "txs", a.lastBlockTxs, "app_hash", fmt.Sprintf("%X", hash))
+	return &abci.CommitResponse{}, nil
+}
+
+// LastBlockTxs returns the number of transactions in the last finalized
+// block.
+func (a *App) LastBlockTxs() int { return a.lastBlockTxs }

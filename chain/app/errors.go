@@ -1,0 +1,14 @@
+package app
+
+import "github.com/phalanx-net/phalanx/chain/module"
+
+// Codespace of the application's own errors.
+const Codespace = "app"
+
+var (
+	ErrUnknownQuery = module.DefineError(Codespace, 1, "unknown query path")
+	ErrBadQuery     = module.DefineError(Codespace, 2, "bad query")
+	ErrNotReady     = module.DefineError(Codespace, 3, "chain has not committed its first block yet")
+	ErrHalted       = module.DefineError(Codespace, 4, "node halted on a broken invariant")
+	ErrBadGenesis   = module.DefineError(Codespace, 5, "invalid genesis")
+)

@@ -1,0 +1,90 @@
+package module
+
+import (
+	"log/slog"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/phalanx-net/phalanx/chain/store"
+	"github.com/phalanx-net/phalanx/crypto"
+)
+
+// Block describes the block being executed. Time is the block's BFT time:
+// the only clock the chain knows.
+type Block struct {
+	ChainID string
+	Height  int64
+	Time    time.Time
+}
+
+// Context is what a message handler or block hook gets: the state to read
+// and write, the block, the transaction's sender and gas meter, and the
+// events it emits. A Context is used by one goroutine.
+type Context struct {
+	Block  Block
+	Sender crypto.Address // zero outside a transaction
+	Log    *slog.Logger
+	// Check is true when the transaction is being checked for the mempool
+	// rather than executed in a block; handlers behave the same either way.
+	Check bool
+
+	kv     store.KV
+	gas    *GasMeter
+	events []abci.Event
+}
+
+// NewContext returns a context over kv. With a nil meter, state access is
+// free (block hooks, genesis).
+func NewContext(kv store.KV, block Block, sender crypto.Address, meter *GasMeter, log *slog.Logger) *Context {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c := &Context{Block: block, Sender: sender, Log: log, kv: kv, gas: meter}
+	if meter != nil {
+		c.kv = gasKV{kv: kv, meter: meter, costs: DefaultGasCosts()}
+	}
+	return c
+}
+
+// WithGasCosts sets the state access prices (from the chain's parameters).
+func (c *Context) WithGasCosts(costs GasCosts) *Context {
+	if g, ok := c.kv.(gasKV); ok {
+		g.costs = costs
+		c.kv = g
+	}
+	return c
+}
+
+// Store returns the state, charged to the gas meter if there is one.
+func (c *Context) Store() store.KV { return c.kv }
+
+// Gas returns the meter; nil outside a transaction.
+func (c *Context) Gas() *GasMeter { return c.gas }
+
+// ConsumeGas charges n gas for what; without a meter it is free.
+func (c *Context) ConsumeGas(n uint64, what string) error {
+	if c.gas == nil {
+		return nil
+	}
+	return c.gas.Consume(n, what)
+}
+
+// Attr is one event attribute. Indexed attributes can be searched through
+// CometBFT's tx_search and subscriptions.
+type Attr struct {
+	Key, Value string
+	Index      bool
+}
+
+// Emit records an event.
+func (c *Context) Emit(typ string, attrs ...Attr) {
+	ev := abci.Event{Type: typ, Attributes: make([]abci.EventAttribute, len(attrs))}
+	for i, a := range attrs {
+		ev.Attributes[i] = abci.EventAttribute{Key: a.Key, Value: a.Value, Index: a.Index}
+	}
+	c.events = append(c.events, ev)
+}
+
+// Events returns the events emitted so far.
+func (c *Context) Events() []abci.Event { return c.events }

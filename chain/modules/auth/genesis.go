@@ -1,0 +1,23 @@
+package auth
+
+import "github.com/phalanx-net/phalanx/chain/store"
+
+// Genesis is auth's part of the genesis file.
+type Genesis struct {
+	Params Params `json:"params"`
+}
+
+// DefaultGenesis returns the default parameters.
+func DefaultGenesis() Genesis { return Genesis{Params: DefaultParams()} }
+
+// Validate checks the genesis.
+func (g Genesis) Validate() error { return g.Params.Validate() }
+
+// InitGenesis writes the parameters.
+func (k Keeper) InitGenesis(kv store.KV, g Genesis) error {
+	if err := g.Validate(); err != nil {
+		return err
+	}
+	k.SetParams(kv, g.Params)
+	return nil
+}

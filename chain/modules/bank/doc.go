@@ -1,0 +1,9 @@
+// Package bank keeps PHA balances and the total supply, moves PHA between
+// accounts (the bank/send message) and holds the module accounts, such as
+// the fee collector and the computing-reward pool, whose funds only module
+// code moves.
+//
+// Its invariant, checked at the end of every block, is that the balances
+// add up to the total supply; a violation halts the node instead of
+// committing the block.
+package bank

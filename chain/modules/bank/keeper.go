@@ -1,0 +1,96 @@
+package bank
+
+import (
+	"fmt"
+
+	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/chain/store"
+	"github.com/phalanx-net/phalanx/crypto"
+)
+
+// Keeper reads and writes the bank's state. It holds no state itself; the
+// store comes with each call.
+type Keeper struct{}
+
+// Balance returns the balance of addr.
+func (Keeper) Balance(r store.Reader, addr crypto.Address) pha.Amount {
+	return decodeAmount(r.Get(BalanceKey(addr)))
+}
+
+// Supply returns the total supply.
+func (Keeper) Supply(r store.Reader) pha.Amount {
+	return decodeAmount(r.Get(supplyKey))
+}
+
+// ModuleBalance returns the balance of a module account.
+func (k Keeper) ModuleBalance(r store.Reader, name string) pha.Amount {
+	return k.Balance(r, crypto.ModuleAddress(name))
+}
+
+// DecodeAmount decodes a stored amount; clients use it on query results.
+func DecodeAmount(v []byte) (pha.Amount, error) {
+	var a pha.Amount
+	if v == nil {
+		return a, nil
+	}
+	if err := codec.Unmarshal(v, &a); err != nil {
+		return a, fmt.Errorf("decode stored amount: %w", err)
+	}
+	return a, nil
+}
+
+func decodeAmount(v []byte) pha.Amount {
+	a, err := DecodeAmount(v)
+	if err != nil {
+		// Only this keeper writes these keys, always canonically: a value
+		// that does not decode means the database is corrupt.
+		panic(&store.IOError{Err: err})
+	}
+	return a
+}
+
+func (Keeper) setBalance(kv store.KV, addr crypto.Address, a pha.Amount) {
+	if a.IsZero() {
+		kv.Delete(BalanceKey(addr))
+		return
+	}
+	kv.Set(BalanceKey(addr), codec.MustMarshal(a))
+}
+
+// Transfer moves amount from one account to another and emits a transfer
+// event. It fails with ErrInsufficientFunds, changing nothing, if from's
+// balance is short.
+func (k Keeper) Transfer(ctx *module.Context, from, to crypto.Address, amount pha.Amount) error {
+	if err := k.Move(ctx.Store(), from, to, amount); err != nil {
+		return err
+	}
+	ctx.Emit(EventTransfer,
+		module.Attr{Key: AttrSender, Value: from.String(), Index: true},
+		module.Attr{Key: AttrRecipient, Value: to.String(), Index: true},
+		module.Attr{Key: AttrAmount, Value: amount.String()},
+	)
+	return nil
+}
+
+// Move moves amount between accounts without an event, for bookkeeping
+// that reports itself otherwise (fees). It fails with ErrInsufficientFunds,
+// changing nothing, if from's balance is short.
+func (k Keeper) Move(kv store.KV, from, to crypto.Address, amount pha.Amount) error {
+	fromBal := k.Balance(kv, from)
+	left, err := fromBal.Sub(amount)
+	if err != nil {
+		return ErrInsufficientFunds.Wrap("%s has %s, needs %s", from, fromBal.PHA(), amount.PHA())
+	}
+	if from == to {
+		return nil
+	}
+	toBal, err := k.Balance(kv, to).Add(amount)
+	if err != nil { // more than the supply: impossible while the invariant holds
+		return ErrInvalidAmount.Wrap("balance of %s would overflow", to)
+	}
+	k.setBalance(kv, from, left)
+	k.setBalance(kv, to, toBal)
+	return nil
+}

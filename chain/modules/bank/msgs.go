@@ -1,0 +1,12 @@
+package bank
+
+import "github.com/phalanx-net/phalanx/chain/module"
+
+// RegisterMsgs adds the bank's messages to the router.
+func (k Keeper) RegisterMsgs(r *module.Router) {
+	module.Register(r, k.handleSend)
+}
+
+func (k Keeper) handleSend(ctx *module.Context, m *MsgSend) error {
+	return k.Transfer(ctx, ctx.Sender, m.To, m.Amount)
+}

@@ -1,0 +1,252 @@
+package pha
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+
+	"github.com/fxamacker/cbor/v2"
+	"github.com/holiman/uint256"
+)
+
+// Decimals is the number of decimal places of one PHA.
+const Decimals = 12
+
+// Symbol is the token's ticker, used when amounts are written for people.
+const Symbol = "PHA"
+
+var (
+	// ErrOverflow is returned when arithmetic would exceed 2^256-1.
+	ErrOverflow = errors.New("amount overflow")
+	// ErrNegative is returned when a subtraction would go below zero.
+	ErrNegative = errors.New("amount would be negative")
+	// ErrBadAmount is returned for text that is not an amount.
+	ErrBadAmount = errors.New("bad amount")
+)
+
+var unitsPerPHA = uint256.NewInt(1_000_000_000_000)
+
+// Amount is a non-negative number of units (10^-12 PHA).
+type Amount struct{ v uint256.Int }
+
+// Units returns an amount of n units.
+func Units(n uint64) Amount {
+	var a Amount
+	a.v.SetUint64(n)
+	return a
+}
+
+// Tokens returns an amount of n whole PHA.
+func Tokens(n uint64) Amount {
+	var a Amount
+	a.v.Mul(uint256.NewInt(n), unitsPerPHA) // n < 2^64 and 10^12 < 2^40: no overflow
+	return a
+}
+
+// Zero is the zero amount.
+var Zero = Amount{}
+
+// IsZero reports whether a is zero.
+func (a Amount) IsZero() bool { return a.v.IsZero() }
+
+// Cmp compares a and b: -1 if a < b, 0 if equal, +1 if a > b.
+func (a Amount) Cmp(b Amount) int { return a.v.Cmp(&b.v) }
+
+// Lt reports whether a < b.
+func (a Amount) Lt(b Amount) bool { return a.v.Lt(&b.v) }
+
+// Add returns a + b or ErrOverflow.
+func (a Amount) Add(b Amount) (Amount, error) {
+	var r Amount
+	if _, of := r.v.AddOverflow(&a.v, &b.v); of {
+		return Amount{}, ErrOverflow
+	}
+	return r, nil
+}
+
+// Sub returns a - b or ErrNegative.
+func (a Amount) Sub(b Amount) (Amount, error) {
+	var r Amount
+	if _, uf := r.v.SubOverflow(&a.v, &b.v); uf {
+		return Amount{}, ErrNegative
+	}
+	return r, nil
+}
+
+// MulUint64 returns a × n or ErrOverflow.
+func (a Amount) MulUint64(n uint64) (Amount, error) {
+	var r Amount
+	if _, of := r.v.MulOverflow(&a.v, uint256.NewInt(n)); of {
+		return Amount{}, ErrOverflow
+	}
+	return r, nil
+}
+
+// MulDiv returns ⌊a × num / den⌋, computed without intermediate overflow.
+// It is the building block of every pro-rata share.
+func (a Amount) MulDiv(num, den Amount) (Amount, error) {
+	if den.IsZero() {
+		return Amount{}, errors.New("pha: division by zero")
+	}
+	var r Amount
+	if _, of := r.v.MulDivOverflow(&a.v, &num.v, &den.v); of {
+		return Amount{}, ErrOverflow
+	}
+	return r, nil
+}
+
+// IsUint64 reports whether a fits in a uint64.
+func (a Amount) IsUint64() bool { return a.v.IsUint64() }
+
+// Uint64 returns a as a uint64; the caller checks IsUint64 first.
+func (a Amount) Uint64() uint64 { return a.v.Uint64() }
+
+// Big returns a as a big.Int.
+func (a Amount) Big() *big.Int { return a.v.ToBig() }
+
+// String returns the number of units in decimal, e.g. "1500000000000".
+func (a Amount) String() string { return a.v.Dec() }
+
+// PHA returns the amount in PHA for people, e.g. "1.5 PHA", with trailing
+// zeros of the fraction dropped.
+func (a Amount) PHA() string {
+	var whole, frac uint256.Int
+	whole.DivMod(&a.v, unitsPerPHA, &frac)
+	s := groupThousands(whole.Dec())
+	if !frac.IsZero() {
+		f := fmt.Sprintf("%012d", frac.Uint64())
+		s += "." + strings.TrimRight(f, "0")
+	}
+	return s + " " + Symbol
+}
+
+func groupThousands(s string) string {
+	if len(s) <= 3 {
+		return s
+	}
+	var b strings.Builder
+	head := len(s) % 3
+	if head > 0 {
+		b.WriteString(s[:head])
+	}
+	for i := head; i < len(s); i += 3 {
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(s[i : i+3])
+	}
+	return b.String()
+}
+
+// Parse reads an amount written for people: a decimal number of PHA with at
+// most 12 fractional digits and the unit, "12.5PHA" or "12.5 PHA" (the unit
+// is not case-sensitive; "," may group thousands). A bare number is refused
+// because it is ambiguous between PHA and units.
+func Parse(s string) (Amount, error) {
+	orig := s
+	s = strings.TrimSpace(s)
+	if len(s) < len(Symbol) || !strings.EqualFold(s[len(s)-len(Symbol):], Symbol) {
+		return Amount{}, fmt.Errorf("%w: %q needs the unit, as in 12.5PHA", ErrBadAmount, orig)
+	}
+	num := strings.ReplaceAll(strings.TrimSpace(s[:len(s)-len(Symbol)]), ",", "")
+	whole, frac, hasDot := strings.Cut(num, ".")
+	if whole == "" && frac == "" || hasDot && frac == "" || !allDigits(whole) || !allDigits(frac) {
+		return Amount{}, fmt.Errorf("%w: %q is not a decimal number of PHA", ErrBadAmount, orig)
+	}
+	if len(frac) > Decimals {
+		return Amount{}, fmt.Errorf("%w: %q has more than %d decimals", ErrBadAmount, orig, Decimals)
+	}
+	units := whole + frac + strings.Repeat("0", Decimals-len(frac))
+	a, err := ParseUnits(strings.TrimLeft(units, "0"))
+	if err != nil {
+		return Amount{}, fmt.Errorf("%w: %q: %v", ErrBadAmount, orig, err)
+	}
+	return a, nil
+}
+
+// ParseUnits reads a decimal number of units, as JSON and genesis files
+// carry amounts. The empty string is zero.
+func ParseUnits(s string) (Amount, error) {
+	if s == "" {
+		return Amount{}, nil
+	}
+	if !allDigits(s) {
+		return Amount{}, fmt.Errorf("%w: %q is not a whole number of units", ErrBadAmount, s)
+	}
+	var a Amount
+	if err := a.v.SetFromDecimal(s); err != nil {
+		return Amount{}, fmt.Errorf("%w: %q: %v", ErrBadAmount, s, err)
+	}
+	return a, nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// MarshalJSON writes the number of units as a decimal string, because JSON
+// numbers lose precision above 2^53 in many readers.
+func (a Amount) MarshalJSON() ([]byte, error) { return json.Marshal(a.String()) }
+
+// UnmarshalJSON reads a decimal string of units.
+func (a *Amount) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("%w: want a string of units: %v", ErrBadAmount, err)
+	}
+	if s == "" {
+		return fmt.Errorf("%w: empty", ErrBadAmount)
+	}
+	p, err := ParseUnits(s)
+	if err != nil {
+		return err
+	}
+	*a = p
+	return nil
+}
+
+// MarshalCBOR writes the amount in CBOR's preferred form: an unsigned
+// integer when it fits in 64 bits, else a bignum (tag 2) without leading
+// zero bytes. Each amount has exactly one encoding.
+func (a Amount) MarshalCBOR() ([]byte, error) {
+	if a.v.IsUint64() {
+		return cbor.Marshal(a.v.Uint64())
+	}
+	return cbor.Marshal(cbor.Tag{Number: 2, Content: a.v.Bytes()})
+}
+
+// UnmarshalCBOR reads the form MarshalCBOR writes and refuses any other,
+// so that two encodings of one amount cannot exist.
+func (a *Amount) UnmarshalCBOR(b []byte) error {
+	if len(b) > 0 && b[0]>>5 == 0 { // major type 0: unsigned integer
+		var n uint64
+		if err := cbor.Unmarshal(b, &n); err != nil {
+			return fmt.Errorf("%w: %v", ErrBadAmount, err)
+		}
+		a.v.SetUint64(n)
+		return nil
+	}
+	var tag cbor.RawTag
+	if err := cbor.Unmarshal(b, &tag); err != nil {
+		return fmt.Errorf("%w: not an unsigned integer or bignum", ErrBadAmount)
+	}
+	if tag.Number != 2 {
+		return fmt.Errorf("%w: tag %d, want 2 (bignum)", ErrBadAmount, tag.Number)
+	}
+	var mag []byte
+	if err := cbor.Unmarshal(tag.Content, &mag); err != nil {
+		return fmt.Errorf("%w: bignum content: %v", ErrBadAmount, err)
+	}
+	if len(mag) <= 8 || mag[0] == 0 || len(mag) > 32 {
+		return fmt.Errorf("%w: non-canonical bignum of %d bytes", ErrBadAmount, len(mag))
+	}
+	a.v.SetBytes(mag)
+	return nil
+}

@@ -1,0 +1,180 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+)
+
+func collect(r Reader, prefix string) []string {
+	var out []string
+	r.Iterate([]byte(prefix), func(k, v []byte) bool {
+		out = append(out, string(k)+"="+string(v))
+		return true
+	})
+	return out
+}
+
+func openTree(t *testing.T, dir string) *Tree {
+	t.Helper()
+	tr, err := OpenTree(dir, DefaultTreeOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+func TestCacheOverlay(t *testing.T) {
+	tr := openTree(t, t.TempDir())
+	defer tr.Close()
+	for _, k := range []string{"a/1", "a/3", "a/5", "b/1"} {
+		tr.Set([]byte(k), []byte("p"))
+	}
+	c := NewCache(tr)
+	c.Set([]byte("a/2"), []byte("c"))
+	c.Set([]byte("a/3"), []byte("c"))
+	c.Delete([]byte("a/5"))
+	c.Set([]byte("a/9"), []byte("c"))
+	got := collect(c, "a/")
+	want := []string{"a/1=p", "a/2=c", "a/3=c", "a/9=c"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("merged iteration = %v, want %v", got, want)
+	}
+	if c.Get([]byte("a/5")) != nil || string(c.Get([]byte("a/1"))) != "p" {
+		t.Fatal("Get does not see the overlay")
+	}
+	// Stopping early stops.
+	n := 0
+	c.Iterate([]byte("a/"), func(k, v []byte) bool { n++; return n < 2 })
+	if n != 2 {
+		t.Fatalf("iteration went on after false: %d", n)
+	}
+	var changed []string
+	c.Changes([]byte("a/"), func(k, v []byte) { changed = append(changed, fmt.Sprintf("%s:%v", k, v == nil)) })
+	if !slices.Equal(changed, []string{"a/2:false", "a/3:false", "a/5:true", "a/9:false"}) {
+		t.Fatalf("changes = %v", changed)
+	}
+	// Nested caches: a discarded child leaves the parent unchanged.
+	child := NewCache(c)
+	child.Set([]byte("a/1"), []byte("x"))
+	child.Discard()
+	if string(c.Get([]byte("a/1"))) != "p" {
+		t.Fatal("discarded write leaked")
+	}
+	c.Write(tr)
+	if got := collect(tr, "a/"); !slices.Equal(got, want) {
+		t.Fatalf("after write = %v, want %v", got, want)
+	}
+}
+
+func TestTreePersistsAndProves(t *testing.T) {
+	dir := t.TempDir()
+	tr := openTree(t, dir)
+	tr.Set([]byte("k1"), []byte("v1"))
+	tr.Set([]byte("k3"), []byte("v3"))
+	working := tr.WorkingHash()
+	h1, v, err := tr.Commit()
+	if err != nil || v != 1 {
+		t.Fatalf("commit: v=%d err=%v", v, err)
+	}
+	if string(h1) != string(working) {
+		t.Fatal("committed hash differs from the working hash")
+	}
+	tr.Set([]byte("k1"), []byte("v1b"))
+	if _, _, err := tr.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	tr = openTree(t, dir)
+	defer tr.Close()
+	if tr.Version() != 2 {
+		t.Fatalf("reopened at version %d, want 2", tr.Version())
+	}
+	old, err := tr.Snapshot(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(old.Get([]byte("k1"))) != "v1" || string(old.Hash()) != string(h1) {
+		t.Fatal("version 1 changed")
+	}
+	snap, err := tr.Snapshot(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	val, p, err := snap.Prove([]byte("k1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ops, err := ProofOps([]byte("k1"), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyProof(snap.Hash(), []byte("k1"), val, ops); err != nil {
+		t.Fatalf("membership proof: %v", err)
+	}
+	if err := VerifyProof(snap.Hash(), []byte("k1"), []byte("forged"), ops); !errors.Is(err, ErrBadProof) {
+		t.Fatalf("forged value: %v", err)
+	}
+	if err := VerifyProof(h1, []byte("k1"), val, ops); !errors.Is(err, ErrBadProof) {
+		t.Fatalf("wrong root: %v", err)
+	}
+	absent, p2, err := snap.Prove([]byte("k2"))
+	if err != nil || absent != nil {
+		t.Fatalf("absent key: %q %v", absent, err)
+	}
+	ops2, _ := ProofOps([]byte("k2"), p2)
+	if err := VerifyProof(snap.Hash(), []byte("k2"), nil, ops2); err != nil {
+		t.Fatalf("non-membership proof: %v", err)
+	}
+	if err := VerifyProof(snap.Hash(), []byte("k2"), []byte("v"), ops2); !errors.Is(err, ErrBadProof) {
+		t.Fatalf("non-membership proof accepted as membership: %v", err)
+	}
+	if _, err := tr.Snapshot(7); !errors.Is(err, ErrVersionNotFound) {
+		t.Fatalf("future version: %v", err)
+	}
+}
+
+func TestRollbackDropsWorkingWrites(t *testing.T) {
+	tr := openTree(t, t.TempDir())
+	defer tr.Close()
+	tr.Set([]byte("a"), []byte("1"))
+	h, _, _ := tr.Commit()
+	tr.Set([]byte("a"), []byte("2"))
+	tr.Rollback()
+	if string(tr.Get([]byte("a"))) != "1" || string(tr.WorkingHash()) != string(h) {
+		t.Fatal("rollback kept the write")
+	}
+}
+
+func TestPruning(t *testing.T) {
+	tr, err := OpenTree(t.TempDir(), TreeOptions{KeepRecent: 2, CacheNodes: 100, InitialVersion: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	for i := 0; i < 5; i++ {
+		tr.Set([]byte("k"), []byte{byte(i)})
+		if _, _, err := tr.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := tr.Snapshot(4); err != nil {
+		t.Fatalf("recent version pruned: %v", err)
+	}
+}
+
+func TestPrefixEnd(t *testing.T) {
+	for _, c := range []struct{ in, want []byte }{
+		{[]byte("a"), []byte("b")},
+		{[]byte{1, 0xff}, []byte{2}},
+		{[]byte{0xff, 0xff}, nil},
+	} {
+		if got := PrefixEnd(c.in); string(got) != string(c.want) {
+			t.Errorf("PrefixEnd(%x) = %x, want %x", c.in, got, c.want)
+		}
+	}
+}

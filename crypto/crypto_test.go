@@ -1,0 +1,93 @@
+package crypto
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestAddressRoundTrip(t *testing.T) {
+	k, err := GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := k.Public().Address()
+	s := a.String()
+	if !strings.HasPrefix(s, "pha1") {
+		t.Fatalf("address %q lacks the pha1 prefix", s)
+	}
+	b, err := ParseAddress(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a != b {
+		t.Fatalf("round trip changed the address: %x != %x", a, b)
+	}
+}
+
+func TestParseAddressRefusals(t *testing.T) {
+	good := ModuleAddress("x").String()
+	for _, s := range []string{
+		"",
+		"pha1",
+		good[:len(good)-1] + "q", // checksum broken (unless the last char was q)
+		"cosmos1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc5lzv7xu", // wrong prefix
+		strings.ToUpper(good[:4]) + good[4:],            // mixed case
+	} {
+		if s == good {
+			continue
+		}
+		if _, err := ParseAddress(s); !errors.Is(err, ErrBadAddress) {
+			t.Errorf("ParseAddress(%q) = %v, want ErrBadAddress", s, err)
+		}
+	}
+}
+
+func TestSignaturesAreDomainSeparated(t *testing.T) {
+	k, err := GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := NewContext("phalanx/test: a"), NewContext("phalanx/test: b")
+	msg := []byte("hello")
+	sig := k.Sign(a, msg)
+	if !Verify(k.Public(), a, msg, sig) {
+		t.Fatal("signature does not verify under its own context")
+	}
+	if Verify(k.Public(), b, msg, sig) {
+		t.Fatal("signature verifies under another context")
+	}
+	if Verify(k.Public(), a, []byte("hellp"), sig) {
+		t.Fatal("signature verifies for another message")
+	}
+	sig[0] ^= 1
+	if Verify(k.Public(), a, msg, sig) {
+		t.Fatal("flipped signature verifies")
+	}
+	if Verify(k.Public(), a, msg, sig[:10]) {
+		t.Fatal("short signature verifies")
+	}
+}
+
+func TestSeedRoundTrip(t *testing.T) {
+	k, err := GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k2, err := PrivateKeyFromSeed(k.Seed())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Public() != k2.Public() {
+		t.Fatal("key from seed differs")
+	}
+	if _, err := PrivateKeyFromSeed(make([]byte, 31)); !errors.Is(err, ErrBadPrivateKey) {
+		t.Fatalf("short seed: %v", err)
+	}
+}
+
+func TestModuleAddressesDiffer(t *testing.T) {
+	if ModuleAddress("fee-collector") == ModuleAddress("reward-pool") {
+		t.Fatal("module addresses collide")
+	}
+}

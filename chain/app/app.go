@@ -54,6 +54,7 @@ type App struct {
 
 	lastBlockTxs int
 	committedTxs atomic.Int64 // transactions executed successfully, for benchmarks
+	height       atomic.Int64 // last committed height, for other goroutines
 }
 
 var _ abci.Application = (*App)(nil)
@@ -75,8 +76,7 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{log: opts.Log, tree: tree, sigs: opts.SigCache, router: module.NewRouter()}
-	a.bank.RegisterMsgs(a.router)
+	a := &App{log: opts.Log, tree: tree, sigs: opts.SigCache, router: NewRouter()}
 	if tree.Version() > 0 {
 		if err := a.loadCommitted(); err != nil {
 			tree.Close()
@@ -88,6 +88,14 @@ func New(opts Options) (*App, error) {
 		}
 	}
 	return a, nil
+}
+
+// NewRouter returns a router with every module's messages: the chain's
+// full message set, also used by clients to decode transactions.
+func NewRouter() *module.Router {
+	r := module.NewRouter()
+	bank.Keeper{}.RegisterMsgs(r)
+	return r
 }
 
 // Close closes the state database.
@@ -112,6 +120,7 @@ func (a *App) loadCommitted() (err error) {
 	a.chainID = string(snap.Get(chainIDKey))
 	a.params = a.auth.Params(snap)
 	a.check = store.NewCache(snap)
+	a.height.Store(snap.Version())
 	return nil
 }
 
@@ -234,3 +243,6 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (res *abci.CommitResp
 // LastBlockTxs returns the number of transactions in the last finalized
 // block.
 func (a *App) LastBlockTxs() int { return a.lastBlockTxs }
+
+// Height returns the last committed height. Other goroutines may call it.
+func (a *App) Height() int64 { return a.height.Load() }

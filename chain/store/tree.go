@@ -38,7 +38,7 @@ type Tree struct {
 // OpenTree opens (or creates) the state under dir and loads its latest
 // committed version.
 func OpenTree(dir string, opts TreeOptions) (*Tree, error) {
-	db, err := idb.NewGoLevelDB("state", dir)
+	db, err := idb.NewGoLevelDB("application", dir)
 	if err != nil {
 		return nil, fmt.Errorf("open state database in %s: %w", dir, err)
 	}

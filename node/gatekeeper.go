@@ -1,0 +1,176 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strings"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	cmtcfg "github.com/cometbft/cometbft/config"
+	cmtnode "github.com/cometbft/cometbft/node"
+	"github.com/cometbft/cometbft/p2p"
+	"github.com/cometbft/cometbft/privval"
+	"github.com/cometbft/cometbft/proxy"
+
+	"github.com/phalanx-net/phalanx/chain/app"
+	"github.com/phalanx-net/phalanx/chain/store"
+	"github.com/phalanx-net/phalanx/chain/tx"
+)
+
+// Options configure a gatekeeper.
+type Options struct {
+	// Home is the node's home directory, made by Init.
+	Home string
+	// Config overrides home/config/config.toml when set.
+	Config *cmtcfg.Config
+	// Log receives the node's logs; nil discards them.
+	Log *slog.Logger
+	// CometLogLevel filters CometBFT's own logs (it is chatty at info).
+	CometLogLevel slog.Level
+	// SigCache is shared by the nodes of one process; nil uses the
+	// process-wide cache.
+	SigCache *tx.SigCache
+	// Tree tunes the state store; zero means the defaults.
+	Tree store.TreeOptions
+	// ABCI, when set, replaces the Phalanx application; the benchmark
+	// runs CometBFT with a bare application to compare against.
+	ABCI abci.Application
+}
+
+// Gatekeeper is a running gatekeeper node.
+type Gatekeeper struct {
+	cfg  *cmtcfg.Config
+	app  *app.App
+	node *cmtnode.Node
+	log  *slog.Logger
+	dbs  *dbTracker
+}
+
+// New prepares a gatekeeper from its home: it opens the application state
+// and builds the CometBFT node, which replays any blocks the application
+// has not applied yet (the handshake) before Start returns.
+func New(ctx context.Context, opts Options) (*Gatekeeper, error) {
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	c := opts.Config
+	if c == nil {
+		var err error
+		if c, err = LoadConfig(opts.Home); err != nil {
+			return nil, err
+		}
+	}
+	c.SetRoot(opts.Home)
+	if err := checkPVFiles(c, false); err != nil {
+		return nil, err
+	}
+	// Validate the genesis (app_state included) before CometBFT reads it.
+	if _, err := LoadGenesis(c.GenesisFile()); err != nil {
+		return nil, err
+	}
+	nodeKey, err := p2p.LoadNodeKey(c.NodeKeyFile())
+	if err != nil {
+		return nil, fmt.Errorf("node key: %w", err)
+	}
+	pv := privval.LoadFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
+
+	var a *app.App
+	abciApp := opts.ABCI
+	if abciApp == nil {
+		var err error
+		a, err = app.New(app.Options{Dir: c.DBDir(), Log: log.With("module", "app"), SigCache: opts.SigCache, Tree: opts.Tree})
+		if err != nil {
+			return nil, err
+		}
+		abciApp = a
+	}
+	dbs := &dbTracker{log: log.With("module", "db")}
+	n, err := cmtnode.NewNode(ctx, c, pv, nodeKey,
+		proxy.NewLocalClientCreator(abciApp),
+		cmtnode.DefaultGenesisDocProviderFunc(c),
+		dbs.provider,
+		cmtnode.DefaultMetricsProvider(c.Instrumentation),
+		CometLogger(log.With("module", "cometbft"), opts.CometLogLevel),
+	)
+	if err != nil {
+		if a != nil {
+			a.Close()
+		}
+		dbs.closeAll()
+		return nil, fmt.Errorf("cometbft node: %w", err)
+	}
+	return &Gatekeeper{cfg: c, app: a, node: n, log: log, dbs: dbs}, nil
+}
+
+// Start starts the node: p2p, consensus and the RPC server.
+func (g *Gatekeeper) Start() error {
+	if err := g.node.Start(); err != nil {
+		if g.app != nil {
+			g.app.Close()
+		}
+		return fmt.Errorf("start node: %w", err)
+	}
+	g.log.Info("gatekeeper started", "moniker", g.cfg.Moniker, "node_id", g.node.NodeInfo().ID(), "rpc", g.RPCURL(), "height", g.node.BlockStore().Height())
+	return nil
+}
+
+// Stop stops the node and closes its databases. It is safe to call once
+// after Start.
+func (g *Gatekeeper) Stop() error {
+	var err error
+	if g.node.IsRunning() {
+		err = g.node.Stop()
+		g.node.Wait()
+	}
+	if cerr := g.dbs.closeAll(); err == nil {
+		err = cerr
+	}
+	if g.app != nil {
+		if cerr := g.app.Close(); err == nil {
+			err = cerr
+		}
+	}
+	g.log.Info("gatekeeper stopped", "moniker", g.cfg.Moniker)
+	return err
+}
+
+// App returns the node's application; nil when Options.ABCI replaced it.
+func (g *Gatekeeper) App() *app.App { return g.app }
+
+// Node returns the CometBFT node (block store, mempool, RPC environment).
+func (g *Gatekeeper) Node() *cmtnode.Node { return g.node }
+
+// Config returns the node's configuration.
+func (g *Gatekeeper) Config() *cmtcfg.Config { return g.cfg }
+
+// Height returns the height of the last block in the block store.
+func (g *Gatekeeper) Height() int64 { return g.node.BlockStore().Height() }
+
+// RPCURL returns the HTTP URL of the node's RPC server.
+func (g *Gatekeeper) RPCURL() string { return HTTPURL(g.cfg.RPC.ListenAddress) }
+
+// HTTPURL turns a CometBFT listen address (tcp://host:port) into an http
+// URL a client can dial; an unspecified host becomes 127.0.0.1.
+func HTTPURL(laddr string) string {
+	u, err := url.Parse(laddr)
+	if err != nil || u.Host == "" {
+		return laddr
+	}
+	host, port, err := net.SplitHostPort(u.Host)
+	if err != nil {
+		return laddr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// P2PAddress returns id@host:port for other nodes' persistent_peers.
+func P2PAddress(nodeID, laddr string) string {
+	return nodeID + "@" + strings.TrimPrefix(laddr, "tcp://")
+}

@@ -1,0 +1,315 @@
+package client
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	rpcclient "github.com/cometbft/cometbft/rpc/client"
+	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
+
+	"github.com/phalanx-net/phalanx/chain/app"
+	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/auth"
+	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/chain/store"
+	"github.com/phalanx-net/phalanx/chain/tx"
+	"github.com/phalanx-net/phalanx/crypto"
+)
+
+// Client talks to one gatekeeper.
+type Client struct {
+	rpc     rpcclient.Client
+	chainID string
+}
+
+// New returns a client of the node at url (http://host:port or
+// tcp://host:port).
+func New(url string) (*Client, error) {
+	c, err := rpchttp.New(url)
+	if err != nil {
+		return nil, fmt.Errorf("rpc client for %s: %w", url, err)
+	}
+	return &Client{rpc: c}, nil
+}
+
+// FromRPC returns a client over any CometBFT RPC client, such as the
+// in-process rpc/client/local of a node.
+func FromRPC(c rpcclient.Client) *Client { return &Client{rpc: c} }
+
+// RPC returns the underlying CometBFT RPC client.
+func (c *Client) RPC() rpcclient.Client { return c.rpc }
+
+// Status returns the node's status.
+func (c *Client) Status(ctx context.Context) (*coretypes.ResultStatus, error) {
+	return c.rpc.Status(ctx)
+}
+
+// ChainID returns the chain id, asking the node once.
+func (c *Client) ChainID(ctx context.Context) (string, error) {
+	if c.chainID != "" {
+		return c.chainID, nil
+	}
+	st, err := c.rpc.Status(ctx)
+	if err != nil {
+		return "", fmt.Errorf("node status: %w", err)
+	}
+	c.chainID = st.NodeInfo.Network
+	return c.chainID, nil
+}
+
+// Query is a state read: the raw value of one key at a height.
+type Query struct {
+	Key, Value []byte
+	Height     int64
+}
+
+// Get reads a query path at a height (0: latest). With prove, it also
+// fetches the header of the next block and checks the value's Merkle proof
+// against that header's app hash; the header itself is trusted from this
+// node (a light client verifies headers; workers do).
+func (c *Client) Get(ctx context.Context, path string, data []byte, height int64, prove bool) (Query, error) {
+	res, err := c.rpc.ABCIQueryWithOptions(ctx, path, data, rpcclient.ABCIQueryOptions{Height: height, Prove: prove})
+	if err != nil {
+		return Query{}, fmt.Errorf("query %s: %w", path, err)
+	}
+	r := res.Response
+	if r.Code != 0 {
+		return Query{}, &TxError{Codespace: r.Codespace, Code: r.Code, Log: r.Log}
+	}
+	q := Query{Key: r.Key, Value: r.Value, Height: r.Height}
+	if prove {
+		if err := c.verify(ctx, r); err != nil {
+			return Query{}, err
+		}
+	}
+	return q, nil
+}
+
+func (c *Client) verify(ctx context.Context, r abci.QueryResponse) error {
+	next := r.Height + 1
+	var commit *coretypes.ResultCommit
+	var err error
+	// The next header may not exist yet; it comes within a block time.
+	for i := 0; i < 50; i++ {
+		if commit, err = c.rpc.Commit(ctx, &next); err == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("header %d for the proof: %w", next, err)
+	}
+	if err := store.VerifyProof(commit.Header.AppHash, r.Key, r.Value, r.ProofOps); err != nil {
+		return fmt.Errorf("state at height %d: %w", r.Height, err)
+	}
+	return nil
+}
+
+// Balance returns an account's balance.
+func (c *Client) Balance(ctx context.Context, addr crypto.Address, prove bool) (pha.Amount, int64, error) {
+	q, err := c.Get(ctx, app.QueryBalance, addr[:], 0, prove)
+	if err != nil {
+		return pha.Amount{}, 0, err
+	}
+	a, err := bank.DecodeAmount(q.Value)
+	return a, q.Height, err
+}
+
+// Supply returns the total supply.
+func (c *Client) Supply(ctx context.Context, prove bool) (pha.Amount, int64, error) {
+	q, err := c.Get(ctx, app.QuerySupply, nil, 0, prove)
+	if err != nil {
+		return pha.Amount{}, 0, err
+	}
+	a, err := bank.DecodeAmount(q.Value)
+	return a, q.Height, err
+}
+
+// Account returns an account's record (its next nonce).
+func (c *Client) Account(ctx context.Context, addr crypto.Address) (auth.Account, error) {
+	q, err := c.Get(ctx, app.QueryAccount, addr[:], 0, false)
+	if err != nil {
+		return auth.Account{}, err
+	}
+	return auth.DecodeAccount(q.Value)
+}
+
+// Params returns the chain's transaction parameters.
+func (c *Client) Params(ctx context.Context) (auth.Params, error) {
+	var p auth.Params
+	q, err := c.Get(ctx, app.QueryParams, nil, 0, false)
+	if err != nil {
+		return p, err
+	}
+	if err := codec.Unmarshal(q.Value, &p); err != nil {
+		return p, fmt.Errorf("decode params: %w", err)
+	}
+	return p, nil
+}
+
+// TxOptions adjust a transaction. Zero values are filled in: the gas
+// limit with DefaultGasLimit, the price with the chain's minimum, the nonce
+// with the account's next one.
+type TxOptions struct {
+	GasLimit uint64
+	GasPrice uint64
+	Nonce    *uint64
+	Memo     string
+	// Timeout bounds the wait for the commit (default 30 s).
+	Timeout time.Duration
+}
+
+// DefaultGasLimit covers a few plain messages; the sender pays only for the
+// gas used, but needs a balance that covers the limit.
+const DefaultGasLimit = 200_000
+
+// Build makes and signs a transaction of msgs from key.
+func (c *Client) Build(ctx context.Context, key crypto.PrivateKey, msgs []module.Msg, o TxOptions) (*tx.Tx, error) {
+	chainID, err := c.ChainID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if o.GasLimit == 0 {
+		o.GasLimit = DefaultGasLimit
+	}
+	if o.GasPrice == 0 {
+		p, err := c.Params(ctx)
+		if err != nil {
+			return nil, err
+		}
+		o.GasPrice = p.MinGasPrice
+	}
+	var nonce uint64
+	if o.Nonce != nil {
+		nonce = *o.Nonce
+	} else {
+		acc, err := c.Account(ctx, key.Public().Address())
+		if err != nil {
+			return nil, err
+		}
+		nonce = acc.Nonce
+	}
+	body := tx.Body{ChainID: chainID, Nonce: nonce, Fee: tx.Fee{GasLimit: o.GasLimit, GasPrice: o.GasPrice}, Memo: o.Memo}
+	for _, m := range msgs {
+		em, err := tx.NewMsg(m)
+		if err != nil {
+			return nil, err
+		}
+		body.Msgs = append(body.Msgs, em)
+	}
+	return tx.Sign(body, key)
+}
+
+// Result is a committed transaction.
+type Result struct {
+	Hash    string              `json:"hash"`
+	Height  int64               `json:"height"`
+	Code    uint32              `json:"code"`
+	Log     string              `json:"log,omitempty"`
+	GasUsed int64               `json:"gas_used"`
+	Fee     pha.Amount          `json:"fee"`
+	Events  []abci.Event        `json:"events,omitempty"`
+	Tx      *tx.Tx              `json:"-"`
+	Raw     *coretypes.ResultTx `json:"-"`
+}
+
+// Broadcast sends signed transaction bytes and returns its hash once the
+// node admitted it to its mempool, or the node's refusal as *TxError.
+func (c *Client) Broadcast(ctx context.Context, txBytes []byte) ([]byte, error) {
+	res, err := c.rpc.BroadcastTxSync(ctx, txBytes)
+	if err != nil {
+		return nil, fmt.Errorf("broadcast: %w", err)
+	}
+	if res.Code != 0 {
+		return nil, &TxError{Codespace: res.Codespace, Code: res.Code, Log: res.Log}
+	}
+	return res.Hash, nil
+}
+
+// WaitTx waits until the transaction with this hash is in a block and
+// returns its result; a failure in the block is returned as *TxError
+// beside the result.
+func (c *Client) WaitTx(ctx context.Context, hash []byte, timeout time.Duration) (*Result, error) {
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		r, err := c.Tx(ctx, hash)
+		if err == nil {
+			if r.Code != 0 {
+				return r, &TxError{Codespace: r.Raw.TxResult.Codespace, Code: r.Code, Log: r.Log, Height: r.Height}
+			}
+			return r, nil
+		}
+		if !isNotFound(err) {
+			return nil, err
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("%w: %X after %s", ErrTimeout, hash, timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(150 * time.Millisecond):
+		}
+	}
+}
+
+func isNotFound(err error) bool { return err != nil && strings.Contains(err.Error(), "not found") }
+
+// ErrTxNotFound is returned by Tx for a hash the node does not know.
+var ErrTxNotFound = errors.New("transaction not found")
+
+// Tx looks a committed transaction up by hash.
+func (c *Client) Tx(ctx context.Context, hash []byte) (*Result, error) {
+	res, err := c.rpc.Tx(ctx, hash, false)
+	if err != nil {
+		if isNotFound(err) {
+			return nil, fmt.Errorf("%w: %X", ErrTxNotFound, hash)
+		}
+		return nil, fmt.Errorf("tx %X: %w", hash, err)
+	}
+	r := &Result{Hash: hex.EncodeToString(res.Hash), Height: res.Height, Code: res.TxResult.Code, Log: res.TxResult.Log,
+		GasUsed: res.TxResult.GasUsed, Events: res.TxResult.Events, Raw: res}
+	if t, err := tx.Decode(res.Tx); err == nil {
+		r.Tx = t
+		r.Fee = tx.Fee{GasLimit: uint64(res.TxResult.GasUsed), GasPrice: t.Body.Fee.GasPrice}.Max()
+	}
+	return r, nil
+}
+
+// Submit builds, signs and broadcasts a transaction and waits for its
+// commit.
+func (c *Client) Submit(ctx context.Context, key crypto.PrivateKey, msgs []module.Msg, o TxOptions) (*Result, error) {
+	t, err := c.Build(ctx, key, msgs, o)
+	if err != nil {
+		return nil, err
+	}
+	b, err := t.Encode()
+	if err != nil {
+		return nil, err
+	}
+	hash, err := c.Broadcast(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	return c.WaitTx(ctx, hash, o.Timeout)
+}
+
+// Send transfers amount from key's account to to.
+func (c *Client) Send(ctx context.Context, key crypto.PrivateKey, to crypto.Address, amount pha.Amount, o TxOptions) (*Result, error) {
+	return c.Submit(ctx, key, []module.Msg{&bank.MsgSend{To: to, Amount: amount}}, o)
+}

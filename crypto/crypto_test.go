@@ -91,3 +91,31 @@ func TestModuleAddressesDiffer(t *testing.T) {
 		t.Fatal("module addresses collide")
 	}
 }
+
+func TestBatchAgreesWithVerify(t *testing.T) {
+	ctx := NewContext("phalanx/test: batch")
+	bv := NewBatchVerifier()
+	var want []bool
+	for i := range 10 {
+		k, _ := GenerateKey()
+		msg := []byte{byte(i)}
+		sig := k.Sign(ctx, msg)
+		switch i % 3 {
+		case 1:
+			sig[5] ^= 1
+		case 2:
+			sig = sig[:10]
+		}
+		want = append(want, Verify(k.Public(), ctx, msg, sig))
+		bv.Add(k.Public(), ctx, msg, sig)
+	}
+	got := bv.Verify()
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("entry %d: batch says %v, Verify says %v", i, got[i], want[i])
+		}
+	}
+	if !want[0] || want[1] || want[2] {
+		t.Fatalf("unexpected validity %v", want)
+	}
+}

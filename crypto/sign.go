@@ -2,9 +2,12 @@ package crypto
 
 import (
 	"crypto/ed25519"
+
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	cmtcrypto "github.com/cometbft/cometbft/crypto"
+	cmted "github.com/cometbft/cometbft/crypto/ed25519"
 	"strings"
 )
 
@@ -111,9 +114,61 @@ func (c Context) message(msg []byte) []byte {
 }
 
 // Verify reports whether sig is pub's signature of msg under ctx.
+//
+// Signatures are made with Go's crypto/ed25519 (RFC 8032) and verified with
+// CometBFT's ed25519, which applies the ZIP-215 validity rules (with
+// curve25519-voi). ZIP-215 defines exactly which signatures are valid so
+// that single and batch verification always agree; the chain caches
+// verification results and verifies blocks in batches, so one rule for
+// every path and every node is a consensus requirement, not a detail.
+// It is also 1.7 times faster than crypto/ed25519's Verify, and batches
+// are faster still (docs/performance.md). Every signature a correct signer
+// makes is valid under both rules.
 func Verify(pub PublicKey, ctx Context, msg, sig []byte) bool {
 	if len(sig) != SignatureLen {
 		return false
 	}
-	return ed25519.Verify(pub[:], ctx.message(msg), sig)
+	return cmted.PubKey(pub[:]).VerifySignature(ctx.message(msg), sig)
+}
+
+// BatchVerifier checks many signatures at once, about three times faster
+// per signature than one by one, under the same rules as Verify.
+type BatchVerifier struct {
+	bv   cmtcrypto.BatchVerifier
+	n    int
+	skip []bool // entries refused before batching (malformed)
+}
+
+// NewBatchVerifier returns an empty batch.
+func NewBatchVerifier() *BatchVerifier {
+	return &BatchVerifier{bv: cmted.NewBatchVerifier()}
+}
+
+// Add queues a signature to check.
+func (b *BatchVerifier) Add(pub PublicKey, ctx Context, msg, sig []byte) {
+	b.n++
+	if len(sig) != SignatureLen || b.bv.Add(cmted.PubKey(pub[:]), ctx.message(msg), sig) != nil {
+		b.skip = append(b.skip, true)
+		return
+	}
+	b.skip = append(b.skip, false)
+}
+
+// Verify checks the queued signatures and returns, in order, whether each
+// is valid.
+func (b *BatchVerifier) Verify() []bool {
+	out := make([]bool, b.n)
+	if b.n == 0 {
+		return out
+	}
+	_, valid := b.bv.Verify()
+	j := 0
+	for i := range out {
+		if b.skip[i] {
+			continue
+		}
+		out[i] = j < len(valid) && valid[j]
+		j++
+	}
+	return out
 }

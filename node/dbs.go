@@ -5,16 +5,22 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/cockroachdb/pebble"
 	dbm "github.com/cometbft/cometbft-db"
 	cmtcfg "github.com/cometbft/cometbft/config"
 )
 
-// dbTracker opens CometBFT's databases and closes, after the node stopped,
-// those CometBFT leaves open: v1.0.1's Node.OnStop does not close the
-// transaction index, so without this a node cannot start again in the same
-// process (the devnet restarts gatekeepers).
+// dbTracker opens CometBFT's databases and closes them itself, a moment
+// after the node stopped. Two shutdown gaps of CometBFT v1.0.1 make this
+// necessary when a node stops inside a process that goes on (the devnet
+// restarts gatekeepers): Node.OnStop does not close the transaction index,
+// so the node could not start again; and it closes the block store while
+// the consensus reactor's per-peer routines may still wake from their sleep
+// and read it, which panics in pebble. So CometBFT's own Close calls are
+// ignored, and closeAll closes every database once those routines, which
+// check whether the node runs each time they wake, have had time to end.
 //
 // It also gives pebble (CometBFT's default backend) a logger that goes to
 // the node's log at debug level: pebble's default prints every WAL replay
@@ -45,26 +51,31 @@ func (t *dbTracker) provider(ctx *cmtcfg.DBContext) (dbm.DB, error) {
 	return w, nil
 }
 
-func (t *dbTracker) closeAll() error {
+func (t *dbTracker) closeAll(grace time.Duration) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if len(t.dbs) > 0 {
+		time.Sleep(grace)
+	}
 	var errs []error
 	for _, db := range t.dbs {
-		errs = append(errs, db.Close())
+		errs = append(errs, db.close())
 	}
 	t.dbs = nil
 	return errors.Join(errs...)
 }
 
-// onceCloseDB makes Close idempotent, so CometBFT's own Close and ours do
-// not both reach the database.
+// onceCloseDB leaves closing to the tracker: CometBFT's Close is a no-op.
 type onceCloseDB struct {
 	dbm.DB
 	once sync.Once
 	err  error
 }
 
-func (d *onceCloseDB) Close() error {
+// Close is what CometBFT calls; the tracker closes the database later.
+func (d *onceCloseDB) Close() error { return nil }
+
+func (d *onceCloseDB) close() error {
 	d.once.Do(func() { d.err = d.DB.Close() })
 	return d.err
 }

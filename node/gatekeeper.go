@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtcfg "github.com/cometbft/cometbft/config"
@@ -90,7 +91,7 @@ func New(ctx context.Context, opts Options) (*Gatekeeper, error) {
 	}
 	dbs := &dbTracker{log: log.With("module", "db")}
 	n, err := cmtnode.NewNode(ctx, c, pv, nodeKey,
-		proxy.NewLocalClientCreator(abciApp),
+		clientCreator(abciApp),
 		cmtnode.DefaultGenesisDocProviderFunc(c),
 		dbs.provider,
 		cmtnode.DefaultMetricsProvider(c.Instrumentation),
@@ -100,10 +101,22 @@ func New(ctx context.Context, opts Options) (*Gatekeeper, error) {
 		if a != nil {
 			a.Close()
 		}
-		dbs.closeAll()
+		dbs.closeAll(0)
 		return nil, fmt.Errorf("cometbft node: %w", err)
 	}
 	return &Gatekeeper{cfg: c, app: a, node: n, log: log, dbs: dbs}, nil
+}
+
+// clientCreator connects CometBFT to the application in-process. The
+// Phalanx app synchronizes itself (see app.App), so only the consensus
+// connection is serialized by CometBFT and mempool checks and queries run
+// beside block execution; any other application gets CometBFT's fully
+// serialized local client.
+func clientCreator(a abci.Application) proxy.ClientCreator {
+	if _, ok := a.(*app.App); ok {
+		return proxy.NewConsensusSyncLocalClientCreator(a)
+	}
+	return proxy.NewLocalClientCreator(a)
 }
 
 // Start starts the node: p2p, consensus and the RPC server.
@@ -126,11 +139,19 @@ func (g *Gatekeeper) Stop() error {
 		err = g.node.Stop()
 		g.node.Wait()
 	}
-	if cerr := g.dbs.closeAll(); err == nil {
+	grace := 2*max(g.cfg.Consensus.PeerQueryMaj23SleepDuration, g.cfg.Consensus.PeerGossipSleepDuration) + 100*time.Millisecond
+	if cerr := g.dbs.closeAll(grace); err == nil {
 		err = cerr
 	}
 	if g.app != nil {
-		if cerr := g.app.Close(); err == nil {
+		// CometBFT updates (and rechecks) the mempool in a goroutine of its
+		// own after each commit, holding the mempool lock; it may still be
+		// running after the node stopped. Close the app only once it is done.
+		mp := g.node.Mempool()
+		mp.Lock()
+		cerr := g.app.Close()
+		mp.Unlock()
+		if err == nil {
 			err = cerr
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -14,6 +15,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/chain/tx"
+	"github.com/phalanx-net/phalanx/crypto"
 )
 
 // Version is the application protocol version reported to CometBFT.
@@ -34,11 +36,18 @@ type Options struct {
 	SigCache *tx.SigCache
 }
 
-// App is the Phalanx ABCI application. CometBFT's local client serializes
-// every call into it, so it needs no locks of its own except for the
-// counters read by other goroutines.
+// App is the Phalanx ABCI application.
+//
+// Concurrency: CometBFT serializes the consensus calls (InitChain,
+// FinalizeBlock, Commit) but, with the consensus-synchronized local client
+// the node uses, lets mempool and query calls run concurrently with them
+// and with each other. mu serializes everything that touches the state;
+// the one piece of work done outside it is CheckTx's signature check, a
+// pure function of the transaction bytes, so that signatures of incoming
+// transactions are verified on every core while blocks are executed.
 type App struct {
 	abci.BaseApplication
+	mu sync.Mutex
 
 	log    *slog.Logger
 	tree   *store.Tree
@@ -48,6 +57,7 @@ type App struct {
 	bank   bank.Keeper
 
 	chainID string
+	closed  bool        // after Close, every call fails with ErrClosed
 	params  auth.Params // as of the last commit
 	check   *store.Cache
 	halted  error
@@ -99,7 +109,15 @@ func NewRouter() *module.Router {
 }
 
 // Close closes the state database.
-func (a *App) Close() error { return a.tree.Close() }
+func (a *App) Close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return nil
+	}
+	a.closed = true
+	return a.tree.Close()
+}
 
 // CommittedTxs returns how many transactions this node executed
 // successfully since it started.
@@ -140,6 +158,11 @@ func recoverIO(err *error) {
 // Info tells CometBFT the last committed height and app hash, so it
 // replays only the blocks the app has not applied.
 func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return nil, ErrClosed
+	}
 	res := &abci.InfoResponse{Data: "phalanx", Version: "v1", AppVersion: Version, LastBlockHeight: a.tree.Version()}
 	if res.LastBlockHeight > 0 {
 		res.LastBlockAppHash = a.tree.Hash()
@@ -149,7 +172,12 @@ func (a *App) Info(context.Context, *abci.InfoRequest) (*abci.InfoResponse, erro
 
 // InitChain writes the genesis state.
 func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (res *abci.InitChainResponse, err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	defer recoverIO(&err)
+	if a.closed {
+		return nil, ErrClosed
+	}
 	if a.tree.Version() > 0 {
 		return nil, fmt.Errorf("InitChain called on a state at height %d", a.tree.Version())
 	}
@@ -178,7 +206,16 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (res *abc
 // CheckTx admits a transaction to the mempool if it would run now on top of
 // the committed state and the transactions already admitted.
 func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (res *abci.CheckTxResponse, err error) {
+	if req.Type == abci.CHECK_TX_TYPE_CHECK {
+		a.verifyAhead(req.Tx)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	defer recoverIO(&err)
+	if a.closed {
+		// A refusal, not an error: CometBFT panics on a failed recheck.
+		return checkResponse(txResult{err: ErrClosed}), nil
+	}
 	if a.halted != nil {
 		return checkResponse(txResult{err: ErrHalted.Wrap("%v", a.halted)}), nil
 	}
@@ -186,7 +223,55 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (res *abci.Ch
 		return checkResponse(txResult{err: ErrNotReady}), nil
 	}
 	block := module.Block{ChainID: a.chainID, Height: a.tree.Version() + 1}
-	return checkResponse(a.runTx(true, a.check, block, a.params, req.Tx)), nil
+	m := modeCheck
+	if req.Type == abci.CHECK_TX_TYPE_RECHECK {
+		m = modeRecheck
+	}
+	return checkResponse(a.runTx(m, a.check, block, a.params, req.Tx)), nil
+}
+
+// verifyAhead checks a new transaction's signature before CheckTx takes
+// the state lock, and records a good one in the signature cache, where
+// runTx finds it. Any other problem is left for runTx to report in its
+// order of checks.
+func (a *App) verifyAhead(txBytes []byte) {
+	h := tx.Hash(txBytes)
+	if a.sigs.Verified(h) {
+		return
+	}
+	if t, err := tx.Decode(txBytes); err == nil && t.VerifySignature() == nil {
+		a.sigs.Add(h)
+	}
+}
+
+// verifyBatch checks, in one batch, the signatures of a block's
+// transactions that the signature cache does not know (a node that missed
+// them in its mempool, or replays blocks), and caches the good ones. The
+// bad ones are found again, one by one, by runTx.
+func (a *App) verifyBatch(txs [][]byte) {
+	bv := crypto.NewBatchVerifier()
+	var hashes [][32]byte
+	for _, b := range txs {
+		h := tx.Hash(b)
+		if a.sigs.Verified(h) {
+			continue
+		}
+		t, err := tx.Decode(b)
+		if err != nil {
+			continue
+		}
+		sb, err := t.SignBytes()
+		if err != nil {
+			continue
+		}
+		bv.Add(t.Body.Sender, tx.SigningContext, sb, t.Signature)
+		hashes = append(hashes, h)
+	}
+	for i, ok := range bv.Verify() {
+		if ok {
+			a.sigs.Add(hashes[i])
+		}
+	}
 }
 
 func checkResponse(r txResult) *abci.CheckTxResponse {
@@ -198,17 +283,23 @@ func checkResponse(r txResult) *abci.CheckTxResponse {
 // fails gets its error code, and only a broken invariant or a failing
 // database returns an error, which stops CometBFT from committing.
 func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (res *abci.FinalizeBlockResponse, err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	defer recoverIO(&err)
+	if a.closed {
+		return nil, ErrClosed
+	}
 	if a.halted != nil {
 		return nil, a.halted
 	}
 	block := module.Block{ChainID: a.chainID, Height: req.Height, Time: req.Time}
+	a.verifyBatch(req.Txs)
 	params := a.auth.Params(a.tree)
 	blockState := store.NewCache(a.tree)
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	ok := 0
 	for i, txBytes := range req.Txs {
-		r := a.runTx(false, blockState, block, params, txBytes)
+		r := a.runTx(modeDeliver, blockState, block, params, txBytes)
 		results[i] = r.exec()
 		if r.err == nil {
 			ok++
@@ -228,7 +319,12 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 // Commit saves the block's state as a new version and resets the check
 // state on top of it; CometBFT then rechecks the mempool against it.
 func (a *App) Commit(context.Context, *abci.CommitRequest) (res *abci.CommitResponse, err error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	defer recoverIO(&err)
+	if a.closed {
+		return nil, ErrClosed
+	}
 	hash, version, err := a.tree.Commit()
 	if err != nil {
 		return nil, err
@@ -240,9 +336,6 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (res *abci.CommitResp
 	return &abci.CommitResponse{}, nil
 }
 
-// LastBlockTxs returns the number of transactions in the last finalized
-// block.
-func (a *App) LastBlockTxs() int { return a.lastBlockTxs }
 
 // Height returns the last committed height. Other goroutines may call it.
 func (a *App) Height() int64 { return a.height.Load() }

@@ -77,7 +77,7 @@ func newHarness(t testing.TB) *harness {
 }
 
 func (h *harness) open() {
-	a, err := New(Options{Dir: h.dir, SigCache: tx.NewSigCache(1024)})
+	a, err := New(Options{Dir: h.dir, SigCache: tx.NewSigCache(1 << 20)})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -399,5 +399,42 @@ func TestGenesisRefusals(t *testing.T) {
 	_, err = a.InitChain(context.Background(), &abci.InitChainRequest{ChainId: testChain, AppStateBytes: []byte(`{"auth":{},"bank":{},"extra":1}`)})
 	if !errors.Is(err, ErrBadGenesis) {
 		t.Fatalf("unknown field: %v", err)
+	}
+}
+
+// newSigless returns an app shell with an empty signature cache, for
+// measuring signature checks alone.
+func newSigless() *App { return &App{sigs: tx.NewSigCache(1024)} }
+
+func TestRecheckAfterBlock(t *testing.T) {
+	h := newHarness(t)
+	to := bob.Public().Address()
+	txs := make([][]byte, 4)
+	for n := range txs {
+		txs[n] = sendTx(t, alice, uint64(n), to, pha.Tokens(1))
+	}
+	for _, b := range txs[:3] {
+		if r := h.check(b); r.Code != 0 {
+			t.Fatal(r.Log)
+		}
+	}
+	h.block(txs[0]) // resets the check state to the committed one
+	recheck := func(b []byte) *abci.CheckTxResponse {
+		res, err := h.app.CheckTx(context.Background(), &abci.CheckTxRequest{Tx: b, Type: abci.CHECK_TX_TYPE_RECHECK})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if r := recheck(txs[0]); r.Code != tx.ErrStaleNonce.Code {
+		t.Fatalf("recheck of the committed tx: %d %s", r.Code, r.Log)
+	}
+	for _, b := range txs[1:3] {
+		if r := recheck(b); r.Code != 0 {
+			t.Fatalf("recheck of a pending tx: %s", r.Log)
+		}
+	}
+	if r := h.check(txs[3]); r.Code != 0 {
+		t.Fatalf("next nonce after the recheck: %s", r.Log)
 	}
 }

@@ -11,4 +11,5 @@ var (
 	ErrNotReady     = module.DefineError(Codespace, 3, "chain has not committed its first block yet")
 	ErrHalted       = module.DefineError(Codespace, 4, "node halted on a broken invariant")
 	ErrBadGenesis   = module.DefineError(Codespace, 5, "invalid genesis")
+	ErrClosed       = module.DefineError(Codespace, 6, "application closed")
 )

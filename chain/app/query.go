@@ -72,7 +72,14 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (res *abci.QueryR
 	if req.Height < 0 {
 		return fail(ErrBadQuery.Wrap("negative height")), nil
 	}
+	// Snapshots are immutable: only taking one needs the lock.
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return nil, ErrClosed
+	}
 	snap, err := a.tree.Snapshot(req.Height)
+	a.mu.Unlock()
 	if errors.Is(err, store.ErrVersionNotFound) {
 		return fail(ErrBadQuery.Wrap("%v", err)), nil
 	} else if err != nil {

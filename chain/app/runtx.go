@@ -34,6 +34,23 @@ type txResult struct {
 	events    []abci.Event
 }
 
+// mode says why a transaction runs.
+type mode int
+
+const (
+	// modeCheck admits a new transaction to the mempool: every check, and
+	// its messages run, so that one that would fail never enters a block.
+	modeCheck mode = iota
+	// modeRecheck re-admits a transaction still in the mempool after a
+	// block: its envelope is checked again and its nonce and largest fee
+	// taken, which keeps a sender's later nonces admissible; its messages
+	// already ran once and are not run again (as in the Cosmos SDK). A
+	// transaction whose messages fail by now still pays its fee in a block.
+	modeRecheck
+	// modeDeliver executes the transaction in a block.
+	modeDeliver
+)
+
 // runTx checks a transaction and, if it is admissible, applies it to
 // parent. In check mode a transaction whose messages fail is refused (so
 // it never enters a block); in a block it pays its fee and uses its nonce
@@ -42,7 +59,8 @@ type txResult struct {
 // A refusal leaves parent untouched. runTx never panics on any input: a
 // handler's panic fails the transaction with ErrInternal, except a state
 // database failure, which propagates so the node halts.
-func (a *App) runTx(check bool, parent *store.Cache, block module.Block, params auth.Params, txBytes []byte) (res txResult) {
+func (a *App) runTx(m mode, parent *store.Cache, block module.Block, params auth.Params, txBytes []byte) (res txResult) {
+	check := m != modeDeliver
 	defer func() {
 		if r := recover(); r != nil {
 			var ioErr *store.IOError
@@ -67,6 +85,10 @@ func (a *App) runTx(check bool, parent *store.Cache, block module.Block, params 
 	if err := a.bank.Move(txState, sender, feeCollector, maxFee); err != nil {
 		return txResult{err: tx.ErrUnaffordableFee.Wrap("%v", err)} // admit checked; defensive
 	}
+	if m == modeRecheck {
+		txState.Write(parent)
+		return txResult{gasWanted: fee.GasLimit}
+	}
 
 	meter := module.NewGasMeter(fee.GasLimit)
 	_ = meter.Consume(params.IntrinsicGas(len(txBytes)), "transaction size")
@@ -87,7 +109,7 @@ func (a *App) runTx(check bool, parent *store.Cache, block module.Block, params 
 	if msgErr != nil && check {
 		return txResult{err: msgErr, gasWanted: fee.GasLimit, gasUsed: meter.Used()}
 	}
-	events := []abci.Event{}
+	var events []abci.Event
 	if msgErr == nil {
 		msgState.Write(txState)
 		events = ctx.Events()
@@ -99,13 +121,15 @@ func (a *App) runTx(check bool, parent *store.Cache, block module.Block, params 
 		// The collector just received maxFee ≥ refund in this transaction.
 		panic(&store.IOError{Err: fmt.Errorf("fee refund: %w", err)})
 	}
-	charged := tx.Fee{GasLimit: used, GasPrice: fee.GasPrice}.Max()
-	events = append(events, abci.Event{Type: EventFee, Attributes: []abci.EventAttribute{
-		{Key: AttrPayer, Value: sender.String(), Index: true},
-		{Key: bank.AttrAmount, Value: charged.String()},
-		{Key: AttrNonce, Value: strconv.FormatUint(t.Body.Nonce, 10)},
-		{Key: AttrGasUsed, Value: strconv.FormatUint(used, 10)},
-	}})
+	if !check {
+		charged := tx.Fee{GasLimit: used, GasPrice: fee.GasPrice}.Max()
+		events = append(events, abci.Event{Type: EventFee, Attributes: []abci.EventAttribute{
+			{Key: AttrPayer, Value: sender.String(), Index: true},
+			{Key: bank.AttrAmount, Value: charged.String()},
+			{Key: AttrNonce, Value: strconv.FormatUint(t.Body.Nonce, 10)},
+			{Key: AttrGasUsed, Value: strconv.FormatUint(used, 10)},
+		}})
+	}
 	txState.Write(parent)
 	return txResult{err: msgErr, gasWanted: fee.GasLimit, gasUsed: used, events: events}
 }

@@ -70,3 +70,9 @@ func Unmarshal(data []byte, v any) error {
 
 // RawMessage is an encoded value whose decoding is left for later.
 type RawMessage = cbor.RawMessage
+
+// UnmarshalState decodes a value this chain wrote to its own state. The
+// state is canonical by construction (every write goes through Marshal),
+// so the re-encoding check of Unmarshal, which doubles the cost of a
+// decode, is left out; outside bytes always go through Unmarshal.
+func UnmarshalState(data []byte, v any) error { return dec.Unmarshal(data, v) }

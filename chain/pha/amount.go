@@ -1,13 +1,13 @@
 package pha
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
 	"strings"
 
-	"github.com/fxamacker/cbor/v2"
 	"github.com/holiman/uint256"
 )
 
@@ -214,39 +214,87 @@ func (a *Amount) UnmarshalJSON(b []byte) error {
 
 // MarshalCBOR writes the amount in CBOR's preferred form: an unsigned
 // integer when it fits in 64 bits, else a bignum (tag 2) without leading
-// zero bytes. Each amount has exactly one encoding.
+// zero bytes. Each amount has exactly one encoding. Balances are encoded
+// on every transfer, so this is written out rather than reflected.
 func (a Amount) MarshalCBOR() ([]byte, error) {
 	if a.v.IsUint64() {
-		return cbor.Marshal(a.v.Uint64())
+		return appendHead(make([]byte, 0, 9), 0, a.v.Uint64()), nil
 	}
-	return cbor.Marshal(cbor.Tag{Number: 2, Content: a.v.Bytes()})
+	mag := a.v.Bytes()
+	out := append(make([]byte, 0, 2+len(mag)), 0xc2) // tag 2: unsigned bignum
+	out = appendHead(out, 2, uint64(len(mag)))       // byte string
+	return append(out, mag...), nil
+}
+
+// appendHead appends a CBOR head of the major type with argument n in its
+// shortest form.
+func appendHead(b []byte, major byte, n uint64) []byte {
+	m := major << 5
+	switch {
+	case n < 24:
+		return append(b, m|byte(n))
+	case n <= 0xff:
+		return append(b, m|24, byte(n))
+	case n <= 0xffff:
+		return binary.BigEndian.AppendUint16(append(b, m|25), uint16(n))
+	case n <= 0xffffffff:
+		return binary.BigEndian.AppendUint32(append(b, m|26), uint32(n))
+	}
+	return binary.BigEndian.AppendUint64(append(b, m|27), n)
+}
+
+// readHead reads a CBOR head and refuses a non-shortest argument.
+func readHead(b []byte) (major byte, n uint64, rest []byte, err error) {
+	if len(b) == 0 {
+		return 0, 0, nil, fmt.Errorf("%w: empty", ErrBadAmount)
+	}
+	major, info := b[0]>>5, b[0]&31
+	b = b[1:]
+	var size int
+	switch {
+	case info < 24:
+		return major, uint64(info), b, nil
+	case info <= 27:
+		size = 1 << (info - 24)
+	default:
+		return 0, 0, nil, fmt.Errorf("%w: indefinite or reserved length", ErrBadAmount)
+	}
+	if len(b) < size {
+		return 0, 0, nil, fmt.Errorf("%w: truncated", ErrBadAmount)
+	}
+	for _, c := range b[:size] {
+		n = n<<8 | uint64(c)
+	}
+	if (size == 1 && n < 24) || (size > 1 && n>>(4*size) == 0) {
+		return 0, 0, nil, fmt.Errorf("%w: integer not in its shortest form", ErrBadAmount)
+	}
+	return major, n, b[size:], nil
 }
 
 // UnmarshalCBOR reads the form MarshalCBOR writes and refuses any other,
 // so that two encodings of one amount cannot exist.
 func (a *Amount) UnmarshalCBOR(b []byte) error {
-	if len(b) > 0 && b[0]>>5 == 0 { // major type 0: unsigned integer
-		var n uint64
-		if err := cbor.Unmarshal(b, &n); err != nil {
-			return fmt.Errorf("%w: %v", ErrBadAmount, err)
-		}
+	major, n, rest, err := readHead(b)
+	if err != nil {
+		return err
+	}
+	switch {
+	case major == 0 && len(rest) == 0:
 		a.v.SetUint64(n)
 		return nil
+	case major == 6 && n == 2: // tag 2, then a byte string
+		major, n, rest, err = readHead(rest)
+		if err != nil {
+			return err
+		}
+		if major != 2 || uint64(len(rest)) != n {
+			return fmt.Errorf("%w: bignum content is not one byte string", ErrBadAmount)
+		}
+		if len(rest) <= 8 || rest[0] == 0 || len(rest) > 32 {
+			return fmt.Errorf("%w: non-canonical bignum of %d bytes", ErrBadAmount, len(rest))
+		}
+		a.v.SetBytes(rest)
+		return nil
 	}
-	var tag cbor.RawTag
-	if err := cbor.Unmarshal(b, &tag); err != nil {
-		return fmt.Errorf("%w: not an unsigned integer or bignum", ErrBadAmount)
-	}
-	if tag.Number != 2 {
-		return fmt.Errorf("%w: tag %d, want 2 (bignum)", ErrBadAmount, tag.Number)
-	}
-	var mag []byte
-	if err := cbor.Unmarshal(tag.Content, &mag); err != nil {
-		return fmt.Errorf("%w: bignum content: %v", ErrBadAmount, err)
-	}
-	if len(mag) <= 8 || mag[0] == 0 || len(mag) > 32 {
-		return fmt.Errorf("%w: non-canonical bignum of %d bytes", ErrBadAmount, len(mag))
-	}
-	a.v.SetBytes(mag)
-	return nil
+	return fmt.Errorf("%w: not an unsigned integer or bignum", ErrBadAmount)
 }

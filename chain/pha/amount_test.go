@@ -65,10 +65,14 @@ func TestArithmetic(t *testing.T) {
 }
 
 func TestCBORIsCanonical(t *testing.T) {
-	for _, a := range []Amount{Zero, Units(1), Units(1 << 63), Tokens(1_000_000_000)} {
+	for _, a := range []Amount{Zero, Units(1), Units(23), Units(24), Units(255), Units(256), Units(1 << 40), Units(1 << 63), Tokens(1_000_000_000)} {
 		b, err := cbor.Marshal(a)
 		if err != nil {
 			t.Fatal(err)
+		}
+		// The hand-written encoding is the library's canonical one.
+		if want, _ := cbor.Marshal(a.Big()); a.IsUint64() && string(want) != string(b) {
+			t.Fatalf("%s encodes as %x, cbor says %x", a, b, want)
 		}
 		var back Amount
 		if err := cbor.Unmarshal(b, &back); err != nil {
@@ -86,10 +90,19 @@ func TestCBORIsCanonical(t *testing.T) {
 			t.Errorf("bignum %x: %v, want ErrBadAmount", mag, err)
 		}
 	}
-	neg, _ := cbor.Marshal(-1)
 	var a Amount
-	if err := cbor.Unmarshal(neg, &a); !errors.Is(err, ErrBadAmount) {
-		t.Errorf("negative: %v", err)
+	for name, b := range map[string][]byte{
+		"negative":          {0x20},
+		"non-minimal":       {0x18, 0x05},
+		"non-minimal 16bit": {0x19, 0x00, 0xff},
+		"truncated":         {0x1a, 0x01},
+		"trailing":          {0x01, 0x01},
+		"text":              {0x61, 'a'},
+		"empty":             {},
+	} {
+		if err := a.UnmarshalCBOR(b); !errors.Is(err, ErrBadAmount) {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }
 
@@ -107,4 +120,24 @@ func TestJSON(t *testing.T) {
 			t.Errorf("json %s accepted", bad)
 		}
 	}
+}
+
+// FuzzAmountCBOR: no input panics, and an accepted input is the one
+// encoding of its value.
+func FuzzAmountCBOR(f *testing.F) {
+	for _, a := range []Amount{Zero, Units(24), Tokens(1_000_000_000)} {
+		b, _ := a.MarshalCBOR()
+		f.Add(b)
+	}
+	f.Add([]byte{0xc2, 0x41, 0x01})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var a Amount
+		if a.UnmarshalCBOR(b) != nil {
+			return
+		}
+		again, _ := a.MarshalCBOR()
+		if string(again) != string(b) {
+			t.Fatalf("accepted %x, which encodes as %x", b, again)
+		}
+	})
 }

@@ -24,6 +24,16 @@ const (
 type Tx struct {
 	Body      Body   `cbor:"1,keyasint"`
 	Signature []byte `cbor:"2,keyasint"`
+
+	// signBytes are the body's bytes as decoded, so that the signature is
+	// checked against exactly what was received without encoding again.
+	signBytes []byte
+}
+
+// wireTx is a transaction with its body left encoded.
+type wireTx struct {
+	Body      codec.RawMessage `cbor:"1,keyasint"`
+	Signature []byte           `cbor:"2,keyasint"`
 }
 
 // Body is what the sender signs.
@@ -71,6 +81,15 @@ func (b *Body) SenderAddress() crypto.Address { return b.Sender.Address() }
 // SignBytes returns the canonical encoding of the body, the bytes signed.
 func (b *Body) SignBytes() ([]byte, error) { return codec.Marshal(b) }
 
+// SignBytes returns the bytes the signature covers: the body exactly as
+// decoded, or, for a transaction built in memory, the body's encoding.
+func (t *Tx) SignBytes() ([]byte, error) {
+	if t.signBytes != nil {
+		return t.signBytes, nil
+	}
+	return t.Body.SignBytes()
+}
+
 // Sign returns the transaction of body signed by key. The body's Sender is
 // set to key's public key.
 func Sign(body Body, key crypto.PrivateKey) (*Tx, error) {
@@ -79,11 +98,17 @@ func Sign(body Body, key crypto.PrivateKey) (*Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Tx{Body: body, Signature: key.Sign(SigningContext, sb)}, nil
+	return &Tx{Body: body, Signature: key.Sign(SigningContext, sb), signBytes: sb}, nil
 }
 
 // Encode returns the transaction's bytes, as broadcast and put in blocks.
-func (t *Tx) Encode() ([]byte, error) { return codec.Marshal(t) }
+func (t *Tx) Encode() ([]byte, error) {
+	body, err := t.SignBytes()
+	if err != nil {
+		return nil, err
+	}
+	return codec.Marshal(wireTx{Body: body, Signature: t.Signature})
+}
 
 // Hash returns the transaction hash CometBFT uses: SHA-256 of its bytes.
 func Hash(txBytes []byte) [32]byte { return sha256.Sum256(txBytes) }
@@ -92,10 +117,17 @@ func Hash(txBytes []byte) [32]byte { return sha256.Sum256(txBytes) }
 // ErrNoMsgs, anything but one canonical transaction with well-formed
 // envelope fields, and never panics. The size limit, the chain id and
 // everything that needs state are checked by the application.
+//
+// The transaction remembers the body's bytes: its signature is checked
+// against them, so change a decoded body only to sign it anew.
 func Decode(b []byte) (*Tx, error) {
-	var t Tx
-	if err := codec.Unmarshal(b, &t); err != nil {
+	var w wireTx
+	if err := codec.Unmarshal(b, &w); err != nil {
 		return nil, ErrMalformed.Wrap("%v", err)
+	}
+	t := Tx{Signature: w.Signature, signBytes: w.Body}
+	if err := codec.Unmarshal(w.Body, &t.Body); err != nil {
+		return nil, ErrMalformed.Wrap("body: %v", err)
 	}
 	if err := t.checkShape(); err != nil {
 		return nil, err
@@ -127,7 +159,7 @@ func (t *Tx) checkShape() error {
 // VerifySignature checks the signature. Its result for given transaction
 // bytes never changes, so callers with the bytes use a SigCache.
 func (t *Tx) VerifySignature() error {
-	sb, err := t.Body.SignBytes()
+	sb, err := t.SignBytes()
 	if err != nil {
 		return ErrMalformed.Wrap("%v", err)
 	}

@@ -45,8 +45,16 @@ func TestDecodeRoundTrip(t *testing.T) {
 	if string(again) != string(b) {
 		t.Fatal("re-encoding changed the bytes")
 	}
-	tx.Body.Nonce++
-	if err := tx.VerifySignature(); !errors.Is(err, ErrBadSignature) {
+	// Another nonce under the same signature.
+	body := tx.Body
+	body.Nonce++
+	sb, _ := body.SignBytes()
+	forged, _ := codec.Marshal(wireTx{Body: sb, Signature: tx.Signature})
+	ftx, err := Decode(forged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ftx.VerifySignature(); !errors.Is(err, ErrBadSignature) {
 		t.Fatalf("altered body: %v", err)
 	}
 }

@@ -5,10 +5,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	"github.com/cometbft/cometbft/mempool"
 	rpcclient "github.com/cometbft/cometbft/rpc/client"
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
@@ -230,6 +233,9 @@ type Result struct {
 func (c *Client) Broadcast(ctx context.Context, txBytes []byte) ([]byte, error) {
 	res, err := c.rpc.BroadcastTxSync(ctx, txBytes)
 	if err != nil {
+		if te := refusalOf(err); te != nil {
+			return nil, te
+		}
 		return nil, fmt.Errorf("broadcast: %w", err)
 	}
 	if res.Code != 0 {
@@ -266,6 +272,27 @@ func (c *Client) WaitTx(ctx context.Context, hash []byte, timeout time.Duration)
 		case <-time.After(150 * time.Millisecond):
 		}
 	}
+}
+
+// invalidTx matches CometBFT's mempool.ErrInvalidTx as its RPC server
+// sends it: CometBFT v1 reports a refused transaction as an RPC error.
+var invalidTx = regexp.MustCompile(`is invalid: code=(\d+), data=[0-9A-F]*, log='(?s:(.*))', codespace='([^']*)'`)
+
+// refusalOf extracts the node's refusal from a broadcast error, or nil.
+func refusalOf(err error) *TxError {
+	var inv mempool.ErrInvalidTx
+	if errors.As(err, &inv) { // in-process RPC client
+		return &TxError{Codespace: inv.Codespace, Code: inv.Code, Log: inv.Log}
+	}
+	m := invalidTx.FindStringSubmatch(err.Error())
+	if m == nil {
+		return nil
+	}
+	code, perr := strconv.ParseUint(m[1], 10, 32)
+	if perr != nil {
+		return nil
+	}
+	return &TxError{Codespace: m[3], Code: uint32(code), Log: m[2]}
 }
 
 func isNotFound(err error) bool { return err != nil && strings.Contains(err.Error(), "not found") }

@@ -29,9 +29,11 @@ func DecodeAccount(v []byte) (Account, error) {
 
 // Account returns the account record of addr.
 func (Keeper) Account(r store.Reader, addr crypto.Address) Account {
-	a, err := DecodeAccount(r.Get(AccountKey(addr)))
-	if err != nil {
-		panic(&store.IOError{Err: err}) // only this keeper writes it
+	var a Account
+	if v := r.Get(AccountKey(addr)); v != nil {
+		if err := codec.UnmarshalState(v, &a); err != nil {
+			panic(&store.IOError{Err: err}) // only this keeper writes it
+		}
 	}
 	return a
 }
@@ -44,7 +46,7 @@ func (Keeper) SetAccount(kv store.KV, addr crypto.Address, a Account) {
 // Params returns the parameters.
 func (Keeper) Params(r store.Reader) Params {
 	var p Params
-	if err := codec.Unmarshal(r.Get(paramsKey), &p); err != nil {
+	if err := codec.UnmarshalState(r.Get(paramsKey), &p); err != nil {
 		panic(&store.IOError{Err: err})
 	}
 	return p

@@ -35,7 +35,8 @@ func DecodeAmount(v []byte) (pha.Amount, error) {
 	if v == nil {
 		return a, nil
 	}
-	if err := codec.Unmarshal(v, &a); err != nil {
+	// Amount's own decoder accepts only the canonical encoding.
+	if err := a.UnmarshalCBOR(v); err != nil {
 		return a, fmt.Errorf("decode stored amount: %w", err)
 	}
 	return a, nil
@@ -67,9 +68,9 @@ func (k Keeper) Transfer(ctx *module.Context, from, to crypto.Address, amount ph
 		return err
 	}
 	ctx.Emit(EventTransfer,
-		module.Attr{Key: AttrSender, Value: from.String(), Index: true},
-		module.Attr{Key: AttrRecipient, Value: to.String(), Index: true},
-		module.Attr{Key: AttrAmount, Value: amount.String()},
+		module.Attr{Key: AttrSender, Value: from, Index: true},
+		module.Attr{Key: AttrRecipient, Value: to, Index: true},
+		module.Attr{Key: AttrAmount, Value: amount},
 	)
 	return nil
 }

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/phalanx-net/phalanx/bench"
+)
+
+func newBenchCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure this machine against Phalanx's performance targets",
+	}
+	cmd.AddCommand(newBenchTransfersCmd(c))
+	return cmd
+}
+
+func newBenchTransfersCmd(c *cli) *cobra.Command {
+	var cfg bench.Config
+	var seconds int
+	var verbose bool
+	cmd := &cobra.Command{
+		Use:   "transfers",
+		Short: "Commit signed transfers on a fresh devnet, then the same load on a bare CometBFT app",
+		Long: `Starts a fresh devnet in a temporary directory, commits signed transfers for
+--seconds and reports committed transfers per second and the mean block
+interval; then does the same with a bare CometBFT application (no signatures,
+no state) and transactions of the same size, and prints the ratio.
+Transactions are signed before the clock starts.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg.Duration = time.Duration(seconds) * time.Second
+			if verbose {
+				cfg.Log = slog.New(slog.NewTextHandler(c.stderr, nil))
+			}
+			var bar *progressbar.ProgressBar
+			cfg.Progress = func(done, total int) {
+				if bar == nil {
+					bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(c.stderr),
+						progressbar.OptionSetDescription("signing transfers"), progressbar.OptionShowCount(),
+						progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(100*time.Millisecond))
+				}
+				_ = bar.Set(done)
+				if done >= total {
+					_ = bar.Finish()
+					fmt.Fprintln(c.stderr)
+				}
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+			defer stop()
+			fmt.Fprintf(c.stderr, "Benchmark: %d gatekeepers, %s per engine (plus %s warm-up each)\n", cfg.Gatekeepers, cfg.Duration, 3*time.Second)
+			r, err := bench.Run(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			return c.print(r, func(w io.Writer) {
+				for _, e := range []bench.Result{r.Phalanx, r.Bare} {
+					fmt.Fprintf(w, "%-14s %2d gatekeepers: %8.0f tx/s committed (%d txs in %.1f s, %d blocks, mean block interval %d ms, %d-byte txs)\n",
+						e.Engine, e.Gatekeepers, e.TxsPerSecond, e.Committed, e.Window.Seconds(), e.Blocks, e.BlockInterval.Milliseconds(), e.TxBytes)
+				}
+				fmt.Fprintf(w, "ratio: Phalanx commits %.0f %% of the bare engine's rate\n", 100*r.Ratio)
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.IntVar(&cfg.Gatekeepers, "gatekeepers", 4, "gatekeepers (validators) in the network")
+	f.IntVar(&seconds, "seconds", 20, "length of the measured window for each engine")
+	f.IntVar(&cfg.Accounts, "accounts", 2000, "sending accounts")
+	f.DurationVar(&cfg.BlockTime, "block-time", 500*time.Millisecond, "commit timeout, as in the devnet")
+	f.IntVar(&cfg.MempoolTarget, "mempool-target", 6000, "pause submitting to a node while its mempool holds more transactions than this")
+	f.IntVar(&cfg.BasePort, "base-port", 0, "first port of the benchmark networks (default: a free one)")
+	f.BoolVarP(&verbose, "verbose", "v", false, "log the networks' progress")
+	return cmd
+}

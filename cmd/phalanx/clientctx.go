@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/node"
+	"github.com/phalanx-net/phalanx/sdk/client"
+)
+
+// nodeURL resolves which node to talk to: --node if given; else the first
+// gatekeeper of the devnet in --home; else the RPC address of the node
+// home in --home; else CometBFT's default local address.
+func (c *cli) nodeURL() string {
+	if c.node != "" {
+		return c.node
+	}
+	if info, err := devnet.ReadInfo(c.home); err == nil && len(info.Gatekeepers) > 0 {
+		return info.Gatekeepers[0].RPC
+	}
+	if cfg, err := node.LoadConfig(c.home); err == nil {
+		return node.HTTPURL(cfg.RPC.ListenAddress)
+	}
+	return "http://127.0.0.1:26657"
+}
+
+// isDevnetHome reports whether --home holds a devnet.
+func (c *cli) isDevnetHome() bool {
+	_, err := os.Stat(filepath.Join(c.home, devnet.InfoFile))
+	return err == nil
+}
+
+func (c *cli) client() (*client.Client, error) {
+	return client.New(c.nodeURL())
+}
+
+// ctx returns a context for one client command.
+func (c *cli) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 2*time.Minute)
+}
+
+// resolveAddress reads an address, or the name of a key in the keyring.
+func (c *cli) resolveAddress(s string) (crypto.Address, error) {
+	if a, err := crypto.ParseAddress(s); err == nil {
+		return a, nil
+	}
+	kr, err := c.openKeyring()
+	if err != nil {
+		return crypto.Address{}, fmt.Errorf("%q is not an address, and the keyring cannot be opened: %w", s, err)
+	}
+	k, err := kr.Get(s)
+	if err != nil {
+		return crypto.Address{}, fmt.Errorf("%q is neither an address (pha1...) nor a key in %s: %w", s, kr.Dir(), err)
+	}
+	return k.Address, nil
+}
+
+// explainConn adds a hint to errors that mean no node is listening.
+func (c *cli) explainConn(err error) error {
+	var txErr *client.TxError
+	if err == nil || errors.As(err, &txErr) {
+		return err
+	}
+	return fmt.Errorf("%w\n(is a node running at %s? start one with `phalanx devnet`, or pass --node)", err, c.nodeURL())
+}

@@ -1,0 +1,279 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cometbft/cometbft/crypto/ed25519"
+	"github.com/spf13/cobra"
+
+	"github.com/phalanx-net/phalanx/chain/app"
+	"github.com/phalanx-net/phalanx/chain/modules/auth"
+	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/node"
+)
+
+type identityOut struct {
+	Moniker         string `json:"moniker"`
+	NodeID          string `json:"node_id"`
+	ValidatorPubKey string `json:"validator_pubkey"`
+	P2PListen       string `json:"p2p_listen"`
+	Home            string `json:"home"`
+}
+
+func newInitCmd(c *cli) *cobra.Command {
+	var moniker, p2p, rpc, peers string
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Create a gatekeeper's home: config, node key and validator key",
+		Long: `Creates the home of one gatekeeper node that runs on its own machine:
+config/config.toml, the node key (its p2p identity) and the validator key
+(which signs blocks; back it up, with data/priv_validator_state.json, and
+never run two nodes with one key). Then build the genesis with
+` + "`phalanx genesis new`" + ` and start the node with ` + "`phalanx node start`" + `.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := os.Stat(filepath.Join(c.home, devnet.InfoFile)); err == nil {
+				return fmt.Errorf("%s holds a devnet; give the node another --home", c.home)
+			}
+			cfg := node.DefaultConfig(c.home)
+			cfg.P2P.ListenAddress = p2p
+			cfg.RPC.ListenAddress = rpc
+			cfg.P2P.PersistentPeers = peers
+			if moniker == "" {
+				moniker, _ = os.Hostname()
+			}
+			id, err := node.Init(c.home, node.InitOptions{Moniker: moniker, Config: cfg})
+			if err != nil {
+				return err
+			}
+			out := identityOut{Moniker: id.Moniker, NodeID: id.NodeID, ValidatorPubKey: base64.StdEncoding.EncodeToString(id.ValidatorPubKey.Bytes()), P2PListen: p2p, Home: c.home}
+			return c.print(out, func(w io.Writer) {
+				fmt.Fprintf(w, "Initialized gatekeeper %q in %s\n  node id           %s\n  validator pubkey  %s\n  p2p listen        %s\n", out.Moniker, c.home, out.NodeID, out.ValidatorPubKey, p2p)
+				fmt.Fprintf(w, "Give the validator pubkey to whoever builds the genesis (phalanx genesis new --validator %s=%s),\nand %s@<this host's address>:<p2p port> to the other gatekeepers as a peer.\n", out.Moniker, out.ValidatorPubKey, out.NodeID)
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&moniker, "moniker", "", "the node's name (default: the host name)")
+	f.StringVar(&p2p, "p2p-laddr", "tcp://0.0.0.0:26656", "P2P listen address")
+	f.StringVar(&rpc, "rpc-laddr", "tcp://127.0.0.1:26657", "RPC listen address (use tcp://0.0.0.0:26657 to serve clients on other hosts)")
+	f.StringVar(&peers, "peers", "", "persistent peers: id@host:port,... (can be set later in config.toml or with node start --peers)")
+	return cmd
+}
+
+func newGenesisCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "genesis",
+		Short: "Build and check a genesis file for a multi-host network",
+	}
+	cmd.AddCommand(newGenesisNewCmd(c), newGenesisValidateCmd(c))
+	return cmd
+}
+
+func newGenesisNewCmd(c *cli) *cobra.Command {
+	var chainID, out string
+	var validators, grants []string
+	var alloc [4]string
+	var minGasPrice uint64
+	cmd := &cobra.Command{
+		Use:   "new",
+		Short: "Write a genesis with the seed's allocation and the given gatekeepers",
+		Long: `Writes a genesis file: 1,000,000,000 PHA allocated as the seed says (15 %
+private sale, 5 % developers, 9 % airdrop, 1 % testers, 70 % in the
+computing-reward pool), the gatekeepers given with --validator, and the
+chain's default parameters. --grant pays accounts out of the testers' share.
+Copy the file to config/genesis.json on every gatekeeper.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var vals []node.Validator
+			for _, v := range validators {
+				val, err := parseValidator(v)
+				if err != nil {
+					return err
+				}
+				vals = append(vals, val)
+			}
+			if len(vals) == 0 {
+				return fmt.Errorf("give at least one --validator NAME=PUBKEY")
+			}
+			var a [4]crypto.Address
+			names := []string{"private-sale", "developers", "airdrop", "testers"}
+			for i, s := range alloc {
+				addr, err := crypto.ParseAddress(s)
+				if err != nil {
+					return fmt.Errorf("--%s: %w", names[i], err)
+				}
+				a[i] = addr
+			}
+			var gs []bank.GenesisAccount
+			for _, g := range grants {
+				ga, err := parseGrant(g)
+				if err != nil {
+					return err
+				}
+				gs = append(gs, ga)
+			}
+			bg, err := bank.SeedGenesis(bank.Allocation{PrivateSale: a[0], Developers: a[1], Airdrop: a[2], Testers: a[3]}, gs)
+			if err != nil {
+				return err
+			}
+			ag := auth.DefaultGenesis()
+			if minGasPrice > 0 {
+				ag.Params.MinGasPrice = minGasPrice
+			}
+			doc, err := node.NewGenesis(chainID, time.Now(), vals, app.AppState{Auth: ag, Bank: bg})
+			if err != nil {
+				return err
+			}
+			if out == "" {
+				out = filepath.Join(c.home, "config", "genesis.json")
+			}
+			if err := doc.SaveAs(out); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.stdout, "Wrote the genesis of chain %s with %d gatekeepers to %s\n", chainID, len(vals), out)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&chainID, "chain-id", "", "chain id (required), e.g. phalanx-1")
+	f.StringArrayVar(&validators, "validator", nil, "a gatekeeper: NAME=PUBKEY[:POWER], PUBKEY as printed by phalanx init (repeat for each)")
+	f.StringVar(&alloc[0], "private-sale", "", "address holding the private sale's 15 %")
+	f.StringVar(&alloc[1], "developers", "", "address holding the developers' 5 %")
+	f.StringVar(&alloc[2], "airdrop", "", "address holding the airdrop's 9 %")
+	f.StringVar(&alloc[3], "testers", "", "address holding the testers' 1 %")
+	f.StringArrayVar(&grants, "grant", nil, "an account funded out of the testers' share: NAME=ADDRESS:AMOUNT, e.g. faucet=pha1...:100000PHA")
+	f.Uint64Var(&minGasPrice, "min-gas-price", 0, "minimum gas price in units per gas (default: the chain default)")
+	f.StringVar(&out, "out", "", "where to write (default: config/genesis.json in --home)")
+	for _, n := range []string{"chain-id", "private-sale", "developers", "airdrop", "testers"} {
+		_ = cmd.MarkFlagRequired(n)
+	}
+	return cmd
+}
+
+func parseValidator(s string) (node.Validator, error) {
+	name, rest, ok := strings.Cut(s, "=")
+	if !ok || name == "" {
+		return node.Validator{}, fmt.Errorf("--validator %q: want NAME=PUBKEY[:POWER]", s)
+	}
+	pub, powerStr, hasPower := strings.Cut(rest, ":")
+	power := int64(10)
+	if hasPower {
+		p, err := strconv.ParseInt(powerStr, 10, 64)
+		if err != nil || p <= 0 {
+			return node.Validator{}, fmt.Errorf("--validator %q: power must be a positive integer", s)
+		}
+		power = p
+	}
+	raw, err := base64.StdEncoding.DecodeString(pub)
+	if err != nil || len(raw) != ed25519.PubKeySize {
+		return node.Validator{}, fmt.Errorf("--validator %q: the public key must be %d bytes in base64, as phalanx init prints it", s, ed25519.PubKeySize)
+	}
+	return node.Validator{Identity: node.Identity{Moniker: name, ValidatorPubKey: ed25519.PubKey(raw)}, Power: power}, nil
+}
+
+func parseGrant(s string) (bank.GenesisAccount, error) {
+	name, rest, ok := strings.Cut(s, "=")
+	addrStr, amtStr, ok2 := strings.Cut(rest, ":")
+	if !ok || !ok2 {
+		return bank.GenesisAccount{}, fmt.Errorf("--grant %q: want NAME=ADDRESS:AMOUNT", s)
+	}
+	addr, err := crypto.ParseAddress(addrStr)
+	if err != nil {
+		return bank.GenesisAccount{}, fmt.Errorf("--grant %q: %w", s, err)
+	}
+	amt, err := pha.Parse(amtStr)
+	if err != nil {
+		return bank.GenesisAccount{}, fmt.Errorf("--grant %q: %w", s, err)
+	}
+	return bank.GenesisAccount{Name: name, Address: addr, Amount: amt}, nil
+}
+
+func newGenesisValidateCmd(c *cli) *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate [FILE]",
+		Short: "Check a genesis file (default: config/genesis.json in --home)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := filepath.Join(c.home, "config", "genesis.json")
+			if len(args) == 1 {
+				path = args[0]
+			}
+			doc, err := node.LoadGenesis(path)
+			if err != nil {
+				return err
+			}
+			st, _ := app.ParseAppState(doc.AppState)
+			fmt.Fprintf(c.stdout, "%s is valid: chain %s, %d gatekeepers, supply %s in %d accounts\n",
+				path, doc.ChainID, len(doc.Validators), st.Bank.Supply.PHA(), len(st.Bank.Accounts))
+			return nil
+		},
+	}
+}
+
+func newNodeCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "node",
+		Short: "Run a gatekeeper node on this machine",
+	}
+	cmd.AddCommand(newNodeStartCmd(c))
+	return cmd
+}
+
+func newNodeStartCmd(c *cli) *cobra.Command {
+	var peers, logLevel, cometLevel string
+	cmd := &cobra.Command{
+		Use:   "start",
+		Short: "Start the gatekeeper in --home (Ctrl-C stops it)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := node.LoadConfig(c.home)
+			if err != nil {
+				return err
+			}
+			if cmd.Flags().Changed("peers") {
+				cfg.P2P.PersistentPeers = peers
+			}
+			lvl, err := parseLevel(logLevel)
+			if err != nil {
+				return err
+			}
+			clvl, err := parseLevel(cometLevel)
+			if err != nil {
+				return err
+			}
+			log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: lvl}))
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			g, err := node.New(ctx, node.Options{Home: c.home, Config: cfg, Log: log, CometLogLevel: clvl})
+			if err != nil {
+				return err
+			}
+			if err := g.Start(); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.stdout, "Gatekeeper %s running; RPC at %s. Ctrl-C stops it.\n", cfg.Moniker, g.RPCURL())
+			<-ctx.Done()
+			return g.Stop()
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&peers, "peers", "", "persistent peers id@host:port,... (overrides config.toml)")
+	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.StringVar(&cometLevel, "comet-log-level", "error", "log level of CometBFT itself")
+	return cmd
+}

@@ -1,0 +1,228 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phalanx-net/phalanx/chain/app"
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/sdk/client"
+)
+
+func newQueryCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "query",
+		Aliases: []string{"q"},
+		Short:   "Read the chain's state",
+	}
+	cmd.AddCommand(newQueryBalanceCmd(c), newQuerySupplyCmd(c), newQueryAccountCmd(c), newQueryTxCmd(c))
+	return cmd
+}
+
+type balanceOut struct {
+	Address crypto.Address `json:"address"`
+	Balance pha.Amount     `json:"balance"`
+	PHA     string         `json:"balance_pha"`
+	Height  int64          `json:"height"`
+	Proven  bool           `json:"proven"`
+}
+
+func newQueryBalanceCmd(c *cli) *cobra.Command {
+	var prove bool
+	cmd := &cobra.Command{
+		Use:   "balance ADDRESS|KEY",
+		Short: "Show an account's PHA balance",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			addr, err := c.resolveAddress(args[0])
+			if err != nil {
+				return err
+			}
+			cl, err := c.client()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := c.ctx()
+			defer cancel()
+			bal, h, err := cl.Balance(ctx, addr, prove)
+			if err != nil {
+				return c.explainConn(err)
+			}
+			out := balanceOut{Address: addr, Balance: bal, PHA: bal.PHA(), Height: h, Proven: prove}
+			return c.print(out, func(w io.Writer) {
+				fmt.Fprintf(w, "%s holds %s (state at height %d", describe(args[0], addr), bal.PHA(), h)
+				if prove {
+					fmt.Fprint(w, ", Merkle proof checked against the app hash of the next block")
+				}
+				fmt.Fprintln(w, ")")
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&prove, "prove", false, "check the answer's Merkle proof against the block header")
+	c.addClientFlags(cmd)
+	c.addKeyringFlags(cmd)
+	return cmd
+}
+
+type supplyOut struct {
+	Supply       pha.Amount `json:"supply"`
+	SupplyPHA    string     `json:"supply_pha"`
+	RewardPool   pha.Amount `json:"reward_pool"`
+	FeeCollector pha.Amount `json:"fee_collector"`
+	Height       int64      `json:"height"`
+}
+
+func newQuerySupplyCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "supply",
+		Short: "Show the total PHA supply and the module accounts",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cl, err := c.client()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := c.ctx()
+			defer cancel()
+			s, h, err := cl.Supply(ctx, false)
+			if err != nil {
+				return c.explainConn(err)
+			}
+			pool, _, err := cl.Balance(ctx, crypto.ModuleAddress(bank.RewardPool), false)
+			if err != nil {
+				return err
+			}
+			fees, _, err := cl.Balance(ctx, crypto.ModuleAddress(bank.FeeCollector), false)
+			if err != nil {
+				return err
+			}
+			out := supplyOut{Supply: s, SupplyPHA: s.PHA(), RewardPool: pool, FeeCollector: fees, Height: h}
+			return c.print(out, func(w io.Writer) {
+				fmt.Fprintf(w, "Total supply   %s\nReward pool    %s  (%s)\nFee collector  %s  (%s)\n(state at height %d)\n",
+					s.PHA(), pool.PHA(), crypto.ModuleAddress(bank.RewardPool), fees.PHA(), crypto.ModuleAddress(bank.FeeCollector), h)
+			})
+		},
+	}
+	c.addClientFlags(cmd)
+	return cmd
+}
+
+func newQueryAccountCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "account ADDRESS|KEY",
+		Short: "Show an account's next nonce and balance",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			addr, err := c.resolveAddress(args[0])
+			if err != nil {
+				return err
+			}
+			cl, err := c.client()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := c.ctx()
+			defer cancel()
+			acc, err := cl.Account(ctx, addr)
+			if err != nil {
+				return c.explainConn(err)
+			}
+			bal, h, err := cl.Balance(ctx, addr, false)
+			if err != nil {
+				return err
+			}
+			out := struct {
+				Address crypto.Address `json:"address"`
+				Nonce   uint64         `json:"nonce"`
+				Balance pha.Amount     `json:"balance"`
+				Height  int64          `json:"height"`
+			}{addr, acc.Nonce, bal, h}
+			return c.print(out, func(w io.Writer) {
+				fmt.Fprintf(w, "Account %s\n  next nonce %d\n  balance    %s\n(state at height %d)\n", addr, acc.Nonce, bal.PHA(), h)
+			})
+		},
+	}
+	c.addClientFlags(cmd)
+	c.addKeyringFlags(cmd)
+	return cmd
+}
+
+// txOut is a committed transaction, decoded for people.
+type txOut struct {
+	*client.Result
+	Sender   crypto.Address `json:"sender"`
+	Nonce    uint64         `json:"nonce"`
+	GasLimit uint64         `json:"gas_limit"`
+	GasPrice uint64         `json:"gas_price"`
+	Memo     string         `json:"memo,omitempty"`
+	Messages []msgOut       `json:"messages"`
+}
+
+type msgOut struct {
+	Type  string `json:"type"`
+	Value any    `json:"value"`
+}
+
+func newQueryTxCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "tx HASH",
+		Short: "Show a committed transaction: block, result, fee and messages",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			hash, err := hexHash(args[0])
+			if err != nil {
+				return err
+			}
+			cl, err := c.client()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := c.ctx()
+			defer cancel()
+			res, err := cl.Tx(ctx, hash)
+			if err != nil {
+				return c.explainConn(err)
+			}
+			out := txOut{Result: res}
+			if t := res.Tx; t != nil {
+				out.Sender, out.Nonce, out.Memo = t.Body.SenderAddress(), t.Body.Nonce, t.Body.Memo
+				out.GasLimit, out.GasPrice = t.Body.Fee.GasLimit, t.Body.Fee.GasPrice
+				r := app.NewRouter()
+				for _, m := range t.Body.Msgs {
+					out.Messages = append(out.Messages, decodeMsg(r, m.Type, m.Value))
+				}
+			}
+			return c.print(out, func(w io.Writer) {
+				status := "succeeded"
+				if res.Code != 0 {
+					status = "failed: " + res.Log
+				}
+				fmt.Fprintf(w, "Transaction %s\n  block   %d\n  result  %s\n  sender  %s (nonce %d)\n  gas     %d used of %d, at %d units/gas\n  fee     %s\n",
+					res.Hash, res.Height, status, out.Sender, out.Nonce, res.GasUsed, out.GasLimit, out.GasPrice, res.Fee.PHA())
+				if out.Memo != "" {
+					fmt.Fprintf(w, "  memo    %q\n", out.Memo)
+				}
+				for i, m := range out.Messages {
+					v, _ := json.Marshal(m.Value)
+					fmt.Fprintf(w, "  message %d: %s %s\n", i, m.Type, v)
+				}
+			})
+		},
+	}
+	c.addClientFlags(cmd)
+	return cmd
+}
+
+func decodeMsg(r *module.Router, typ string, raw []byte) msgOut {
+	m, known, err := r.Decode(typ, raw)
+	if !known || err != nil {
+		return msgOut{Type: typ, Value: fmt.Sprintf("%x", raw)}
+	}
+	return msgOut{Type: typ, Value: m}
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"encoding/hex"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/sdk/client"
+)
+
+func newTxCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "tx",
+		Short: "Sign and send transactions; each waits until it is committed",
+	}
+	cmd.AddCommand(newTxSendCmd(c))
+	return cmd
+}
+
+// txFlags are the options every transaction command takes.
+type txFlags struct {
+	gas      uint64
+	gasPrice uint64
+	memo     string
+	timeout  time.Duration
+}
+
+func (f *txFlags) add(cmd *cobra.Command) {
+	cmd.Flags().Uint64Var(&f.gas, "gas", client.DefaultGasLimit, "gas limit; you pay only for the gas used, but the balance must cover the limit")
+	cmd.Flags().Uint64Var(&f.gasPrice, "gas-price", 0, "gas price in units (10^-12 PHA) per gas (default: the chain's minimum)")
+	cmd.Flags().StringVar(&f.memo, "memo", "", "a note stored with the transaction (public)")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", 30*time.Second, "how long to wait for the commit")
+}
+
+func (f *txFlags) options() client.TxOptions {
+	return client.TxOptions{GasLimit: f.gas, GasPrice: f.gasPrice, Memo: f.memo, Timeout: f.timeout}
+}
+
+func newTxSendCmd(c *cli) *cobra.Command {
+	var f txFlags
+	cmd := &cobra.Command{
+		Use:   "send FROM TO AMOUNT",
+		Short: "Send PHA: FROM is a key name, TO an address or key name, AMOUNT like 12.5PHA",
+		Args:  cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			amount, err := pha.Parse(args[2])
+			if err != nil {
+				return err
+			}
+			to, err := c.resolveAddress(args[1])
+			if err != nil {
+				return err
+			}
+			kr, err := c.openKeyring()
+			if err != nil {
+				return err
+			}
+			from, err := kr.Get(args[0])
+			if err != nil {
+				return fmt.Errorf("FROM must be a key in %s: %w", kr.Dir(), err)
+			}
+			key, err := kr.PrivateKey(args[0])
+			if err != nil {
+				return err
+			}
+			cl, err := c.client()
+			if err != nil {
+				return err
+			}
+			ctx, cancel := c.ctx()
+			defer cancel()
+			res, err := cl.Send(ctx, key, to, amount, f.options())
+			if res == nil && err != nil {
+				return c.explainConn(err)
+			}
+			if perr := c.printTxResult(res, func(w io.Writer) {
+				fmt.Fprintf(w, "Send %s from %s (%s) to %s\n", amount.PHA(), args[0], from.Address, describe(args[1], to))
+			}); perr != nil {
+				return perr
+			}
+			return err
+		},
+	}
+	f.add(cmd)
+	c.addClientFlags(cmd)
+	c.addKeyringFlags(cmd)
+	return cmd
+}
+
+func describe(arg string, a crypto.Address) string {
+	if arg == a.String() {
+		return arg
+	}
+	return fmt.Sprintf("%s (%s)", arg, a)
+}
+
+// printTxResult prints a committed transaction: its block, hash, gas and
+// fee, and whether it succeeded.
+func (c *cli) printTxResult(res *client.Result, what func(w io.Writer)) error {
+	return c.print(res, func(w io.Writer) {
+		what(w)
+		status := "succeeded"
+		if res.Code != 0 {
+			status = "FAILED"
+		}
+		fmt.Fprintf(w, "Committed in block %d: %s\n  tx    %s\n  gas   %d used\n  fee   %s\n", res.Height, status, res.Hash, res.GasUsed, res.Fee.PHA())
+		if res.Code != 0 {
+			fmt.Fprintf(w, "  error %s\n", res.Log)
+		}
+	})
+}
+
+func hexHash(s string) ([]byte, error) {
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != 32 {
+		return nil, fmt.Errorf("%q is not a transaction hash (64 hex digits)", s)
+	}
+	return b, nil
+}

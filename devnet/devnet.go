@@ -1,0 +1,435 @@
+package devnet
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	abci "github.com/cometbft/cometbft/abci/types"
+	cmtcfg "github.com/cometbft/cometbft/config"
+
+	"github.com/phalanx-net/phalanx/chain/app"
+	"github.com/phalanx-net/phalanx/chain/modules/auth"
+	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/chain/store"
+	"github.com/phalanx-net/phalanx/chain/tx"
+	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/crypto/keyring"
+	"github.com/phalanx-net/phalanx/node"
+)
+
+// InfoFile is the name of the file, in the devnet's home, that describes
+// the running network to clients.
+const InfoFile = "devnet.json"
+
+// DevKeys are the prefunded development accounts, each granted DevGrant
+// out of the testers' allocation.
+var DevKeys = []string{"alice", "bob", "carol", "dave"}
+
+// DevGrant is each development account's genesis balance.
+var DevGrant = pha.Tokens(1_000_000)
+
+// AllocationKeys hold the seed's allocation in a devnet (in a public
+// network these are the holders' own addresses).
+var AllocationKeys = []string{"private-sale", "developers", "airdrop", "testers"}
+
+// Config configures a devnet.
+type Config struct {
+	// Home is the devnet's directory.
+	Home string
+	// Gatekeepers is the number of validators for a new devnet (default 4).
+	// A resumed devnet keeps the number it was made with.
+	Gatekeepers int
+	// BasePort is gk0's P2P port; gatekeeper i listens for P2P on
+	// BasePort+10i and for RPC on BasePort+10i+1 (default 26656).
+	BasePort int
+	// BlockTime is CometBFT's commit timeout (default 500ms), so a block
+	// comes at least every second.
+	BlockTime time.Duration
+	// ChainID of a new devnet (default "phalanx-devnet").
+	ChainID string
+	// Log receives the network's logs. gk0's application logs come at the
+	// level of the handler; the other gatekeepers log warnings and errors
+	// only, so a person can follow one line per block.
+	Log *slog.Logger
+	// CometLogLevel filters CometBFT's own logs (default: errors only).
+	CometLogLevel slog.Level
+	// Tune, when set, adjusts each node's CometBFT config (benchmarks use
+	// it for the mempool).
+	Tune func(*cmtcfg.Config)
+	// ExtraAccounts are funded at genesis out of the testers' allocation,
+	// beside the development keys (benchmarks use them). Not in the keyring.
+	ExtraAccounts []bank.GenesisAccount
+	// Tree tunes each gatekeeper's state store; zero means the defaults.
+	Tree store.TreeOptions
+	// ABCI, when set, gives each gatekeeper this application instead of
+	// Phalanx's (the benchmark's bare engine).
+	ABCI func(i int) abci.Application
+}
+
+func (c *Config) setDefaults() {
+	if c.Gatekeepers == 0 {
+		c.Gatekeepers = 4
+	}
+	if c.BasePort == 0 {
+		c.BasePort = 26656
+	}
+	if c.BlockTime == 0 {
+		c.BlockTime = 500 * time.Millisecond
+	}
+	if c.ChainID == "" {
+		c.ChainID = "phalanx-devnet"
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.CometLogLevel == 0 {
+		c.CometLogLevel = slog.LevelError
+	}
+}
+
+// Info describes a running devnet; it is written to devnet.json.
+type Info struct {
+	ChainID     string           `json:"chain_id"`
+	Home        string           `json:"home"`
+	Gatekeepers []GatekeeperInfo `json:"gatekeepers"`
+	Keys        []keyring.Key    `json:"keys"`
+}
+
+// GatekeeperInfo tells where a gatekeeper listens.
+type GatekeeperInfo struct {
+	Name   string `json:"name"`
+	RPC    string `json:"rpc"`
+	P2P    string `json:"p2p"`
+	NodeID string `json:"node_id"`
+	Home   string `json:"home"`
+}
+
+// ReadInfo reads home/devnet.json.
+func ReadInfo(home string) (Info, error) {
+	var info Info
+	raw, err := os.ReadFile(filepath.Join(home, InfoFile))
+	if err != nil {
+		return info, err
+	}
+	if err := json.Unmarshal(raw, &info); err != nil {
+		return info, fmt.Errorf("%s: %w", filepath.Join(home, InfoFile), err)
+	}
+	return info, nil
+}
+
+// Devnet is a running local network.
+type Devnet struct {
+	cfg   Config
+	info  Info
+	sigs  *tx.SigCache
+	homes []string
+	gks   []*node.Gatekeeper // nil while stopped
+}
+
+// Start creates the devnet in cfg.Home if there is none, or resumes the
+// one there, starts every gatekeeper and waits for the first block (or the
+// next block, when resuming). It then writes devnet.json.
+func Start(ctx context.Context, cfg Config) (*Devnet, error) {
+	cfg.setDefaults()
+	home, err := filepath.Abs(cfg.Home)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Home = home
+	d := &Devnet{cfg: cfg, sigs: tx.SharedSigCache()}
+	homes, err := existingHomes(home)
+	if err != nil {
+		return nil, err
+	}
+	if len(homes) == 0 {
+		cfg.Log.Info("creating a new devnet", "home", home, "gatekeepers", cfg.Gatekeepers, "chain_id", cfg.ChainID)
+		if homes, err = d.create(); err != nil {
+			return nil, fmt.Errorf("create devnet in %s: %w", home, err)
+		}
+	} else {
+		cfg.Log.Info("resuming the devnet", "home", home, "gatekeepers", len(homes))
+	}
+	d.homes = homes
+	d.gks = make([]*node.Gatekeeper, len(homes))
+	if err := d.loadInfo(); err != nil {
+		return nil, err
+	}
+	for i := range homes {
+		if err := d.StartGatekeeper(ctx, i); err != nil {
+			d.Stop()
+			return nil, err
+		}
+	}
+	start := d.gks[0].Height()
+	if err := d.WaitHeight(ctx, start+1); err != nil {
+		d.Stop()
+		return nil, fmt.Errorf("waiting for the first block: %w", err)
+	}
+	if err := d.writeInfo(); err != nil {
+		d.Stop()
+		return nil, err
+	}
+	return d, nil
+}
+
+func gkName(i int) string { return fmt.Sprintf("gk%d", i) }
+
+func existingHomes(home string) ([]string, error) {
+	var homes []string
+	for i := 0; ; i++ {
+		h := filepath.Join(home, "gatekeepers", gkName(i))
+		if _, err := os.Stat(filepath.Join(h, "config", "genesis.json")); errors.Is(err, os.ErrNotExist) {
+			return homes, nil
+		} else if err != nil {
+			return nil, err
+		}
+		homes = append(homes, h)
+	}
+}
+
+// create makes the keys, the node homes and the genesis of a new devnet.
+func (d *Devnet) create() ([]string, error) {
+	cfg := d.cfg
+	if cfg.Gatekeepers < 1 || cfg.Gatekeepers > 32 {
+		return nil, fmt.Errorf("gatekeepers must be 1 to 32, not %d", cfg.Gatekeepers)
+	}
+	kr, err := keyring.Open(cfg.Home, keyring.BackendTest, nil)
+	if err != nil {
+		return nil, err
+	}
+	addr := map[string]crypto.Address{}
+	for _, name := range slices.Concat(AllocationKeys, DevKeys) {
+		k, err := kr.Get(name)
+		if errors.Is(err, keyring.ErrNotFound) {
+			k, err = kr.Add(name)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("key %s: %w", name, err)
+		}
+		addr[name] = k.Address
+	}
+	var grants []bank.GenesisAccount
+	for _, name := range DevKeys {
+		grants = append(grants, bank.GenesisAccount{Name: name, Address: addr[name], Amount: DevGrant})
+	}
+	grants = append(grants, cfg.ExtraAccounts...)
+	bg, err := bank.SeedGenesis(bank.Allocation{
+		PrivateSale: addr["private-sale"], Developers: addr["developers"], Airdrop: addr["airdrop"], Testers: addr["testers"],
+	}, grants)
+	if err != nil {
+		return nil, err
+	}
+
+	homes := make([]string, cfg.Gatekeepers)
+	vals := make([]node.Validator, cfg.Gatekeepers)
+	for i := range homes {
+		homes[i] = filepath.Join(cfg.Home, "gatekeepers", gkName(i))
+		id, err := node.Init(homes[i], node.InitOptions{Moniker: gkName(i), Config: d.nodeConfig(homes[i], i, nil)})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", gkName(i), err)
+		}
+		vals[i] = node.Validator{Identity: id, Power: 10}
+	}
+	gen, err := node.NewGenesis(cfg.ChainID, time.Now(), vals, app.AppState{Auth: auth.DefaultGenesis(), Bank: bg})
+	if err != nil {
+		return nil, err
+	}
+	peers := make([]string, len(homes))
+	for i, v := range vals {
+		peers[i] = node.P2PAddress(v.NodeID, fmt.Sprintf("127.0.0.1:%d", d.p2pPort(i)))
+	}
+	for i, h := range homes {
+		c := d.nodeConfig(h, i, peers)
+		cmtcfg.WriteConfigFile(filepath.Join(h, "config", "config.toml"), c)
+		if err := gen.SaveAs(c.GenesisFile()); err != nil {
+			return nil, fmt.Errorf("write genesis: %w", err)
+		}
+	}
+	return homes, nil
+}
+
+func (d *Devnet) p2pPort(i int) int { return d.cfg.BasePort + 10*i }
+func (d *Devnet) rpcPort(i int) int { return d.cfg.BasePort + 10*i + 1 }
+
+// nodeConfig is gatekeeper i's CometBFT configuration: everything on
+// 127.0.0.1, fast gossip, a short commit timeout, and peers listed by hand
+// (no peer exchange).
+func (d *Devnet) nodeConfig(home string, i int, peers []string) *cmtcfg.Config {
+	c := node.DefaultConfig(home)
+	c.Moniker = gkName(i)
+	c.P2P.ListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", d.p2pPort(i))
+	c.RPC.ListenAddress = fmt.Sprintf("tcp://127.0.0.1:%d", d.rpcPort(i))
+	c.P2P.AllowDuplicateIP = true
+	c.P2P.AddrBookStrict = false
+	c.P2P.PexReactor = false
+	var others []string
+	for j, p := range peers {
+		if j != i {
+			others = append(others, p)
+		}
+	}
+	c.P2P.PersistentPeers = strings.Join(others, ",")
+	c.Consensus.TimeoutCommit = d.cfg.BlockTime
+	c.Consensus.TimeoutPropose = time.Second
+	c.Consensus.PeerGossipSleepDuration = 10 * time.Millisecond
+	// Shorter than the 2 s default so that a stopping node's peer
+	// routines end, and its databases close, sooner.
+	c.Consensus.PeerQueryMaj23SleepDuration = 500 * time.Millisecond
+	if d.cfg.Tune != nil {
+		d.cfg.Tune(c)
+	}
+	return c
+}
+
+func (d *Devnet) loadInfo() error {
+	kr, err := keyring.Open(d.cfg.Home, keyring.BackendTest, nil)
+	if err != nil {
+		return err
+	}
+	keys, err := kr.List()
+	if err != nil {
+		return err
+	}
+	gen, err := node.LoadGenesis(filepath.Join(d.homes[0], "config", "genesis.json"))
+	if err != nil {
+		return err
+	}
+	d.info = Info{ChainID: gen.ChainID, Home: d.cfg.Home, Keys: keys}
+	for i, h := range d.homes {
+		c, err := node.LoadConfig(h)
+		if err != nil {
+			return err
+		}
+		id, err := node.NodeID(c)
+		if err != nil {
+			return err
+		}
+		d.info.Gatekeepers = append(d.info.Gatekeepers, GatekeeperInfo{
+			Name: gkName(i), RPC: node.HTTPURL(c.RPC.ListenAddress), P2P: c.P2P.ListenAddress, NodeID: id, Home: h,
+		})
+	}
+	return nil
+}
+
+func (d *Devnet) writeInfo() error {
+	raw, err := json.MarshalIndent(d.info, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(d.cfg.Home, InfoFile+".tmp")
+	if err := os.WriteFile(tmp, append(raw, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(d.cfg.Home, InfoFile))
+}
+
+// Info returns the devnet's description.
+func (d *Devnet) Info() Info { return d.info }
+
+// Size returns the number of gatekeepers.
+func (d *Devnet) Size() int { return len(d.homes) }
+
+// Gatekeeper returns gatekeeper i, or nil while it is stopped.
+func (d *Devnet) Gatekeeper(i int) *node.Gatekeeper { return d.gks[i] }
+
+// StartGatekeeper starts gatekeeper i (again).
+func (d *Devnet) StartGatekeeper(ctx context.Context, i int) error {
+	if d.gks[i] != nil {
+		return fmt.Errorf("%s is already running", gkName(i))
+	}
+	log := d.cfg.Log.With("node", gkName(i))
+	if i > 0 {
+		log = slog.New(node.FilterLevel(log.Handler(), slog.LevelWarn))
+	}
+	opts := node.Options{Home: d.homes[i], Log: log, CometLogLevel: d.cfg.CometLogLevel, SigCache: d.sigs, Tree: d.cfg.Tree}
+	if d.cfg.ABCI != nil {
+		opts.ABCI = d.cfg.ABCI(i)
+	}
+	g, err := node.New(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("%s: %w", gkName(i), err)
+	}
+	if err := g.Start(); err != nil {
+		return fmt.Errorf("%s: %w", gkName(i), err)
+	}
+	d.gks[i] = g
+	return nil
+}
+
+// StopGatekeeper stops gatekeeper i; the others go on while at least two
+// thirds of the voting power runs.
+func (d *Devnet) StopGatekeeper(i int) error {
+	g := d.gks[i]
+	if g == nil {
+		return nil
+	}
+	d.gks[i] = nil
+	return g.Stop()
+}
+
+// Stop stops every gatekeeper.
+func (d *Devnet) Stop() error {
+	var errs []error
+	for i := len(d.gks) - 1; i >= 0; i-- {
+		if err := d.StopGatekeeper(i); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// WaitHeight waits until every running gatekeeper has committed height h.
+func (d *Devnet) WaitHeight(ctx context.Context, h int64) error {
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for {
+		done := true
+		for _, g := range d.gks {
+			if g != nil && g.Height() < h {
+				done = false
+			}
+		}
+		if done {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// FreeBasePort returns a base port such that the P2P and RPC ports of n
+// gatekeepers are free now (tests and benchmarks run beside a devnet).
+func FreeBasePort(n int) (int, error) {
+	for range 100 {
+		base := 20000 + 10*rand.IntN(3000)
+		free := true
+		for i := 0; i < n && free; i++ {
+			for _, p := range []int{base + 10*i, base + 10*i + 1} {
+				l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+				if err != nil {
+					free = false
+					break
+				}
+				l.Close()
+			}
+		}
+		if free {
+			return base, nil
+		}
+	}
+	return 0, errors.New("no free ports for the gatekeepers")
+}

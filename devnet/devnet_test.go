@@ -1,0 +1,183 @@
+package devnet
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+
+	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/crypto/keyring"
+	"github.com/phalanx-net/phalanx/sdk/client"
+)
+
+type net4 struct {
+	t    *testing.T
+	d    *Devnet
+	keys map[string]crypto.PrivateKey
+}
+
+func (n *net4) client(i int) *client.Client {
+	c, err := client.New(n.d.Info().Gatekeepers[i].RPC)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	return c
+}
+
+func (n *net4) addr(name string) crypto.Address { return n.keys[name].Public().Address() }
+
+func (n *net4) balance(i int, name string) pha.Amount {
+	n.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	b, _, err := n.client(i).Balance(ctx, n.addr(name), true)
+	if err != nil {
+		n.t.Fatalf("balance of %s on gk%d: %v", name, i, err)
+	}
+	return b
+}
+
+func (n *net4) send(via int, from, to string, amount pha.Amount) *client.Result {
+	n.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := n.client(via).Send(ctx, n.keys[from], n.addr(to), amount, client.TxOptions{})
+	if err != nil {
+		n.t.Fatalf("send %s -> %s via gk%d: %v", from, to, via, err)
+	}
+	return res
+}
+
+// sameAppHash checks that every running gatekeeper has the same app hash in
+// the header of block h.
+func (n *net4) sameAppHash(h int64) {
+	n.t.Helper()
+	ctx := context.Background()
+	var first []byte
+	for i := range n.d.Size() {
+		if n.d.Gatekeeper(i) == nil {
+			continue
+		}
+		c, err := n.client(i).RPC().Commit(ctx, &h)
+		if err != nil {
+			n.t.Fatalf("gk%d commit %d: %v", i, h, err)
+		}
+		if first == nil {
+			first = c.Header.AppHash
+		} else if !bytes.Equal(first, c.Header.AppHash) {
+			n.t.Fatalf("gk%d app hash at %d is %X, gk0 has %X", i, h, c.Header.AppHash, first)
+		}
+	}
+}
+
+func TestDevnetFourGatekeepers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a 4-node network")
+	}
+	home := t.TempDir()
+	cfg := Config{Home: home, Gatekeepers: 4, BasePort: mustFreeBasePort(t, 4), BlockTime: 200 * time.Millisecond}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	d, err := Start(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { d.Stop() }()
+
+	info, err := ReadInfo(home)
+	if err != nil {
+		t.Fatalf("devnet.json: %v", err)
+	}
+	if info.ChainID != "phalanx-devnet" || len(info.Gatekeepers) != 4 || len(info.Keys) != len(DevKeys)+len(AllocationKeys) {
+		t.Fatalf("devnet.json = %+v", info)
+	}
+	kr, err := keyring.Open(home, keyring.BackendTest, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &net4{t: t, d: d, keys: map[string]crypto.PrivateKey{}}
+	for _, name := range DevKeys {
+		if n.keys[name], err = kr.PrivateKey(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Transfers through different gatekeepers' RPC.
+	n.send(0, "alice", "bob", pha.Tokens(10))
+	n.send(2, "carol", "bob", pha.Tokens(5))
+	res := n.send(3, "bob", "dave", pha.Tokens(1))
+	if err := d.WaitHeight(ctx, res.Height+1); err != nil {
+		t.Fatal(err)
+	}
+	n.sameAppHash(res.Height + 1)
+	wantBob, _ := DevGrant.Add(pha.Tokens(14))
+	for i := range 4 {
+		// bob paid a fee too, so his balance is just under grant + 14.
+		got := n.balance(i, "bob")
+		if got.Cmp(wantBob) >= 0 || got.Cmp(DevGrant) <= 0 {
+			t.Fatalf("gk%d: bob holds %s, want just under %s", i, got.PHA(), wantBob.PHA())
+		}
+		if got := n.balance(i, "dave"); got.Cmp(mustAdd(DevGrant, pha.Tokens(1))) != 0 {
+			t.Fatalf("gk%d: dave holds %s", i, got.PHA())
+		}
+	}
+
+	// One gatekeeper down: the other three keep committing.
+	if err := d.StopGatekeeper(3); err != nil {
+		t.Fatal(err)
+	}
+	h := d.Gatekeeper(0).Height()
+	if err := d.WaitHeight(ctx, h+3); err != nil {
+		t.Fatalf("three gatekeepers stopped committing: %v", err)
+	}
+	res = n.send(1, "alice", "carol", pha.Tokens(2))
+
+	// Back up, it catches up and agrees.
+	if err := d.StartGatekeeper(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.WaitHeight(ctx, d.Gatekeeper(0).Height()+2); err != nil {
+		t.Fatalf("gk3 did not catch up: %v", err)
+	}
+	n.sameAppHash(res.Height + 1)
+	if got, want := n.balance(3, "carol"), n.balance(0, "carol"); got.Cmp(want) != 0 {
+		t.Fatalf("gk3 sees carol at %s, gk0 at %s", got.PHA(), want.PHA())
+	}
+
+	// Everything down, then up again on the same home: the state is there.
+	bobBefore := n.balance(0, "bob")
+	stoppedAt := d.Gatekeeper(0).Height()
+	if err := d.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	d, err = Start(ctx, cfg)
+	if err != nil {
+		t.Fatalf("restart: %v", err)
+	}
+	n.d = d
+	if h := d.Gatekeeper(0).Height(); h <= stoppedAt {
+		t.Fatalf("restarted at height %d, stopped at %d", h, stoppedAt)
+	}
+	if got := n.balance(2, "bob"); got.Cmp(bobBefore) != 0 {
+		t.Fatalf("after restart bob holds %s, before %s", got.PHA(), bobBefore.PHA())
+	}
+	n.send(0, "dave", "alice", pha.Tokens(1)) // nonces and signing still work
+}
+
+func mustFreeBasePort(t *testing.T, n int) int {
+	p, err := FreeBasePort(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func mustAdd(a, b pha.Amount) pha.Amount {
+	s, err := a.Add(b)
+	if err != nil {
+		panic(err)
+	}
+	return s
+}

@@ -336,6 +336,5 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (res *abci.CommitResp
 	return &abci.CommitResponse{}, nil
 }
 
-
 // Height returns the last committed height. Other goroutines may call it.
 func (a *App) Height() int64 { return a.height.Load() }

@@ -279,9 +279,10 @@ func measure(ctx context.Context, cfg Config, engine string, txs source, setup f
 		g := d.Gatekeeper(n)
 		rpc := rpclocal.New(g.Node())
 		mp := g.Node().Mempool()
-		// Four submitters per node, each with its own accounts, so each
-		// account's transactions arrive in nonce order.
-		const submitters = 4
+		// Submitters per node, as many concurrent RPC clients: each with
+		// its own accounts, so each account's transactions arrive in nonce
+		// order.
+		const submitters = 16
 		for w := range submitters {
 			wg.Add(1)
 			go func() {

@@ -2,7 +2,9 @@ package crypto
 
 import (
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -117,5 +119,33 @@ func TestBatchAgreesWithVerify(t *testing.T) {
 	}
 	if !want[0] || want[1] || want[2] {
 		t.Fatalf("unexpected validity %v", want)
+	}
+}
+
+func TestBatchingVerifierConcurrent(t *testing.T) {
+	v := NewBatchingVerifier(2)
+	ctx := NewContext("phalanx/test: batching")
+	k, _ := GenerateKey()
+	var wg sync.WaitGroup
+	errs := make(chan string, 200)
+	for i := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			msg := []byte{byte(i), byte(i >> 8)}
+			sig := k.Sign(ctx, msg)
+			bad := i%7 == 0
+			if bad {
+				sig[0] ^= 1
+			}
+			if v.Verify(k.Public(), ctx, msg, sig) == bad {
+				errs <- fmt.Sprintf("signature %d (bad=%v) misjudged", i, bad)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }

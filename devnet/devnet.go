@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -134,7 +135,8 @@ type Devnet struct {
 	info  Info
 	sigs  *tx.SigCache
 	homes []string
-	gks   []*node.Gatekeeper // nil while stopped
+	mu    sync.Mutex
+	gks   []*node.Gatekeeper // nil while stopped; guarded by mu
 }
 
 // Start creates the devnet in cfg.Home if there is none, or resumes the
@@ -171,7 +173,7 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 			return nil, err
 		}
 	}
-	start := d.gks[0].Height()
+	start := d.Gatekeeper(0).Height()
 	if err := d.WaitHeight(ctx, start+1); err != nil {
 		d.Stop()
 		return nil, fmt.Errorf("waiting for the first block: %w", err)
@@ -341,11 +343,15 @@ func (d *Devnet) Info() Info { return d.info }
 func (d *Devnet) Size() int { return len(d.homes) }
 
 // Gatekeeper returns gatekeeper i, or nil while it is stopped.
-func (d *Devnet) Gatekeeper(i int) *node.Gatekeeper { return d.gks[i] }
+func (d *Devnet) Gatekeeper(i int) *node.Gatekeeper {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.gks[i]
+}
 
 // StartGatekeeper starts gatekeeper i (again).
 func (d *Devnet) StartGatekeeper(ctx context.Context, i int) error {
-	if d.gks[i] != nil {
+	if d.Gatekeeper(i) != nil {
 		return fmt.Errorf("%s is already running", gkName(i))
 	}
 	log := d.cfg.Log.With("node", gkName(i))
@@ -363,29 +369,37 @@ func (d *Devnet) StartGatekeeper(ctx context.Context, i int) error {
 	if err := g.Start(); err != nil {
 		return fmt.Errorf("%s: %w", gkName(i), err)
 	}
+	d.mu.Lock()
 	d.gks[i] = g
+	d.mu.Unlock()
 	return nil
 }
 
 // StopGatekeeper stops gatekeeper i; the others go on while at least two
 // thirds of the voting power runs.
 func (d *Devnet) StopGatekeeper(i int) error {
+	d.mu.Lock()
 	g := d.gks[i]
+	d.gks[i] = nil
+	d.mu.Unlock()
 	if g == nil {
 		return nil
 	}
-	d.gks[i] = nil
 	return g.Stop()
 }
 
-// Stop stops every gatekeeper.
+// Stop stops every gatekeeper, all at once.
 func (d *Devnet) Stop() error {
-	var errs []error
-	for i := len(d.gks) - 1; i >= 0; i-- {
-		if err := d.StopGatekeeper(i); err != nil {
-			errs = append(errs, err)
-		}
+	errs := make([]error, len(d.gks))
+	var wg sync.WaitGroup
+	for i := range d.gks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = d.StopGatekeeper(i)
+		}()
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 
@@ -395,8 +409,8 @@ func (d *Devnet) WaitHeight(ctx context.Context, h int64) error {
 	defer t.Stop()
 	for {
 		done := true
-		for _, g := range d.gks {
-			if g != nil && g.Height() < h {
+		for i := range d.gks {
+			if g := d.Gatekeeper(i); g != nil && g.Height() < h {
 				done = false
 			}
 		}

@@ -34,6 +34,9 @@ type Options struct {
 	// SigCache remembers verified transaction signatures; nil uses the
 	// process-wide cache.
 	SigCache *tx.SigCache
+	// Verifier verifies the signatures of incoming transactions; nil uses
+	// the process-wide batching verifier.
+	Verifier *crypto.BatchingVerifier
 }
 
 // App is the Phalanx ABCI application.
@@ -49,12 +52,13 @@ type App struct {
 	abci.BaseApplication
 	mu sync.Mutex
 
-	log    *slog.Logger
-	tree   *store.Tree
-	sigs   *tx.SigCache
-	router *module.Router
-	auth   auth.Keeper
-	bank   bank.Keeper
+	log      *slog.Logger
+	tree     *store.Tree
+	sigs     *tx.SigCache
+	verifier *crypto.BatchingVerifier
+	router   *module.Router
+	auth     auth.Keeper
+	bank     bank.Keeper
 
 	chainID string
 	closed  bool        // after Close, every call fails with ErrClosed
@@ -79,6 +83,9 @@ func New(opts Options) (*App, error) {
 	if opts.SigCache == nil {
 		opts.SigCache = tx.SharedSigCache()
 	}
+	if opts.Verifier == nil {
+		opts.Verifier = crypto.SharedBatchingVerifier()
+	}
 	if opts.Tree == (store.TreeOptions{}) {
 		opts.Tree = store.DefaultTreeOptions()
 	}
@@ -86,7 +93,7 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{log: opts.Log, tree: tree, sigs: opts.SigCache, router: NewRouter()}
+	a := &App{log: opts.Log, tree: tree, sigs: opts.SigCache, verifier: opts.Verifier, router: NewRouter()}
 	if tree.Version() > 0 {
 		if err := a.loadCommitted(); err != nil {
 			tree.Close()
@@ -233,13 +240,19 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (res *abci.Ch
 // verifyAhead checks a new transaction's signature before CheckTx takes
 // the state lock, and records a good one in the signature cache, where
 // runTx finds it. Any other problem is left for runTx to report in its
-// order of checks.
+// order of checks. Concurrent checks share the batching verifier, so under
+// load their signatures are verified in batches.
 func (a *App) verifyAhead(txBytes []byte) {
 	h := tx.Hash(txBytes)
 	if a.sigs.Verified(h) {
 		return
 	}
-	if t, err := tx.Decode(txBytes); err == nil && t.VerifySignature() == nil {
+	d, err := a.decode(txBytes, h)
+	if err != nil {
+		return
+	}
+	sb, err := d.tx.SignBytes()
+	if err == nil && a.verifier.Verify(d.tx.Body.Sender, tx.SigningContext, sb, d.tx.Signature) {
 		a.sigs.Add(h)
 	}
 }
@@ -256,15 +269,15 @@ func (a *App) verifyBatch(txs [][]byte) {
 		if a.sigs.Verified(h) {
 			continue
 		}
-		t, err := tx.Decode(b)
+		d, err := a.decode(b, h)
 		if err != nil {
 			continue
 		}
-		sb, err := t.SignBytes()
+		sb, err := d.tx.SignBytes()
 		if err != nil {
 			continue
 		}
-		bv.Add(t.Body.Sender, tx.SigningContext, sb, t.Signature)
+		bv.Add(d.tx.Body.Sender, tx.SigningContext, sb, d.tx.Signature)
 		hashes = append(hashes, h)
 	}
 	for i, ok := range bv.Verify() {

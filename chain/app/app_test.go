@@ -404,7 +404,9 @@ func TestGenesisRefusals(t *testing.T) {
 
 // newSigless returns an app shell with an empty signature cache, for
 // measuring signature checks alone.
-func newSigless() *App { return &App{sigs: tx.NewSigCache(1024)} }
+func newSigless() *App {
+	return &App{sigs: tx.NewSigCache(1024), verifier: crypto.SharedBatchingVerifier()}
+}
 
 func TestRecheckAfterBlock(t *testing.T) {
 	h := newHarness(t)

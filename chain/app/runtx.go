@@ -134,6 +134,55 @@ func (a *App) runTx(m mode, parent *store.Cache, block module.Block, params auth
 	return txResult{err: msgErr, gasWanted: fee.GasLimit, gasUsed: used, events: events}
 }
 
+// decodedTx is a transaction decoded with its messages. It depends only on
+// the transaction's bytes, so the nodes of a process share one memo of them
+// (a transaction is decoded by each node's mempool check, by every recheck
+// and by each node's block execution). Messages are read-only to handlers.
+type decodedTx struct {
+	tx      *tx.Tx
+	msgs    []module.Msg
+	msgsErr error // why the messages are refused, if they are
+}
+
+// decodedTxs holds the process's decoded transactions; 1<<17 entries of
+// a few hundred bytes each.
+var decodedTxs = tx.NewMemo[*decodedTx](1 << 17)
+
+// decode decodes a transaction and its messages, or finds them decoded.
+func (a *App) decode(txBytes []byte, h [32]byte) (*decodedTx, error) {
+	if d, ok := decodedTxs.Get(h); ok {
+		return d, nil
+	}
+	t, err := tx.Decode(txBytes)
+	if err != nil {
+		return nil, err
+	}
+	d := &decodedTx{tx: t, msgs: make([]module.Msg, len(t.Body.Msgs))}
+	for i, raw := range t.Body.Msgs {
+		m, known, err := a.router.Decode(raw.Type, raw.Value)
+		if !known {
+			d.msgsErr = tx.ErrUnknownMsg.Wrap("message %d has type %q; this chain knows %v", i, raw.Type, a.router.Types())
+			break
+		}
+		if err != nil {
+			d.msgsErr = tx.ErrMalformed.Wrap("message %d (%s): %v", i, raw.Type, err)
+			break
+		}
+		if err := m.ValidateBasic(); err != nil {
+			var coded *module.Error
+			if errors.As(err, &coded) {
+				d.msgsErr = fmt.Errorf("message %d (%s): %w", i, raw.Type, err)
+			} else {
+				d.msgsErr = tx.ErrInvalidMsg.Wrap("message %d (%s): %v", i, raw.Type, err)
+			}
+			break
+		}
+		d.msgs[i] = m
+	}
+	decodedTxs.Put(h, d)
+	return d, nil
+}
+
 // admit runs every check that can refuse a transaction, in order: size,
 // encoding, chain id, message types and contents, fee rules, signature,
 // nonce, and whether the sender can pay the largest fee.
@@ -141,35 +190,21 @@ func (a *App) admit(st store.Reader, params auth.Params, txBytes []byte) (*tx.Tx
 	if uint64(len(txBytes)) > params.MaxTxBytes {
 		return nil, nil, tx.ErrTooLarge.Wrap("%d bytes, the limit is %d", len(txBytes), params.MaxTxBytes)
 	}
-	t, err := tx.Decode(txBytes)
+	h := tx.Hash(txBytes)
+	d, err := a.decode(txBytes, h)
 	if err != nil {
 		return nil, nil, err
 	}
+	t := d.tx
 	if t.Body.ChainID != a.chainID {
 		return nil, nil, tx.ErrWrongChainID.Wrap("transaction is for chain %q, this is %q", t.Body.ChainID, a.chainID)
 	}
-	msgs := make([]module.Msg, len(t.Body.Msgs))
-	for i, raw := range t.Body.Msgs {
-		m, known, err := a.router.Decode(raw.Type, raw.Value)
-		if !known {
-			return nil, nil, tx.ErrUnknownMsg.Wrap("message %d has type %q; this chain knows %v", i, raw.Type, a.router.Types())
-		}
-		if err != nil {
-			return nil, nil, tx.ErrMalformed.Wrap("message %d (%s): %v", i, raw.Type, err)
-		}
-		if err := m.ValidateBasic(); err != nil {
-			var coded *module.Error
-			if errors.As(err, &coded) {
-				return nil, nil, fmt.Errorf("message %d (%s): %w", i, raw.Type, err)
-			}
-			return nil, nil, tx.ErrInvalidMsg.Wrap("message %d (%s): %v", i, raw.Type, err)
-		}
-		msgs[i] = m
+	if d.msgsErr != nil {
+		return nil, nil, d.msgsErr
 	}
 	if err := params.CheckFee(t.Body.Fee, len(txBytes)); err != nil {
 		return nil, nil, err
 	}
-	h := tx.Hash(txBytes)
 	if !a.sigs.Verified(h) {
 		if err := t.VerifySignature(); err != nil {
 			return nil, nil, err
@@ -184,7 +219,7 @@ func (a *App) admit(st store.Reader, params auth.Params, txBytes []byte) (*tx.Tx
 		return nil, nil, tx.ErrUnaffordableFee.Wrap("%s has %s; the fee may reach %s (gas limit %d × price %d)",
 			sender, bal.PHA(), maxFee.PHA(), t.Body.Fee.GasLimit, t.Body.Fee.GasPrice)
 	}
-	return t, msgs, nil
+	return t, d.msgs, nil
 }
 
 func (r txResult) exec() *abci.ExecTxResult {

@@ -132,7 +132,7 @@ func TestSigCacheBounded(t *testing.T) {
 	if c.Verified(hs[0]) {
 		t.Fatal("cache grew past its bound")
 	}
-	if len(c.cur)+len(c.old) > 4 {
-		t.Fatalf("cache holds %d entries", len(c.cur)+len(c.old))
+	if n := c.m.Len(); n > 4 {
+		t.Fatalf("cache holds %d entries", n)
 	}
 }

@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/phalanx-net/phalanx/bench"
 )
@@ -28,6 +30,7 @@ func newBenchTransfersCmd(c *cli) *cobra.Command {
 	var cfg bench.Config
 	var seconds int
 	var verbose bool
+	var cpuprofile string
 	cmd := &cobra.Command{
 		Use:   "transfers",
 		Short: "Commit signed transfers on a fresh devnet, then the same load on a bare CometBFT app",
@@ -39,11 +42,15 @@ Transactions are signed before the clock starts.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg.Duration = time.Duration(seconds) * time.Second
+			tuneGC()
 			if verbose {
 				cfg.Log = slog.New(slog.NewTextHandler(c.stderr, nil))
 			}
 			var bar *progressbar.ProgressBar
 			cfg.Progress = func(done, total int) {
+				if !isTerminal(c.stderr) {
+					return
+				}
 				if bar == nil {
 					bar = progressbar.NewOptions(total, progressbar.OptionSetWriter(c.stderr),
 						progressbar.OptionSetDescription("signing transfers"), progressbar.OptionShowCount(),
@@ -57,6 +64,17 @@ Transactions are signed before the clock starts.`,
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
+			if cpuprofile != "" {
+				f, err := os.Create(cpuprofile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			fmt.Fprintf(c.stderr, "Benchmark: %d gatekeepers, %s per engine (plus %s warm-up each)\n", cfg.Gatekeepers, cfg.Duration, 3*time.Second)
 			r, err := bench.Run(ctx, cfg)
 			if err != nil {
@@ -79,5 +97,11 @@ Transactions are signed before the clock starts.`,
 	f.IntVar(&cfg.MempoolTarget, "mempool-target", 6000, "pause submitting to a node while its mempool holds more transactions than this")
 	f.IntVar(&cfg.BasePort, "base-port", 0, "first port of the benchmark networks (default: a free one)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log the networks' progress")
+	f.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to this file (read it with go tool pprof)")
 	return cmd
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }

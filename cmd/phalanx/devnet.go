@@ -37,6 +37,7 @@ height and state. A home holds either a devnet or a node made by
 				return fmt.Errorf("%s is a node home made by `phalanx init`; run the devnet in another --home", c.home)
 			}
 			cfg.Home = c.home
+			tuneGC()
 			lvl, err := parseLevel(logLevel)
 			if err != nil {
 				return err

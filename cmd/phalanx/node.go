@@ -242,6 +242,7 @@ func newNodeStartCmd(c *cli) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := node.LoadConfig(c.home)
+			tuneGC()
 			if err != nil {
 				return err
 			}

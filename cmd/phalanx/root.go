@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 )
@@ -89,4 +90,14 @@ func (c *cli) print(v any, text func(w io.Writer)) error {
 	}
 	text(c.stdout)
 	return nil
+}
+
+// tuneGC makes the garbage collector run less often in the commands that
+// run nodes: a node allocates a little for every transaction, and with
+// Go's default (GOGC=100) collection takes a fifth of a busy node's CPU.
+// A node has memory to spare; GOGC in the environment still wins.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 }

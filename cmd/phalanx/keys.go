@@ -38,7 +38,7 @@ const passphraseEnv = "PHALANX_KEYRING_PASSPHRASE"
 // without echo on a terminal, else one line at a time from standard input.
 func (c *cli) passphrasePrompt() keyring.Prompt {
 	return func(message string, confirm bool) (string, error) {
-		if p, ok := os.LookupEnv(passphraseEnv); ok {
+		if p := os.Getenv(passphraseEnv); p != "" {
 			return p, nil
 		}
 		first, err := c.readSecret(message + ": ")
@@ -190,7 +190,9 @@ func newKeysExportCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, err := kr.Get(args[0]); err != nil {
+			// Unlock the key first (the keyring's passphrase), then ask for
+			// the new one: the order a person expects.
+			if _, err := kr.PrivateKey(args[0]); err != nil {
 				return err
 			}
 			pass, err := c.passphrasePrompt()("Passphrase to encrypt the export with", true)

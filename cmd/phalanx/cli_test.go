@@ -1,0 +1,152 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/phalanx-net/phalanx/devnet"
+)
+
+// run runs the phalanx command in-process and returns its output.
+func run(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	cmd := newRootCmd(strings.NewReader(stdin), &out, &errOut)
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	return out.String() + errOut.String(), err
+}
+
+func mustRun(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := run(t, "", args...)
+	if err != nil {
+		t.Fatalf("phalanx %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// TestCLIAgainstDevnet drives the commands a user runs after
+// `phalanx devnet`, against a one-gatekeeper devnet in this process.
+func TestCLIAgainstDevnet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a devnet")
+	}
+	home := t.TempDir()
+	port, err := devnet.FreeBasePort(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	d, err := devnet.Start(ctx, devnet.Config{Home: home, Gatekeepers: 1, BasePort: port, BlockTime: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Stop()
+	h := "--home=" + home
+
+	// A transfer between dev keys, waited for and printed as JSON.
+	var res struct {
+		Hash    string `json:"hash"`
+		Height  int64  `json:"height"`
+		Code    uint32 `json:"code"`
+		GasUsed int64  `json:"gas_used"`
+		Fee     string `json:"fee"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "tx", "send", "alice", "bob", "12.5PHA", h, "-o", "json")), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Code != 0 || res.Height == 0 || res.GasUsed == 0 || res.Fee == "0" {
+		t.Fatalf("send result %+v", res)
+	}
+	if out := mustRun(t, "query", "balance", "bob", h, "--prove"); !strings.Contains(out, "1,000,012.5 PHA") || !strings.Contains(out, "Merkle proof checked") {
+		t.Fatalf("balance: %s", out)
+	}
+	if out := mustRun(t, "query", "tx", res.Hash, h); !strings.Contains(out, "bank/send") || !strings.Contains(out, "succeeded") {
+		t.Fatalf("query tx: %s", out)
+	}
+	if out := mustRun(t, "query", "supply", h); !strings.Contains(out, "1,000,000,000 PHA") || !strings.Contains(out, "700,000,000 PHA") {
+		t.Fatalf("supply: %s", out)
+	}
+	var st statusOut
+	if err := json.Unmarshal([]byte(mustRun(t, "status", h, "-o", "json")), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.ChainID != "phalanx-devnet" || st.Height < res.Height || st.Validators != 1 {
+		t.Fatalf("status %+v", st)
+	}
+
+	// Refusals come back as errors a person can read.
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"tx", "send", "alice", "bob", "99999999PHA"}, "insufficient funds"},
+		{[]string{"tx", "send", "alice", "bob", "1PHA", "--gas-price", "1"}, "below the chain's minimum"},
+		{[]string{"tx", "send", "alice", "nobody", "1PHA"}, "neither an address"},
+		{[]string{"tx", "send", "alice", "bob", "12"}, "needs the unit"},
+		{[]string{"query", "tx", "00"}, "not a transaction hash"},
+	} {
+		out, err := run(t, "", append(c.args, h)...)
+		if err == nil || !strings.Contains(err.Error()+out, c.want) {
+			t.Errorf("phalanx %v: err %v, output %q; want %q", c.args, err, out, c.want)
+		}
+	}
+
+	// Nothing listens here: the error says so.
+	if _, err := run(t, "", "status", "--node", "http://127.0.0.1:1", h); err == nil || !strings.Contains(err.Error(), "is a node running") {
+		t.Errorf("status against nothing: %v", err)
+	}
+}
+
+func TestKeysCommands(t *testing.T) {
+	home := t.TempDir()
+	h := "--home=" + home
+	t.Setenv(passphraseEnv, "correct horse")
+	out := mustRun(t, "keys", "add", "carol", h)
+	if !strings.Contains(out, "pha1") || !strings.Contains(out, "keys export carol") {
+		t.Fatalf("keys add: %s", out)
+	}
+	var keys []struct{ Name, Address string }
+	if err := json.Unmarshal([]byte(mustRun(t, "keys", "list", h, "-o", "json")), &keys); err != nil || len(keys) != 1 || keys[0].Name != "carol" {
+		t.Fatalf("keys list: %v %+v", err, keys)
+	}
+	addr := strings.TrimSpace(mustRun(t, "keys", "show", "carol", "--address", h))
+	if addr != keys[0].Address {
+		t.Fatalf("show --address %q, list %q", addr, keys[0].Address)
+	}
+
+	// Export from the file keyring, import into a test keyring elsewhere,
+	// with the passphrases typed on standard input.
+	t.Setenv(passphraseEnv, "") // empty: not set, so the prompts read stdin
+	armored, err := run(t, "correct horse\nexport pass\nexport pass\n", "keys", "export", "carol", h)
+	if err != nil {
+		t.Fatalf("export: %v %s", err, armored)
+	}
+	if strings.Contains(armored, "correct horse") || !strings.Contains(armored, "BEGIN AGE ENCRYPTED FILE") {
+		t.Fatalf("export output: %s", armored)
+	}
+	other := "--home=" + t.TempDir()
+	out, err = run(t, armored+"export pass\n", "keys", "import", "carol2", "-", other, "--keyring-backend", "test")
+	if err != nil || !strings.Contains(out, addr) {
+		t.Fatalf("import: %v %s", err, out)
+	}
+	if _, err := run(t, armored+"wrong\n", "keys", "import", "carol3", "-", other, "--keyring-backend", "test"); err == nil {
+		t.Fatal("import with a wrong passphrase succeeded")
+	}
+	if _, err := run(t, "wrong passphrase\n", "keys", "export", "carol", h); err == nil {
+		t.Fatal("export with a wrong keyring passphrase succeeded")
+	}
+	if _, err := run(t, "", "keys", "show", "nobody", h); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Fatalf("show unknown key: %v", err)
+	}
+	if out, err := run(t, "n\n", "keys", "delete", "carol2", other, "--keyring-backend", "test"); err == nil {
+		t.Fatalf("delete without confirmation: %s", out)
+	}
+	mustRun(t, "keys", "delete", "carol2", other, "--keyring-backend", "test", "--yes")
+}

@@ -41,9 +41,10 @@ func ParseBackend(s string) (Backend, error) {
 	return "", fmt.Errorf("%w: %q (want %q or %q)", ErrBadBackend, s, BackendFile, BackendTest)
 }
 
-// Prompt asks the user for a passphrase. confirm=true means this is a new
-// passphrase and should be asked twice; a prompt whose two entries differ
-// should return [ErrPassphraseMismatch].
+// Prompt asks the user for a passphrase. message names what is asked for,
+// such as "Keyring passphrase", without trailing punctuation. confirm=true
+// means this is a new passphrase and should be asked twice; a prompt whose
+// two entries differ should return [ErrPassphraseMismatch].
 type Prompt func(message string, confirm bool) (string, error)
 
 // Key is the public information of a stored key.
@@ -348,13 +349,13 @@ func (k *Keyring) decryptKey(f *keyFile) ([]byte, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.passphrase != "" {
-		return decrypt([]byte(f.EncryptedSeed), k.passphrase, f.Name)
+		return decrypt([]byte(f.EncryptedSeed), k.passphrase, fmt.Sprintf("key %q", f.Name))
 	}
-	pass, err := k.ask("Enter the keyring passphrase: ", false)
+	pass, err := k.ask("Keyring passphrase", false)
 	if err != nil {
 		return nil, err
 	}
-	seed, err := decrypt([]byte(f.EncryptedSeed), pass, f.Name)
+	seed, err := decrypt([]byte(f.EncryptedSeed), pass, fmt.Sprintf("key %q", f.Name))
 	if err != nil {
 		return nil, err
 	}
@@ -391,7 +392,7 @@ func (k *Keyring) writePassphrase() (string, error) {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	pass, err := k.ask("Enter a new keyring passphrase: ", true)
+	pass, err := k.ask("New keyring passphrase", true)
 	if err != nil {
 		return "", err
 	}
@@ -466,7 +467,7 @@ func (k *Keyring) Import(name string, armored []byte, exportPassphrase string) (
 	if exportPassphrase == "" {
 		return Key{}, fmt.Errorf("export passphrase: %w", ErrEmptyPassphrase)
 	}
-	plain, err := decrypt(armored, exportPassphrase, "export")
+	plain, err := decrypt(armored, exportPassphrase, "the export")
 	if err != nil {
 		return Key{}, err
 	}

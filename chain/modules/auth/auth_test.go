@@ -11,7 +11,7 @@ import (
 
 type memReader map[string][]byte
 
-func (m memReader) Get(k []byte) []byte                               { return m[string(k)] }
+func (m memReader) Get(k []byte) []byte                              { return m[string(k)] }
 func (m memReader) Iterate(prefix []byte, fn func(k, v []byte) bool) {}
 
 func TestNonces(t *testing.T) {

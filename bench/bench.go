@@ -61,7 +61,7 @@ func (c *Config) setDefaults() {
 		c.Accounts = 2000
 	}
 	if c.MempoolTarget == 0 {
-		c.MempoolTarget = 6000
+		c.MempoolTarget = 12000
 	}
 	if c.MaxTxs == 0 {
 		c.MaxTxs = int((c.Duration + c.Warmup).Seconds() * 20000)

@@ -109,8 +109,16 @@ func (c *Cache) Changes(prefix []byte, fn func(key, value []byte)) {
 func (c *Cache) Len() int { return len(c.entries) }
 
 // Write flushes the buffered writes into dst in ascending key order and
-// empties the cache.
+// empties the cache. Into another Cache, whose own Write sorts, the
+// entries are merged as they are: no order to keep, and no copies.
 func (c *Cache) Write(dst KV) {
+	if d, ok := dst.(*Cache); ok {
+		for k, e := range c.entries {
+			d.entries[k] = e
+		}
+		clear(c.entries)
+		return
+	}
 	for _, k := range c.sortedKeys(nil) {
 		e := c.entries[k]
 		if e.deleted {

@@ -94,7 +94,7 @@ Transactions are signed before the clock starts.`,
 	f.IntVar(&seconds, "seconds", 20, "length of the measured window for each engine")
 	f.IntVar(&cfg.Accounts, "accounts", 2000, "sending accounts")
 	f.DurationVar(&cfg.BlockTime, "block-time", 500*time.Millisecond, "commit timeout, as in the devnet")
-	f.IntVar(&cfg.MempoolTarget, "mempool-target", 6000, "pause submitting to a node while its mempool holds more transactions than this")
+	f.IntVar(&cfg.MempoolTarget, "mempool-target", 12000, "pause submitting to a node while its mempool holds more transactions than this")
 	f.IntVar(&cfg.BasePort, "base-port", 0, "first port of the benchmark networks (default: a free one)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log the networks' progress")
 	f.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to this file (read it with go tool pprof)")

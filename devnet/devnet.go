@@ -283,7 +283,9 @@ func (d *Devnet) nodeConfig(home string, i int, peers []string) *cmtcfg.Config {
 	}
 	c.P2P.PersistentPeers = strings.Join(others, ",")
 	c.Consensus.TimeoutCommit = d.cfg.BlockTime
-	c.Consensus.TimeoutPropose = time.Second
+	// CometBFT's default propose timeout (3 s) is kept: under load the
+	// four nodes share two cores, and a shorter one turns slow proposals
+	// into extra rounds.
 	c.Consensus.PeerGossipSleepDuration = 10 * time.Millisecond
 	// Shorter than the 2 s default so that a stopping node's peer
 	// routines end, and its databases close, sooner.

@@ -82,8 +82,12 @@ Transactions are signed before the clock starts.`,
 			}
 			return c.print(r, func(w io.Writer) {
 				for _, e := range []bench.Result{r.Phalanx, r.Bare} {
-					fmt.Fprintf(w, "%-14s %2d gatekeepers: %8.0f tx/s committed (%d txs in %.1f s, %d blocks, mean block interval %d ms, %d-byte txs)\n",
+					fmt.Fprintf(w, "%-14s %2d gatekeepers: %8.0f tx/s committed (%d txs in %.1f s, %d blocks, mean block interval %d ms, %d-byte txs",
 						e.Engine, e.Gatekeepers, e.TxsPerSecond, e.Committed, e.Window.Seconds(), e.Blocks, e.BlockInterval.Milliseconds(), e.TxBytes)
+					if e.Refused > 0 {
+						fmt.Fprintf(w, ", %d refused", e.Refused)
+					}
+					fmt.Fprintln(w, ")")
 				}
 				fmt.Fprintf(w, "ratio: Phalanx commits %.0f %% of the bare engine's rate\n", 100*r.Ratio)
 			})

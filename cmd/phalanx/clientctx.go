@@ -36,13 +36,14 @@ func (c *cli) isDevnetHome() bool {
 	return err == nil
 }
 
-func (c *cli) client() (*client.Client, error) {
-	return client.New(c.nodeURL())
-}
-
-// ctx returns a context for one client command.
-func (c *cli) ctx() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), 2*time.Minute)
+// connect returns a client of the node and a context bounding one command.
+func (c *cli) connect() (*client.Client, context.Context, context.CancelFunc, error) {
+	cl, err := client.New(c.nodeURL())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	return cl, ctx, cancel, nil
 }
 
 // resolveAddress reads an address, or the name of a key in the keyring.

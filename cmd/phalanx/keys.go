@@ -215,13 +215,9 @@ func newKeysShowCmd(c *cli) *cobra.Command {
 		Short: "Show a key's address and public key (no passphrase needed)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			kr, err := c.openKeyring()
+			_, k, err := c.key(args[0])
 			if err != nil {
 				return err
-			}
-			k, err := kr.Get(args[0])
-			if err != nil {
-				return keyErr(kr, err)
 			}
 			if addressOnly {
 				// A bare line, so scripts can write ADDR=$(phalanx keys show alice --address).
@@ -259,13 +255,9 @@ either alone is useless. ` + "`phalanx keys import`" + ` reads it back into any 
 The export passphrase is always asked, never taken from PHALANX_KEYRING_PASSPHRASE.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			kr, err := c.openKeyring()
+			kr, k, err := c.key(args[0])
 			if err != nil {
 				return err
-			}
-			k, err := kr.Get(args[0])
-			if err != nil {
-				return keyErr(kr, err)
 			}
 			// Unlock the key before asking for the export passphrase: that
 			// is the order a person expects, and a wrong keyring passphrase
@@ -377,13 +369,9 @@ func newKeysDeleteCmd(c *cli) *cobra.Command {
 		Short: "Delete a key (export it first if it holds anything)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			kr, err := c.openKeyring()
+			kr, k, err := c.key(args[0])
 			if err != nil {
 				return err
-			}
-			k, err := kr.Get(args[0])
-			if err != nil {
-				return keyErr(kr, err)
 			}
 			if !yes {
 				fmt.Fprintf(c.stderr, "Delete key %q (%s)? This cannot be undone. [y/N] ", k.Name, k.Address)
@@ -407,4 +395,18 @@ func newKeysDeleteCmd(c *cli) *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
 	return cmd
+}
+
+// key opens the keyring and finds a key in it, with an error that says
+// where it looked.
+func (c *cli) key(name string) (*keyring.Keyring, keyring.Key, error) {
+	kr, err := c.openKeyring()
+	if err != nil {
+		return nil, keyring.Key{}, err
+	}
+	k, err := kr.Get(name)
+	if err != nil {
+		return nil, keyring.Key{}, keyErr(kr, err)
+	}
+	return kr, k, nil
 }

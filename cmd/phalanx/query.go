@@ -44,11 +44,10 @@ func newQueryBalanceCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cl, err := c.client()
+			cl, ctx, cancel, err := c.connect()
 			if err != nil {
 				return err
 			}
-			ctx, cancel := c.ctx()
 			defer cancel()
 			bal, h, err := cl.Balance(ctx, addr, prove)
 			if err != nil {
@@ -84,11 +83,10 @@ func newQuerySupplyCmd(c *cli) *cobra.Command {
 		Short: "Show the total PHA supply and the module accounts",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cl, err := c.client()
+			cl, ctx, cancel, err := c.connect()
 			if err != nil {
 				return err
 			}
-			ctx, cancel := c.ctx()
 			defer cancel()
 			s, h, err := cl.Supply(ctx, false)
 			if err != nil {
@@ -123,11 +121,10 @@ func newQueryAccountCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cl, err := c.client()
+			cl, ctx, cancel, err := c.connect()
 			if err != nil {
 				return err
 			}
-			ctx, cancel := c.ctx()
 			defer cancel()
 			acc, err := cl.Account(ctx, addr)
 			if err != nil {
@@ -179,11 +176,10 @@ func newQueryTxCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cl, err := c.client()
+			cl, ctx, cancel, err := c.connect()
 			if err != nil {
 				return err
 			}
-			ctx, cancel := c.ctx()
 			defer cancel()
 			res, err := cl.Tx(ctx, hash)
 			if err != nil {

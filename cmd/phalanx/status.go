@@ -30,11 +30,10 @@ func newStatusCmd(c *cli) *cobra.Command {
 		Short: "Show a node's view of the chain: height, app hash, validators",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cl, err := c.client()
+			cl, ctx, cancel, err := c.connect()
 			if err != nil {
 				return err
 			}
-			ctx, cancel := c.ctx()
 			defer cancel()
 			st, err := cl.Status(ctx)
 			if err != nil {

@@ -56,23 +56,18 @@ func newTxSendCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			kr, err := c.openKeyring()
+			kr, from, err := c.key(args[0])
 			if err != nil {
-				return err
-			}
-			from, err := kr.Get(args[0])
-			if err != nil {
-				return fmt.Errorf("FROM must be a key in %s: %w", kr.Dir(), err)
+				return fmt.Errorf("FROM must be a key name: %w", err)
 			}
 			key, err := kr.PrivateKey(args[0])
 			if err != nil {
 				return err
 			}
-			cl, err := c.client()
+			cl, ctx, cancel, err := c.connect()
 			if err != nil {
 				return err
 			}
-			ctx, cancel := c.ctx()
 			defer cancel()
 			res, err := cl.Send(ctx, key, to, amount, f.options())
 			if res == nil && err != nil {

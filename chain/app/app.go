@@ -130,10 +130,6 @@ func (a *App) Close() error {
 // successfully since it started.
 func (a *App) CommittedTxs() int64 { return a.committedTxs.Load() }
 
-// Router returns the message router, for clients and tests that list the
-// message types.
-func (a *App) Router() *module.Router { return a.router }
-
 // loadCommitted refreshes what the app keeps from the committed state: the
 // chain id, the parameters, and a fresh check state.
 func (a *App) loadCommitted() (err error) {

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"slices"
 	"strings"
 )
@@ -105,9 +104,6 @@ func (c *Cache) Changes(prefix []byte, fn func(key, value []byte)) {
 	}
 }
 
-// Len returns the number of buffered writes.
-func (c *Cache) Len() int { return len(c.entries) }
-
 // Write flushes the buffered writes into dst in ascending key order and
 // empties the cache. Into another Cache, whose own Write sorts, the
 // entries are merged as they are: no order to keep, and no copies.
@@ -132,7 +128,3 @@ func (c *Cache) Write(dst KV) {
 
 // Discard drops the buffered writes.
 func (c *Cache) Discard() { clear(c.entries) }
-
-// Equal reports whether two values are the same bytes; nil and empty differ
-// only in presence, which Get reports as nil for absent keys.
-func Equal(a, b []byte) bool { return bytes.Equal(a, b) && (a == nil) == (b == nil) }

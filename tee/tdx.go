@@ -1,0 +1,238 @@
+package tee
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/binary"
+	"encoding/pem"
+	"errors"
+	"fmt"
+
+	tdxabi "github.com/google/go-tdx-guest/abi"
+	tdxpb "github.com/google/go-tdx-guest/proto/tdx"
+	tdxverify "github.com/google/go-tdx-guest/verify"
+)
+
+// TDX measurement layout: MRTD, then RTMR0..3, 48 bytes each.
+const (
+	tdxRegisterSize    = 48
+	tdxRTMRs           = 4
+	tdxMeasurementSize = tdxRegisterSize * (1 + tdxRTMRs)
+)
+
+// tdAttributesDebug is bit 0 of TD_ATTRIBUTES: the host may read and
+// write the TD's memory.
+const tdAttributesDebug = 0x01
+
+// verifyTDX verifies a raw TDX DCAP quote, version 4, with go-tdx-guest:
+// no collateral getter, no revocation fetching, Intel's root pinned.
+func verifyTDX(ev Evidence, opts VerifyOptions) (Verified, error) {
+	if len(ev.Collateral) != 0 {
+		return Verified{}, fmt.Errorf("%w: tdx evidence carries no collateral (its PCK chain is inside the quote), got %d bytes", ErrInvalidEvidence, len(ev.Collateral))
+	}
+	quote, chain, err := parseTDXQuote(ev.Quote)
+	if err != nil {
+		return Verified{}, err
+	}
+	// The chain's PEM text is outside every signature, and PEM decoding
+	// ignores some changes to it (line breaks, spaces); only the one
+	// canonical text is accepted, so the certificates have one encoding.
+	chainPEM := quote.GetSignedData().GetCertificationData().GetQeReportCertificationData().GetPckCertificateChainData().GetPckCertChain()
+	if !bytes.Equal(chainPEM, canonicalPCKChain(chain, hasNUL(chainPEM))) {
+		return Verified{}, fmt.Errorf("%w: tdx PCK chain is not in canonical PEM (64-column lines, LF)", ErrInvalidEvidence)
+	}
+	notAfter, err := checkValidity(opts.Now, chain.PCKCertificate, chain.IntermediateCertificate, chain.RootCertificate)
+	if err != nil {
+		return Verified{}, fmt.Errorf("tdx PCK chain: %w", err)
+	}
+	qe := quote.GetSignedData().GetCertificationData().GetQeReportCertificationData().GetQeReport()
+	if err := checkTDQEIdentity(qe); err != nil {
+		return Verified{}, err
+	}
+	roots, err := intelRoots()
+	if err != nil {
+		return Verified{}, err
+	}
+	// TdxQuote is RawTdxQuote without parsing the bytes a second time.
+	if err := tdxverify.TdxQuote(quote, &tdxverify.Options{Now: opts.Now, TrustedRoots: roots}); err != nil {
+		return Verified{}, fmt.Errorf("%w: tdx: %w", ErrSignature, err)
+	}
+
+	body := quote.GetTdQuoteBody()
+	v := Verified{
+		Platform:    TDX,
+		Measurement: tdxMeasurement(quote),
+		Debug:       body.GetTdAttributes()[0]&tdAttributesDebug != 0,
+		NotAfter:    notAfter,
+	}
+	copy(v.ReportData[:], body.GetReportData())
+	return v, nil
+}
+
+// tdxMeasurement returns MRTD||RTMR0||RTMR1||RTMR2||RTMR3: the TD's
+// initial image and what its firmware, boot loader, kernel and runtime
+// measured into the run-time registers.
+func tdxMeasurement(quote *tdxpb.QuoteV4) []byte {
+	body := quote.GetTdQuoteBody()
+	m := make([]byte, 0, tdxMeasurementSize)
+	m = append(m, body.GetMrTd()...)
+	for _, r := range body.GetRtmrs() {
+		m = append(m, r...)
+	}
+	return m
+}
+
+// parseTDXQuote decodes a quote and its PCK certificate chain. Everything
+// wrong at this stage is ErrInvalidEvidence; the library's checks that
+// follow then fail only on signatures and chains.
+func parseTDXQuote(raw []byte) (*tdxpb.QuoteV4, *tdxverify.PCKCertificateChain, error) {
+	if err := checkTDXLayout(raw); err != nil {
+		return nil, nil, fmt.Errorf("%w: tdx quote: %w", ErrInvalidEvidence, err)
+	}
+	parsed, err := tdxabi.QuoteToProto(raw)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: tdx quote: %w", ErrInvalidEvidence, err)
+	}
+	quote, ok := parsed.(*tdxpb.QuoteV4)
+	if !ok {
+		return nil, nil, fmt.Errorf("%w: tdx quote: unsupported format %T", ErrInvalidEvidence, parsed)
+	}
+	// QuoteToProto has checked the version, key type, TEE type and the
+	// sizes of every field.
+	if !bytes.Equal(quote.GetHeader().GetQeVendorId(), []byte(intelQEVendorID)) {
+		return nil, nil, fmt.Errorf("%w: tdx quote: QE vendor %x is not Intel", ErrInvalidEvidence, quote.GetHeader().GetQeVendorId())
+	}
+	// Bytes after the signed data are outside every signature. Quote
+	// buffers come zero-padded; anything else there is refused.
+	if !allZero(quote.GetExtraBytes()) {
+		return nil, nil, fmt.Errorf("%w: tdx quote: non-zero bytes after the signed data", ErrInvalidEvidence)
+	}
+	if len(quote.GetTdQuoteBody().GetRtmrs()) != tdxRTMRs {
+		return nil, nil, fmt.Errorf("%w: tdx quote: %d RTMRs, want %d", ErrInvalidEvidence, len(quote.GetTdQuoteBody().GetRtmrs()), tdxRTMRs)
+	}
+	chainPEM := quote.GetSignedData().GetCertificationData().GetQeReportCertificationData().GetPckCertificateChainData().GetPckCertChain()
+	chain, err := parsePCKChain(chainPEM)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: tdx PCK chain: %w", ErrInvalidEvidence, err)
+	}
+	return quote, chain, nil
+}
+
+// Layout of a version 4 quote, as far as its length fields go.
+const (
+	tdxSignedDataSizeAt = 0x278 // after the 48-byte header and 584-byte TD report body
+	tdxSignedDataAt     = 0x27C
+	tdxAuthDataKnown    = 0x80         // quote signature, attestation key
+	tdxCertDataKnown    = 6            // certification data type and size
+	tdxQECertKnown      = 0x180 + 0x40 // QE report and its signature
+	tdxQEAuthSizeLen    = 2
+	tdxChainKnown       = 6 // PCK chain data type and size
+)
+
+// checkTDXLayout checks that the length fields of a version 4 quote
+// describe the bytes that follow them. go-tdx-guest v0.3.1 slices by these
+// fields without checking them and panics when they lie (found by
+// FuzzVerifyTDX); Verify recovers from panics, but a quote refused here
+// never reaches that code.
+func checkTDXLayout(q []byte) error {
+	if len(q) < tdxSignedDataAt {
+		return fmt.Errorf("%d bytes, shorter than a header and TD report", len(q))
+	}
+	size := uint64(binary.LittleEndian.Uint32(q[tdxSignedDataSizeAt:]))
+	if tdxSignedDataAt+size > uint64(len(q)) {
+		return fmt.Errorf("signed data of %d bytes overruns the quote", size)
+	}
+	signed := q[tdxSignedDataAt : tdxSignedDataAt+size]
+	if len(signed) < tdxAuthDataKnown+tdxCertDataKnown {
+		return fmt.Errorf("signed data of %d bytes", len(signed))
+	}
+	cert := signed[tdxAuthDataKnown:]
+	if size := binary.LittleEndian.Uint32(cert[2:]); uint64(size) != uint64(len(cert)-tdxCertDataKnown) {
+		return fmt.Errorf("certification data of %d bytes in %d", size, len(cert)-tdxCertDataKnown)
+	}
+	qe := cert[tdxCertDataKnown:]
+	if len(qe) < tdxQECertKnown+tdxQEAuthSizeLen {
+		return fmt.Errorf("QE report certification data of %d bytes", len(qe))
+	}
+	auth := int(binary.LittleEndian.Uint16(qe[tdxQECertKnown:]))
+	rest := qe[tdxQECertKnown+tdxQEAuthSizeLen:]
+	if len(rest) < auth+tdxChainKnown {
+		return fmt.Errorf("QE authentication data of %d bytes overruns its container", auth)
+	}
+	chain := rest[auth:]
+	if size := binary.LittleEndian.Uint32(chain[2:]); uint64(size) != uint64(len(chain)-tdxChainKnown) {
+		return fmt.Errorf("PCK chain of %d bytes in %d", size, len(chain)-tdxChainKnown)
+	}
+	return nil
+}
+
+// parsePCKChain decodes the PEM chain a quote carries: PCK leaf,
+// intermediate CA, root CA, and possibly a terminating NUL byte.
+func parsePCKChain(data []byte) (*tdxverify.PCKCertificateChain, error) {
+	var certs []*x509.Certificate
+	rest := data
+	for i := 0; i < 3; i++ {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil || b.Type != "CERTIFICATE" {
+			return nil, errors.New("want three PEM certificates")
+		}
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return nil, err
+		}
+		certs = append(certs, c)
+	}
+	if len(rest) > 1 || len(rest) == 1 && rest[0] != 0 {
+		return nil, fmt.Errorf("%d bytes after the chain", len(rest))
+	}
+	return &tdxverify.PCKCertificateChain{PCKCertificate: certs[0], IntermediateCertificate: certs[1], RootCertificate: certs[2]}, nil
+}
+
+// canonicalPCKChain returns the chain as a quote should carry it: each
+// certificate in PEM as encoding/pem writes it, and a NUL byte after them
+// if nul is set (Intel's quoting enclave writes one; not every quote has
+// it).
+func canonicalPCKChain(chain *tdxverify.PCKCertificateChain, nul bool) []byte {
+	var out []byte
+	for _, c := range []*x509.Certificate{chain.PCKCertificate, chain.IntermediateCertificate, chain.RootCertificate} {
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	if nul {
+		out = append(out, 0)
+	}
+	return out
+}
+
+func hasNUL(b []byte) bool { return len(b) > 0 && b[len(b)-1] == 0 }
+
+// checkTDQEIdentity checks that the quoting enclave's report is that of
+// Intel's TD QE (see tdQEMRSigner).
+func checkTDQEIdentity(qe *tdxpb.EnclaveReport) error {
+	attrs := qe.GetAttributes()
+	if len(attrs) != len(tdQEAttributesMask) {
+		return fmt.Errorf("%w: tdx QE report attributes of %d bytes", ErrInvalidEvidence, len(attrs))
+	}
+	masked := make([]byte, len(attrs))
+	for i := range attrs {
+		masked[i] = attrs[i] & tdQEAttributesMask[i]
+	}
+	switch {
+	case !bytes.Equal(qe.GetMrSigner(), []byte(tdQEMRSigner)):
+		return fmt.Errorf("%w: tdx quoting enclave signer %x is not Intel's TD QE", ErrSignature, qe.GetMrSigner())
+	case qe.GetIsvProdId() != tdQEISVProdID:
+		return fmt.Errorf("%w: tdx quoting enclave product %d is not Intel's TD QE (%d)", ErrSignature, qe.GetIsvProdId(), tdQEISVProdID)
+	case !bytes.Equal(masked, []byte(tdQEAttributes)) || qe.GetMiscSelect() != tdQEMiscSelect:
+		return fmt.Errorf("%w: tdx quoting enclave attributes %x / misc %x are not Intel's TD QE's (a debug QE?)", ErrSignature, attrs, qe.GetMiscSelect())
+	}
+	return nil
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,114 @@
+package tee
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/google/go-configfs-tsm/configfs/configfsi"
+	tdxabi "github.com/google/go-tdx-guest/abi"
+)
+
+// TDXSealingKeyFile is the name of the tdx platform's sealing key file in
+// Options.Dir.
+const TDXSealingKeyFile = "tdx-sealing.key"
+
+// tdxPlatform is an Intel TDX trust domain. Quotes come from the kernel's
+// configfs-tsm interface (the tdx_guest driver and the host's quoting
+// enclave).
+//
+// TDX has no sealing key: no instruction derives a key bound to the TD's
+// measurement. Sealing uses a random key kept in a file in Options.Dir,
+// which is exactly as confidential as the TD's disk. A TD whose root
+// filesystem is encrypted with a key released only to this TD after
+// attestation (as confidential-VM images built for this do) keeps it from
+// the host; on a plain disk the host reads the key file, and sealed data
+// is protected no better than on sim.
+type tdxPlatform struct {
+	tsm configfsi.Client
+	now func() time.Time // the clock Attest checks fresh quotes at
+	*sealer
+}
+
+func openTDX(opts Options) (*tdxPlatform, error) {
+	if opts.Dir == "" {
+		return nil, fmt.Errorf("tdx: %w", errNoDir)
+	}
+	tsm, err := openTSM(tsmTDX)
+	if err != nil {
+		return nil, fmt.Errorf("tdx: %w", err)
+	}
+	return newTDX(tsm, opts), nil
+}
+
+func newTDX(tsm configfsi.Client, opts Options) *tdxPlatform {
+	path := filepath.Join(opts.Dir, TDXSealingKeyFile)
+	return &tdxPlatform{tsm: tsm, now: time.Now, sealer: &sealer{platform: TDX, root: keyFile(path, opts.Log)}}
+}
+
+func (*tdxPlatform) Name() string { return TDX }
+func (*tdxPlatform) Secure() bool { return true }
+
+// Attest returns a TDX quote binding data. The quote carries its PCK
+// certificate chain, so the evidence has no collateral. The fresh quote is
+// verified at once (at the wall-clock time) so that a platform producing
+// unverifiable quotes is found here rather than by a refused transaction.
+func (p *tdxPlatform) Attest(ctx context.Context, data ReportData) (Evidence, error) {
+	resp, err := tsmReport(ctx, p.tsm, tsmTDX, data[:], false)
+	if err != nil {
+		return Evidence{}, fmt.Errorf("tdx: %w", err)
+	}
+	quote, err := canonicalTDXQuote(resp.OutBlob)
+	if err != nil {
+		return Evidence{}, fmt.Errorf("tdx: %w", err)
+	}
+	ev := Evidence{Platform: TDX, Quote: quote}
+	v, err := Verify(ev, VerifyOptions{Now: p.now()})
+	if err != nil {
+		return Evidence{}, fmt.Errorf("tdx: this TD's fresh quote does not verify: %w", err)
+	}
+	if v.ReportData != data {
+		return Evidence{}, fmt.Errorf("tdx: the fresh quote binds other report data")
+	}
+	return ev, nil
+}
+
+// Measurement returns MRTD||RTMR0..3 from a fresh quote. RTMRs can be
+// extended while the TD runs, so it is read each time.
+func (p *tdxPlatform) Measurement(ctx context.Context) ([]byte, error) {
+	resp, err := tsmReport(ctx, p.tsm, tsmTDX, make([]byte, ReportDataSize), false)
+	if err != nil {
+		return nil, fmt.Errorf("tdx: %w", err)
+	}
+	quote, _, err := parseTDXQuote(resp.OutBlob)
+	if err != nil {
+		return nil, fmt.Errorf("tdx: %w", err)
+	}
+	return tdxMeasurement(quote), nil
+}
+
+// canonicalTDXQuote rewrites what no signature covers in a quote into the
+// one form Verify accepts: the PCK chain in canonical PEM (keeping or not
+// its final NUL, as the quoting enclave wrote it), and no padding after
+// the signed data. The three size fields that enclose the chain follow.
+func canonicalTDXQuote(raw []byte) ([]byte, error) {
+	quote, chain, err := parseTDXQuote(raw)
+	if err != nil {
+		return nil, err
+	}
+	cert := quote.GetSignedData().GetCertificationData()
+	pck := cert.GetQeReportCertificationData().GetPckCertificateChainData()
+	canon := canonicalPCKChain(chain, hasNUL(pck.GetPckCertChain()))
+	delta := uint32(len(canon)) - uint32(len(pck.GetPckCertChain())) // wraps when shrinking; the sums below wrap back
+	pck.PckCertChain = canon
+	pck.Size += delta
+	cert.Size += delta
+	quote.SignedDataSize += delta
+	quote.ExtraBytes = nil
+	out, err := tdxabi.QuoteToAbiBytes(quote)
+	if err != nil {
+		return nil, fmt.Errorf("re-encode quote: %w", err)
+	}
+	return out, nil
+}

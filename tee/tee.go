@@ -1,0 +1,75 @@
+package tee
+
+import (
+	"context"
+	"time"
+)
+
+// Platform names, as they appear in evidence, genesis files and flags.
+const (
+	Sim    = "sim"    // software only: protects nothing, for development
+	TDX    = "tdx"    // Intel TDX confidential VM
+	SEVSNP = "sevsnp" // AMD SEV-SNP confidential VM
+)
+
+// ReportDataSize is the size of the caller's data a quote binds.
+const ReportDataSize = 64
+
+// ReportData is what a quote binds besides the measurement: Phalanx puts a
+// hash of the enclave's public keys, its operator and the chain id there.
+type ReportData [ReportDataSize]byte
+
+// Evidence is a platform's attestation with everything needed to verify
+// it offline: the registering party fetches the collateral (certificate
+// chains) when it attests, so verification never touches the network.
+type Evidence struct {
+	Platform string `cbor:"1,keyasint" json:"platform"`
+	// Quote is the platform's signed statement: a raw TDX DCAP quote, a
+	// raw SEV-SNP attestation report, or a sim quote.
+	Quote []byte `cbor:"2,keyasint" json:"quote"`
+	// Collateral is platform-specific: for SEV-SNP the VCEK certificate
+	// and the AMD ASK/ARK chain; for TDX nothing (the PCK chain is inside
+	// the quote); for sim nothing.
+	Collateral []byte `cbor:"3,keyasint,omitempty" json:"collateral,omitempty"`
+}
+
+// Verified is what verification establishes about evidence.
+type Verified struct {
+	Platform string
+	// Measurement identifies the code: MRTD||RTMR0..3 on TDX, the launch
+	// measurement on SEV-SNP, the simulated measurement on sim.
+	Measurement []byte
+	ReportData  ReportData
+	// Debug is set for an enclave whose memory its host can read (a debug
+	// TD, an SNP guest whose policy allows debugging). Such evidence is
+	// genuine but proves no confidentiality; the registry refuses it.
+	Debug bool
+	// NotAfter is when the evidence's certificates stop being valid.
+	NotAfter time.Time
+}
+
+// VerifyOptions say how to verify evidence. Verification is a pure
+// function of the evidence and these options: Now is the block time, never
+// the wall clock, so every gatekeeper reaches the same answer.
+type VerifyOptions struct {
+	Now time.Time
+	// AllowSim accepts sim evidence; only a development chain sets it.
+	AllowSim bool
+}
+
+// Platform is the TEE the enclave runs on.
+type Platform interface {
+	// Name is one of Sim, TDX, SEVSNP.
+	Name() string
+	// Secure is false when nothing protects the enclave (sim).
+	Secure() bool
+	// Attest returns evidence that binds data to this enclave's
+	// measurement, with its collateral.
+	Attest(ctx context.Context, data ReportData) (Evidence, error)
+	// Measurement is this enclave's measurement, as Verify reports it.
+	Measurement(ctx context.Context) ([]byte, error)
+	// Seal encrypts data so that only this enclave (on this machine) can
+	// Unseal it; aad is authenticated but not encrypted.
+	Seal(plaintext, aad []byte) ([]byte, error)
+	Unseal(sealed, aad []byte) ([]byte, error)
+}

@@ -11,3 +11,7 @@ var (
 	// ErrBadPrivateKey is returned for a private key or seed of the wrong length.
 	ErrBadPrivateKey = errors.New("bad ed25519 private key")
 )
+
+// ErrBadEncryptionKey is returned for bytes that are not an HPKE public key
+// of the Phalanx suite.
+var ErrBadEncryptionKey = errors.New("bad HPKE encryption key")

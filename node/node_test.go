@@ -12,6 +12,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/app"
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/crypto"
 )
 
@@ -65,7 +66,7 @@ func TestGenesisRoundTripAndRefusal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := NewGenesis("phalanx-test", time.Now(), []Validator{{Identity: id, Power: 10}}, app.AppState{Auth: auth.DefaultGenesis(), Bank: bg})
+	doc, err := NewGenesis("phalanx-test", time.Now(), []Validator{{Identity: id, Power: 10}}, app.AppState{Auth: auth.DefaultGenesis(), Bank: bg, Registry: registry.DefaultGenesis(crypto.ModuleAddress("council"))})
 	if err != nil {
 		t.Fatal(err)
 	}

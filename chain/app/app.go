@@ -7,12 +7,15 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/mq"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/chain/tx"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -59,12 +62,17 @@ type App struct {
 	router   *module.Router
 	auth     auth.Keeper
 	bank     bank.Keeper
+	mq       *mq.Keeper
+	registry registry.Keeper
 
 	chainID string
-	closed  bool        // after Close, every call fails with ErrClosed
-	params  auth.Params // as of the last commit
-	check   *store.Cache
-	halted  error
+	// blockTime is the last committed block's time: mempool checks run
+	// "at" it, as attestation checks need a time and may not use a clock.
+	blockTime time.Time
+	closed    bool        // after Close, every call fails with ErrClosed
+	params    auth.Params // as of the last commit
+	check     *store.Cache
+	halted    error
 
 	lastBlockTxs int
 	committedTxs atomic.Int64 // transactions executed successfully, for benchmarks
@@ -93,7 +101,8 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{log: opts.Log, tree: tree, sigs: opts.SigCache, verifier: opts.Verifier, router: NewRouter()}
+	a := &App{log: opts.Log, tree: tree, sigs: opts.SigCache, verifier: opts.Verifier}
+	a.router, a.mq, a.registry = newModules()
 	if tree.Version() > 0 {
 		if err := a.loadCommitted(); err != nil {
 			tree.Close()
@@ -110,9 +119,21 @@ func New(opts Options) (*App, error) {
 // NewRouter returns a router with every module's messages: the chain's
 // full message set, also used by clients to decode transactions.
 func NewRouter() *module.Router {
+	r, _, _ := newModules()
+	return r
+}
+
+// newModules builds the keepers that hold routing tables and the router
+// with every module's messages.
+func newModules() (*module.Router, *mq.Keeper, registry.Keeper) {
 	r := module.NewRouter()
 	bank.Keeper{}.RegisterMsgs(r)
-	return r
+	var reg registry.Keeper
+	q := mq.NewKeeper(&reg) // the registry says who may post
+	reg = registry.NewKeeper(q)
+	q.RegisterMsgs(r)
+	reg.RegisterMsgs(r)
+	return r, q, reg
 }
 
 // Close closes the state database.
@@ -139,6 +160,7 @@ func (a *App) loadCommitted() (err error) {
 		return err
 	}
 	a.chainID = string(snap.Get(chainIDKey))
+	a.blockTime = decodeBlockTime(snap.Get(blockTimeKey))
 	a.params = a.auth.Params(snap)
 	a.check = store.NewCache(snap)
 	a.height.Store(snap.Version())
@@ -200,6 +222,14 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (res *abc
 	if err := a.bank.InitGenesis(ctx, st.Bank); err != nil {
 		return nil, err
 	}
+	validators, err := validatorKeys(req.Validators)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.registry.InitGenesis(gen, st.Registry, validators); err != nil {
+		return nil, ErrBadGenesis.Wrap("registry: %v", err)
+	}
+	gen.Set(blockTimeKey, encodeBlockTime(req.Time))
 	gen.Write(a.tree)
 	a.chainID = req.ChainId
 	a.log.Info("genesis state written", "chain_id", req.ChainId, "supply", st.Bank.Supply.PHA(), "accounts", len(st.Bank.Accounts))
@@ -225,7 +255,7 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (res *abci.Ch
 	if a.check == nil {
 		return checkResponse(txResult{err: ErrNotReady}), nil
 	}
-	block := module.Block{ChainID: a.chainID, Height: a.tree.Version() + 1}
+	block := module.Block{ChainID: a.chainID, Height: a.tree.Version() + 1, Time: a.blockTime}
 	m := modeCheck
 	if req.Type == abci.CHECK_TX_TYPE_RECHECK {
 		m = modeRecheck
@@ -305,6 +335,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	a.verifyBatch(req.Txs)
 	params := a.auth.Params(a.tree)
 	blockState := store.NewCache(a.tree)
+	blockState.Set(blockTimeKey, encodeBlockTime(req.Time))
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	ok := 0
 	for i, txBytes := range req.Txs {

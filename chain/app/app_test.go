@@ -14,6 +14,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/chain/tx"
@@ -51,7 +52,7 @@ func testGenesis(t testing.TB) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := MarshalAppState(AppState{Auth: auth.DefaultGenesis(), Bank: g})
+	raw, err := MarshalAppState(AppState{Auth: auth.DefaultGenesis(), Bank: g, Registry: registry.DefaultGenesis(testKey("council").Public().Address())})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,9 +6,11 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
 )
@@ -23,6 +25,17 @@ const (
 	QueryBalance = "/bank/balance" // data: a 20-byte address
 	QuerySupply  = "/bank/supply"
 	QueryChainID = "/app/chain_id"
+
+	QueryRegistryParams = "/registry/params"
+	QueryWorker         = "/registry/worker"     // data: a 32-byte identity key
+	QueryGatekeeper     = "/registry/gatekeeper" // data: a 32-byte identity key
+
+	// QueryWorkers lists every worker record (a CBOR array of
+	// registry.Enclave). A list has no single-key proof: a client that
+	// needs one proves each record with QueryWorker.
+	QueryWorkers = "/registry/workers"
+	// QueryGatekeepers lists every gatekeeper enclave record, likewise.
+	QueryGatekeepers = "/registry/gatekeepers"
 )
 
 // QueryKey maps a query path and its data to the state key it reads.
@@ -52,6 +65,17 @@ func QueryKey(path string, data []byte) ([]byte, error) {
 		return bank.SupplyKey(), nil
 	case QueryChainID:
 		return chainIDKey, nil
+	case QueryRegistryParams:
+		return registry.ParamsKey(), nil
+	case QueryWorker, QueryGatekeeper:
+		id, err := crypto.PublicKeyFromBytes(data)
+		if err != nil {
+			return nil, ErrBadQuery.Wrap("%s wants a 32-byte identity key: %v", path, err)
+		}
+		if path == QueryWorker {
+			return registry.WorkerKey(id), nil
+		}
+		return registry.GatekeeperKey(id), nil
 	}
 	return nil, ErrUnknownQuery.Wrap("%q", path)
 }
@@ -65,9 +89,14 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (res *abci.QueryR
 		cs, code, log := module.ABCIInfo(err)
 		return &abci.QueryResponse{Code: code, Codespace: cs, Log: log, Height: req.Height}
 	}
-	key, err := QueryKey(req.Path, req.Data)
-	if err != nil {
-		return fail(err), nil
+	listPrefix := map[string][]byte{QueryWorkers: registry.WorkerPrefix(), QueryGatekeepers: registry.GatekeeperPrefix()}[req.Path]
+	var key []byte
+	if listPrefix == nil {
+		if key, err = QueryKey(req.Path, req.Data); err != nil {
+			return fail(err), nil
+		}
+	} else if req.Prove {
+		return fail(ErrBadQuery.Wrap("%s cannot be proven; prove each record by its key", req.Path)), nil
 	}
 	if req.Height < 0 {
 		return fail(ErrBadQuery.Wrap("negative height")), nil
@@ -86,6 +115,10 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (res *abci.QueryR
 		return nil, err
 	}
 	res = &abci.QueryResponse{Key: key, Height: snap.Version()}
+	if listPrefix != nil {
+		res.Value = listRecords(snap, listPrefix)
+		return res, nil
+	}
 	if !req.Prove {
 		res.Value = snap.Get(key)
 		return res, nil
@@ -100,4 +133,19 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (res *abci.QueryR
 	}
 	res.Value, res.ProofOps = v, ops
 	return res, nil
+}
+
+// maxListed bounds a list answer, so a query cannot make a node build an
+// unbounded response.
+const maxListed = 10_000
+
+// listRecords returns the records under prefix as a CBOR array of their
+// stored encodings.
+func listRecords(r store.Reader, prefix []byte) []byte {
+	var vals []codec.RawMessage
+	r.Iterate(prefix, func(_, v []byte) bool {
+		vals = append(vals, codec.RawMessage(v))
+		return len(vals) < maxListed
+	})
+	return codec.MustMarshal(vals)
 }

@@ -1,0 +1,46 @@
+package mq
+
+import (
+	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/crypto"
+)
+
+// RegisterMsgs adds the queue's messages to the router.
+func (k *Keeper) RegisterMsgs(r *module.Router) {
+	module.Register(r, k.handlePost)
+}
+
+// handlePost accepts a message if it carries its sender's next sequence
+// number and signature, then hands it to its topic's module. Checks run
+// cheapest first; any failure changes nothing.
+func (k *Keeper) handlePost(ctx *module.Context, m *MsgPost) error {
+	h, ok := k.topics[m.Topic]
+	if !ok {
+		return ErrUnknownTopic.Wrap("%q", m.Topic)
+	}
+	kv := ctx.Store()
+	want := readCount(kv, IngressSeqKey(m.Sender))
+	if m.Seq != want {
+		return ErrBadSequence.Wrap("sender %s: got %d, want %d", m.Sender, m.Seq, want)
+	}
+	if !k.senders.IsEnclave(kv, m.Sender) {
+		return ErrUnknownSender.Wrap("%s", m.Sender)
+	}
+	if err := ctx.ConsumeGas(VerifyGas, "mq signature"); err != nil {
+		return err
+	}
+	if !crypto.Verify(m.Sender, SigningContext, SignBytes(ctx.Block.ChainID, m.Sender, m.Seq, m.Topic, m.Payload), m.Signature) {
+		return ErrBadSignature.Wrap("sender %s, seq %d", m.Sender, m.Seq)
+	}
+	if err := h(ctx, m.Sender, m.Payload); err != nil {
+		return err
+	}
+	kv.Set(IngressSeqKey(m.Sender), codec.MustMarshal(m.Seq+1))
+	ctx.Emit(EventPosted,
+		module.Attr{Key: AttrSender, Value: m.Sender, Index: true},
+		module.Attr{Key: AttrSeq, Value: uintText(m.Seq)},
+		module.Attr{Key: AttrTopic, Value: module.Text(m.Topic), Index: true},
+	)
+	return nil
+}

@@ -1,0 +1,14 @@
+// Package registry keeps the enclaves the chain trusts: which TEE
+// platforms and code measurements are accepted, and a record for each
+// worker and gatekeeper enclave that proved, by remote attestation, that it
+// runs accepted code on a genuine TEE.
+//
+// RegisterWorker and RegisterGatekeeper verify the attestation evidence
+// deterministically at block time (tee.Verify with the block time as
+// "now"; the collateral travels in the transaction), check that the quote's
+// report data binds the enclave's keys, its operator, the chain id, the
+// worker version and the claimed attestation time, and check the
+// measurement against the allowlist. Until a governance module exists the
+// allowlist and parameters are changed by a council account named in the
+// genesis file (MsgUpdateParams).
+package registry

@@ -40,6 +40,10 @@ var DevKeys = []string{"alice", "bob", "carol", "dave"}
 // DevGrant is each development account's genesis balance.
 var DevGrant = pha.Tokens(1_000_000)
 
+// ValidatorGrant is each gatekeeper's validator account's genesis balance,
+// for the fees of registering its enclave.
+var ValidatorGrant = pha.Tokens(1_000)
+
 // AllocationKeys hold the seed's allocation in a devnet (in a public
 // network these are the holders' own addresses).
 var AllocationKeys = []string{"private-sale", "developers", "airdrop", "testers"}
@@ -76,6 +80,9 @@ type Config struct {
 	// ABCI, when set, gives each gatekeeper this application instead of
 	// Phalanx's (the benchmark's bare engine).
 	ABCI func(i int) abci.Application
+	// Workers is the number of sim workers to run in the same process;
+	// each is registered before Start returns.
+	Workers int
 }
 
 func (c *Config) setDefaults() {
@@ -105,15 +112,30 @@ type Info struct {
 	Home        string           `json:"home"`
 	Gatekeepers []GatekeeperInfo `json:"gatekeepers"`
 	Keys        []keyring.Key    `json:"keys"`
+	Workers     []WorkerInfo     `json:"workers"`
+}
+
+// WorkerInfo describes a devnet worker.
+type WorkerInfo struct {
+	Name     string           `json:"name"`
+	ID       crypto.PublicKey `json:"id"`
+	Operator crypto.Address   `json:"operator"`
+	Platform string           `json:"platform"`
+	Home     string           `json:"home"`
+	// Warning is the sim platform's warning: a devnet worker protects
+	// nothing.
+	Warning string `json:"warning,omitempty"`
 }
 
 // GatekeeperInfo tells where a gatekeeper listens.
 type GatekeeperInfo struct {
-	Name   string `json:"name"`
-	RPC    string `json:"rpc"`
-	P2P    string `json:"p2p"`
-	NodeID string `json:"node_id"`
-	Home   string `json:"home"`
+	Name string `json:"name"`
+	// Enclave is the identity of the gatekeeper's (sim) enclave.
+	Enclave crypto.PublicKey `json:"enclave"`
+	RPC     string           `json:"rpc"`
+	P2P     string           `json:"p2p"`
+	NodeID  string           `json:"node_id"`
+	Home    string           `json:"home"`
 }
 
 // ReadInfo reads home/devnet.json.
@@ -137,6 +159,7 @@ type Devnet struct {
 	homes []string
 	mu    sync.Mutex
 	gks   []*node.Gatekeeper // nil while stopped; guarded by mu
+	wks   []*runningWorker   // nil while stopped; guarded by mu
 }
 
 // Start creates the devnet in cfg.Home if there is none, or resumes the
@@ -177,6 +200,24 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 	if err := d.WaitHeight(ctx, start+1); err != nil {
 		d.Stop()
 		return nil, fmt.Errorf("waiting for the first block: %w", err)
+	}
+	if cfg.ABCI == nil {
+		if err := d.registerGatekeeperEnclaves(ctx); err != nil {
+			d.Stop()
+			return nil, err
+		}
+	}
+	d.wks = make([]*runningWorker, cfg.Workers)
+	d.info.Workers = make([]WorkerInfo, cfg.Workers)
+	for i := range cfg.Workers {
+		if err := d.StartWorker(ctx, i); err != nil {
+			d.Stop()
+			return nil, err
+		}
+	}
+	if err := d.WaitWorkersRegistered(ctx); err != nil {
+		d.Stop()
+		return nil, err
 	}
 	if err := d.writeInfo(); err != nil {
 		d.Stop()
@@ -221,18 +262,6 @@ func (d *Devnet) create() ([]string, error) {
 		}
 		addr[name] = k.Address
 	}
-	var grants []bank.GenesisAccount
-	for _, name := range DevKeys {
-		grants = append(grants, bank.GenesisAccount{Name: name, Address: addr[name], Amount: DevGrant})
-	}
-	grants = append(grants, cfg.ExtraAccounts...)
-	bg, err := bank.SeedGenesis(bank.Allocation{
-		PrivateSale: addr["private-sale"], Developers: addr["developers"], Airdrop: addr["airdrop"], Testers: addr["testers"],
-	}, grants)
-	if err != nil {
-		return nil, err
-	}
-
 	homes := make([]string, cfg.Gatekeepers)
 	vals := make([]node.Validator, cfg.Gatekeepers)
 	for i := range homes {
@@ -243,7 +272,30 @@ func (d *Devnet) create() ([]string, error) {
 		}
 		vals[i] = node.Validator{Identity: id, Power: 10}
 	}
-	gen, err := node.NewGenesis(cfg.ChainID, time.Now(), vals, app.AppState{Auth: auth.DefaultGenesis(), Bank: bg})
+	var grants []bank.GenesisAccount
+	for _, name := range DevKeys {
+		grants = append(grants, bank.GenesisAccount{Name: name, Address: addr[name], Amount: DevGrant})
+	}
+	// Each validator account pays for registering its gatekeeper's enclave.
+	for i, v := range vals {
+		pk, err := crypto.PublicKeyFromBytes(v.ValidatorPubKey.Bytes())
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", gkName(i), err)
+		}
+		grants = append(grants, bank.GenesisAccount{Name: gkName(i) + "-validator", Address: pk.Address(), Amount: ValidatorGrant})
+	}
+	grants = append(grants, cfg.ExtraAccounts...)
+	bg, err := bank.SeedGenesis(bank.Allocation{
+		PrivateSale: addr["private-sale"], Developers: addr["developers"], Airdrop: addr["airdrop"], Testers: addr["testers"],
+	}, grants)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := registryGenesis(addr["developers"])
+	if err != nil {
+		return nil, err
+	}
+	gen, err := node.NewGenesis(cfg.ChainID, time.Now(), vals, app.AppState{Auth: auth.DefaultGenesis(), Bank: bg, Registry: reg})
 	if err != nil {
 		return nil, err
 	}
@@ -307,7 +359,7 @@ func (d *Devnet) loadInfo() error {
 	}
 	gen, err := node.LoadGenesis(filepath.Join(d.homes[0], "config", "genesis.json"))
 	if err != nil {
-		return err
+		return fmt.Errorf("%w\n(was this devnet made by an older version of phalanx? remove %s to start a fresh one)", err, d.cfg.Home)
 	}
 	d.info = Info{ChainID: gen.ChainID, Home: d.cfg.Home, Keys: keys}
 	for i, h := range d.homes {
@@ -390,8 +442,11 @@ func (d *Devnet) StopGatekeeper(i int) error {
 	return g.Stop()
 }
 
-// Stop stops every gatekeeper, all at once.
+// Stop stops every worker, then every gatekeeper, all at once.
 func (d *Devnet) Stop() error {
+	for i := range d.wks {
+		d.StopWorker(i)
+	}
 	errs := make([]error, len(d.gks))
 	var wg sync.WaitGroup
 	for i := range d.gks {

@@ -1,0 +1,191 @@
+package devnet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/crypto/keyring"
+	"github.com/phalanx-net/phalanx/enclave"
+	"github.com/phalanx-net/phalanx/sdk/client"
+	"github.com/phalanx-net/phalanx/tee"
+	"github.com/phalanx-net/phalanx/worker"
+)
+
+// OperatorGrant is what a devnet worker's operator account receives from
+// the testers' account when it is created: enough for its fees.
+var OperatorGrant = pha.Tokens(1_000)
+
+// registryGenesis accepts the sim platform and the sim enclave's
+// measurement: a devnet is for development. The council is the developers'
+// account until a governance module exists.
+func registryGenesis(council crypto.Address) (registry.Genesis, error) {
+	g := registry.DefaultGenesis(council)
+	g.Params.AllowSim = true
+	g.Params.Measurements = []registry.Measurement{{Platform: tee.Sim, Value: tee.SimMeasurement(enclave.Version), Note: "phalanx sim enclave (devnet)"}}
+	return g, g.Validate()
+}
+
+type runningWorker struct {
+	w      *worker.Worker
+	cancel context.CancelFunc
+	done   chan struct{}
+	err    error
+}
+
+func workerName(i int) string { return fmt.Sprintf("w%d", i) }
+
+// operatorKey returns the key of worker i's operator, creating and funding
+// it the first time.
+func (d *Devnet) operatorKey(ctx context.Context, i int) (crypto.PrivateKey, error) {
+	kr, err := keyring.Open(d.cfg.Home, keyring.BackendTest, nil)
+	if err != nil {
+		return crypto.PrivateKey{}, err
+	}
+	name := workerName(i) + "-operator"
+	if _, err := kr.Get(name); err == nil {
+		return kr.PrivateKey(name)
+	} else if !errors.Is(err, keyring.ErrNotFound) {
+		return crypto.PrivateKey{}, err
+	}
+	k, err := kr.Add(name)
+	if err != nil {
+		return crypto.PrivateKey{}, err
+	}
+	testers, err := kr.PrivateKey("testers")
+	if err != nil {
+		return crypto.PrivateKey{}, err
+	}
+	c, err := client.New(d.info.Gatekeepers[0].RPC)
+	if err != nil {
+		return crypto.PrivateKey{}, err
+	}
+	if _, err := c.Send(ctx, testers, k.Address, OperatorGrant, client.TxOptions{}); err != nil {
+		return crypto.PrivateKey{}, fmt.Errorf("fund %s: %w", name, err)
+	}
+	if d.info.Keys, err = kr.List(); err != nil {
+		return crypto.PrivateKey{}, err
+	}
+	return kr.PrivateKey(name)
+}
+
+// StartWorker starts sim worker i, following gatekeeper i mod n over RPC.
+func (d *Devnet) StartWorker(ctx context.Context, i int) error {
+	d.mu.Lock()
+	running := d.wks[i] != nil
+	d.mu.Unlock()
+	if running {
+		return fmt.Errorf("%s is already running", workerName(i))
+	}
+	op, err := d.operatorKey(ctx, i)
+	if err != nil {
+		return err
+	}
+	home := filepath.Join(d.cfg.Home, "workers", workerName(i))
+	log := d.cfg.Log.With("node", workerName(i))
+	w, err := worker.New(ctx, worker.Config{Home: home, Node: d.info.Gatekeepers[i%len(d.homes)].RPC, Operator: op, Platform: tee.Sim, Log: log})
+	if err != nil {
+		return fmt.Errorf("%s: %w", workerName(i), err)
+	}
+	rctx, cancel := context.WithCancel(context.Background())
+	rw := &runningWorker{w: w, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(rw.done)
+		if rw.err = w.Run(rctx); rw.err != nil {
+			log.Error("worker stopped", "err", rw.err)
+		}
+	}()
+	st := w.Status()
+	d.mu.Lock()
+	d.wks[i] = rw
+	d.info.Workers[i] = WorkerInfo{Name: workerName(i), ID: st.Identity, Operator: st.Operator, Platform: st.Platform, Home: home, Warning: st.Warning}
+	d.mu.Unlock()
+	return nil
+}
+
+// StopWorker stops worker i and waits until it has saved its checkpoint.
+func (d *Devnet) StopWorker(i int) error {
+	d.mu.Lock()
+	rw := d.wks[i]
+	d.wks[i] = nil
+	d.mu.Unlock()
+	if rw == nil {
+		return nil
+	}
+	rw.cancel()
+	<-rw.done
+	return rw.err
+}
+
+// Worker returns worker i, or nil while it is stopped.
+func (d *Devnet) Worker(i int) *worker.Worker {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.wks[i] == nil {
+		return nil
+	}
+	return d.wks[i].w
+}
+
+// Workers returns the number of workers.
+func (d *Devnet) Workers() int { return len(d.wks) }
+
+// WaitWorkersRegistered waits until every running worker has seen its
+// registration on chain.
+func (d *Devnet) WaitWorkersRegistered(ctx context.Context) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(d.wks))
+	for i := range d.wks {
+		d.mu.Lock()
+		rw := d.wks[i]
+		d.mu.Unlock()
+		if rw == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case <-rw.w.Registered():
+			case <-rw.done:
+				errs[i] = fmt.Errorf("%s stopped before it was registered: %v", workerName(i), rw.err)
+			case <-ctx.Done():
+				errs[i] = ctx.Err()
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// registerGatekeeperEnclaves registers each gatekeeper's sim enclave,
+// signed by its validator account, unless the chain has it already.
+func (d *Devnet) registerGatekeeperEnclaves(ctx context.Context) error {
+	errs := make([]error, len(d.homes))
+	var wg sync.WaitGroup
+	for i := range d.homes {
+		g := d.Gatekeeper(i)
+		if g == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec, err := g.RegisterEnclave(ctx, tee.Sim)
+			if err != nil {
+				errs[i] = fmt.Errorf("%s: %w", gkName(i), err)
+				return
+			}
+			d.mu.Lock()
+			d.info.Gatekeepers[i].Enclave = rec.Identity
+			d.mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

@@ -1,0 +1,13 @@
+package enclave
+
+import "errors"
+
+var (
+	// ErrSealedKeys is returned when the sealed keys exist but cannot be
+	// unsealed: another enclave (or machine) sealed them, or they were
+	// tampered with. The enclave refuses to start rather than make new keys
+	// and lose its identity.
+	ErrSealedKeys = errors.New("sealed enclave keys cannot be unsealed")
+	// ErrSealed is returned for sealed data that does not unseal.
+	ErrSealed = errors.New("sealed data cannot be unsealed")
+)

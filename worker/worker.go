@@ -1,0 +1,389 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	rpcclient "github.com/cometbft/cometbft/rpc/client"
+	"github.com/cometbft/cometbft/types"
+
+	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/mq"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/enclave"
+	"github.com/phalanx-net/phalanx/sdk/client"
+	"github.com/phalanx-net/phalanx/tee"
+	"github.com/phalanx-net/phalanx/worker/follow"
+)
+
+// Config configures a worker.
+type Config struct {
+	// Home holds the sealed keys and the sealed checkpoint.
+	Home string
+	// Node is the RPC address of a gatekeeper or full node. The worker
+	// does not trust it: headers and state are verified.
+	Node string
+	// RPC overrides Node with a ready client (tests, in-process devnets).
+	RPC rpcclient.Client
+	// Operator pays the worker's transactions and is bound in its
+	// attestation as its operator. It stays in the host part: it moves
+	// the operator's funds, not the enclave's secrets.
+	Operator crypto.PrivateKey
+	// Platform opens the TEE.
+	Platform string
+	TEE      tee.Options
+	// Genesis is the chain's genesis: the root of trust for a worker with
+	// no checkpoint. Nil fetches it from the node (trust on first use).
+	Genesis *types.GenesisDoc
+	// TrustedHeight and TrustedHash, when set, replace the genesis as the
+	// root of trust for a worker with no checkpoint: a chain older than
+	// the light client's trusting period cannot be followed from genesis.
+	TrustedHeight int64
+	TrustedHash   []byte
+	// Poll is how often the worker looks for new blocks (default 250 ms).
+	Poll time.Duration
+	Log  *slog.Logger
+}
+
+// Status is what a worker reports about itself.
+type Status struct {
+	Identity   crypto.PublicKey `json:"identity"`
+	Operator   crypto.Address   `json:"operator"`
+	Platform   string           `json:"platform"`
+	Insecure   bool             `json:"insecure"`
+	Warning    string           `json:"warning,omitempty"`
+	ChainID    string           `json:"chain_id"`
+	Height     int64            `json:"height"`
+	Registered bool             `json:"registered"`
+	Processed  uint64           `json:"processed_messages"`
+}
+
+// Worker is a running worker.
+type Worker struct {
+	cfg      Config
+	log      *slog.Logger
+	enc      *enclave.Enclave
+	rpc      rpcclient.Client
+	client   *client.Client
+	follower *follow.Follower
+	chainID  string
+
+	mu         sync.Mutex
+	cp         checkpoint
+	registered bool
+	registerAt int64 // height of the last registration attempt
+	nextSeq    uint64
+	seqKnown   bool
+	regCh      chan struct{} // closed once the chain confirmed the registration
+}
+
+// New opens the worker's platform and enclave (creating and sealing keys on
+// first start) and its checkpoint, and connects to the node. It does not
+// touch the chain yet beyond reading its genesis.
+func New(ctx context.Context, cfg Config) (*Worker, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Poll == 0 {
+		cfg.Poll = 250 * time.Millisecond
+	}
+	if err := os.MkdirAll(cfg.Home, 0o700); err != nil {
+		return nil, err
+	}
+	if cfg.TEE.Dir == "" {
+		cfg.TEE.Dir = cfg.Home
+	}
+	if cfg.TEE.SimVersion == 0 {
+		cfg.TEE.SimVersion = enclave.Version
+	}
+	if cfg.TEE.Log == nil {
+		cfg.TEE.Log = cfg.Log
+	}
+	p, err := tee.Open(cfg.Platform, cfg.TEE)
+	if err != nil {
+		return nil, err
+	}
+	if !p.Secure() {
+		cfg.Log.Warn(tee.SimWarning)
+	}
+	e, created, err := enclave.Open(p, cfg.Home)
+	if err != nil {
+		return nil, err
+	}
+	w := &Worker{cfg: cfg, log: cfg.Log.With("worker", e.Identity().String()[:12]), enc: e, regCh: make(chan struct{})}
+	if created {
+		w.log.Info("enclave keys created and sealed", "identity", e.Identity(), "platform", p.Name())
+	} else {
+		w.log.Info("enclave keys unsealed", "identity", e.Identity(), "platform", p.Name())
+	}
+	w.rpc = cfg.RPC
+	if w.rpc == nil {
+		if w.rpc, err = newRPC(cfg.Node); err != nil {
+			return nil, err
+		}
+	}
+	w.client = client.FromRPC(w.rpc)
+	cp, lb, err := loadCheckpoint(e, cfg.Home)
+	if err != nil {
+		return nil, err
+	}
+	gen := cfg.Genesis
+	if gen == nil {
+		res, err := w.rpc.Genesis(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("fetch genesis from %s: %w", cfg.Node, err)
+		}
+		gen = res.Genesis
+	}
+	if cp.ChainID != "" && cp.ChainID != gen.ChainID {
+		return nil, fmt.Errorf("%w: checkpoint follows %q, node serves %q", ErrChainMismatch, cp.ChainID, gen.ChainID)
+	}
+	w.chainID, cp.ChainID = gen.ChainID, gen.ChainID
+	w.cp = cp
+	w.follower, err = follow.New(w.rpc, follow.Options{ChainID: gen.ChainID, Genesis: gen, Log: cfg.Log,
+		TrustedHeight: cfg.TrustedHeight, TrustedHash: cfg.TrustedHash}, lb)
+	if err != nil {
+		return nil, err
+	}
+	if lb != nil {
+		w.log.Info("resuming from checkpoint", "height", lb.Height, "processed_messages", cp.Processed)
+	}
+	return w, nil
+}
+
+// Identity returns the enclave's identity key: the worker's id.
+func (w *Worker) Identity() crypto.PublicKey { return w.enc.Identity() }
+
+// Status returns the worker's state.
+func (w *Worker) Status() Status {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	s := Status{Identity: w.enc.Identity(), Operator: w.cfg.Operator.Public().Address(), Platform: w.enc.Platform().Name(),
+		Insecure: !w.enc.Platform().Secure(), ChainID: w.chainID, Registered: w.registered, Processed: w.cp.Processed}
+	if s.Insecure {
+		s.Warning = tee.SimWarning
+	}
+	if lb := w.follower.Trusted(); lb != nil {
+		s.Height = lb.Height
+	}
+	return s
+}
+
+// Registered is closed once the worker has seen its registration on chain.
+func (w *Worker) Registered() <-chan struct{} { return w.regCh }
+
+// Run follows the chain until ctx ends: each round verifies the new
+// headers, registers the enclave if the chain does not know it, handles
+// the new messages to the enclave, and saves the checkpoint. It returns
+// nil when ctx ends, and an error when the node serves something that
+// does not verify: a worker stops rather than act on a forgery.
+func (w *Worker) Run(ctx context.Context) error {
+	t := time.NewTicker(w.cfg.Poll)
+	defer t.Stop()
+	// Whatever stops the worker, keep what it verified and processed.
+	defer func() {
+		if err := w.save(); err != nil {
+			w.log.Error("saving the checkpoint failed", "err", err)
+		}
+	}()
+	for {
+		if err := w.Round(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			var te *client.TxError
+			if !isTransient(err) && !errors.As(err, &te) {
+				return err
+			}
+			w.log.Warn("round failed; retrying", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// isTransient reports whether err is a connection problem worth retrying
+// rather than a verification failure, which stops the worker.
+func isTransient(err error) bool {
+	return !errors.Is(err, follow.ErrVerification) && !errors.Is(err, follow.ErrBadProof) &&
+		!errors.Is(err, ErrMessage) && !errors.Is(err, ErrCheckpoint) && !errors.Is(err, ErrChainMismatch)
+}
+
+// Round does one round of Run.
+func (w *Worker) Round(ctx context.Context) error {
+	if err := w.follower.Sync(ctx, 0, nil); err != nil {
+		return err
+	}
+	lb := w.follower.Trusted()
+	if lb == nil || lb.Height < 2 {
+		return nil // no state to prove yet
+	}
+	if err := w.ensureRegistered(ctx, lb); err != nil {
+		return err
+	}
+	if err := w.processMessages(ctx); err != nil {
+		return err
+	}
+	return w.save()
+}
+
+func (w *Worker) save() error {
+	lb := w.follower.Trusted()
+	if lb == nil {
+		return nil
+	}
+	raw, err := follow.EncodeCheckpoint(lb)
+	if err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.cp.LightBlock = raw
+	cp := w.cp
+	w.mu.Unlock()
+	return saveCheckpoint(w.enc, w.cfg.Home, cp)
+}
+
+// prove reads a state key, proven against the last verified header.
+func (w *Worker) prove(ctx context.Context, key []byte) ([]byte, error) {
+	v, _, err := w.follower.Prove(ctx, key)
+	return v, err
+}
+
+// processMessages handles, in order, the chain's messages to the enclave
+// that it has not handled yet.
+func (w *Worker) processMessages(ctx context.Context) error {
+	id := w.enc.Identity()
+	raw, err := w.prove(ctx, mq.EgressCountKey(id))
+	if err != nil {
+		return err
+	}
+	count, err := mq.DecodeCount(raw)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrMessage, err)
+	}
+	for w.cp.Processed < count {
+		seq := w.cp.Processed
+		raw, err := w.prove(ctx, mq.EgressKey(id, seq))
+		if err != nil {
+			return err
+		}
+		if raw == nil {
+			return fmt.Errorf("%w: message %d of %d is missing from the state", ErrMessage, seq, count)
+		}
+		m, err := mq.DecodeMessage(raw)
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrMessage, err)
+		}
+		if m.Seq != seq {
+			return fmt.Errorf("%w: message stored at %d says it is %d", ErrMessage, seq, m.Seq)
+		}
+		if err := w.handle(ctx, m); err != nil {
+			return err
+		}
+		w.mu.Lock()
+		w.cp.Processed++
+		w.mu.Unlock()
+	}
+	return nil
+}
+
+// handle acts on one chain message.
+func (w *Worker) handle(ctx context.Context, m mq.Message) error {
+	switch m.Topic {
+	case registry.TopicRegistered:
+		var r registry.Registered
+		if err := codec.Unmarshal(m.Payload, &r); err != nil {
+			return fmt.Errorf("%w: %s: %v", ErrMessage, m.Topic, err)
+		}
+		w.log.Info("registration confirmed by the chain", "height", r.Height, "refresh", r.Refresh)
+		return w.post(ctx, registry.TopicOnline, codec.MustMarshal(registry.Online{Version: enclave.Version, SyncedHeight: w.follower.Trusted().Height}))
+	default:
+		// A topic for a later version: skipped, so an old worker keeps
+		// following a chain that gained features.
+		w.log.Warn("chain message with an unknown topic skipped", "seq", m.Seq, "topic", m.Topic)
+		return nil
+	}
+}
+
+// post signs a message in the enclave and has the operator carry it to
+// the chain.
+func (w *Worker) post(ctx context.Context, topic string, payload []byte) error {
+	if !w.seqKnown {
+		raw, err := w.prove(ctx, mq.IngressSeqKey(w.enc.Identity()))
+		if err != nil {
+			return err
+		}
+		if w.nextSeq, err = mq.DecodeCount(raw); err != nil {
+			return fmt.Errorf("%w: %v", ErrMessage, err)
+		}
+		w.seqKnown = true
+	}
+	msg := w.enc.Post(w.chainID, w.nextSeq, topic, payload)
+	_, err := w.client.Submit(ctx, w.cfg.Operator, []module.Msg{msg}, client.TxOptions{GasLimit: 300_000})
+	if err != nil {
+		if errors.Is(err, mq.ErrBadSequence) {
+			w.seqKnown = false // someone relayed it already, or the view was stale
+		}
+		return fmt.Errorf("post %s: %w", topic, err)
+	}
+	w.nextSeq++
+	return nil
+}
+
+// ensureRegistered registers the enclave if the chain has no record of
+// it, or refreshes a record made by an older version.
+func (w *Worker) ensureRegistered(ctx context.Context, lb *types.LightBlock) error {
+	raw, err := w.prove(ctx, registry.WorkerKey(w.enc.Identity()))
+	if err != nil {
+		return err
+	}
+	if raw != nil {
+		rec, err := registry.DecodeEnclave(raw)
+		if err != nil {
+			return fmt.Errorf("%w: worker record: %v", ErrMessage, err)
+		}
+		if rec.Version == enclave.Version {
+			w.markRegistered()
+			return nil
+		}
+	}
+	// A registration sent in an earlier round may not be visible yet in
+	// the proven state, which lags the chain by a block.
+	if w.registerAt > 0 && lb.Height <= w.registerAt+2 {
+		return nil
+	}
+	reg, err := w.enc.Registration(ctx, registry.RoleWorker, w.chainID, w.cfg.Operator.Public().Address(), lb.Time)
+	if err != nil {
+		return err
+	}
+	w.log.Info("registering the enclave", "operator", w.cfg.Operator.Public().Address(), "platform", reg.Evidence.Platform)
+	res, err := w.client.Submit(ctx, w.cfg.Operator, []module.Msg{&registry.MsgRegisterWorker{Registration: reg}}, client.TxOptions{GasLimit: RegisterGas})
+	if err != nil {
+		return fmt.Errorf("register: %w", err)
+	}
+	w.registerAt = res.Height
+	return nil
+}
+
+// RegisterGas is the gas limit of a registration: the attestation check
+// plus the transaction's bytes.
+const RegisterGas = 3_000_000
+
+func (w *Worker) markRegistered() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.registered {
+		w.registered = true
+		close(w.regCh)
+	}
+}

@@ -1,0 +1,158 @@
+package worker_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	cmtbytes "github.com/cometbft/cometbft/libs/bytes"
+	rpcclient "github.com/cometbft/cometbft/rpc/client"
+	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
+
+	"github.com/phalanx-net/phalanx/crypto/keyring"
+	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/tee"
+	"github.com/phalanx-net/phalanx/worker"
+	"github.com/phalanx-net/phalanx/worker/follow"
+)
+
+// lyingNode serves the real chain, except that it alters the headers
+// above forgeFrom (if set) or the values of chain-to-enclave messages
+// (if forgeMessages is set): what a compromised or malicious node would do.
+type lyingNode struct {
+	rpcclient.Client
+	forgeFrom     atomic.Int64
+	forgeMessages atomic.Bool
+}
+
+func (n *lyingNode) Commit(ctx context.Context, h *int64) (*coretypes.ResultCommit, error) {
+	res, err := n.Client.Commit(ctx, h)
+	if err != nil || res == nil || res.SignedHeader.Header == nil {
+		return res, err
+	}
+	if f := n.forgeFrom.Load(); f > 0 && res.Height >= f {
+		hdr := *res.SignedHeader.Header
+		hdr.AppHash = bytes.Repeat([]byte{0x42}, 32) // a state the validators never signed
+		res.SignedHeader.Header = &hdr
+	}
+	return res, nil
+}
+
+func (n *lyingNode) ABCIQueryWithOptions(ctx context.Context, path string, data cmtbytes.HexBytes, o rpcclient.ABCIQueryOptions) (*coretypes.ResultABCIQuery, error) {
+	res, err := n.Client.ABCIQueryWithOptions(ctx, path, data, o)
+	if err != nil || !n.forgeMessages.Load() {
+		return res, err
+	}
+	if bytes.HasPrefix(data, []byte("mq/egress/")) && res.Response.Value != nil {
+		v := append([]byte(nil), res.Response.Value...)
+		v[len(v)-1] ^= 1 // the payload's last byte
+		res.Response.Value = v
+	}
+	return res, nil
+}
+
+type fixture struct {
+	d    *devnet.Devnet
+	kr   *keyring.Keyring
+	info devnet.Info
+}
+
+func startDevnet(t *testing.T) fixture {
+	t.Helper()
+	base, err := devnet.FreeBasePort(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	d, err := devnet.Start(ctx, devnet.Config{Home: home, Gatekeepers: 1, BasePort: base, BlockTime: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Stop() })
+	kr, err := keyring.Open(home, keyring.BackendTest, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fixture{d: d, kr: kr, info: d.Info()}
+}
+
+func (f fixture) worker(t *testing.T, ctx context.Context, operator string, node *lyingNode) *worker.Worker {
+	t.Helper()
+	op, err := f.kr.PrivateKey(operator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := worker.New(ctx, worker.Config{Home: t.TempDir(), RPC: node, Node: f.info.Gatekeepers[0].RPC, Operator: op, Platform: tee.Sim, Poll: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func (f fixture) node(t *testing.T) *lyingNode {
+	t.Helper()
+	c, err := rpchttp.New(f.info.Gatekeepers[0].RPC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &lyingNode{Client: c}
+}
+
+// TestWorkerRefusesForgedHeadersAndMessages runs workers against a node
+// that lies, and checks that they stop instead of believing it.
+func TestWorkerRefusesForgedHeadersAndMessages(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a network")
+	}
+	f := startDevnet(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	t.Run("forged header", func(t *testing.T) {
+		if err := f.d.WaitHeight(ctx, 12); err != nil {
+			t.Fatal(err)
+		}
+		node := f.node(t)
+		forgeAt := f.d.Gatekeeper(0).Height() - 5
+		node.forgeFrom.Store(forgeAt)
+		w := f.worker(t, ctx, "alice", node)
+		rctx, rcancel := context.WithTimeout(ctx, 30*time.Second)
+		defer rcancel()
+		err := w.Run(rctx)
+		if !errors.Is(err, follow.ErrVerification) {
+			t.Fatalf("worker followed a forged header: Run returned %v", err)
+		}
+		if h := w.Status().Height; h >= forgeAt {
+			t.Fatalf("worker trusts height %d; the header at %d was forged", h, forgeAt)
+		}
+	})
+
+	t.Run("forged message", func(t *testing.T) {
+		node := f.node(t)
+		w := f.worker(t, ctx, "bob", node)
+		// The node alters every chain message to the worker; the worker's
+		// registration (its record, not a message) goes through, and the
+		// chain's "registered" message is the first one forged.
+		node.forgeMessages.Store(true)
+		rctx, rcancel := context.WithTimeout(ctx, 30*time.Second)
+		defer rcancel()
+		err := w.Run(rctx)
+		if !errors.Is(err, follow.ErrBadProof) {
+			t.Fatalf("worker accepted a forged message: Run returned %v", err)
+		}
+		if p := w.Status().Processed; p != 0 {
+			t.Fatalf("worker processed %d forged messages", p)
+		}
+		select {
+		case <-w.Registered():
+		default:
+			t.Fatal("the worker stopped before it registered; the forged message was never reached")
+		}
+	})
+}

@@ -22,7 +22,7 @@ func newBenchCmd(c *cli) *cobra.Command {
 		Use:   "bench",
 		Short: "Measure this machine against Phalanx's performance targets",
 	}
-	cmd.AddCommand(newBenchTransfersCmd(c))
+	cmd.AddCommand(newBenchTransfersCmd(c), newBenchSyncCmd(c))
 	return cmd
 }
 
@@ -102,6 +102,78 @@ Transactions are signed before the clock starts.`,
 	f.IntVar(&cfg.BasePort, "base-port", 0, "first port of the benchmark networks (default: a free one)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log the networks' progress")
 	f.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run to this file (read it with go tool pprof)")
+	return cmd
+}
+
+func newBenchSyncCmd(c *cli) *cobra.Command {
+	var cfg bench.SyncConfig
+	var verbose bool
+	var cpuprofile string
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Measure how fast a new worker verifies a chain from genesis, and a restart from a checkpoint",
+		Long: `Starts a fresh devnet in a temporary directory with a very short block time and
+sends transfers until it has made --blocks blocks with transactions in them.
+Then a new worker's chain follower verifies every header from genesis over
+gk0's HTTP RPC (CometBFT's light-client checks: each commit against the
+validator set, each header chained to the last) and proves a state key
+against the final app hash; the figure is blocks verified per second. Last,
+it times restarts from a checkpoint: decode it, connect, verify the next block.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			tuneGC()
+			if verbose {
+				cfg.Log = slog.New(slog.NewTextHandler(c.stderr, nil))
+			}
+			var bar *progressbar.ProgressBar
+			cfg.Progress = func(h, target int64) {
+				if !isTerminal(c.stderr) {
+					return
+				}
+				if bar == nil {
+					bar = progressbar.NewOptions64(target, progressbar.OptionSetWriter(c.stderr),
+						progressbar.OptionSetDescription("building the chain"), progressbar.OptionShowCount(),
+						progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond))
+				}
+				_ = bar.Set64(h)
+				if h >= target {
+					_ = bar.Finish()
+					fmt.Fprintln(c.stderr)
+				}
+			}
+			if cpuprofile != "" {
+				f, err := os.Create(cpuprofile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				cfg.CPUProfile = f
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+			defer stop()
+			fmt.Fprintf(c.stderr, "Benchmark: a %d-gatekeeper chain of %d blocks, then a worker syncs it from genesis\n", cfg.Gatekeepers, cfg.Blocks)
+			r, err := bench.RunSync(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			return c.print(r, func(w io.Writer) {
+				fmt.Fprintf(w, "chain: %d blocks (%d with transactions, %d transfers) built in %.0f s by %d gatekeepers\n",
+					r.Blocks, r.TxBlocks, r.Submitted, r.Build.Seconds(), r.Gatekeepers)
+				fmt.Fprintf(w, "sync from genesis: %d blocks verified in %.2f s = %.0f blocks/s (batch %d, prefetch %d)\n",
+					r.Blocks, r.Sync.Seconds(), r.BlocksPerSecond, r.Batch, r.Prefetch)
+				fmt.Fprintf(w, "restart from a checkpoint (%d bytes): %.1f ms median, %.1f ms slowest\n",
+					r.CheckpointBytes, float64(r.Restart.Microseconds())/1000, float64(r.RestartMax.Microseconds())/1000)
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.Int64Var(&cfg.Blocks, "blocks", 5000, "height of the chain to build and sync")
+	f.IntVar(&cfg.Gatekeepers, "gatekeepers", 4, "gatekeepers (validators) of the chain")
+	f.IntVar(&cfg.TxsPerBlock, "txs-per-block", 3, "transfers sent for each new block while the chain is built")
+	f.BoolVar(&cfg.Live, "live", false, "keep the gatekeepers making blocks while the worker syncs")
+	f.IntVar(&cfg.BasePort, "base-port", 0, "first port of the benchmark network (default: a free one)")
+	f.BoolVarP(&verbose, "verbose", "v", false, "log the network's progress")
+	f.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the sync from genesis to this file")
 	return cmd
 }
 

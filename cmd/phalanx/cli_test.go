@@ -43,12 +43,21 @@ func TestCLIAgainstDevnet(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	d, err := devnet.Start(ctx, devnet.Config{Home: home, Gatekeepers: 1, BasePort: port, BlockTime: 200 * time.Millisecond})
+	d, err := devnet.Start(ctx, devnet.Config{Home: home, Gatekeepers: 1, Workers: 1, BasePort: port, BlockTime: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.Stop()
 	h := "--home=" + home
+
+	// The devnet's worker is registered, and the listing says it is sim.
+	wid := d.Info().Workers[0].ID.String()
+	if out := mustRun(t, "query", "workers", h); !strings.Contains(out, wid) || !strings.Contains(out, "sim*") || !strings.Contains(out, "development only") {
+		t.Fatalf("query workers: %s", out)
+	}
+	if out := mustRun(t, "query", "worker", wid, "--prove", h); !strings.Contains(out, "protects nothing") || !strings.Contains(out, d.Info().Workers[0].Operator.String()) {
+		t.Fatalf("query worker: %s", out)
+	}
 
 	// A transfer between dev keys, waited for and printed as JSON.
 	var res struct {
@@ -91,6 +100,8 @@ func TestCLIAgainstDevnet(t *testing.T) {
 		{[]string{"tx", "send", "alice", "nobody", "1PHA"}, "neither an address"},
 		{[]string{"tx", "send", "alice", "bob", "12"}, "needs the unit"},
 		{[]string{"query", "tx", "00"}, "not a transaction hash"},
+		{[]string{"query", "worker", "00"}, "worker id"},
+		{[]string{"query", "worker", strings.Repeat("ab", 32)}, "no such enclave"},
 	} {
 		out, err := run(t, "", append(c.args, h)...)
 		if err == nil || !strings.Contains(err.Error()+out, c.want) {

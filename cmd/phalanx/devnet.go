@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/devnet"
 )
 
@@ -24,7 +25,9 @@ func newDevnetCmd(c *cli) *cobra.Command {
 		Short: "Run a whole Phalanx network on this machine (Ctrl-C stops it)",
 		Long: `Runs N gatekeepers (CometBFT validators) in this process on 127.0.0.1, with
 a genesis that holds the seed's allocation and prefunded development keys
-(alice, bob, carol, dave) in an unencrypted test keyring.
+(alice, bob, carol, dave) in an unencrypted test keyring, and M workers on
+the sim TEE platform, registered on the chain before the devnet is ready.
+The sim platform protects nothing: a devnet is for development.
 
 The devnet lives in --home (default ~/.phalanx). When it is ready it writes
 devnet.json there, and every other command with the same --home talks to it
@@ -73,6 +76,7 @@ height and state. A home holds either a devnet or a node made by
 	}
 	f := cmd.Flags()
 	f.IntVar(&cfg.Gatekeepers, "gatekeepers", 4, "number of gatekeepers (validators) of a new devnet")
+	f.IntVar(&cfg.Workers, "workers", 2, "number of sim workers to run and register")
 	f.IntVar(&cfg.BasePort, "base-port", 26656, "gk0's P2P port; gatekeeper i uses base+10i for P2P and base+10i+1 for RPC")
 	f.DurationVar(&cfg.BlockTime, "block-time", 500*time.Millisecond, "commit timeout: the pause between blocks")
 	f.StringVar(&cfg.ChainID, "chain-id", "phalanx-devnet", "chain id of a new devnet")
@@ -93,6 +97,15 @@ func printDevnet(w io.Writer, info devnet.Info) {
 	fmt.Fprintf(w, "\nThe devnet is running: chain %s with %d gatekeepers.\n", info.ChainID, len(info.Gatekeepers))
 	for _, g := range info.Gatekeepers {
 		fmt.Fprintf(w, "  %s  RPC %s  (node %s)\n", g.Name, g.RPC, g.NodeID)
+		if g.Enclave != (crypto.PublicKey{}) {
+			fmt.Fprintf(w, "       enclave %s (sim)\n", g.Enclave)
+		}
+	}
+	if len(info.Workers) > 0 {
+		fmt.Fprintf(w, "Workers (registered; %s):\n", "sim TEE, which protects nothing")
+		for _, wk := range info.Workers {
+			fmt.Fprintf(w, "  %s  id %s  operator %s\n", wk.Name, wk.ID, wk.Operator)
+		}
 	}
 	fmt.Fprintf(w, "Keys in the test keyring (unencrypted, for development only):\n")
 	for _, k := range info.Keys {
@@ -103,6 +116,6 @@ func printDevnet(w io.Writer, info devnet.Info) {
 	if info.Home != defaultHome() {
 		home = " --home " + info.Home
 	}
-	fmt.Fprintf(w, "Try, in another terminal:\n  phalanx tx send alice bob 12.5PHA%s\n  phalanx query balance bob%s\n", home, home)
+	fmt.Fprintf(w, "Try, in another terminal:\n  phalanx tx send alice bob 12.5PHA%s\n  phalanx query balance bob%s\n  phalanx query workers%s\n", home, home, home)
 	fmt.Fprintf(w, "Press Ctrl-C to stop.\n\n")
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,10 +21,12 @@ import (
 	"github.com/phalanx-net/phalanx/chain/app"
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/devnet"
 	"github.com/phalanx-net/phalanx/node"
+	"github.com/phalanx-net/phalanx/tee"
 )
 
 type identityOut struct {
@@ -89,6 +92,10 @@ func newGenesisNewCmd(c *cli) *cobra.Command {
 	var validators, grants []string
 	var alloc [4]string
 	var minGasPrice uint64
+	var council string
+	var measurements []string
+	var allowSim bool
+	var minWorkerVersion uint32
 	cmd := &cobra.Command{
 		Use:   "new",
 		Short: "Write a genesis with the seed's allocation and the given gatekeepers",
@@ -135,7 +142,24 @@ Copy the file to config/genesis.json on every gatekeeper.`,
 			if minGasPrice > 0 {
 				ag.Params.MinGasPrice = minGasPrice
 			}
-			doc, err := node.NewGenesis(chainID, time.Now(), vals, app.AppState{Auth: ag, Bank: bg})
+			councilAddr := a[1] // the developers, until a governance module exists
+			if council != "" {
+				if councilAddr, err = crypto.ParseAddress(council); err != nil {
+					return fmt.Errorf("--council: %w", err)
+				}
+			}
+			rg := registry.DefaultGenesis(councilAddr)
+			rg.Params.AllowSim = allowSim
+			rg.Params.MinWorkerVersion = minWorkerVersion
+			for _, m := range measurements {
+				ms, err := parseMeasurement(m)
+				if err != nil {
+					return err
+				}
+				rg.Params.Measurements = append(rg.Params.Measurements, ms)
+			}
+			registry.SortMeasurements(rg.Params.Measurements)
+			doc, err := node.NewGenesis(chainID, time.Now(), vals, app.AppState{Auth: ag, Bank: bg, Registry: rg})
 			if err != nil {
 				return err
 			}
@@ -159,6 +183,10 @@ Copy the file to config/genesis.json on every gatekeeper.`,
 	f.StringArrayVar(&grants, "grant", nil, "an account funded out of the testers' share: NAME=ADDRESS:AMOUNT, e.g. faucet=pha1...:100000PHA")
 	f.Uint64Var(&minGasPrice, "min-gas-price", 0, "minimum gas price in units per gas (default: the chain default)")
 	f.StringVar(&out, "out", "", "where to write (default: config/genesis.json in --home)")
+	f.StringVar(&council, "council", "", "account that may change the registry's allowlist until governance exists (default: the developers' address)")
+	f.StringArrayVar(&measurements, "measurement", nil, "an accepted enclave measurement: PLATFORM:HEX, PLATFORM one of tdx, sevsnp, sim (repeat for each)")
+	f.BoolVar(&allowSim, "allow-sim", false, "accept workers on the sim TEE platform, which protects nothing (development chains only)")
+	f.Uint32Var(&minWorkerVersion, "min-worker-version", 0, "refuse worker enclaves older than this version")
 	for _, n := range []string{"chain-id", "private-sale", "developers", "airdrop", "testers"} {
 		_ = cmd.MarkFlagRequired(n)
 	}
@@ -184,6 +212,23 @@ func parseValidator(s string) (node.Validator, error) {
 		return node.Validator{}, fmt.Errorf("--validator %q: the public key must be %d bytes in base64, as phalanx init prints it", s, ed25519.PubKeySize)
 	}
 	return node.Validator{Identity: node.Identity{Moniker: name, ValidatorPubKey: ed25519.PubKey(raw)}, Power: power}, nil
+}
+
+func parseMeasurement(s string) (registry.Measurement, error) {
+	platform, hexValue, ok := strings.Cut(s, ":")
+	if !ok {
+		return registry.Measurement{}, fmt.Errorf("--measurement %q: want PLATFORM:HEX", s)
+	}
+	v, err := hex.DecodeString(hexValue)
+	if err != nil || len(v) == 0 {
+		return registry.Measurement{}, fmt.Errorf("--measurement %q: the value must be hex", s)
+	}
+	switch platform {
+	case tee.TDX, tee.SEVSNP, tee.Sim:
+	default:
+		return registry.Measurement{}, fmt.Errorf("--measurement %q: platform must be tdx, sevsnp or sim", s)
+	}
+	return registry.Measurement{Platform: platform, Value: v}, nil
 }
 
 func parseGrant(s string) (bank.GenesisAccount, error) {

@@ -21,7 +21,8 @@ func newQueryCmd(c *cli) *cobra.Command {
 		Aliases: []string{"q"},
 		Short:   "Read the chain's state",
 	}
-	cmd.AddCommand(newQueryBalanceCmd(c), newQuerySupplyCmd(c), newQueryAccountCmd(c), newQueryTxCmd(c))
+	cmd.AddCommand(newQueryBalanceCmd(c), newQuerySupplyCmd(c), newQueryAccountCmd(c), newQueryTxCmd(c),
+		newQueryWorkersCmd(c), newQueryWorkerCmd(c), newQueryGatekeepersCmd(c))
 	return cmd
 }
 
@@ -221,4 +222,106 @@ func decodeMsg(r *module.Router, typ string, raw []byte) msgOut {
 		return msgOut{Type: typ, Value: fmt.Sprintf("%x", raw)}
 	}
 	return msgOut{Type: typ, Value: m}
+}
+
+func newQueryWorkersCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "workers",
+		Short: "List the registered workers",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cl, ctx, cancel, err := c.connect()
+			if err != nil {
+				return err
+			}
+			defer cancel()
+			ws, err := cl.Workers(ctx)
+			if err != nil {
+				return c.explainConn(err)
+			}
+			return c.print(ws, func(w io.Writer) {
+				if len(ws) == 0 {
+					fmt.Fprintln(w, "No workers registered.")
+					return
+				}
+				fmt.Fprintf(w, "%-64s  %-8s  %-43s  %s\n", "ID", "PLATFORM", "OPERATOR", "LAST ONLINE")
+				insecure := false
+				for _, e := range ws {
+					p := e.Platform
+					if e.Insecure() {
+						p += "*"
+						insecure = true
+					}
+					fmt.Fprintf(w, "%-64s  %-8s  %-43s  %d\n", e.Identity, p, e.Operator, e.LastSeenHeight)
+				}
+				if insecure {
+					fmt.Fprintln(w, "* sim: no hardware protects these workers; development only.")
+				}
+			})
+		},
+	}
+	c.addClientFlags(cmd)
+	return cmd
+}
+
+func newQueryWorkerCmd(c *cli) *cobra.Command {
+	var prove bool
+	cmd := &cobra.Command{
+		Use:   "worker ID",
+		Short: "Show what the chain knows of a worker (ID: its identity key, hex)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var id crypto.PublicKey
+			if err := id.UnmarshalText([]byte(args[0])); err != nil {
+				return fmt.Errorf("worker id %q: %w", args[0], err)
+			}
+			cl, ctx, cancel, err := c.connect()
+			if err != nil {
+				return err
+			}
+			defer cancel()
+			e, err := cl.Worker(ctx, id, prove)
+			if err != nil {
+				return c.explainConn(err)
+			}
+			return c.print(e, func(w io.Writer) {
+				fmt.Fprintln(w, "Worker")
+				printEnclave(w, e)
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&prove, "prove", false, "check the answer's Merkle proof against the block header")
+	c.addClientFlags(cmd)
+	return cmd
+}
+
+func newQueryGatekeepersCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "gatekeepers",
+		Short: "List the registered gatekeeper enclaves",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cl, ctx, cancel, err := c.connect()
+			if err != nil {
+				return err
+			}
+			defer cancel()
+			gs, err := cl.Gatekeepers(ctx)
+			if err != nil {
+				return c.explainConn(err)
+			}
+			return c.print(gs, func(w io.Writer) {
+				if len(gs) == 0 {
+					fmt.Fprintln(w, "No gatekeeper enclaves registered.")
+					return
+				}
+				for _, e := range gs {
+					fmt.Fprintf(w, "Gatekeeper enclave of validator account %s\n", e.Validator)
+					printEnclave(w, e)
+				}
+			})
+		},
+	}
+	c.addClientFlags(cmd)
+	return cmd
 }

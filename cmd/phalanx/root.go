@@ -58,6 +58,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newInitCmd(c),
 		newGenesisCmd(c),
 		newNodeCmd(c),
+		newWorkerCmd(c),
 		newTxCmd(c),
 		newQueryCmd(c),
 		newStatusCmd(c),

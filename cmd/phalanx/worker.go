@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/enclave"
+	"github.com/phalanx-net/phalanx/node"
+	"github.com/phalanx-net/phalanx/tee"
+	"github.com/phalanx-net/phalanx/worker"
+)
+
+func newWorkerCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "worker",
+		Short: "Run a worker: a TEE enclave that follows the chain and computes",
+	}
+	cmd.AddCommand(newWorkerStartCmd(c), newWorkerShowCmd(c))
+	return cmd
+}
+
+// workerDir is where a worker keeps its sealed keys and checkpoint.
+func (c *cli) workerDir() string { return filepath.Join(c.home, "worker") }
+
+func newWorkerStartCmd(c *cli) *cobra.Command {
+	var operator, platform, logLevel, genesisFile, trustHash string
+	var trustHeight int64
+	cmd := &cobra.Command{
+		Use:   "start",
+		Short: "Start the worker in --home (Ctrl-C stops it)",
+		Long: `Starts a worker. On first start its enclave creates its keys and seals them
+to the TEE (in <home>/worker); it then follows the chain from genesis,
+verifying every header with CometBFT's light client, registers itself with a
+fresh attestation (the --operator account pays the fee and is bound in the
+attestation), and handles the chain's messages to it. It keeps a sealed
+checkpoint, so a restart resumes where it stopped, with the same identity.
+
+The node given with --node is not trusted: headers and state are verified.
+The genesis is the root of trust: give it with --genesis, or the worker
+takes it from the node the first time it starts (trust on first use).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			lvl, err := parseLevel(logLevel)
+			if err != nil {
+				return err
+			}
+			log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: lvl}))
+			kr, k, err := c.key(operator)
+			if err != nil {
+				return fmt.Errorf("--operator: %w", err)
+			}
+			opKey, err := kr.PrivateKey(k.Name)
+			if err != nil {
+				return err
+			}
+			cfg := worker.Config{Home: c.workerDir(), Node: c.nodeURL(), Operator: opKey, Platform: platform, Log: log}
+			if trustHeight != 0 || trustHash != "" {
+				h, err := hex.DecodeString(trustHash)
+				if err != nil || len(h) != 32 || trustHeight <= 0 {
+					return fmt.Errorf("--trust-height and --trust-hash go together: a height and its 32-byte block hash in hex")
+				}
+				cfg.TrustedHeight, cfg.TrustedHash = trustHeight, h
+			}
+			if genesisFile != "" {
+				if cfg.Genesis, err = node.LoadGenesis(genesisFile); err != nil {
+					return err
+				}
+			}
+			if platform == tee.Sim {
+				fmt.Fprintf(c.stderr, "WARNING: %s\n", tee.SimWarning)
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			w, err := worker.New(ctx, cfg)
+			if err != nil {
+				return c.explainConn(err)
+			}
+			st := w.Status()
+			fmt.Fprintf(c.stdout, "Worker %s on %s, operator %s, following %s. Ctrl-C stops it.\n", st.Identity, st.Platform, st.Operator, cfg.Node)
+			return w.Run(ctx)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&operator, "operator", "", "key (in the keyring) of the operator account that pays the worker's fees (required)")
+	f.StringVar(&platform, "platform", tee.Sim, "TEE platform: sim, tdx or sevsnp")
+	f.StringVar(&genesisFile, "genesis", "", "the chain's genesis file, the root of trust (default: ask the node once)")
+	f.Int64Var(&trustHeight, "trust-height", 0, "start from this block instead of genesis (with --trust-hash), for a chain older than the light client's trusting period (14 days)")
+	f.StringVar(&trustHash, "trust-hash", "", "hash of the block at --trust-height, from a source you trust")
+	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	cmd.MarkFlagRequired("operator")
+	c.addClientFlags(cmd)
+	c.addKeyringFlags(cmd)
+	return cmd
+}
+
+func newWorkerShowCmd(c *cli) *cobra.Command {
+	var platform string
+	cmd := &cobra.Command{
+		Use:   "show",
+		Short: "Show the identity of the worker in --home and what the chain knows of it",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := tee.Open(platform, tee.Options{Dir: c.workerDir()})
+			if err != nil {
+				return err
+			}
+			if _, err := os.Stat(filepath.Join(c.workerDir(), enclave.KeysFile)); err != nil {
+				return fmt.Errorf("no worker in %s: start one with `phalanx worker start`", c.workerDir())
+			}
+			e, _, err := enclave.Open(p, c.workerDir())
+			if err != nil {
+				return err
+			}
+			out := struct {
+				Identity crypto.PublicKey  `json:"identity"`
+				Platform string            `json:"platform"`
+				Warning  string            `json:"warning,omitempty"`
+				Chain    *registry.Enclave `json:"chain_record,omitempty"`
+			}{Identity: e.Identity(), Platform: p.Name()}
+			if !p.Secure() {
+				out.Warning = tee.SimWarning
+			}
+			if cl, ctx, cancel, err := c.connect(); err == nil {
+				defer cancel()
+				if rec, err := cl.Worker(ctx, e.Identity(), false); err == nil {
+					out.Chain = &rec
+				}
+			}
+			return c.print(out, func(w io.Writer) {
+				fmt.Fprintf(w, "Worker %s on %s\n", out.Identity, out.Platform)
+				if out.Warning != "" {
+					fmt.Fprintf(w, "WARNING: %s\n", out.Warning)
+				}
+				if out.Chain == nil {
+					fmt.Fprintln(w, "Not registered on the chain at", c.nodeURL())
+					return
+				}
+				printEnclave(w, *out.Chain)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&platform, "platform", tee.Sim, "TEE platform the worker runs on")
+	c.addClientFlags(cmd)
+	return cmd
+}
+
+// printEnclave writes an enclave record for people.
+func printEnclave(w io.Writer, e registry.Enclave) {
+	fmt.Fprintf(w, "  identity        %s\n", e.Identity)
+	fmt.Fprintf(w, "  operator        %s\n", e.Operator)
+	fmt.Fprintf(w, "  platform        %s", e.Platform)
+	if e.Insecure() {
+		fmt.Fprint(w, "  (sim: protects nothing, development only)")
+	}
+	fmt.Fprintln(w)
+	m := hex.EncodeToString(e.Measurement)
+	if len(m) > 32 {
+		m = m[:32] + "…"
+	}
+	fmt.Fprintf(w, "  measurement     %s\n", m)
+	fmt.Fprintf(w, "  version         %d\n", e.Version)
+	fmt.Fprintf(w, "  attested at     %s\n", time.Unix(e.AttestedAt, 0).UTC().Format(time.RFC3339))
+	if e.EvidenceExpires != 0 {
+		fmt.Fprintf(w, "  evidence until  %s\n", time.Unix(e.EvidenceExpires, 0).UTC().Format(time.RFC3339))
+	}
+	fmt.Fprintf(w, "  registered at   height %d (refreshed at %d)\n", e.RegisteredHeight, e.RefreshedHeight)
+	if e.LastSeenHeight > 0 {
+		fmt.Fprintf(w, "  last online     height %d (had verified the chain to %d)\n", e.LastSeenHeight, e.SyncedHeight)
+	}
+}

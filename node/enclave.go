@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"time"
 
-	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
 	"github.com/cometbft/cometbft/privval"
+	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
 
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"

@@ -44,6 +44,9 @@ func (g *Gatekeeper) RegisterEnclave(ctx context.Context, platform string) (regi
 	if err != nil {
 		return registry.Enclave{}, err
 	}
+	if !p.Secure() {
+		g.log.Warn(tee.SimWarning, "enclave", "gatekeeper")
+	}
 	e, _, err := enclave.Open(p, dir)
 	if err != nil {
 		return registry.Enclave{}, err

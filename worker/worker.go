@@ -191,6 +191,8 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer func() {
 		if err := w.save(); err != nil {
 			w.log.Error("saving the checkpoint failed", "err", err)
+		} else if lb := w.follower.Trusted(); lb != nil {
+			w.log.Info("checkpoint saved", "height", lb.Height)
 		}
 	}()
 	for {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/app"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/sdk/client"
@@ -224,10 +226,11 @@ func decodeMsg(r *module.Router, typ string, raw []byte) msgOut {
 	return msgOut{Type: typ, Value: m}
 }
 
-func newQueryWorkersCmd(c *cli) *cobra.Command {
+// newQueryEnclavesCmd lists enclave records of one kind.
+func newQueryEnclavesCmd(c *cli, use, short string, list func(*client.Client, context.Context) ([]registry.Enclave, error), print func(io.Writer, []registry.Enclave)) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "workers",
-		Short: "List the registered workers",
+		Use:   use,
+		Short: short,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cl, ctx, cancel, err := c.connect()
@@ -235,33 +238,48 @@ func newQueryWorkersCmd(c *cli) *cobra.Command {
 				return err
 			}
 			defer cancel()
-			ws, err := cl.Workers(ctx)
+			es, err := list(cl, ctx)
 			if err != nil {
 				return c.explainConn(err)
 			}
-			return c.print(ws, func(w io.Writer) {
-				if len(ws) == 0 {
-					fmt.Fprintln(w, "No workers registered.")
+			return c.print(es, func(w io.Writer) {
+				if len(es) == 0 {
+					fmt.Fprintf(w, "No %s registered.\n", use)
 					return
 				}
-				fmt.Fprintf(w, "%-64s  %-8s  %-43s  %s\n", "ID", "PLATFORM", "OPERATOR", "LAST ONLINE")
-				insecure := false
-				for _, e := range ws {
-					p := e.Platform
-					if e.Insecure() {
-						p += "*"
-						insecure = true
-					}
-					fmt.Fprintf(w, "%-64s  %-8s  %-43s  %d\n", e.Identity, p, e.Operator, e.LastSeenHeight)
-				}
-				if insecure {
-					fmt.Fprintln(w, "* sim: no hardware protects these workers; development only.")
-				}
+				print(w, es)
 			})
 		},
 	}
 	c.addClientFlags(cmd)
 	return cmd
+}
+
+func newQueryWorkersCmd(c *cli) *cobra.Command {
+	return newQueryEnclavesCmd(c, "workers", "List the registered workers", (*client.Client).Workers, func(w io.Writer, ws []registry.Enclave) {
+		fmt.Fprintf(w, "%-64s  %-8s  %-43s  %s\n", "ID", "PLATFORM", "OPERATOR", "LAST ONLINE")
+		insecure := false
+		for _, e := range ws {
+			p := e.Platform
+			if e.Insecure() {
+				p += "*"
+				insecure = true
+			}
+			fmt.Fprintf(w, "%-64s  %-8s  %-43s  %d\n", e.Identity, p, e.Operator, e.LastSeenHeight)
+		}
+		if insecure {
+			fmt.Fprintln(w, "* sim: no hardware protects these workers; development only.")
+		}
+	})
+}
+
+func newQueryGatekeepersCmd(c *cli) *cobra.Command {
+	return newQueryEnclavesCmd(c, "gatekeepers", "List the registered gatekeeper enclaves", (*client.Client).Gatekeepers, func(w io.Writer, gs []registry.Enclave) {
+		for _, e := range gs {
+			fmt.Fprintf(w, "Gatekeeper enclave of validator account %s\n", e.Validator)
+			printEnclave(w, e)
+		}
+	})
 }
 
 func newQueryWorkerCmd(c *cli) *cobra.Command {
@@ -291,37 +309,6 @@ func newQueryWorkerCmd(c *cli) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&prove, "prove", false, "check the answer's Merkle proof against the block header")
-	c.addClientFlags(cmd)
-	return cmd
-}
-
-func newQueryGatekeepersCmd(c *cli) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "gatekeepers",
-		Short: "List the registered gatekeeper enclaves",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cl, ctx, cancel, err := c.connect()
-			if err != nil {
-				return err
-			}
-			defer cancel()
-			gs, err := cl.Gatekeepers(ctx)
-			if err != nil {
-				return c.explainConn(err)
-			}
-			return c.print(gs, func(w io.Writer) {
-				if len(gs) == 0 {
-					fmt.Fprintln(w, "No gatekeeper enclaves registered.")
-					return
-				}
-				for _, e := range gs {
-					fmt.Fprintf(w, "Gatekeeper enclave of validator account %s\n", e.Validator)
-					printEnclave(w, e)
-				}
-			})
-		},
-	}
 	c.addClientFlags(cmd)
 	return cmd
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -78,17 +79,19 @@ takes it from the node the first time it starts (trust on first use).`,
 					return err
 				}
 			}
-			if platform == tee.Sim {
-				fmt.Fprintf(c.stderr, "WARNING: %s\n", tee.SimWarning)
-			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			w, err := worker.New(ctx, cfg)
-			if err != nil {
+			if errors.Is(err, tee.ErrUnavailable) || errors.Is(err, tee.ErrUnknownPlatform) || errors.Is(err, enclave.ErrSealedKeys) || errors.Is(err, worker.ErrCheckpoint) {
+				return err
+			} else if err != nil {
 				return c.explainConn(err)
 			}
 			st := w.Status()
 			fmt.Fprintf(c.stdout, "Worker %s on %s, operator %s, following %s. Ctrl-C stops it.\n", st.Identity, st.Platform, st.Operator, cfg.Node)
+			if st.Warning != "" {
+				fmt.Fprintf(c.stdout, "WARNING: %s\n", st.Warning)
+			}
 			return w.Run(ctx)
 		},
 	}

@@ -185,8 +185,6 @@ func (w *Worker) Registered() <-chan struct{} { return w.regCh }
 // nil when ctx ends, and an error when the node serves something that
 // does not verify: a worker stops rather than act on a forgery.
 func (w *Worker) Run(ctx context.Context) error {
-	t := time.NewTicker(w.cfg.Poll)
-	defer t.Stop()
 	// Whatever stops the worker, keep what it verified and processed.
 	defer func() {
 		if err := w.save(); err != nil {
@@ -195,6 +193,10 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.log.Info("checkpoint saved", "height", lb.Height)
 		}
 	}()
+	// After a failure the pause doubles, up to maxRetryPause, so an
+	// unreachable node or an operator out of funds is retried without
+	// flooding the log.
+	pause := w.cfg.Poll
 	for {
 		if err := w.Round(ctx); err != nil {
 			if ctx.Err() != nil {
@@ -204,15 +206,21 @@ func (w *Worker) Run(ctx context.Context) error {
 			if !isTransient(err) && !errors.As(err, &te) {
 				return err
 			}
-			w.log.Warn("round failed; retrying", "err", err)
+			pause = min(2*pause, maxRetryPause)
+			w.log.Warn("round failed; retrying", "err", err, "in", pause)
+		} else {
+			pause = w.cfg.Poll
 		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-t.C:
+		case <-time.After(pause):
 		}
 	}
 }
+
+// maxRetryPause bounds the pause between failed rounds.
+const maxRetryPause = 30 * time.Second
 
 // isTransient reports whether err is a connection problem worth retrying
 // rather than a verification failure, which stops the worker.

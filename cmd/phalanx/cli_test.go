@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -160,4 +162,24 @@ func TestKeysCommands(t *testing.T) {
 		t.Fatalf("delete without confirmation: %s", out)
 	}
 	mustRun(t, "keys", "delete", "carol2", other, "--keyring-backend", "test", "--yes")
+}
+
+func TestContractBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the Go toolchain")
+	}
+	out := filepath.Join(t.TempDir(), "add.wasm")
+	if msg := mustRun(t, "contract", "build", "testdata/contract", "--out", out); !strings.Contains(msg, "Built") {
+		t.Fatalf("output: %s", msg)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(b, []byte("\x00asm")) {
+		t.Fatalf("%s is not a Wasm module", out)
+	}
+	if _, err := run(t, "", "contract", "build", "testdata/no-such-dir"); err == nil {
+		t.Fatal("building a missing directory succeeded")
+	}
 }

@@ -59,6 +59,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newGenesisCmd(c),
 		newNodeCmd(c),
 		newWorkerCmd(c),
+		newContractCmd(c),
 		newTxCmd(c),
 		newQueryCmd(c),
 		newStatusCmd(c),

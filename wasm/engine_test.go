@@ -1,0 +1,240 @@
+package wasm
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+var probeWasm []byte
+
+// TestMain builds the probe contract once, with the Go toolchain, as a
+// contract author would.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "probe")
+	if err != nil {
+		panic(err)
+	}
+	out := filepath.Join(dir, "probe.wasm")
+	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-o", out, "./testdata/probe")
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		panic("building the probe contract: " + err.Error() + "\n" + string(b))
+	}
+	probeWasm, err = os.ReadFile(out)
+	os.RemoveAll(dir)
+	if err != nil {
+		panic(err)
+	}
+	os.Exit(m.Run())
+}
+
+// memHost is a Host over a map, for tests.
+type memHost struct {
+	state  map[string][]byte
+	caller [20]byte
+	height int64
+}
+
+func newHost() *memHost { return &memHost{state: map[string][]byte{}, height: 7} }
+
+func (h *memHost) Get(k []byte) ([]byte, error) { return h.state[string(k)], nil }
+func (h *memHost) Caller() [20]byte              { return h.caller }
+func (h *memHost) ContractID() [32]byte          { return [32]byte{9} }
+func (h *memHost) BlockHeight() int64            { return h.height }
+func (h *memHost) BlockTime() time.Time          { return time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC) }
+func (h *memHost) Seed() [32]byte                { return [32]byte{1, 2, 3} }
+
+func (h *memHost) apply(ws []Write) {
+	for _, w := range ws {
+		if w.Delete {
+			delete(h.state, string(w.Key))
+		} else {
+			h.state[string(w.Key)] = w.Value
+		}
+	}
+}
+
+func newEngine(t testing.TB, cfg Config) *Engine {
+	t.Helper()
+	ctx := context.Background()
+	e, err := NewEngine(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close(ctx) })
+	return e
+}
+
+func compileProbe(t testing.TB, e *Engine) *Code {
+	t.Helper()
+	c, err := e.Compile(context.Background(), probeWasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestCallsSeeStorageCallerAndBlock(t *testing.T) {
+	e := newEngine(t, Config{})
+	code := compileProbe(t, e)
+	h := newHost()
+	h.caller = [20]byte{0xaa}
+	ctx := context.Background()
+	for want := byte(1); want <= 3; want++ {
+		r, err := e.Call(ctx, code, h, "count", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Output) != 8 || r.Output[7] != want || len(r.Writes) != 1 || string(r.Writes[0].Key) != "n" {
+			t.Fatalf("count %d: %+v", want, r)
+		}
+		h.apply(r.Writes)
+	}
+	r, err := e.Call(ctx, code, h, "whoami", nil)
+	if err != nil || !bytes.Equal(r.Output[:20], h.caller[:]) || r.Output[27] != 7 {
+		t.Fatalf("whoami: %x, %v", r.Output, err)
+	}
+	r, err = e.Call(ctx, code, h, "echo", []byte("hello"))
+	if err != nil || string(r.Output) != "hello" {
+		t.Fatalf("echo: %q, %v", r.Output, err)
+	}
+	r, err = e.Call(ctx, code, h, "remove", nil)
+	if err != nil || len(r.Writes) != 1 || !r.Writes[0].Delete {
+		t.Fatalf("remove: %+v, %v", r, err)
+	}
+}
+
+func TestContractErrorDropsWrites(t *testing.T) {
+	e := newEngine(t, Config{})
+	code := compileProbe(t, e)
+	r, err := e.Call(context.Background(), code, newHost(), "fail", nil)
+	if !errors.Is(err, ErrContract) || len(r.Writes) != 0 {
+		t.Fatalf("fail: %+v, %v", r, err)
+	}
+	if want := "not allowed"; err == nil || !bytes.Contains([]byte(err.Error()), []byte(want)) {
+		t.Fatalf("error %v does not carry the contract's message", err)
+	}
+}
+
+// Two fresh engines, one with a cold and one with a warm compilation
+// cache, give the same output, including Go's own randomness (map order)
+// and clock, which come from the host's seed and the block time.
+func TestDeterministicAcrossEnginesAndCache(t *testing.T) {
+	cache := t.TempDir()
+	var outs [][]byte
+	for range 3 {
+		e := newEngine(t, Config{CacheDir: cache})
+		code := compileProbe(t, e)
+		r, err := e.Call(context.Background(), code, newHost(), "entropy", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, r.Output)
+	}
+	for i := 1; i < len(outs); i++ {
+		if !bytes.Equal(outs[0], outs[i]) {
+			t.Fatalf("run %d differs:\n%q\n%q", i, outs[0], outs[i])
+		}
+	}
+	if !bytes.Contains(outs[0], []byte("2026-01-02T03:04:05.000000006Z")) {
+		t.Fatalf("the contract's clock is not the block time: %q", outs[0])
+	}
+}
+
+// Every misbehaviour ends in a typed error, and the engine still runs a
+// normal call afterwards.
+func TestMisbehavingContracts(t *testing.T) {
+	e := newEngine(t, Config{MemoryLimitPages: 256})
+	code := compileProbe(t, e)
+	for _, c := range []struct {
+		method string
+		want   error
+	}{
+		{"bomb", ErrMemoryLimit},
+		{"trap", ErrTrap},
+		// Go keeps goroutine stacks in linear memory: endless recursion
+		// grows the stack until the memory cap stops it.
+		{"recurse", ErrMemoryLimit},
+		{"badptr", ErrBadPointer},
+		{"badlen", ErrBadPointer},
+		{"bigrandom", ErrBadPointer},
+	} {
+		_, err := e.Call(context.Background(), code, newHost(), c.method, nil)
+		if !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", c.method, err, c.want)
+		}
+		if r, err := e.Call(context.Background(), code, newHost(), "echo", []byte("ok")); err != nil || string(r.Output) != "ok" {
+			t.Fatalf("after %s the engine is broken: %v", c.method, err)
+		}
+	}
+}
+
+func TestDeadlineStopsAnInfiniteLoop(t *testing.T) {
+	e := newEngine(t, Config{})
+	code := compileProbe(t, e)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if _, err := e.Call(ctx, code, newHost(), "loop", nil); !errors.Is(err, ErrDeadline) {
+		t.Fatalf("loop: %v", err)
+	}
+}
+
+func TestCompileRefusals(t *testing.T) {
+	e := newEngine(t, Config{MaxModuleSize: 4 << 20})
+	ctx := context.Background()
+	if _, err := e.Compile(ctx, []byte("\x00asm garbage")); !errors.Is(err, ErrInvalidModule) {
+		t.Errorf("garbage: %v", err)
+	}
+	if _, err := e.Compile(ctx, make([]byte, 5<<20)); !errors.Is(err, ErrModuleTooLarge) {
+		t.Errorf("too large: %v", err)
+	}
+	// A module importing a function the host does not offer: the probe
+	// with one import renamed.
+	bad := bytes.Replace(probeWasm, []byte("set_error"), []byte("set_errxr"), 1)
+	if _, err := e.Compile(ctx, bad); !errors.Is(err, ErrUnknownImport) {
+		t.Errorf("unknown import: %v", err)
+	}
+}
+
+func FuzzCompile(f *testing.F) {
+	f.Add([]byte("\x00asm\x01\x00\x00\x00"))
+	f.Add(probeWasm[:64])
+	e, err := NewEngine(context.Background(), Config{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		c, err := e.Compile(context.Background(), b)
+		if err == nil {
+			c.compiled.Close(context.Background())
+		}
+	})
+}
+
+// FuzzHostABI passes arbitrary pointers and lengths to the host functions
+// from inside a contract: the call may fail, with a typed error, but the
+// worker never panics and the engine keeps working.
+func FuzzHostABI(f *testing.F) {
+	for sel := range byte(4) {
+		f.Add(append([]byte{sel}, make([]byte, 16)...))
+		f.Add(append([]byte{sel}, bytes.Repeat([]byte{0xff}, 16)...))
+	}
+	e, err := NewEngine(context.Background(), Config{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	code := compileProbe(f, e)
+	f.Fuzz(func(t *testing.T, in []byte) {
+		_, err := e.Call(context.Background(), code, newHost(), "raw", in)
+		if err != nil && !errors.Is(err, ErrBadPointer) && !errors.Is(err, ErrContract) && !errors.Is(err, ErrTrap) {
+			t.Fatalf("raw %x: untyped error %v", in, err)
+		}
+	})
+}

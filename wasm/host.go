@@ -1,0 +1,186 @@
+package wasm
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// HostModule is the module name of the host ABI; CallExport is the
+// function a contract exports to receive calls.
+const (
+	HostModule = "phalanx"
+	CallExport = "phalanx_call"
+)
+
+// Limits on what one call may move through the host.
+const (
+	MaxKeySize    = 1 << 10
+	MaxValueSize  = 64 << 10
+	MaxOutputSize = 64 << 10
+	MaxRandom     = 1 << 10
+)
+
+// hostFunctions are the ABI's functions: a contract importing anything
+// else from HostModule is refused at compile time.
+var hostFunctions = map[string]bool{
+	"method_len": true, "method": true, "input_len": true, "input": true,
+	"storage_get": true, "storage_set": true, "storage_remove": true,
+	"caller": true, "contract_id": true, "block_height": true, "block_time": true,
+	"random": true, "emit": true, "set_error": true,
+}
+
+// callState is one call's view: the host, its input, its buffered writes
+// and its output. Host functions find it in the call's context.
+type callState struct {
+	host    Host
+	method  []byte
+	input   []byte
+	writes  map[string]*Write
+	output  bytes.Buffer
+	errMsg  string
+	rand    io.Reader
+	hostErr error // a failure of the host or a bad pointer: ends the call
+}
+
+type callStateKey struct{}
+
+func withCallState(ctx context.Context, st *callState) context.Context {
+	st.rand = seededRand(st.host.Seed(), "random")
+	return context.WithValue(ctx, callStateKey{}, st)
+}
+
+func stateOf(ctx context.Context) *callState { return ctx.Value(callStateKey{}).(*callState) }
+
+func (st *callState) sortedWrites() []Write {
+	out := make([]Write, 0, len(st.writes))
+	for _, w := range st.writes {
+		out = append(out, *w)
+	}
+	slices.SortFunc(out, func(a, b Write) int { return bytes.Compare(a.Key, b.Key) })
+	return out
+}
+
+// abort ends the call with err: the panic unwinds the guest, and Call
+// reports st.hostErr instead of the panic.
+func (st *callState) abort(err error) {
+	if st.hostErr == nil {
+		st.hostErr = err
+	}
+	panic(err)
+}
+
+// read copies n bytes at ptr out of guest memory, or aborts the call.
+func (st *callState) read(m api.Module, what string, ptr, n, limit uint32) []byte {
+	if n > limit {
+		st.abort(fmt.Errorf("%w: %s of %d bytes exceeds %d", ErrBadPointer, what, n, limit))
+	}
+	b, ok := m.Memory().Read(ptr, n)
+	if !ok {
+		st.abort(fmt.Errorf("%w: %s at %d+%d is outside memory (%d bytes)", ErrBadPointer, what, ptr, n, m.Memory().Size()))
+	}
+	return bytes.Clone(b) // Read is a view into memory the guest may change
+}
+
+// write copies b into guest memory at ptr, or aborts the call.
+func (st *callState) write(m api.Module, what string, ptr uint32, b []byte) {
+	if !m.Memory().Write(ptr, b) {
+		st.abort(fmt.Errorf("%w: %s at %d+%d is outside memory (%d bytes)", ErrBadPointer, what, ptr, len(b), m.Memory().Size()))
+	}
+}
+
+func (st *callState) get(key []byte) []byte {
+	if w, ok := st.writes[string(key)]; ok {
+		return w.Value
+	}
+	v, err := st.host.Get(key)
+	if err != nil {
+		st.abort(fmt.Errorf("%w: storage get: %v", ErrHost, err))
+	}
+	return v
+}
+
+func instantiateHost(ctx context.Context, rt wazero.Runtime) error {
+	b := rt.NewHostModuleBuilder(HostModule)
+	fn := func(name string, f any) { b.NewFunctionBuilder().WithFunc(f).Export(name) }
+	fn("method_len", func(ctx context.Context) uint32 { return uint32(len(stateOf(ctx).method)) })
+	fn("method", func(ctx context.Context, m api.Module, out uint32) {
+		st := stateOf(ctx)
+		st.write(m, "method", out, st.method)
+	})
+	fn("input_len", func(ctx context.Context) uint32 { return uint32(len(stateOf(ctx).input)) })
+	fn("input", func(ctx context.Context, m api.Module, out uint32) {
+		st := stateOf(ctx)
+		st.write(m, "input", out, st.input)
+	})
+	// storage_get returns the value's length, or -1 if absent; it writes
+	// the value only if it fits in outCap, so a guest with a short buffer
+	// learns the length and asks again.
+	fn("storage_get", func(ctx context.Context, m api.Module, keyPtr, keyLen, out, outCap uint32) int32 {
+		st := stateOf(ctx)
+		v := st.get(st.read(m, "storage key", keyPtr, keyLen, MaxKeySize))
+		if v == nil {
+			return -1
+		}
+		if uint32(len(v)) <= outCap {
+			st.write(m, "storage value", out, v)
+		}
+		return int32(len(v))
+	})
+	fn("storage_set", func(ctx context.Context, m api.Module, keyPtr, keyLen, valPtr, valLen uint32) {
+		st := stateOf(ctx)
+		k := st.read(m, "storage key", keyPtr, keyLen, MaxKeySize)
+		v := st.read(m, "storage value", valPtr, valLen, MaxValueSize)
+		if v == nil {
+			v = []byte{}
+		}
+		st.writes[string(k)] = &Write{Key: k, Value: v}
+	})
+	fn("storage_remove", func(ctx context.Context, m api.Module, keyPtr, keyLen uint32) {
+		st := stateOf(ctx)
+		k := st.read(m, "storage key", keyPtr, keyLen, MaxKeySize)
+		st.writes[string(k)] = &Write{Key: k, Delete: true}
+	})
+	fn("caller", func(ctx context.Context, m api.Module, out uint32) {
+		st := stateOf(ctx)
+		c := st.host.Caller()
+		st.write(m, "caller", out, c[:])
+	})
+	fn("contract_id", func(ctx context.Context, m api.Module, out uint32) {
+		st := stateOf(ctx)
+		id := st.host.ContractID()
+		st.write(m, "contract id", out, id[:])
+	})
+	fn("block_height", func(ctx context.Context) int64 { return stateOf(ctx).host.BlockHeight() })
+	fn("block_time", func(ctx context.Context) int64 { return stateOf(ctx).host.BlockTime().UnixNano() })
+	fn("random", func(ctx context.Context, m api.Module, out, n uint32) {
+		st := stateOf(ctx)
+		if n > MaxRandom {
+			st.abort(fmt.Errorf("%w: %d random bytes exceeds %d", ErrBadPointer, n, MaxRandom))
+		}
+		b := make([]byte, n)
+		io.ReadFull(st.rand, b)
+		st.write(m, "random", out, b)
+	})
+	fn("emit", func(ctx context.Context, m api.Module, ptr, n uint32) {
+		st := stateOf(ctx)
+		if st.output.Len()+int(n) > MaxOutputSize {
+			st.abort(fmt.Errorf("%w: output exceeds %d bytes", ErrBadPointer, MaxOutputSize))
+		}
+		st.output.Write(st.read(m, "output", ptr, n, MaxOutputSize))
+	})
+	fn("set_error", func(ctx context.Context, m api.Module, ptr, n uint32) {
+		st := stateOf(ctx)
+		st.errMsg = string(st.read(m, "error message", ptr, n, 1024))
+	})
+	_, err := b.Instantiate(ctx)
+	if err != nil {
+		return fmt.Errorf("host module: %w", err)
+	}
+	return nil
+}

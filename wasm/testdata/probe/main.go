@@ -1,0 +1,169 @@
+// probe is a test contract that exercises every host function and every
+// way a contract can misbehave, chosen by method name.
+package main
+
+import (
+	"encoding/binary"
+	"time"
+	"unsafe"
+)
+
+//go:wasmimport phalanx method_len
+func methodLen() uint32
+
+//go:wasmimport phalanx method
+func method(out unsafe.Pointer)
+
+//go:wasmimport phalanx input_len
+func inputLen() uint32
+
+//go:wasmimport phalanx input
+func input(out unsafe.Pointer)
+
+//go:wasmimport phalanx storage_get
+func storageGet(k unsafe.Pointer, kl uint32, out unsafe.Pointer, oc uint32) int32
+
+//go:wasmimport phalanx storage_set
+func storageSet(k unsafe.Pointer, kl uint32, v unsafe.Pointer, vl uint32)
+
+//go:wasmimport phalanx storage_remove
+func storageRemove(k unsafe.Pointer, kl uint32)
+
+//go:wasmimport phalanx caller
+func caller(out unsafe.Pointer)
+
+//go:wasmimport phalanx block_height
+func blockHeight() int64
+
+//go:wasmimport phalanx random
+func random(out unsafe.Pointer, n uint32)
+
+//go:wasmimport phalanx emit
+func emit(p unsafe.Pointer, n uint32)
+
+//go:wasmimport phalanx set_error
+func setError(p unsafe.Pointer, n uint32)
+
+//go:wasmimport phalanx storage_get
+func storageGetRaw(k, kl, out, oc uint32) int32
+
+//go:wasmimport phalanx storage_set
+func storageSetRaw(k, kl, v, vl uint32)
+
+//go:wasmimport phalanx emit
+func emitRaw(p, n uint32)
+
+//go:wasmimport phalanx random
+func randomRaw(p, n uint32)
+
+func ptr(b []byte) unsafe.Pointer {
+	if len(b) == 0 {
+		return nil
+	}
+	return unsafe.Pointer(&b[0])
+}
+
+func out(b []byte) { emit(ptr(b), uint32(len(b))) }
+
+func get(k string) []byte {
+	buf := make([]byte, 64)
+	n := storageGet(ptr([]byte(k)), uint32(len(k)), ptr(buf), uint32(len(buf)))
+	if n < 0 {
+		return nil
+	}
+	if int(n) > len(buf) {
+		buf = make([]byte, n)
+		storageGet(ptr([]byte(k)), uint32(len(k)), ptr(buf), uint32(len(buf)))
+	}
+	return buf[:n]
+}
+
+var sink []byte
+
+func recurse(n int) int {
+	var pad [256]byte
+	pad[n%256] = byte(n)
+	return recurse(n+1) + int(pad[0])
+}
+
+//go:wasmexport phalanx_call
+func call() uint32 {
+	m := make([]byte, methodLen())
+	if len(m) > 0 {
+		method(unsafe.Pointer(&m[0]))
+	}
+	in := make([]byte, inputLen())
+	if len(in) > 0 {
+		input(unsafe.Pointer(&in[0]))
+	}
+	switch string(m) {
+	case "echo":
+		out(in)
+	case "count": // increments the counter at key "n" and emits it
+		var n uint64
+		if v := get("n"); v != nil {
+			n = binary.BigEndian.Uint64(v)
+		}
+		n++
+		v := binary.BigEndian.AppendUint64(nil, n)
+		storageSet(ptr([]byte("n")), 1, ptr(v), 8)
+		out(v)
+	case "remove":
+		storageRemove(ptr([]byte("n")), 1)
+	case "whoami":
+		var c [20]byte
+		caller(unsafe.Pointer(&c[0]))
+		out(c[:])
+		out(binary.BigEndian.AppendUint64(nil, uint64(blockHeight())))
+	case "entropy": // the host's random and Go's own (WASI) randomness and clock
+		r := make([]byte, 16)
+		random(unsafe.Pointer(&r[0]), 16)
+		out(r)
+		m := map[int]int{1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 7, 8: 8}
+		for k := range m {
+			out([]byte{byte(k)})
+		}
+		out([]byte(time.Now().UTC().Format(time.RFC3339Nano)))
+	case "fail": // writes, then fails: the write must be dropped
+		storageSet(ptr([]byte("n")), 1, ptr([]byte("x")), 1)
+		msg := []byte("not allowed")
+		setError(ptr(msg), uint32(len(msg)))
+		return 1
+	case "loop":
+		for {
+		}
+	case "bomb":
+		for {
+			sink = append(sink, make([]byte, 1<<20)...)
+		}
+	case "recurse":
+		return uint32(recurse(0))
+	case "trap":
+		var p *int
+		return uint32(*p)
+	case "badptr":
+		return uint32(storageGetRaw(0xfffffff0, 64, 0, 0))
+	case "badlen":
+		return uint32(storageGetRaw(0, 0xffffffff, 0, 0))
+	case "bigrandom":
+		random(nil, 1<<30)
+	case "raw": // input: a selector byte and four uint32 arguments, passed as they are
+		if len(in) < 17 {
+			return 2
+		}
+		a := func(i int) uint32 { return binary.LittleEndian.Uint32(in[1+4*i:]) }
+		switch in[0] % 4 {
+		case 0:
+			return uint32(storageGetRaw(a(0), a(1), a(2), a(3)))
+		case 1:
+			storageSetRaw(a(0), a(1), a(2), a(3))
+		case 2:
+			emitRaw(a(0), a(1))
+		case 3:
+			randomRaw(a(0), a(1))
+		}
+	}
+	return 0
+}
+
+func main() {}

@@ -45,11 +45,11 @@ type memHost struct {
 func newHost() *memHost { return &memHost{state: map[string][]byte{}, height: 7} }
 
 func (h *memHost) Get(k []byte) ([]byte, error) { return h.state[string(k)], nil }
-func (h *memHost) Caller() [20]byte              { return h.caller }
-func (h *memHost) ContractID() [32]byte          { return [32]byte{9} }
-func (h *memHost) BlockHeight() int64            { return h.height }
-func (h *memHost) BlockTime() time.Time          { return time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC) }
-func (h *memHost) Seed() [32]byte                { return [32]byte{1, 2, 3} }
+func (h *memHost) Caller() [20]byte             { return h.caller }
+func (h *memHost) ContractID() [32]byte         { return [32]byte{9} }
+func (h *memHost) BlockHeight() int64           { return h.height }
+func (h *memHost) BlockTime() time.Time         { return time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC) }
+func (h *memHost) Seed() [32]byte               { return [32]byte{1, 2, 3} }
 
 func (h *memHost) apply(ws []Write) {
 	for _, w := range ws {

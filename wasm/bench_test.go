@@ -45,19 +45,26 @@ func BenchmarkCompile(b *testing.B) {
 }
 
 // BenchmarkCall runs a handler that makes two storage calls and emits its
-// result, on a fresh instance each time (instantiation included), and an
-// echo for comparison.
+// result, an echo, and a compute-bound loop, on a fresh instance each time (instantiation
+// included), with and without gas metering.
 func BenchmarkCall(b *testing.B) {
-	e := newEngine(b, Config{})
-	code := compileProbe(b, e)
-	for _, m := range []string{"count", "echo"} {
-		b.Run(m, func(b *testing.B) {
-			h := newHost()
-			for b.Loop() {
-				if _, err := e.Call(context.Background(), code, h, m, []byte("x")); err != nil {
-					b.Fatal(err)
+	for _, metered := range []bool{true, false} {
+		e := newEngine(b, Config{Unmetered: !metered})
+		code := compileProbe(b, e)
+		name := map[bool]string{true: "metered", false: "unmetered"}[metered]
+		for _, m := range []string{"count", "echo", "work"} {
+			b.Run(name+"/"+m, func(b *testing.B) {
+				h := newHost()
+				in := []byte("x")
+				if m == "work" {
+					in = []byte{200} // 200,000 loop iterations
 				}
-			}
-		})
+				for b.Loop() {
+					if _, err := e.Call(context.Background(), code, h, m, in, testGas); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

@@ -12,6 +12,8 @@
 // Every pointer and length a contract passes to the host is checked
 // against its memory; a contract that traps, runs out of memory, imports
 // something unknown or passes bad pointers gets an error, and the engine
-// stays usable. Gas metering is added by instrumenting the module at
-// compile time (wasm/internal/gas).
+// stays usable. Gas is metered by instrumenting the module when it is
+// compiled (wasm/internal/gas): every straight-line segment pays before it
+// runs, and host calls pay for the bytes they move, so the same call with
+// the same gas limit stops at the same point on every worker.
 package wasm

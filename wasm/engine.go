@@ -14,8 +14,11 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/phalanx-net/phalanx/wasm/internal/gas"
 )
 
 // Defaults of Config.
@@ -33,6 +36,11 @@ type Config struct {
 	MemoryLimitPages uint32
 	// MaxModuleSize refuses larger modules before decoding them.
 	MaxModuleSize int
+	// Costs prices instructions; zero means gas.DefaultCosts.
+	Costs gas.Costs
+	// Unmetered skips gas instrumentation. Only benchmarks set it, to
+	// measure what metering costs; a network always meters.
+	Unmetered bool
 }
 
 // Engine compiles and runs contracts. It is safe for concurrent use.
@@ -48,6 +56,9 @@ func NewEngine(ctx context.Context, cfg Config) (*Engine, error) {
 	}
 	if cfg.MaxModuleSize == 0 {
 		cfg.MaxModuleSize = DefaultMaxModuleSize
+	}
+	if cfg.Costs == (gas.Costs{}) {
+		cfg.Costs = gas.DefaultCosts()
 	}
 	rc := wazero.NewRuntimeConfig().WithMemoryLimitPages(cfg.MemoryLimitPages).WithCloseOnContextDone(true)
 	if cfg.CacheDir != "" {
@@ -82,10 +93,29 @@ type Code struct {
 // allowedImports are the host modules a contract may import from.
 var allowedImports = []string{wasi_snapshot_preview1.ModuleName, HostModule}
 
-// Compile checks and compiles a contract module.
+// Compile checks a contract module, instruments it for gas and compiles
+// it.
 func (e *Engine) Compile(ctx context.Context, module []byte) (*Code, error) {
 	if len(module) > e.cfg.MaxModuleSize {
 		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrModuleTooLarge, len(module), e.cfg.MaxModuleSize)
+	}
+	hash := sha256.Sum256(module)
+	if !e.cfg.Unmetered {
+		// wazero's decoder, hardened against hostile input, validates the
+		// module before the instrumentation decodes it: a module claiming
+		// billions of entries must not make the worker allocate them.
+		cm, err := e.rt.CompileModule(ctx, module)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrInvalidModule, err)
+		}
+		cm.Close(ctx)
+		metered, err := gas.Instrument(module, e.cfg.Costs)
+		if errors.Is(err, gas.ErrUnsupported) {
+			return nil, fmt.Errorf("%w: %v", ErrUnsupportedCode, err)
+		} else if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrInvalidModule, err)
+		}
+		module = metered
 	}
 	cm, err := e.rt.CompileModule(ctx, module)
 	if err != nil {
@@ -102,7 +132,7 @@ func (e *Engine) Compile(ctx context.Context, module []byte) (*Code, error) {
 		cm.Close(ctx)
 		return nil, fmt.Errorf("%w: %q", ErrNoSuchMethod, CallExport)
 	}
-	return &Code{Hash: sha256.Sum256(module), compiled: cm}, nil
+	return &Code{Hash: hash, compiled: cm}, nil
 }
 
 // Write is one storage change a call made.
@@ -112,8 +142,11 @@ type Write struct {
 	Delete bool
 }
 
-// Result is what a successful call produced.
+// Result is what a call produced.
 type Result struct {
+	// GasUsed is reported for every call, failed ones included; a call
+	// out of gas used its whole limit.
+	GasUsed uint64
 	// Output is what the contract emitted.
 	Output []byte
 	// Writes are the storage changes, sorted by key, for the caller to
@@ -121,9 +154,13 @@ type Result struct {
 	Writes []Write
 }
 
-// Call runs method with input on a fresh instance of code. A contract
-// error (ErrContract) or any failure discards the call's writes.
-func (e *Engine) Call(ctx context.Context, code *Code, host Host, method string, input []byte) (Result, error) {
+// Call runs method with input on a fresh instance of code, with gasLimit
+// gas. A contract error (ErrContract), running out of gas (ErrOutOfGas) or
+// any other failure discards the call's writes.
+func (e *Engine) Call(ctx context.Context, code *Code, host Host, method string, input []byte, gasLimit uint64) (Result, error) {
+	if gasLimit > MaxGasLimit {
+		return Result{}, fmt.Errorf("%w: gas limit %d above %d", ErrBadPointer, gasLimit, MaxGasLimit)
+	}
 	st := &callState{host: host, method: []byte(method), input: input, writes: map[string]*Write{}}
 	seed := host.Seed()
 	block := host.BlockTime()
@@ -143,18 +180,69 @@ func (e *Engine) Call(ctx context.Context, code *Code, host Host, method string,
 		return Result{}, classify(ctx, err, &stderr, st)
 	}
 	defer mod.Close(ctx)
-	fn := mod.ExportedFunction(CallExport)
-	res, err := fn.Call(callCtx)
+	meter := newMeter(mod)
+	meter.set(gasLimit)
+	st.meter = meter
+	res, err := mod.ExportedFunction(CallExport).Call(callCtx)
+	used := meter.used(gasLimit)
+	if meter.exhausted() {
+		return Result{GasUsed: gasLimit}, fmt.Errorf("%w: limit %d", ErrOutOfGas, gasLimit)
+	}
 	if err != nil {
-		return Result{}, classify(ctx, err, &stderr, st)
+		return Result{GasUsed: used}, classify(ctx, err, &stderr, st)
 	}
 	if st.hostErr != nil {
-		return Result{}, st.hostErr
+		return Result{GasUsed: used}, st.hostErr
 	}
 	if len(res) != 1 || uint32(res[0]) != 0 {
-		return Result{}, fmt.Errorf("%w: %s", ErrContract, st.errMsg)
+		return Result{GasUsed: used}, fmt.Errorf("%w: %s", ErrContract, st.errMsg)
 	}
-	return Result{Output: st.output.Bytes(), Writes: st.sortedWrites()}, nil
+	return Result{GasUsed: used, Output: st.output.Bytes(), Writes: st.sortedWrites()}, nil
+}
+
+// MaxGasLimit bounds a call's gas so the counter never overflows.
+const MaxGasLimit = gas.InitialGas
+
+// meter reads and writes an instance's gas globals; without metering
+// (benchmarks) it does nothing and reports no gas used.
+type meter struct {
+	left api.MutableGlobal
+	flag api.MutableGlobal
+}
+
+func newMeter(m api.Module) meter {
+	l, _ := m.ExportedGlobal(gas.GlobalGasLeft).(api.MutableGlobal)
+	f, _ := m.ExportedGlobal(gas.GlobalOutOfGas).(api.MutableGlobal)
+	return meter{left: l, flag: f}
+}
+
+func (m meter) set(limit uint64) {
+	if m.left != nil {
+		m.left.Set(limit)
+	}
+}
+
+func (m meter) used(limit uint64) uint64 {
+	if m.left == nil {
+		return 0
+	}
+	return limit - m.left.Get()
+}
+
+func (m meter) exhausted() bool { return m.flag != nil && m.flag.Get() != 0 }
+
+// charge takes n gas for host work, or marks the instance out of gas.
+func (m meter) charge(n uint64) bool {
+	if m.left == nil {
+		return true
+	}
+	left := m.left.Get()
+	if left < n {
+		m.flag.Set(1)
+		return false
+	}
+	m.left.Set(left - n)
+	return true
 }
 
 // classify turns a failed call into one of the package's errors.

@@ -11,7 +11,12 @@ import (
 	"time"
 )
 
-var probeWasm []byte
+var (
+	probeWasm []byte
+	// sharedCache keeps compiled code between the tests' engines, as a
+	// worker's cache does between runs.
+	sharedCache string
+)
 
 // TestMain builds the probe contract once, with the Go toolchain, as a
 // contract author would.
@@ -28,11 +33,13 @@ func TestMain(m *testing.M) {
 		panic("building the probe contract: " + err.Error() + "\n" + string(b))
 	}
 	probeWasm, err = os.ReadFile(out)
-	os.RemoveAll(dir)
 	if err != nil {
 		panic(err)
 	}
-	os.Exit(m.Run())
+	sharedCache = filepath.Join(dir, "cache")
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 // memHost is a Host over a map, for tests.
@@ -64,6 +71,9 @@ func (h *memHost) apply(ws []Write) {
 func newEngine(t testing.TB, cfg Config) *Engine {
 	t.Helper()
 	ctx := context.Background()
+	if cfg.CacheDir == "" {
+		cfg.CacheDir = sharedCache
+	}
 	e, err := NewEngine(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +98,7 @@ func TestCallsSeeStorageCallerAndBlock(t *testing.T) {
 	h.caller = [20]byte{0xaa}
 	ctx := context.Background()
 	for want := byte(1); want <= 3; want++ {
-		r, err := e.Call(ctx, code, h, "count", nil)
+		r, err := e.Call(ctx, code, h, "count", nil, testGas)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,15 +107,15 @@ func TestCallsSeeStorageCallerAndBlock(t *testing.T) {
 		}
 		h.apply(r.Writes)
 	}
-	r, err := e.Call(ctx, code, h, "whoami", nil)
+	r, err := e.Call(ctx, code, h, "whoami", nil, testGas)
 	if err != nil || !bytes.Equal(r.Output[:20], h.caller[:]) || r.Output[27] != 7 {
 		t.Fatalf("whoami: %x, %v", r.Output, err)
 	}
-	r, err = e.Call(ctx, code, h, "echo", []byte("hello"))
+	r, err = e.Call(ctx, code, h, "echo", []byte("hello"), testGas)
 	if err != nil || string(r.Output) != "hello" {
 		t.Fatalf("echo: %q, %v", r.Output, err)
 	}
-	r, err = e.Call(ctx, code, h, "remove", nil)
+	r, err = e.Call(ctx, code, h, "remove", nil, testGas)
 	if err != nil || len(r.Writes) != 1 || !r.Writes[0].Delete {
 		t.Fatalf("remove: %+v, %v", r, err)
 	}
@@ -114,7 +124,7 @@ func TestCallsSeeStorageCallerAndBlock(t *testing.T) {
 func TestContractErrorDropsWrites(t *testing.T) {
 	e := newEngine(t, Config{})
 	code := compileProbe(t, e)
-	r, err := e.Call(context.Background(), code, newHost(), "fail", nil)
+	r, err := e.Call(context.Background(), code, newHost(), "fail", nil, testGas)
 	if !errors.Is(err, ErrContract) || len(r.Writes) != 0 {
 		t.Fatalf("fail: %+v, %v", r, err)
 	}
@@ -132,7 +142,7 @@ func TestDeterministicAcrossEnginesAndCache(t *testing.T) {
 	for range 3 {
 		e := newEngine(t, Config{CacheDir: cache})
 		code := compileProbe(t, e)
-		r, err := e.Call(context.Background(), code, newHost(), "entropy", nil)
+		r, err := e.Call(context.Background(), code, newHost(), "entropy", nil, testGas)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,11 +176,11 @@ func TestMisbehavingContracts(t *testing.T) {
 		{"badlen", ErrBadPointer},
 		{"bigrandom", ErrBadPointer},
 	} {
-		_, err := e.Call(context.Background(), code, newHost(), c.method, nil)
+		_, err := e.Call(context.Background(), code, newHost(), c.method, nil, testGas)
 		if !errors.Is(err, c.want) {
 			t.Errorf("%s: %v, want %v", c.method, err, c.want)
 		}
-		if r, err := e.Call(context.Background(), code, newHost(), "echo", []byte("ok")); err != nil || string(r.Output) != "ok" {
+		if r, err := e.Call(context.Background(), code, newHost(), "echo", []byte("ok"), testGas); err != nil || string(r.Output) != "ok" {
 			t.Fatalf("after %s the engine is broken: %v", c.method, err)
 		}
 	}
@@ -181,7 +191,7 @@ func TestDeadlineStopsAnInfiniteLoop(t *testing.T) {
 	code := compileProbe(t, e)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	if _, err := e.Call(ctx, code, newHost(), "loop", nil); !errors.Is(err, ErrDeadline) {
+	if _, err := e.Call(ctx, code, newHost(), "loop", nil, testGas); !errors.Is(err, ErrDeadline) {
 		t.Fatalf("loop: %v", err)
 	}
 }
@@ -232,9 +242,61 @@ func FuzzHostABI(f *testing.F) {
 	}
 	code := compileProbe(f, e)
 	f.Fuzz(func(t *testing.T, in []byte) {
-		_, err := e.Call(context.Background(), code, newHost(), "raw", in)
+		_, err := e.Call(context.Background(), code, newHost(), "raw", in, testGas)
 		if err != nil && !errors.Is(err, ErrBadPointer) && !errors.Is(err, ErrContract) && !errors.Is(err, ErrTrap) {
 			t.Fatalf("raw %x: untyped error %v", in, err)
 		}
 	})
+}
+
+// testGas is plenty for any probe handler that ends.
+const testGas = 10_000_000_000
+
+// An endless loop runs out of gas at the same point on every run and in
+// every engine, uses its whole limit, and writes nothing; a handler that
+// ends reports the same gas used every time.
+func TestGasIsDeterministic(t *testing.T) {
+	cache := t.TempDir()
+	type outcome struct {
+		loopUsed, countUsed uint64
+		output              string
+	}
+	var runs []outcome
+	for range 3 {
+		e := newEngine(t, Config{CacheDir: cache})
+		code := compileProbe(t, e)
+		r, err := e.Call(context.Background(), code, newHost(), "loop", nil, 5_000_000)
+		if !errors.Is(err, ErrOutOfGas) || r.GasUsed != 5_000_000 || len(r.Writes) != 0 {
+			t.Fatalf("loop: %+v, %v", r, err)
+		}
+		c, err := e.Call(context.Background(), code, newHost(), "count", nil, testGas)
+		if err != nil || c.GasUsed == 0 {
+			t.Fatalf("count: %+v, %v", c, err)
+		}
+		// Just short of what it needs: out of gas, nothing written.
+		short, err := e.Call(context.Background(), code, newHost(), "count", nil, c.GasUsed-1)
+		if !errors.Is(err, ErrOutOfGas) || len(short.Writes) != 0 {
+			t.Fatalf("count with %d gas: %+v, %v", c.GasUsed-1, short, err)
+		}
+		exact, err := e.Call(context.Background(), code, newHost(), "count", nil, c.GasUsed)
+		if err != nil || exact.GasUsed != c.GasUsed {
+			t.Fatalf("count with exactly %d gas: %+v, %v", c.GasUsed, exact, err)
+		}
+		runs = append(runs, outcome{r.GasUsed, c.GasUsed, string(c.Output)})
+	}
+	for i := 1; i < len(runs); i++ {
+		if runs[i] != runs[0] {
+			t.Fatalf("run %d: %+v, run 0: %+v", i, runs[i], runs[0])
+		}
+	}
+	t.Logf("count handler: %d gas", runs[0].countUsed)
+}
+
+func TestUnmeteredEngineReportsNoGas(t *testing.T) {
+	e := newEngine(t, Config{Unmetered: true})
+	code := compileProbe(t, e)
+	r, err := e.Call(context.Background(), code, newHost(), "count", nil, testGas)
+	if err != nil || r.GasUsed != 0 {
+		t.Fatalf("%+v, %v", r, err)
+	}
 }

@@ -45,7 +45,22 @@ type callState struct {
 	output  bytes.Buffer
 	errMsg  string
 	rand    io.Reader
+	meter   meter
 	hostErr error // a failure of the host or a bad pointer: ends the call
+}
+
+// Gas for host work: a flat cost per host call and a cost per byte moved
+// across the boundary, so a contract pays for what it makes the worker do.
+const (
+	HostCallGas = 100
+	HostByteGas = 1
+)
+
+// pay charges a host call that moves n bytes, or ends the call out of gas.
+func (st *callState) pay(n int) {
+	if !st.meter.charge(HostCallGas + HostByteGas*uint64(n)) {
+		st.abort(ErrOutOfGas)
+	}
 }
 
 type callStateKey struct{}
@@ -80,6 +95,7 @@ func (st *callState) read(m api.Module, what string, ptr, n, limit uint32) []byt
 	if n > limit {
 		st.abort(fmt.Errorf("%w: %s of %d bytes exceeds %d", ErrBadPointer, what, n, limit))
 	}
+	st.pay(int(n))
 	b, ok := m.Memory().Read(ptr, n)
 	if !ok {
 		st.abort(fmt.Errorf("%w: %s at %d+%d is outside memory (%d bytes)", ErrBadPointer, what, ptr, n, m.Memory().Size()))
@@ -89,6 +105,7 @@ func (st *callState) read(m api.Module, what string, ptr, n, limit uint32) []byt
 
 // write copies b into guest memory at ptr, or aborts the call.
 func (st *callState) write(m api.Module, what string, ptr uint32, b []byte) {
+	st.pay(len(b))
 	if !m.Memory().Write(ptr, b) {
 		st.abort(fmt.Errorf("%w: %s at %d+%d is outside memory (%d bytes)", ErrBadPointer, what, ptr, len(b), m.Memory().Size()))
 	}

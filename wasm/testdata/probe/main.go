@@ -147,6 +147,17 @@ func call() uint32 {
 		return uint32(storageGetRaw(0, 0xffffffff, 0, 0))
 	case "bigrandom":
 		random(nil, 1<<30)
+	case "work": // a compute-bound handler: hashes a counter input[0]*1000 times (FNV-1a)
+		n := 1000
+		if len(in) > 0 {
+			n *= int(in[0])
+		}
+		h := uint64(14695981039346656037)
+		for i := 0; i < n; i++ {
+			h ^= uint64(i)
+			h *= 1099511628211
+		}
+		out(binary.BigEndian.AppendUint64(nil, h))
 	case "raw": // input: a selector byte and four uint32 arguments, passed as they are
 		if len(in) < 17 {
 			return 2

@@ -8,6 +8,7 @@ test:
 
 vet:
 	go vet ./...
+	GOOS=wasip1 GOARCH=wasm go vet ./sdk/contract/ ./examples/...
 
 fmt:
 	@test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }

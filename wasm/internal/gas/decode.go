@@ -91,8 +91,10 @@ func decode(body []byte, pc int, costs Costs) (instr, error) {
 	case op >= 0x02 && op <= 0x04: // block, loop, if
 		r.blockType()
 		in.endsSegment = true
-	case op == 0x05 || op == 0x0b: // else, end
+	case op == 0x05: // else
 		in.endsSegment = true
+	case op == 0x0b: // end: a join point, and no work; chains of ends pay nothing
+		in.cost, in.endsSegment = 0, true
 	case op == 0x0c || op == 0x0d: // br, br_if
 		r.leb(5)
 		in.endsSegment = true

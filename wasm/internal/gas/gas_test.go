@@ -12,7 +12,7 @@ import (
 )
 
 // testModule has two exported functions: "straight" (i64.const 1,
-// i64.const 2, i64.add, end: one segment of 4 instructions) and "spin",
+// i64.const 2, i64.add, end: one segment costing 3) and "spin",
 // a loop that branches back to itself forever.
 func testModule() []byte {
 	m := &wasm.Module{
@@ -57,15 +57,15 @@ func TestStraightLineCostsItsInstructions(t *testing.T) {
 	if err != nil || res[0] != 3 {
 		t.Fatalf("straight: %v, %v", res, err)
 	}
-	if used := 100 - left.Get(); used != 4 {
-		t.Fatalf("used %d gas, want 4 (const, const, add, end)", used)
+	if used := 100 - left.Get(); used != 3 {
+		t.Fatalf("used %d gas, want 3 (const, const, add; end is free)", used)
 	}
-	// With 3 gas the segment cannot start: out of gas, flagged, nothing run.
-	left.Set(3)
+	// With 2 gas the segment cannot start: out of gas, flagged, nothing run.
+	left.Set(2)
 	if _, err := mod.ExportedFunction("straight").Call(context.Background()); err == nil {
 		t.Fatal("ran with too little gas")
 	}
-	if mod.ExportedGlobal(GlobalOutOfGas).Get() != 1 || left.Get() != 3 {
+	if mod.ExportedGlobal(GlobalOutOfGas).Get() != 1 || left.Get() != 2 {
 		t.Fatalf("out of gas: flag %d, left %d", mod.ExportedGlobal(GlobalOutOfGas).Get(), left.Get())
 	}
 }

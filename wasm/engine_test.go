@@ -5,10 +5,11 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/phalanx-net/phalanx/wasm/wasmtest"
 )
 
 var (
@@ -21,18 +22,11 @@ var (
 // TestMain builds the probe contract once, with the Go toolchain, as a
 // contract author would.
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "probe")
-	if err != nil {
+	var err error
+	if probeWasm, err = wasmtest.Build("./testdata/probe"); err != nil {
 		panic(err)
 	}
-	out := filepath.Join(dir, "probe.wasm")
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-o", out, "./testdata/probe")
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		panic("building the probe contract: " + err.Error() + "\n" + string(b))
-	}
-	probeWasm, err = os.ReadFile(out)
+	dir, err := os.MkdirTemp("", "wasm-cache")
 	if err != nil {
 		panic(err)
 	}

@@ -4,14 +4,12 @@ package main
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/phalanx-net/phalanx/wasm"
+	"github.com/phalanx-net/phalanx/wasm/wasmtest"
 )
 
 type host struct {
@@ -31,13 +29,7 @@ func TestSealedBidAuction(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs a contract")
 	}
-	out := filepath.Join(t.TempDir(), "auction.wasm")
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-o", out, ".")
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, b)
-	}
-	code, err := os.ReadFile(out)
+	code, err := wasmtest.Build(".")
 	if err != nil {
 		t.Fatal(err)
 	}

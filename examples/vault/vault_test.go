@@ -5,27 +5,19 @@ package main
 import (
 	"context"
 	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/phalanx-net/phalanx/wasm"
+	"github.com/phalanx-net/phalanx/wasm/wasmtest"
 )
 
 // build compiles the vault as a contract author would.
 func build(t *testing.T) []byte {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "vault.wasm")
-	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-o", out, ".")
-	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, b)
-	}
-	b, err := os.ReadFile(out)
+	b, err := wasmtest.Build(".")
 	if err != nil {
 		t.Fatal(err)
 	}

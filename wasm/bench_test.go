@@ -2,51 +2,137 @@ package wasm
 
 import (
 	"context"
+	"crypto/sha256"
+	"runtime"
 	"testing"
 )
 
-// BenchmarkCompile compiles the probe contract (2.2 MB of Go) with no
-// cache, then from a warm on-disk cache.
-func BenchmarkCompile(b *testing.B) {
+// BenchmarkPrepare validates and instruments the probe contract (2.2 MB
+// of Go), as a gatekeeper does once at upload.
+func BenchmarkPrepare(b *testing.B) {
 	ctx := context.Background()
+	for b.Loop() {
+		if _, err := Prepare(ctx, probeWasm); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLoad compiles the prepared probe contract with no cache, then
+// from a warm on-disk cache, as a worker does on first use and after a
+// restart.
+func BenchmarkLoad(b *testing.B) {
+	ctx := context.Background()
+	prepared, err := Prepare(ctx, probeWasm)
+	if err != nil {
+		b.Fatal(err)
+	}
+	hash := sha256.Sum256(probeWasm)
+	load := func(b *testing.B, dir string) {
+		e, err := NewEngine(ctx, Config{CacheDir: dir})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := e.Load(ctx, hash, prepared); err != nil {
+			b.Fatal(err)
+		}
+		e.Close(ctx)
+	}
 	b.Run("cold", func(b *testing.B) {
 		for b.Loop() {
-			e, err := NewEngine(ctx, Config{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := e.Compile(ctx, probeWasm); err != nil {
-				b.Fatal(err)
-			}
-			e.Close(ctx)
+			load(b, "")
 		}
 	})
 	b.Run("cached", func(b *testing.B) {
 		dir := b.TempDir()
-		warm, err := NewEngine(ctx, Config{CacheDir: dir})
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := warm.Compile(ctx, probeWasm); err != nil {
-			b.Fatal(err)
-		}
-		warm.Close(ctx)
+		load(b, dir)
 		for b.Loop() {
-			e, err := NewEngine(ctx, Config{CacheDir: dir})
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := e.Compile(ctx, probeWasm); err != nil {
-				b.Fatal(err)
-			}
-			e.Close(ctx)
+			load(b, dir)
 		}
 	})
 }
 
+// BenchmarkInstantiate measures a contract's first call on a loaded code
+// (instantiation and Go's runtime initialization) and a new instance
+// restored from the snapshot, which later concurrent calls use.
+func BenchmarkInstantiate(b *testing.B) {
+	ctx := context.Background()
+	e := newEngine(b, Config{})
+	prepared, err := e.Prepare(ctx, probeWasm)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("initialize", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			code, err := e.Load(ctx, [32]byte{}, prepared)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			inst, err := e.acquire(ctx, code)
+			if err != nil {
+				b.Fatal(err)
+			}
+			inst.mod.Close(ctx)
+		}
+	})
+	b.Run("from-snapshot", func(b *testing.B) {
+		code, err := e.Load(ctx, [32]byte{}, prepared)
+		if err != nil {
+			b.Fatal(err)
+		}
+		first, err := e.acquire(ctx, code)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer first.mod.Close(ctx)
+		for b.Loop() {
+			inst, err := e.acquire(ctx, code)
+			if err != nil {
+				b.Fatal(err)
+			}
+			inst.mod.Close(ctx)
+		}
+	})
+}
+
+// BenchmarkInstanceMemory keeps 16 live instances of the probe contract
+// and reports the Go heap and the linear memory each one holds.
+func BenchmarkInstanceMemory(b *testing.B) {
+	ctx := context.Background()
+	const n = 16
+	for b.Loop() {
+		e := newEngine(b, Config{IdleInstances: n})
+		code := compileProbe(b, e)
+		if _, err := e.Call(ctx, code, newHost(), "echo", nil, testGas); err != nil {
+			b.Fatal(err)
+		}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		var live []*instance
+		for range n {
+			inst, err := e.acquire(ctx, code)
+			if err != nil {
+				b.Fatal(err)
+			}
+			live = append(live, inst)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/n/(1<<20), "heap-MiB/instance")
+		b.ReportMetric(float64(live[0].mod.Memory().Size())/(1<<20), "linear-MiB/instance")
+		for _, inst := range live {
+			inst.mod.Close(ctx)
+		}
+	}
+}
+
 // BenchmarkCall runs a handler that makes two storage calls and emits its
-// result, an echo, and a compute-bound loop, on a fresh instance each time (instantiation
-// included), with and without gas metering.
+// result ("count"), an echo, and a compute-bound loop ("work"), with and
+// without gas metering. Each call starts from the initialized snapshot,
+// whose restoration is included.
 func BenchmarkCall(b *testing.B) {
 	for _, metered := range []bool{true, false} {
 		e := newEngine(b, Config{Unmetered: !metered})

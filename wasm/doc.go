@@ -12,8 +12,12 @@
 // Every pointer and length a contract passes to the host is checked
 // against its memory; a contract that traps, runs out of memory, imports
 // something unknown or passes bad pointers gets an error, and the engine
-// stays usable. Gas is metered by instrumenting the module when it is
-// compiled (wasm/internal/gas): every straight-line segment pays before it
-// runs, and host calls pay for the bytes they move, so the same call with
-// the same gas limit stops at the same point on every worker.
+// stays usable. Gas is metered by instrumenting the module once, at upload
+// (Prepare; wasm/internal/gas): every segment pays as it starts, and host
+// calls pay for the bytes they move, so the same call with the same gas
+// limit stops at the same point on every worker.
+//
+// A contract initializes once per Code, on a budget of its own; the
+// runtime snapshots the instance then and restores it before every call
+// (instance.go), so calls are fast and each starts from the same state.
 package wasm

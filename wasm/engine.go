@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -25,7 +27,13 @@ import (
 const (
 	DefaultMemoryLimitPages = 512     // 32 MiB per instance
 	DefaultMaxModuleSize    = 8 << 20 // a Go contract is about 2 MB
+	// DefaultInitGas pays for a contract's initialization: Go's runtime
+	// and package init take about 1.3 million for a small contract.
+	DefaultInitGas = 50_000_000
 )
+
+// MaxGasLimit bounds a call's gas so the signed counter never overflows.
+const MaxGasLimit = 1 << 40
 
 // Config configures an Engine.
 type Config struct {
@@ -36,30 +44,42 @@ type Config struct {
 	MemoryLimitPages uint32
 	// MaxModuleSize refuses larger modules before decoding them.
 	MaxModuleSize int
-	// Costs prices instructions; zero means gas.DefaultCosts.
-	Costs gas.Costs
+	// InitGas is the gas a contract's initialization (_initialize) may
+	// use; a contract whose init needs more cannot be called.
+	InitGas uint64
+	// IdleInstances bounds the initialized instances kept per contract
+	// code for reuse; zero means GOMAXPROCS.
+	IdleInstances int
 	// Unmetered skips gas instrumentation. Only benchmarks set it, to
 	// measure what metering costs; a network always meters.
 	Unmetered bool
 }
 
+func (c *Config) defaults() {
+	if c.MemoryLimitPages == 0 {
+		c.MemoryLimitPages = DefaultMemoryLimitPages
+	}
+	if c.MaxModuleSize == 0 {
+		c.MaxModuleSize = DefaultMaxModuleSize
+	}
+	if c.InitGas == 0 {
+		c.InitGas = DefaultInitGas
+	}
+	if c.IdleInstances == 0 {
+		c.IdleInstances = runtime.GOMAXPROCS(0)
+	}
+}
+
 // Engine compiles and runs contracts. It is safe for concurrent use.
 type Engine struct {
-	cfg Config
-	rt  wazero.Runtime
+	cfg       Config
+	rt        wazero.Runtime
+	validator wazero.Runtime // interpreter: validates uploads without compiling them
 }
 
 // NewEngine returns an engine with the WASI and phalanx host modules.
 func NewEngine(ctx context.Context, cfg Config) (*Engine, error) {
-	if cfg.MemoryLimitPages == 0 {
-		cfg.MemoryLimitPages = DefaultMemoryLimitPages
-	}
-	if cfg.MaxModuleSize == 0 {
-		cfg.MaxModuleSize = DefaultMaxModuleSize
-	}
-	if cfg.Costs == (gas.Costs{}) {
-		cfg.Costs = gas.DefaultCosts()
-	}
+	cfg.defaults()
 	rc := wazero.NewRuntimeConfig().WithMemoryLimitPages(cfg.MemoryLimitPages).WithCloseOnContextDone(true)
 	if cfg.CacheDir != "" {
 		cache, err := wazero.NewCompilationCacheWithDir(cfg.CacheDir)
@@ -77,62 +97,123 @@ func NewEngine(ctx context.Context, cfg Config) (*Engine, error) {
 		rt.Close(ctx)
 		return nil, err
 	}
-	return &Engine{cfg: cfg, rt: rt}, nil
+	return &Engine{cfg: cfg, rt: rt, validator: newValidator(ctx, cfg.MemoryLimitPages)}, nil
+}
+
+func newValidator(ctx context.Context, memoryLimit uint32) wazero.Runtime {
+	return wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigInterpreter().WithMemoryLimitPages(memoryLimit))
 }
 
 // Close releases the engine's compiled code and instances.
-func (e *Engine) Close(ctx context.Context) error { return e.rt.Close(ctx) }
-
-// Code is a compiled contract.
-type Code struct {
-	// Hash is the SHA-256 of the module as uploaded.
-	Hash     [32]byte
-	compiled wazero.CompiledModule
+func (e *Engine) Close(ctx context.Context) error {
+	e.validator.Close(ctx)
+	return e.rt.Close(ctx)
 }
 
 // allowedImports are the host modules a contract may import from.
 var allowedImports = []string{wasi_snapshot_preview1.ModuleName, HostModule}
 
-// Compile checks a contract module, instruments it for gas and compiles
-// it.
-func (e *Engine) Compile(ctx context.Context, module []byte) (*Code, error) {
-	if len(module) > e.cfg.MaxModuleSize {
-		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrModuleTooLarge, len(module), e.cfg.MaxModuleSize)
+// Prepare checks an uploaded module with the network's default limits
+// and instruments it for gas: what a chain stores when code is uploaded,
+// and what Load runs. It is a pure function of the module.
+func Prepare(ctx context.Context, module []byte) ([]byte, error) {
+	cfg := Config{}
+	cfg.defaults()
+	rt := newValidator(ctx, cfg.MemoryLimitPages)
+	defer rt.Close(ctx)
+	return prepare(ctx, rt, cfg, module)
+}
+
+// Prepare is the package's Prepare with the engine's limits (unmetered
+// for an unmetered engine).
+func (e *Engine) Prepare(ctx context.Context, module []byte) ([]byte, error) {
+	return prepare(ctx, e.validator, e.cfg, module)
+}
+
+func prepare(ctx context.Context, validator wazero.Runtime, cfg Config, module []byte) ([]byte, error) {
+	if len(module) > cfg.MaxModuleSize {
+		return nil, fmt.Errorf("%w: %d bytes, the limit is %d", ErrModuleTooLarge, len(module), cfg.MaxModuleSize)
 	}
-	hash := sha256.Sum256(module)
-	if !e.cfg.Unmetered {
-		// wazero's decoder, hardened against hostile input, validates the
-		// module before the instrumentation decodes it: a module claiming
-		// billions of entries must not make the worker allocate them.
-		cm, err := e.rt.CompileModule(ctx, module)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrInvalidModule, err)
-		}
-		cm.Close(ctx)
-		metered, err := gas.Instrument(module, e.cfg.Costs)
-		if errors.Is(err, gas.ErrUnsupported) {
-			return nil, fmt.Errorf("%w: %v", ErrUnsupportedCode, err)
-		} else if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrInvalidModule, err)
-		}
-		module = metered
+	// wazero's decoder validates the module before the instrumentation
+	// decodes it (which trusts counts); both would allocate what a
+	// section's count claims, so counts are checked against sizes first.
+	if err := gas.CheckSections(module); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidModule, err)
 	}
-	cm, err := e.rt.CompileModule(ctx, module)
+	cm, err := validator.CompileModule(ctx, module)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalidModule, err)
 	}
+	err = checkInterface(cm)
+	cm.Close(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	if cfg.Unmetered {
+		out, err = gas.ExportGlobals(module)
+	} else {
+		out, err = gas.Instrument(module, gas.DefaultCosts())
+	}
+	if errors.Is(err, gas.ErrUnsupported) {
+		return nil, fmt.Errorf("%w: %v", ErrUnsupportedCode, err)
+	} else if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidModule, err)
+	}
+	return out, nil
+}
+
+// checkInterface refuses a module that imports what the host does not
+// offer or does not export the call entry point.
+func checkInterface(cm wazero.CompiledModule) error {
 	for _, f := range cm.ImportedFunctions() {
 		mod, name, _ := f.Import()
 		if !slices.Contains(allowedImports, mod) || (mod == HostModule && !hostFunctions[name]) {
-			cm.Close(ctx)
-			return nil, fmt.Errorf("%w: %s.%s", ErrUnknownImport, mod, name)
+			return fmt.Errorf("%w: %s.%s", ErrUnknownImport, mod, name)
 		}
 	}
 	if _, ok := cm.ExportedFunctions()[CallExport]; !ok {
-		cm.Close(ctx)
-		return nil, fmt.Errorf("%w: %q", ErrNoSuchMethod, CallExport)
+		return fmt.Errorf("%w: %q", ErrNoSuchMethod, CallExport)
 	}
-	return &Code{Hash: hash, compiled: cm}, nil
+	return nil
+}
+
+// Code is a loaded contract: its compiled code and the instances kept
+// ready to run it.
+type Code struct {
+	// Hash is the SHA-256 of the module as uploaded.
+	Hash     [32]byte
+	compiled wazero.CompiledModule
+
+	mu      sync.Mutex
+	snap    *snapshot // state after initialization; nil until the first call
+	initErr error     // a deterministic initialization failure
+	idle    chan *instance
+}
+
+// Compile prepares a module and loads it: Load(SHA-256(module),
+// Prepare(module)).
+func (e *Engine) Compile(ctx context.Context, module []byte) (*Code, error) {
+	prepared, err := e.Prepare(ctx, module)
+	if err != nil {
+		return nil, err
+	}
+	return e.Load(ctx, sha256.Sum256(module), prepared)
+}
+
+// Load compiles a prepared module (the output of Prepare, as stored at
+// upload); hash names the module as uploaded. Compiled code comes from
+// the engine's cache when it holds it.
+func (e *Engine) Load(ctx context.Context, hash [32]byte, prepared []byte) (*Code, error) {
+	cm, err := e.rt.CompileModule(ctx, prepared)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidModule, err)
+	}
+	if err := checkInterface(cm); err != nil {
+		cm.Close(ctx)
+		return nil, err
+	}
+	return &Code{Hash: hash, compiled: cm, idle: make(chan *instance, e.cfg.IdleInstances)}, nil
 }
 
 // Write is one storage change a call made.
@@ -154,66 +235,55 @@ type Result struct {
 	Writes []Write
 }
 
-// Call runs method with input on a fresh instance of code, with gasLimit
-// gas. A contract error (ErrContract), running out of gas (ErrOutOfGas) or
-// any other failure discards the call's writes.
+// Call runs method with input on code, with gasLimit gas. Every call
+// starts from the same state, the instance as it was right after the
+// contract initialized, whatever ran on it before. A contract error
+// (ErrContract), running out of gas (ErrOutOfGas) or any other failure
+// discards the call's writes.
 func (e *Engine) Call(ctx context.Context, code *Code, host Host, method string, input []byte, gasLimit uint64) (Result, error) {
 	if gasLimit > MaxGasLimit {
-		return Result{}, fmt.Errorf("%w: gas limit %d above %d", ErrBadPointer, gasLimit, MaxGasLimit)
+		return Result{}, fmt.Errorf("%w: %d is above %d", ErrGasLimit, gasLimit, MaxGasLimit)
 	}
-	st := &callState{host: host, method: []byte(method), input: input, writes: map[string]*Write{}}
-	seed := host.Seed()
-	block := host.BlockTime()
-	var stderr limitedBuffer
-	cfg := wazero.NewModuleConfig().
-		WithName("").
-		WithStartFunctions("_initialize").
-		WithStderr(&stderr).
-		// The only clock is the block's, and randomness comes from the
-		// host's seed: a contract cannot tell two workers apart.
-		WithWalltime(func() (int64, int32) { return block.Unix(), int32(block.Nanosecond()) }, sys.ClockResolution(1)).
-		WithNanotime(func() int64 { return block.UnixNano() }, sys.ClockResolution(1)).
-		WithRandSource(seededRand(seed, "wasi"))
-	callCtx := withCallState(ctx, st)
-	mod, err := e.rt.InstantiateModule(callCtx, code.compiled, cfg)
+	inst, err := e.acquire(ctx, code)
 	if err != nil {
-		return Result{}, classify(ctx, err, &stderr, st)
+		return Result{}, err
 	}
-	defer mod.Close(ctx)
-	meter := newMeter(mod)
-	meter.set(gasLimit)
-	st.meter = meter
-	res, err := mod.ExportedFunction(CallExport).Call(callCtx)
-	used := meter.used(gasLimit)
-	if meter.exhausted() {
-		return Result{GasUsed: gasLimit}, fmt.Errorf("%w: limit %d", ErrOutOfGas, gasLimit)
-	}
-	if err != nil {
-		return Result{GasUsed: used}, classify(ctx, err, &stderr, st)
-	}
-	if st.hostErr != nil {
-		return Result{GasUsed: used}, st.hostErr
-	}
-	if len(res) != 1 || uint32(res[0]) != 0 {
+	st := newCallState(host, method, input, inst.meter)
+	inst.env.reset(host.BlockTime(), seededRand(host.Seed(), "wasi"))
+	inst.meter.set(gasLimit)
+	res, err := inst.call.Call(withCallState(ctx, st))
+	used, exhausted := inst.meter.used(gasLimit)
+	switch {
+	case exhausted:
+		// Whatever else happened, a counter below zero is out of gas: the
+		// same on every worker, wherever the overshoot stopped.
+		err, used = fmt.Errorf("%w: limit %d", ErrOutOfGas, gasLimit), gasLimit
+	case err != nil:
+		err = classify(ctx, err, &inst.env.stderr, st)
+	case st.hostErr != nil:
+		err = st.hostErr
+	case len(res) != 1:
+		err = fmt.Errorf("%w: %s returned %d values", ErrTrap, CallExport, len(res))
+	case uint32(res[0]) != 0:
+		e.release(ctx, code, inst)
 		return Result{GasUsed: used}, fmt.Errorf("%w: %s", ErrContract, st.errMsg)
+	default:
+		e.release(ctx, code, inst)
+		return Result{GasUsed: used, Output: st.output.Bytes(), Writes: st.sortedWrites()}, nil
 	}
-	return Result{GasUsed: used, Output: st.output.Bytes(), Writes: st.sortedWrites()}, nil
+	// A call that failed may have left its instance closed or mid-way
+	// through the Go runtime: it is not reused.
+	inst.mod.Close(ctx)
+	return Result{GasUsed: used}, err
 }
 
-// MaxGasLimit bounds a call's gas so the counter never overflows.
-const MaxGasLimit = gas.InitialGas
-
-// meter reads and writes an instance's gas globals; without metering
+// meter reads and writes an instance's gas counter; without metering
 // (benchmarks) it does nothing and reports no gas used.
-type meter struct {
-	left api.MutableGlobal
-	flag api.MutableGlobal
-}
+type meter struct{ left api.MutableGlobal }
 
 func newMeter(m api.Module) meter {
 	l, _ := m.ExportedGlobal(gas.GlobalGasLeft).(api.MutableGlobal)
-	f, _ := m.ExportedGlobal(gas.GlobalOutOfGas).(api.MutableGlobal)
-	return meter{left: l, flag: f}
+	return meter{left: l}
 }
 
 func (m meter) set(limit uint64) {
@@ -222,32 +292,33 @@ func (m meter) set(limit uint64) {
 	}
 }
 
-func (m meter) used(limit uint64) uint64 {
+// used reports the gas used of limit, and whether the counter went below
+// zero.
+func (m meter) used(limit uint64) (uint64, bool) {
 	if m.left == nil {
-		return 0
+		return 0, false
 	}
-	return limit - m.left.Get()
+	left := int64(m.left.Get())
+	if left < 0 {
+		return limit, true
+	}
+	return limit - uint64(left), false
 }
 
-func (m meter) exhausted() bool { return m.flag != nil && m.flag.Get() != 0 }
-
-// charge takes n gas for host work, or marks the instance out of gas.
+// charge takes n gas for host work, and reports whether the counter is
+// still at or above zero: host work is done only if so.
 func (m meter) charge(n uint64) bool {
 	if m.left == nil {
 		return true
 	}
-	left := m.left.Get()
-	if left < n {
-		m.flag.Set(1)
-		return false
-	}
-	m.left.Set(left - n)
-	return true
+	left := int64(m.left.Get()) - int64(n)
+	m.left.Set(uint64(left))
+	return left >= 0
 }
 
 // classify turns a failed call into one of the package's errors.
 func classify(ctx context.Context, err error, stderr *limitedBuffer, st *callState) error {
-	if st.hostErr != nil {
+	if st != nil && st.hostErr != nil {
 		return st.hostErr
 	}
 	if ctx.Err() != nil {

@@ -3,9 +3,11 @@ package wasm
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,6 +151,64 @@ func TestDeterministicAcrossEnginesAndCache(t *testing.T) {
 	}
 	if !bytes.Contains(outs[0], []byte("2026-01-02T03:04:05.000000006Z")) {
 		t.Fatalf("the contract's clock is not the block time: %q", outs[0])
+	}
+}
+
+// Calls reuse instances, restored to their state after initialization:
+// nothing a call leaves in memory or globals reaches the next one, and a
+// call sees the same randomness, map order and gas each time.
+func TestReuseIsInvisible(t *testing.T) {
+	e := newEngine(t, Config{})
+	code := compileProbe(t, e)
+	ctx := context.Background()
+	first, err := e.Call(ctx, code, newHost(), "entropy", nil, testGas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		r, err := e.Call(ctx, code, newHost(), "calls", nil, testGas)
+		if err != nil || binary.BigEndian.Uint64(r.Output) != 1 {
+			t.Fatalf("call %d saw %x calls before it: %v", i, r.Output, err)
+		}
+		if i == 2 {
+			// A call that grows memory: its instance is not reused.
+			if r, err := e.Call(ctx, code, newHost(), "grow", nil, testGas); err != nil || r.Output[0] != 8 {
+				t.Fatalf("grow: %x, %v", r.Output, err)
+			}
+		}
+		if i == 4 {
+			// A call that traps: its instance is dropped.
+			if _, err := e.Call(ctx, code, newHost(), "trap", nil, testGas); !errors.Is(err, ErrTrap) {
+				t.Fatalf("trap: %v", err)
+			}
+		}
+	}
+	again, err := e.Call(ctx, code, newHost(), "entropy", nil, testGas)
+	if err != nil || !bytes.Equal(first.Output, again.Output) || first.GasUsed != again.GasUsed {
+		t.Fatalf("entropy differs on a reused instance:\n%q (%d gas)\n%q (%d gas), %v", first.Output, first.GasUsed, again.Output, again.GasUsed, err)
+	}
+}
+
+// Initialization runs on a fixed budget: a contract whose init needs
+// more fails fast, the same way on every call, and the engine serves
+// other contracts.
+func TestInitializationHasABudget(t *testing.T) {
+	e := newEngine(t, Config{InitGas: 100_000})
+	code := compileProbe(t, e)
+	ctx := context.Background()
+	for range 2 {
+		start := time.Now()
+		_, err := e.Call(ctx, code, newHost(), "echo", nil, testGas)
+		if !errors.Is(err, ErrOutOfGas) || !strings.Contains(err.Error(), "initializ") {
+			t.Fatalf("init over budget: %v", err)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("a failed initialization took %v", d)
+		}
+	}
+	ok := newEngine(t, Config{})
+	if _, err := ok.Call(ctx, compileProbe(t, ok), newHost(), "echo", nil, testGas); err != nil {
+		t.Fatal(err)
 	}
 }
 

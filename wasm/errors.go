@@ -15,5 +15,6 @@ var (
 	ErrNoSuchMethod    = errors.New("contract has no phalanx_call export")
 	ErrHost            = errors.New("host failed during a contract call")
 	ErrOutOfGas        = errors.New("contract ran out of gas")
-	ErrUnsupportedCode = errors.New("contract uses instructions the runtime does not meter")
+	ErrUnsupportedCode = errors.New("contract uses instructions the runtime does not support")
+	ErrGasLimit        = errors.New("gas limit out of range")
 )

@@ -63,6 +63,10 @@ func (st *callState) pay(n int) {
 	}
 }
 
+func newCallState(host Host, method string, input []byte, m meter) *callState {
+	return &callState{host: host, method: []byte(method), input: input, writes: map[string]*Write{}, meter: m}
+}
+
 type callStateKey struct{}
 
 func withCallState(ctx context.Context, st *callState) context.Context {

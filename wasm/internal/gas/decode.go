@@ -2,12 +2,14 @@ package gas
 
 import "fmt"
 
-// instr is one decoded instruction: its size in bytes, its cost, and
-// whether it ends a straight-line segment.
+// instr is one decoded instruction: its opcode (and 0xfc sub-opcode),
+// size in bytes, static cost, and the labels it branches to.
 type instr struct {
-	size        int
-	cost        uint64
-	endsSegment bool
+	op     byte
+	sub    uint64
+	size   int
+	cost   uint64
+	labels []uint32
 }
 
 // reader reads immediates from a body.
@@ -83,37 +85,35 @@ func (r *reader) blockType() {
 func decode(body []byte, pc int, costs Costs) (instr, error) {
 	r := &reader{b: body, pos: pc}
 	op := r.byte()
-	in := instr{cost: costs.Default}
+	in := instr{op: op, cost: costs.Default}
 	switch {
 	case op == 0x00 || op == 0x0f: // unreachable, return
-		in.endsSegment = true
 	case op == 0x01 || op == 0x1a || op == 0x1b || op == 0xd1: // nop, drop, select, ref.is_null
 	case op >= 0x02 && op <= 0x04: // block, loop, if
 		r.blockType()
-		in.endsSegment = true
 	case op == 0x05: // else
-		in.endsSegment = true
-	case op == 0x0b: // end: a join point, and no work; chains of ends pay nothing
-		in.cost, in.endsSegment = 0, true
+	case op == 0x0b: // end: no work; chains of ends pay nothing
+		in.cost = 0
 	case op == 0x0c || op == 0x0d: // br, br_if
-		r.leb(5)
-		in.endsSegment = true
-	case op == 0x0e: // br_table
+		in.labels = []uint32{uint32(r.u32())}
+	case op == 0x0e: // br_table: n labels and the default
 		n := r.u32()
-		for i := uint64(0); i <= n && r.err == nil; i++ {
-			r.leb(5)
+		if n > uint64(len(body)) { // each label takes at least a byte
+			r.fail()
 		}
-		in.endsSegment = true
+		for i := uint64(0); i <= n && r.err == nil; i++ {
+			in.labels = append(in.labels, uint32(r.u32()))
+		}
 	case op == 0x10: // call
 		r.leb(5)
-		in.cost, in.endsSegment = costs.Call, true
+		in.cost = costs.Call
 	case op == 0x11: // call_indirect
 		r.leb(5)
 		r.leb(5)
-		in.cost, in.endsSegment = costs.CallIndirect, true
+		in.cost = costs.CallIndirect
 	case op == 0x1c: // select t*
 		r.skip(int(min(r.u32(), uint64(len(body)+1))))
-	case op >= 0x20 && op <= 0x26: // local.*, global.*, table.get/set
+	case op >= 0x20 && op <= 0x25: // local.*, global.*, table.get
 		r.leb(5)
 	case op >= 0x28 && op <= 0x3e: // loads and stores: align, offset
 		r.leb(5)
@@ -141,14 +141,9 @@ func decode(body []byte, pc int, costs Costs) (instr, error) {
 		r.leb(5)
 	case op == 0xfc:
 		sub := r.u32()
+		in.sub = sub
 		switch {
 		case sub <= 7: // saturating truncation
-		case sub == 8: // memory.init
-			r.leb(5)
-			r.byte()
-			in.cost = costs.Bulk
-		case sub == 9 || sub == 13: // data.drop, elem.drop
-			r.leb(5)
 		case sub == 10: // memory.copy
 			r.byte()
 			r.byte()
@@ -156,14 +151,12 @@ func decode(body []byte, pc int, costs Costs) (instr, error) {
 		case sub == 11: // memory.fill
 			r.byte()
 			in.cost = costs.Bulk
-		case sub == 12 || sub == 14: // table.init, table.copy
+		case sub == 16: // table.size
 			r.leb(5)
-			r.leb(5)
-			in.cost = costs.Bulk
-		case sub >= 15 && sub <= 17: // table.grow, table.size, table.fill
-			r.leb(5)
-			in.cost = costs.Bulk
 		default:
+			// memory.init, data.drop, and the instructions that change
+			// tables keep state outside memory and globals, which an
+			// instance's snapshot would miss (Go emits none of them).
 			return in, fmt.Errorf("%w: 0xfc %d", ErrUnsupported, sub)
 		}
 	default:

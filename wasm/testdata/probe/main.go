@@ -80,6 +80,10 @@ func get(k string) []byte {
 
 var sink []byte
 
+// calls counts the calls this instance has seen: always 1, since every
+// call starts from the state right after initialization.
+var calls uint64
+
 func recurse(n int) int {
 	var pad [256]byte
 	pad[n%256] = byte(n)
@@ -108,6 +112,12 @@ func call() uint32 {
 		v := binary.BigEndian.AppendUint64(nil, n)
 		storageSet(ptr([]byte("n")), 1, ptr(v), 8)
 		out(v)
+	case "calls":
+		calls++
+		out(binary.BigEndian.AppendUint64(nil, calls))
+	case "grow": // grows the heap by 8 MiB, then succeeds
+		sink = append(sink, make([]byte, 8<<20)...)
+		out([]byte{byte(len(sink) >> 20)})
 	case "remove":
 		storageRemove(ptr([]byte("n")), 1)
 	case "whoami":

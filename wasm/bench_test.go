@@ -4,30 +4,69 @@ import (
 	"context"
 	"crypto/sha256"
 	"runtime"
+	"sync"
 	"testing"
+
+	"github.com/phalanx-net/phalanx/wasm/wasmtest"
 )
 
-// BenchmarkPrepare validates and instruments the probe contract (2.2 MB
-// of Go), as a gatekeeper does once at upload.
+var (
+	examplesOnce sync.Once
+	examples     []contract
+)
+
+type contract struct {
+	name   string
+	module []byte
+}
+
+// benchContracts returns the probe and the two example contracts, built
+// from source on first use.
+func benchContracts(b *testing.B) []contract {
+	examplesOnce.Do(func() {
+		examples = []contract{{"probe", probeWasm}}
+		for _, name := range []string{"vault", "auction"} {
+			m, err := wasmtest.Build("../examples/" + name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			examples = append(examples, contract{name, m})
+		}
+	})
+	return examples
+}
+
+// BenchmarkPrepare validates and instruments each contract, as a
+// gatekeeper does once at upload.
 func BenchmarkPrepare(b *testing.B) {
 	ctx := context.Background()
-	for b.Loop() {
-		if _, err := Prepare(ctx, probeWasm); err != nil {
-			b.Fatal(err)
-		}
+	for _, c := range benchContracts(b) {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Prepare(ctx, c.module); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
-// BenchmarkLoad compiles the prepared probe contract with no cache, then
-// from a warm on-disk cache, as a worker does on first use and after a
+// BenchmarkLoad compiles each prepared contract with no cache, then from
+// a warm on-disk cache, as a worker does on first use and after a
 // restart.
 func BenchmarkLoad(b *testing.B) {
+	for _, c := range benchContracts(b) {
+		b.Run(c.name, func(b *testing.B) { benchLoad(b, c.module) })
+	}
+}
+
+func benchLoad(b *testing.B, module []byte) {
 	ctx := context.Background()
-	prepared, err := Prepare(ctx, probeWasm)
+	prepared, err := Prepare(ctx, module)
 	if err != nil {
 		b.Fatal(err)
 	}
-	hash := sha256.Sum256(probeWasm)
+	hash := sha256.Sum256(module)
 	load := func(b *testing.B, dir string) {
 		e, err := NewEngine(ctx, Config{CacheDir: dir})
 		if err != nil {
@@ -52,13 +91,20 @@ func BenchmarkLoad(b *testing.B) {
 	})
 }
 
-// BenchmarkInstantiate measures a contract's first call on a loaded code
-// (instantiation and Go's runtime initialization) and a new instance
-// restored from the snapshot, which later concurrent calls use.
+// BenchmarkInstantiate measures, for each contract, the first call's
+// work on a loaded code (instantiation and Go's runtime initialization)
+// and a new instance restored from the snapshot, which later concurrent
+// calls use.
 func BenchmarkInstantiate(b *testing.B) {
+	for _, c := range benchContracts(b) {
+		b.Run(c.name, func(b *testing.B) { benchInstantiate(b, c.module) })
+	}
+}
+
+func benchInstantiate(b *testing.B, module []byte) {
 	ctx := context.Background()
 	e := newEngine(b, Config{})
-	prepared, err := e.Prepare(ctx, probeWasm)
+	prepared, err := e.Prepare(ctx, module)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -41,11 +42,19 @@ func validatorKey(a crypto.Address) []byte {
 // Keeper reads and writes the registry's state and tells enclaves about
 // their registration through the message queue.
 type Keeper struct {
-	mq *mq.Keeper
+	mq    *mq.Keeper
+	hooks []Hooks
 }
 
-// NewKeeper returns a registry keeper that sends through q.
-func NewKeeper(q *mq.Keeper) Keeper { return Keeper{mq: q} }
+// Hooks lets other modules act when an enclave is registered for the
+// first time (the keys module hands the master key to a new gatekeeper).
+type Hooks interface {
+	EnclaveRegistered(ctx *module.Context, role Role, e Enclave) error
+}
+
+// NewKeeper returns a registry keeper that sends through q and tells
+// hooks about new enclaves.
+func NewKeeper(q *mq.Keeper, hooks ...Hooks) Keeper { return Keeper{mq: q, hooks: hooks} }
 
 // DecodeEnclave decodes a stored enclave record (for clients).
 func DecodeEnclave(v []byte) (Enclave, error) {

@@ -94,6 +94,13 @@ func (k Keeper) register(ctx *module.Context, role Role, m *Registration) error 
 	}
 	e.RefreshedHeight = ctx.Block.Height
 	kv.Set(key, codec.MustMarshal(e))
+	if !refresh {
+		for _, h := range k.hooks {
+			if err := h.EnclaveRegistered(ctx, role, e); err != nil {
+				return err
+			}
+		}
+	}
 	k.mq.Send(ctx, m.Identity, TopicRegistered, codec.MustMarshal(Registered{Role: role, Height: ctx.Block.Height, AttestedAt: m.AttestedAt, Refresh: refresh}))
 	ctx.Emit(EventRegistered,
 		module.Attr{Key: AttrIdentity, Value: m.Identity, Index: true},

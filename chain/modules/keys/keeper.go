@@ -1,0 +1,78 @@
+package keys
+
+import (
+	"encoding/binary"
+
+	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/modules/mq"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	"github.com/phalanx-net/phalanx/chain/store"
+	"github.com/phalanx-net/phalanx/crypto"
+)
+
+// Keeper reads and writes the module's state. It reads gatekeeper and
+// worker records through the registry's keeper and talks to enclaves
+// through the queue.
+type Keeper struct {
+	mq       *mq.Keeper
+	registry *registry.Keeper
+}
+
+// NewKeeper returns a keeper; reg may be filled in after this call (the
+// registry and this module refer to each other).
+func NewKeeper(q *mq.Keeper, reg *registry.Keeper) *Keeper { return &Keeper{mq: q, registry: reg} }
+
+func mustDecode(v []byte, out any) {
+	if err := codec.UnmarshalState(v, out); err != nil {
+		panic(&store.IOError{Err: err}) // only this keeper writes it
+	}
+}
+
+// Status returns the module's summary.
+func (Keeper) Status(r store.Reader) Status {
+	var s Status
+	if v := r.Get(statusKey); v != nil {
+		mustDecode(v, &s)
+	}
+	return s
+}
+
+func (Keeper) setStatus(kv store.KV, s Status) { kv.Set(statusKey, codec.MustMarshal(s)) }
+
+// Master returns an epoch's record.
+func (Keeper) Master(r store.Reader, epoch uint32) (Master, bool) {
+	v := r.Get(MasterKey(epoch))
+	if v == nil {
+		return Master{}, false
+	}
+	var m Master
+	mustDecode(v, &m)
+	return m, true
+}
+
+// IsHolder reports whether a gatekeeper holds an epoch's master key.
+func (Keeper) IsHolder(r store.Reader, epoch uint32, id crypto.PublicKey) bool {
+	return r.Get(HolderKey(epoch, id)) != nil
+}
+
+// Holders returns the holders of an epoch's key, in identity order.
+func (Keeper) Holders(r store.Reader, epoch uint32) []crypto.PublicKey {
+	var out []crypto.PublicKey
+	prefix := binary.BigEndian.AppendUint32(clone(holderPrefix), epoch)
+	r.Iterate(prefix, func(k, _ []byte) bool {
+		id, err := crypto.PublicKeyFromBytes(k[len(prefix):])
+		if err != nil {
+			panic(&store.IOError{Err: err})
+		}
+		out = append(out, id)
+		return true
+	})
+	return out
+}
+
+// ClusterKeySent reports whether a worker was sent a cluster's key.
+func (Keeper) ClusterKeySent(r store.Reader, cluster uint64, worker crypto.PublicKey) bool {
+	return r.Get(ClusterHandedKey(cluster, worker)) != nil
+}
+
+var present = []byte{1}

@@ -1,0 +1,215 @@
+package keys
+
+import (
+	"encoding/binary"
+	"strconv"
+
+	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/crypto"
+)
+
+// ModuleName is the module's name: its codespace and state prefix.
+const ModuleName = "keys"
+
+// Errors.
+var (
+	ErrBadMsg        = module.DefineError(ModuleName, 1, "invalid keys message")
+	ErrUnexpected    = module.DefineError(ModuleName, 2, "key message not expected")
+	ErrNotHolder     = module.DefineError(ModuleName, 3, "sender does not hold this master key")
+	ErrKeyMismatch   = module.DefineError(ModuleName, 4, "derived public key differs from the published one")
+	ErrNoMasterKey   = module.DefineError(ModuleName, 5, "no master key yet")
+	ErrNotCouncil    = module.DefineError(ModuleName, 6, "sender is not the council")
+	ErrRotationBusy  = module.DefineError(ModuleName, 7, "a master key is being generated")
+	ErrNotGatekeeper = module.DefineError(ModuleName, 8, "sender is not a registered gatekeeper enclave")
+)
+
+// Topics of chain-to-enclave messages.
+const (
+	// TopicGenerate asks a gatekeeper enclave to generate the master key
+	// of an epoch (payload Generate).
+	TopicGenerate = "keys/generate"
+	// TopicHandoverRequest asks a holder to hand an epoch's master key
+	// to a gatekeeper (payload HandoverRequest).
+	TopicHandoverRequest = "keys/handover-request"
+	// TopicMasterKey carries a sealed master key to its recipient
+	// (payload Handover).
+	TopicMasterKey = "keys/master-key"
+	// TopicClusterRequest asks a holder to send a cluster's key to a
+	// worker (payload ClusterRequest).
+	TopicClusterRequest = "keys/cluster-request"
+	// TopicClusterKey carries a sealed cluster key to its worker (payload
+	// ClusterShare).
+	TopicClusterKey = "keys/cluster-key"
+)
+
+// Topics of enclave-to-chain messages.
+const (
+	TopicPublish      = "keys/publish"       // Publish
+	TopicHandover     = "keys/handover"      // Handover
+	TopicReceived     = "keys/received"      // Received
+	TopicClusterShare = "keys/cluster-share" // ClusterShare
+)
+
+// Generate is the payload of TopicGenerate.
+type Generate struct {
+	Epoch uint32 `cbor:"1,keyasint" json:"epoch"`
+}
+
+// Publish announces a newly generated master key's public key.
+type Publish struct {
+	Epoch     uint32 `cbor:"1,keyasint" json:"epoch"`
+	PublicKey []byte `cbor:"2,keyasint" json:"public_key"`
+}
+
+// HandoverRequest asks a holder for a handover.
+type HandoverRequest struct {
+	To            crypto.PublicKey `cbor:"1,keyasint" json:"to"`
+	EncryptionKey []byte           `cbor:"2,keyasint" json:"encryption_key"`
+	Epoch         uint32           `cbor:"3,keyasint" json:"epoch"`
+}
+
+// Handover is a master key sealed to its recipient (see
+// HandoverInfo); the chain forwards it unchanged.
+type Handover struct {
+	To     crypto.PublicKey `cbor:"1,keyasint" json:"to"`
+	Epoch  uint32           `cbor:"2,keyasint" json:"epoch"`
+	Sealed []byte           `cbor:"3,keyasint" json:"sealed"`
+	From   crypto.PublicKey `cbor:"4,keyasint" json:"from"` // set by the chain
+}
+
+// Received confirms that a gatekeeper opened an epoch's master key and
+// derived the published public key from it.
+type Received struct {
+	Epoch     uint32 `cbor:"1,keyasint" json:"epoch"`
+	PublicKey []byte `cbor:"2,keyasint" json:"public_key"`
+}
+
+// ClusterRequest asks a holder for a worker's copy of a cluster key.
+type ClusterRequest struct {
+	Cluster       uint64           `cbor:"1,keyasint" json:"cluster"`
+	Worker        crypto.PublicKey `cbor:"2,keyasint" json:"worker"`
+	EncryptionKey []byte           `cbor:"3,keyasint" json:"encryption_key"`
+	Epoch         uint32           `cbor:"4,keyasint" json:"epoch"`
+}
+
+// ClusterShare is a cluster key sealed to a worker (see ClusterInfo).
+type ClusterShare struct {
+	Cluster uint64           `cbor:"1,keyasint" json:"cluster"`
+	Worker  crypto.PublicKey `cbor:"2,keyasint" json:"worker"`
+	Epoch   uint32           `cbor:"3,keyasint" json:"epoch"`
+	Sealed  []byte           `cbor:"4,keyasint" json:"sealed"`
+}
+
+// HandoverInfo is the HPKE info a master key is sealed under: it binds
+// the chain, the epoch and the recipient, so a sealed key cannot be
+// replayed to another enclave or passed off as another epoch's.
+func HandoverInfo(chainID string, epoch uint32, to crypto.PublicKey) []byte {
+	return codec.MustMarshal([]any{"phalanx/keys: master key v1", chainID, epoch, to})
+}
+
+// ClusterInfo is the HPKE info a cluster key is sealed under.
+func ClusterInfo(chainID string, cluster uint64, epoch uint32, to crypto.PublicKey) []byte {
+	return codec.MustMarshal([]any{"phalanx/keys: cluster key v1", chainID, cluster, epoch, to})
+}
+
+// Master is the record of one epoch's master key.
+type Master struct {
+	Epoch     uint32           `cbor:"1,keyasint" json:"epoch"`
+	PublicKey []byte           `cbor:"2,keyasint" json:"public_key"`
+	Generator crypto.PublicKey `cbor:"3,keyasint" json:"generator"`
+	Height    int64            `cbor:"4,keyasint" json:"height"`
+}
+
+// Status is the module's summary record.
+type Status struct {
+	// Epochs is the number of master keys published; the current one is
+	// Epochs-1.
+	Epochs uint32 `cbor:"1,keyasint" json:"epochs"`
+	// Generating is set while Generator is asked for epoch Epochs.
+	Generating bool             `cbor:"2,keyasint" json:"generating"`
+	Generator  crypto.PublicKey `cbor:"3,keyasint" json:"generator"`
+}
+
+// Current returns the current epoch, and false before the first key.
+func (s Status) Current() (uint32, bool) { return s.Epochs - 1, s.Epochs > 0 }
+
+// MsgRotateMasterKey asks the gatekeepers for a new master key (council
+// only, until governance exists).
+type MsgRotateMasterKey struct{}
+
+// Type implements module.Msg.
+func (*MsgRotateMasterKey) Type() string { return "keys/rotate-master-key" }
+
+// ValidateBasic implements module.Msg.
+func (*MsgRotateMasterKey) ValidateBasic() error { return nil }
+
+// State keys.
+var (
+	statusKey       = []byte("keys/status")
+	masterPrefix    = []byte("keys/master/")
+	holderPrefix    = []byte("keys/holder/")         // epoch, gatekeeper
+	requestedPrefix = []byte("keys/requested/")      // epoch, gatekeeper: handover asked
+	handedPrefix    = []byte("keys/handed/")         // epoch, gatekeeper: handover forwarded
+	clusterReqPref  = []byte("keys/cluster-req/")    // cluster, worker
+	clusterSentPref = []byte("keys/cluster-handed/") // cluster, worker
+)
+
+// StatusKey is the state key of the Status record.
+func StatusKey() []byte { return statusKey }
+
+// MasterKey is the state key of an epoch's Master record.
+func MasterKey(epoch uint32) []byte { return binary.BigEndian.AppendUint32(clone(masterPrefix), epoch) }
+
+func epochKey(prefix []byte, epoch uint32, id crypto.PublicKey) []byte {
+	return append(binary.BigEndian.AppendUint32(clone(prefix), epoch), id[:]...)
+}
+
+// HolderKey is the state key present when a gatekeeper holds an epoch's
+// master key.
+func HolderKey(epoch uint32, id crypto.PublicKey) []byte { return epochKey(holderPrefix, epoch, id) }
+
+func clusterKey(prefix []byte, cluster uint64, worker crypto.PublicKey) []byte {
+	return append(binary.BigEndian.AppendUint64(clone(prefix), cluster), worker[:]...)
+}
+
+// ClusterHandedKey is the state key present once a worker was sent a
+// cluster's key.
+func ClusterHandedKey(cluster uint64, worker crypto.PublicKey) []byte {
+	return clusterKey(clusterSentPref, cluster, worker)
+}
+
+func clone(b []byte) []byte { return append(make([]byte, 0, len(b)+48), b...) }
+
+// Event types and attributes.
+const (
+	EventPublished  = "keys_published"
+	EventHolder     = "keys_holder"
+	EventRotate     = "keys_rotate"
+	EventClusterKey = "keys_cluster_key"
+	AttrEpoch       = "epoch"
+	AttrEnclave     = "enclave"
+	AttrCluster     = "cluster"
+	AttrWorker      = "worker"
+)
+
+// DecodeStatus decodes the Status record (for clients); absent is zero.
+func DecodeStatus(v []byte) (Status, error) {
+	var s Status
+	if v == nil {
+		return s, nil
+	}
+	err := codec.Unmarshal(v, &s)
+	return s, err
+}
+
+// DecodeMaster decodes a Master record (for clients).
+func DecodeMaster(v []byte) (Master, error) {
+	var m Master
+	err := codec.Unmarshal(v, &m)
+	return m, err
+}
+
+func itoa(v uint32) string { return utoa(uint64(v)) }
+
+func utoa(v uint64) string { return strconv.FormatUint(v, 10) }

@@ -22,8 +22,10 @@ var ErrNoHome = errors.New("not a node home (run phalanx init first)")
 // DefaultConfig returns CometBFT's configuration with Phalanx's defaults:
 // a one-second commit timeout (about one block a second), empty blocks so
 // block time keeps moving for time-based rules, the kv transaction index
-// (so transactions can be looked up by hash), and Prometheus metrics off
-// until the operator turns them on.
+// (so transactions can be looked up by hash), Prometheus metrics off
+// until the operator turns them on, and room for contract uploads: a
+// compressed Go contract is about 1 MB, so transactions may be 2 MiB and
+// RPC request bodies (base64 in JSON) 4 MB.
 func DefaultConfig(home string) *cmtcfg.Config {
 	c := cmtcfg.DefaultConfig()
 	c.SetRoot(home)
@@ -31,8 +33,14 @@ func DefaultConfig(home string) *cmtcfg.Config {
 	c.Consensus.CreateEmptyBlocks = true
 	c.TxIndex.Indexer = "kv"
 	c.Instrumentation.Prometheus = false
+	c.Mempool.MaxTxBytes = MaxTxBytes
+	c.RPC.MaxBodyBytes = 4_000_000
 	return c
 }
+
+// MaxTxBytes is the largest transaction the node's mempool takes, as the
+// chain's own limit (auth.Params.MaxTxBytes) allows by default.
+const MaxTxBytes = 2 << 20
 
 // InitOptions configure a new node home.
 type InitOptions struct {

@@ -14,6 +14,8 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/contracts"
+	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/store"
@@ -55,15 +57,17 @@ type App struct {
 	abci.BaseApplication
 	mu sync.Mutex
 
-	log      *slog.Logger
-	tree     *store.Tree
-	sigs     *tx.SigCache
-	verifier *crypto.BatchingVerifier
-	router   *module.Router
-	auth     auth.Keeper
-	bank     bank.Keeper
-	mq       *mq.Keeper
-	registry registry.Keeper
+	log       *slog.Logger
+	tree      *store.Tree
+	sigs      *tx.SigCache
+	verifier  *crypto.BatchingVerifier
+	router    *module.Router
+	auth      auth.Keeper
+	bank      bank.Keeper
+	mq        *mq.Keeper
+	registry  registry.Keeper
+	keys      *keys.Keeper
+	contracts *contracts.Keeper
 
 	chainID string
 	// blockTime is the last committed block's time: mempool checks run
@@ -102,7 +106,8 @@ func New(opts Options) (*App, error) {
 		return nil, err
 	}
 	a := &App{log: opts.Log, tree: tree, sigs: opts.SigCache, verifier: opts.Verifier}
-	a.router, a.mq, a.registry = newModules()
+	m := newModules()
+	a.router, a.mq, a.registry, a.keys, a.contracts = m.router, m.mq, m.registry, m.keys, m.contracts
 	if tree.Version() > 0 {
 		if err := a.loadCommitted(); err != nil {
 			tree.Close()
@@ -119,21 +124,32 @@ func New(opts Options) (*App, error) {
 // NewRouter returns a router with every module's messages: the chain's
 // full message set, also used by clients to decode transactions.
 func NewRouter() *module.Router {
-	r, _, _ := newModules()
-	return r
+	return newModules().router
 }
 
 // newModules builds the keepers that hold routing tables and the router
 // with every module's messages.
-func newModules() (*module.Router, *mq.Keeper, registry.Keeper) {
+func newModules() modules {
 	r := module.NewRouter()
 	bank.Keeper{}.RegisterMsgs(r)
 	var reg registry.Keeper
 	q := mq.NewKeeper(&reg) // the registry says who may post
-	reg = registry.NewKeeper(q)
+	k := keys.NewKeeper(q, &reg)
+	reg = registry.NewKeeper(q, k) // keys hands the master key to new gatekeepers
+	c := contracts.NewKeeper(q, &reg, k)
 	q.RegisterMsgs(r)
 	reg.RegisterMsgs(r)
-	return r, q, reg
+	k.RegisterMsgs(r)
+	c.RegisterMsgs(r)
+	return modules{router: r, mq: q, registry: reg, keys: k, contracts: c}
+}
+
+type modules struct {
+	router    *module.Router
+	mq        *mq.Keeper
+	registry  registry.Keeper
+	keys      *keys.Keeper
+	contracts *contracts.Keeper
 }
 
 // Close closes the state database.
@@ -228,6 +244,9 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (res *abc
 	}
 	if err := a.registry.InitGenesis(gen, st.Registry, validators); err != nil {
 		return nil, ErrBadGenesis.Wrap("registry: %v", err)
+	}
+	if err := a.contracts.InitGenesis(gen, st.Contracts); err != nil {
+		return nil, ErrBadGenesis.Wrap("contracts: %v", err)
 	}
 	gen.Set(blockTimeKey, encodeBlockTime(req.Time))
 	gen.Write(a.tree)

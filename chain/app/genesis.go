@@ -13,6 +13,7 @@ import (
 
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 )
 
@@ -23,6 +24,8 @@ type AppState struct {
 	Bank bank.Genesis `json:"bank"`
 	// Registry lists the accepted TEE platforms and measurements.
 	Registry registry.Genesis `json:"registry"`
+	// Contracts sets the contract limits; absent means the defaults.
+	Contracts contracts.Genesis `json:"contracts"`
 }
 
 // Validate checks every module's genesis.
@@ -35,6 +38,9 @@ func (s AppState) Validate() error {
 	}
 	if err := s.Registry.Validate(); err != nil {
 		return ErrBadGenesis.Wrap("registry: %v", err)
+	}
+	if err := s.Contracts.Validate(); err != nil {
+		return ErrBadGenesis.Wrap("contracts: %v", err)
 	}
 	return nil
 }

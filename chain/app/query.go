@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -10,6 +11,8 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/contracts"
+	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -36,6 +39,19 @@ const (
 	QueryWorkers = "/registry/workers"
 	// QueryGatekeepers lists every gatekeeper enclave record, likewise.
 	QueryGatekeepers = "/registry/gatekeepers"
+
+	QueryKeysStatus = "/keys/status"
+	QueryMaster     = "/keys/master" // data: a 4-byte big-endian epoch
+
+	QueryContractsParams = "/contracts/params"
+	QueryCluster         = "/contracts/cluster"  // data: an 8-byte big-endian cluster id
+	QueryCode            = "/contracts/code"     // data: a 32-byte code hash
+	QueryContract        = "/contracts/contract" // data: a 32-byte contract id
+	QueryCommand         = "/contracts/command"  // data: cluster id and sequence, 8 bytes each
+	QueryResult          = "/contracts/result"   // data: cluster id and sequence, 8 bytes each
+	// QueryClusters and QueryContracts list records, without proof.
+	QueryClusters  = "/contracts/clusters"
+	QueryContracts = "/contracts/contracts"
 )
 
 // QueryKey maps a query path and its data to the state key it reads.
@@ -67,6 +83,37 @@ func QueryKey(path string, data []byte) ([]byte, error) {
 		return chainIDKey, nil
 	case QueryRegistryParams:
 		return registry.ParamsKey(), nil
+	case QueryKeysStatus:
+		return keys.StatusKey(), nil
+	case QueryMaster:
+		if len(data) != 4 {
+			return nil, ErrBadQuery.Wrap("%s wants a 4-byte epoch", path)
+		}
+		return keys.MasterKey(binary.BigEndian.Uint32(data)), nil
+	case QueryContractsParams:
+		return contracts.ParamsKey(), nil
+	case QueryCluster:
+		if len(data) != 8 {
+			return nil, ErrBadQuery.Wrap("%s wants an 8-byte cluster id", path)
+		}
+		return contracts.ClusterKey(binary.BigEndian.Uint64(data)), nil
+	case QueryCode, QueryContract:
+		if len(data) != 32 {
+			return nil, ErrBadQuery.Wrap("%s wants a 32-byte hash", path)
+		}
+		if path == QueryCode {
+			return contracts.CodeKey(contracts.Hash(data)), nil
+		}
+		return contracts.ContractKey(contracts.Hash(data)), nil
+	case QueryCommand, QueryResult:
+		if len(data) != 16 {
+			return nil, ErrBadQuery.Wrap("%s wants a cluster id and a sequence number, 8 bytes each", path)
+		}
+		c, seq := binary.BigEndian.Uint64(data), binary.BigEndian.Uint64(data[8:])
+		if path == QueryCommand {
+			return contracts.CommandKey(c, seq), nil
+		}
+		return contracts.ResultKey(c, seq), nil
 	case QueryWorker, QueryGatekeeper:
 		id, err := crypto.PublicKeyFromBytes(data)
 		if err != nil {
@@ -89,7 +136,8 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (res *abci.QueryR
 		cs, code, log := module.ABCIInfo(err)
 		return &abci.QueryResponse{Code: code, Codespace: cs, Log: log, Height: req.Height}
 	}
-	listPrefix := map[string][]byte{QueryWorkers: registry.WorkerPrefix(), QueryGatekeepers: registry.GatekeeperPrefix()}[req.Path]
+	listPrefix := map[string][]byte{QueryWorkers: registry.WorkerPrefix(), QueryGatekeepers: registry.GatekeeperPrefix(),
+		QueryClusters: contracts.ClusterPrefix(), QueryContracts: contracts.ContractPrefix()}[req.Path]
 	var key []byte
 	if listPrefix == nil {
 		if key, err = QueryKey(req.Path, req.Data); err != nil {

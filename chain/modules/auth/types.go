@@ -43,8 +43,8 @@ type Params struct {
 func DefaultParams() Params {
 	return Params{
 		MinGasPrice: 100_000,
-		MaxTxBytes:  64 << 10,
-		MaxTxGas:    50_000_000,
+		MaxTxBytes:  2 << 20,     // a compressed contract upload
+		MaxTxGas:    200_000_000, // a contract upload: 4 MB stored at 30 gas a byte
 		TxBaseGas:   10_000,
 		TxByteGas:   10,
 		StateGas:    module.DefaultGasCosts(),

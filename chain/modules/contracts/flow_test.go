@@ -1,0 +1,530 @@
+package contracts_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"testing"
+	"time"
+
+	wabin "github.com/tetratelabs/wabin/binary"
+	"github.com/tetratelabs/wabin/wasm"
+
+	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/contracts"
+	"github.com/phalanx-net/phalanx/chain/modules/keys"
+	"github.com/phalanx-net/phalanx/chain/modules/mq"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/chain/store"
+	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/enclave"
+	"github.com/phalanx-net/phalanx/tee"
+)
+
+const chainID = "phalanx-test"
+
+func key(t testing.TB, name string) crypto.PrivateKey {
+	t.Helper()
+	seed := make([]byte, 32)
+	copy(seed, name)
+	k, err := crypto.PrivateKeyFromSeed(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+// env is the registry, queue, keys, contracts and bank over a fresh
+// state, with sim enclaves whose measurement is allowlisted.
+type env struct {
+	t        *testing.T
+	state    *store.Cache
+	router   *module.Router
+	reg      registry.Keeper
+	q        *mq.Keeper
+	keys     *keys.Keeper
+	c        *contracts.Keeper
+	sim      tee.Platform
+	council  crypto.PrivateKey
+	operator crypto.PrivateKey
+	height   int64
+	now      time.Time
+	seqs     map[crypto.PublicKey]uint64
+	events   []string
+}
+
+func newEnv(t *testing.T, validators ...crypto.PrivateKey) *env {
+	t.Helper()
+	tree, err := store.OpenTree(t.TempDir(), store.DefaultTreeOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tree.Close() })
+	sim, err := tee.Open(tee.Sim, tee.Options{Dir: t.TempDir(), SimVersion: enclave.Version})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := sim.Measurement(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, state: store.NewCache(tree), router: module.NewRouter(), sim: sim, council: key(t, "council"),
+		operator: key(t, "operator"), height: 10, now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), seqs: map[crypto.PublicKey]uint64{}}
+	var reg registry.Keeper
+	e.q = mq.NewKeeper(&reg)
+	e.keys = keys.NewKeeper(e.q, &reg)
+	reg = registry.NewKeeper(e.q, e.keys)
+	e.reg = reg
+	e.c = contracts.NewKeeper(e.q, &reg, e.keys)
+	e.q.RegisterMsgs(e.router)
+	reg.RegisterMsgs(e.router)
+	e.keys.RegisterMsgs(e.router)
+	e.c.RegisterMsgs(e.router)
+	g := registry.DefaultGenesis(e.council.Public().Address())
+	g.Params.AllowSim = true
+	g.Params.Measurements = []registry.Measurement{{Platform: tee.Sim, Value: m}}
+	var vals []crypto.PublicKey
+	for _, v := range validators {
+		vals = append(vals, v.Public())
+	}
+	if err := reg.InitGenesis(e.state, g, vals); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.c.InitGenesis(e.state, contracts.DefaultGenesis()); err != nil {
+		t.Fatal(err)
+	}
+	e.fund(e.operator.Public().Address(), pha.Tokens(1000))
+	return e
+}
+
+// fund gives addr amount, keeping the supply equal to the balances.
+func (e *env) fund(addr crypto.Address, amount pha.Amount) {
+	var b bank.Keeper
+	bal, _ := b.Balance(e.state, addr).Add(amount)
+	sup, _ := b.Supply(e.state).Add(amount)
+	e.state.Set(bank.BalanceKey(addr), codec.MustMarshal(bal))
+	e.state.Set(bank.SupplyKey(), codec.MustMarshal(sup))
+}
+
+// run executes msg from sender as a transaction would: its writes are
+// kept only if it succeeds.
+func (e *env) run(sender crypto.PrivateKey, msg module.Msg) error {
+	e.t.Helper()
+	if err := msg.ValidateBasic(); err != nil {
+		return err
+	}
+	c := store.NewCache(e.state)
+	ctx := module.NewContext(c, module.Block{ChainID: chainID, Height: e.height, Time: e.now}, sender.Public().Address(), module.NewGasMeter(200_000_000), nil)
+	err := e.router.Handle(ctx, msg)
+	if err == nil {
+		c.Write(e.state)
+		for _, ev := range ctx.Events() {
+			e.events = append(e.events, ev.Type)
+		}
+	}
+	e.height++
+	e.now = e.now.Add(time.Second)
+	return err
+}
+
+// newEnclave opens a sim enclave with its secrets.
+func (e *env) newEnclave() *enclave.Enclave {
+	e.t.Helper()
+	dir := e.t.TempDir()
+	p, err := tee.Open(tee.Sim, tee.Options{Dir: dir, SimVersion: enclave.Version})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	en, _, err := enclave.Open(p, dir)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if err := en.OpenSecrets(dir); err != nil {
+		e.t.Fatal(err)
+	}
+	return en
+}
+
+func (e *env) register(en *enclave.Enclave, role registry.Role, operator crypto.PrivateKey) {
+	e.t.Helper()
+	reg, err := en.Registration(context.Background(), role, chainID, operator.Public().Address(), e.now.Add(-time.Second))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var msg module.Msg = &registry.MsgRegisterWorker{Registration: reg}
+	if role == registry.RoleGatekeeper {
+		msg = &registry.MsgRegisterGatekeeper{Registration: reg}
+	}
+	if err := e.run(operator, msg); err != nil {
+		e.t.Fatalf("register %s: %v", role, err)
+	}
+}
+
+// post sends an enclave's message, carried by the operator.
+func (e *env) post(en *enclave.Enclave, topic string, v any) error {
+	e.t.Helper()
+	id := en.Identity()
+	err := e.run(e.operator, en.Post(chainID, e.seqs[id], topic, codec.MustMarshal(v)))
+	if err == nil {
+		e.seqs[id]++
+	}
+	return err
+}
+
+// inbox returns the messages the chain sent an enclave with topic.
+func (e *env) inbox(en *enclave.Enclave, topic string) []mq.Message {
+	var out []mq.Message
+	for i := range e.q.EgressCount(e.state, en.Identity()) {
+		m, _ := e.q.Egress(e.state, en.Identity(), i)
+		if m.Topic == topic {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func decode[T any](t *testing.T, m mq.Message) T {
+	t.Helper()
+	var v T
+	if err := codec.Unmarshal(m.Payload, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func wantErr(t *testing.T, what string, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Fatalf("%s: %v, want %v", what, err, want)
+	}
+}
+
+// A tiny contract: phalanx_call returns 0. Enough for the chain, which
+// validates and instruments code but never runs it.
+func tinyModule() []byte {
+	m := &wasm.Module{
+		TypeSection:     []*wasm.FunctionType{{Results: []wasm.ValueType{wasm.ValueTypeI32}}},
+		FunctionSection: []wasm.Index{0},
+		CodeSection:     []*wasm.Code{{Body: []byte{wasm.OpcodeI32Const, 0, wasm.OpcodeEnd}}},
+		ExportSection:   []*wasm.Export{{Type: wasm.ExternTypeFunc, Name: "phalanx_call", Index: 0}},
+	}
+	return wabin.EncodeModule(m)
+}
+
+func gz(b []byte) []byte {
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	w.Write(b)
+	w.Close()
+	return buf.Bytes()
+}
+
+func TestMasterKeyGenerationHandoverAndRotation(t *testing.T) {
+	v1, v2 := key(t, "validator-1"), key(t, "validator-2")
+	e := newEnv(t, v1, v2)
+	e.fund(v1.Public().Address(), pha.Tokens(10))
+	e.fund(v2.Public().Address(), pha.Tokens(10))
+	g1, g2 := e.newEnclave(), e.newEnclave()
+
+	// The first gatekeeper is asked for the master key.
+	e.register(g1, registry.RoleGatekeeper, v1)
+	gen := e.inbox(g1, keys.TopicGenerate)
+	if len(gen) != 1 || decode[keys.Generate](t, gen[0]).Epoch != 0 {
+		t.Fatalf("generate requests: %+v", gen)
+	}
+	pub, err := g1.GenerateMaster(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only the enclave asked may publish, and only that epoch.
+	e.register(g2, registry.RoleGatekeeper, v2)
+	wantErr(t, "publish by another gatekeeper", e.post(g2, keys.TopicPublish, keys.Publish{Epoch: 0, PublicKey: pub}), keys.ErrUnexpected)
+	wantErr(t, "publish of another epoch", e.post(g1, keys.TopicPublish, keys.Publish{Epoch: 1, PublicKey: pub}), keys.ErrUnexpected)
+	wantErr(t, "publish of a bad key", e.post(g1, keys.TopicPublish, keys.Publish{Epoch: 0, PublicKey: []byte("short")}), keys.ErrBadMsg)
+	if err := e.post(g1, keys.TopicPublish, keys.Publish{Epoch: 0, PublicKey: pub}); err != nil {
+		t.Fatal(err)
+	}
+	if s := e.keys.Status(e.state); s.Epochs != 1 || s.Generating {
+		t.Fatalf("status %+v", s)
+	}
+
+	// The second gatekeeper, registered before the key existed, is handed
+	// it by the first.
+	reqs := e.inbox(g1, keys.TopicHandoverRequest)
+	if len(reqs) != 1 {
+		t.Fatalf("%d handover requests to the holder", len(reqs))
+	}
+	r := decode[keys.HandoverRequest](t, reqs[0])
+	if r.To != g2.Identity() || r.Epoch != 0 {
+		t.Fatalf("request %+v", r)
+	}
+	sealed, err := g1.HandOver(chainID, 0, r.To, r.EncryptionKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, "handover by a non-holder", e.post(g2, keys.TopicHandover, keys.Handover{To: g2.Identity(), Epoch: 0, Sealed: sealed}), keys.ErrNotHolder)
+	if err := e.post(g1, keys.TopicHandover, keys.Handover{To: g2.Identity(), Epoch: 0, Sealed: sealed}); err != nil {
+		t.Fatal(err)
+	}
+	// A second answer to the same request changes nothing.
+	if err := e.post(g1, keys.TopicHandover, keys.Handover{To: g2.Identity(), Epoch: 0, Sealed: sealed}); err != nil {
+		t.Fatal(err)
+	}
+	got := e.inbox(g2, keys.TopicMasterKey)
+	if len(got) != 1 {
+		t.Fatalf("%d master keys forwarded", len(got))
+	}
+	h := decode[keys.Handover](t, got[0])
+	// The sealed key opens only in the enclave it was sealed to.
+	if _, err := g1.ReceiveMaster(chainID, 0, h.Sealed); err == nil {
+		t.Fatal("the holder opened a key sealed to another enclave")
+	}
+	pub2, err := g2.ReceiveMaster(chainID, 0, h.Sealed)
+	if err != nil || !bytes.Equal(pub, pub2) {
+		t.Fatalf("received key: %v", err)
+	}
+	wantErr(t, "a wrong public key", e.post(g2, keys.TopicReceived, keys.Received{Epoch: 0, PublicKey: append([]byte{}, pub[:len(pub)-1]...)}), keys.ErrKeyMismatch)
+	if err := e.post(g2, keys.TopicReceived, keys.Received{Epoch: 0, PublicKey: pub2}); err != nil {
+		t.Fatal(err)
+	}
+	if hs := e.keys.Holders(e.state, 0); len(hs) != 2 {
+		t.Fatalf("holders %v", hs)
+	}
+
+	// Rotation: the council only; the first holder generates epoch 1.
+	wantErr(t, "rotation by a stranger", e.run(v1, &keys.MsgRotateMasterKey{}), keys.ErrNotCouncil)
+	e.fund(e.council.Public().Address(), pha.Tokens(1))
+	if err := e.run(e.council, &keys.MsgRotateMasterKey{}); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, "a second rotation while one runs", e.run(e.council, &keys.MsgRotateMasterKey{}), keys.ErrRotationBusy)
+	first := e.keys.Holders(e.state, 0)[0]
+	gen1 := g1
+	if g2.Identity() == first {
+		gen1 = g2
+	}
+	if n := len(e.inbox(gen1, keys.TopicGenerate)); n == 0 {
+		t.Fatal("no generate request for epoch 1")
+	}
+	pub1, err := gen1.GenerateMaster(1)
+	if err != nil || bytes.Equal(pub1, pub) {
+		t.Fatalf("epoch 1 key: %v", err)
+	}
+	if err := e.post(gen1, keys.TopicPublish, keys.Publish{Epoch: 1, PublicKey: pub1}); err != nil {
+		t.Fatal(err)
+	}
+	// The old key stays with its holders; the new one is handed over.
+	if !gen1.HasMaster(0) || !gen1.HasMaster(1) {
+		t.Fatal("the generator lost a key")
+	}
+	other := g2
+	if gen1 == g2 {
+		other = g1
+	}
+	if reqs := e.inbox(gen1, keys.TopicHandoverRequest); len(reqs) == 0 || decode[keys.HandoverRequest](t, reqs[len(reqs)-1]).To != other.Identity() {
+		t.Fatal("epoch 1 is not handed to the other gatekeeper")
+	}
+}
+
+// fixture has a master key held by one gatekeeper and three workers.
+type fixture struct {
+	*env
+	gk      *enclave.Enclave
+	workers []*enclave.Enclave
+}
+
+func newFixture(t *testing.T) *fixture {
+	v := key(t, "validator")
+	e := newEnv(t, v)
+	e.fund(v.Public().Address(), pha.Tokens(10))
+	f := &fixture{env: e, gk: e.newEnclave()}
+	e.register(f.gk, registry.RoleGatekeeper, v)
+	pub, err := f.gk.GenerateMaster(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.post(f.gk, keys.TopicPublish, keys.Publish{Epoch: 0, PublicKey: pub}); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		w := e.newEnclave()
+		e.register(w, registry.RoleWorker, e.operator)
+		f.workers = append(f.workers, w)
+	}
+	return f
+}
+
+func (f *fixture) ids() []crypto.PublicKey {
+	var out []crypto.PublicKey
+	for _, w := range f.workers {
+		out = append(out, w.Identity())
+	}
+	return out
+}
+
+func TestClusterKeysReachTheirWorkers(t *testing.T) {
+	f := newFixture(t)
+	stranger := f.newEnclave()
+	wantErr(t, "unregistered worker", f.run(f.operator, &contracts.MsgCreateCluster{Workers: []crypto.PublicKey{stranger.Identity()}}), contracts.ErrBadWorker)
+	wantErr(t, "worker twice", f.run(f.operator, &contracts.MsgCreateCluster{Workers: []crypto.PublicKey{f.workers[0].Identity(), f.workers[0].Identity()}}), contracts.ErrBadWorker)
+	if err := f.run(f.operator, &contracts.MsgCreateCluster{Workers: f.ids()[:2], GasPrice: pha.Units(10), Deposit: pha.Tokens(5)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := (bank.Keeper{}).Balance(f.state, contracts.Account()); got.Cmp(pha.Tokens(5)) != 0 {
+		t.Fatalf("deposit: module holds %s", got.PHA())
+	}
+	reqs := f.inbox(f.gk, keys.TopicClusterRequest)
+	if len(reqs) != 2 {
+		t.Fatalf("%d cluster key requests", len(reqs))
+	}
+	for _, m := range reqs {
+		r := decode[keys.ClusterRequest](t, m)
+		sealed, err := f.gk.ShareCluster(chainID, r.Cluster, r.Epoch, r.Worker, r.EncryptionKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.post(f.gk, keys.TopicClusterShare, keys.ClusterShare{Cluster: r.Cluster, Worker: r.Worker, Epoch: r.Epoch, Sealed: sealed}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Both workers derive the same contract key; the key opens only in
+	// the enclave it was sealed to.
+	var pubs [][]byte
+	for _, w := range f.workers[:2] {
+		in := f.inbox(w, keys.TopicClusterKey)
+		if len(in) != 1 {
+			t.Fatalf("%d cluster keys for a worker", len(in))
+		}
+		s := decode[keys.ClusterShare](t, in[0])
+		if err := f.workers[2].ReceiveCluster(chainID, s.Cluster, s.Epoch, s.Sealed); err == nil {
+			t.Fatal("another worker opened the cluster key")
+		}
+		if err := w.ReceiveCluster(chainID, s.Cluster, s.Epoch, s.Sealed); err != nil {
+			t.Fatal(err)
+		}
+		k, _, err := w.Contract(0, [32]byte{1}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pubs = append(pubs, k.PublicKey().Bytes())
+	}
+	if !bytes.Equal(pubs[0], pubs[1]) {
+		t.Fatal("the cluster's workers derive different contract keys")
+	}
+	// Adding the third worker: owner only.
+	wantErr(t, "add by a stranger", f.run(f.council, &contracts.MsgAddWorker{Cluster: 0, Worker: f.workers[2].Identity()}), contracts.ErrNotOwner)
+	if err := f.run(f.operator, &contracts.MsgAddWorker{Cluster: 0, Worker: f.workers[2].Identity()}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.inbox(f.gk, keys.TopicClusterRequest)); n != 3 {
+		t.Fatalf("%d cluster key requests after the add", n)
+	}
+}
+
+func TestCommandsResultsAndSettlement(t *testing.T) {
+	f := newFixture(t)
+	if err := f.run(f.operator, &contracts.MsgCreateCluster{Workers: f.ids(), GasPrice: pha.Units(10)}); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, "garbage code", f.run(f.operator, &contracts.MsgUploadCode{Gzip: gz([]byte("not wasm"))}), contracts.ErrBadCode)
+	wantErr(t, "not gzip", f.run(f.operator, &contracts.MsgUploadCode{Gzip: []byte("plain")}), contracts.ErrBadCode)
+	mod := tinyModule()
+	if err := f.run(f.operator, &contracts.MsgUploadCode{Gzip: gz(mod)}); err != nil {
+		t.Fatal(err)
+	}
+	code := contracts.Hash(sha256Sum(mod))
+	if _, ok := f.c.Code(f.state, code); !ok {
+		t.Fatal("code not stored")
+	}
+	wantErr(t, "unknown code", f.run(f.operator, &contracts.MsgInstantiate{Code: contracts.Hash{1}, Cluster: 0}), contracts.ErrNoCode)
+	if err := f.run(f.operator, &contracts.MsgInstantiate{Code: code, Cluster: 0, Name: "tiny"}); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, "the same contract twice", f.run(f.operator, &contracts.MsgInstantiate{Code: code, Cluster: 0}), contracts.ErrExists)
+	id := contracts.ContractID(f.operator.Public().Address(), code, 0, nil)
+	wantErr(t, "a call before the key", f.run(f.operator, &contracts.MsgCall{Contract: id, Input: []byte("x"), GasLimit: 1_000_000}), contracts.ErrNotReady)
+
+	// Two of three workers agree on the instantiation: the key is set.
+	pub := []byte{}
+	k, err := crypto.GenerateEncryptionKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub = k.PublicKey().Bytes()
+	inst := contracts.ResultVote{Cluster: 0, Seq: 0, Status: contracts.StatusOK, Output: pub, StateRoot: contracts.InitialStateRoot(id)}
+	stranger := f.newEnclave()
+	f.register(stranger, registry.RoleWorker, f.operator)
+	wantErr(t, "a vote from outside the cluster", f.post(stranger, contracts.TopicResult, inst), contracts.ErrNotMember)
+	wantErr(t, "a vote for a command that does not exist", f.post(f.workers[0], contracts.TopicResult, contracts.ResultVote{Cluster: 0, Seq: 9}), contracts.ErrNoCommand)
+	if err := f.post(f.workers[0], contracts.TopicResult, inst); err != nil {
+		t.Fatal(err)
+	}
+	if _, done := f.c.Result(f.state, 0, 0); done {
+		t.Fatal("one vote of three recorded a result")
+	}
+	if err := f.post(f.workers[1], contracts.TopicResult, inst); err != nil {
+		t.Fatal(err)
+	}
+	if ct, _ := f.c.Contract(f.state, id); !bytes.Equal(ct.PublicKey, pub) {
+		t.Fatal("the agreed key is not recorded")
+	}
+	// The third worker disagrees: named in an event, nothing else changes.
+	f.events = nil
+	bad := inst
+	bad.StateRoot = contracts.Hash{6}
+	if err := f.post(f.workers[2], contracts.TopicResult, bad); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.events) == 0 || f.events[0] != contracts.EventDisagreement {
+		t.Fatalf("events %v", f.events)
+	}
+
+	// A call: gas bounds, escrow, then settlement.
+	p := contracts.DefaultParams()
+	wantErr(t, "too little gas", f.run(f.operator, &contracts.MsgCall{Contract: id, Input: []byte("x"), GasLimit: p.MinCommandGas - 1}), contracts.ErrGas)
+	poor := key(t, "poor")
+	f.fund(poor.Public().Address(), pha.Units(1))
+	wantErr(t, "a fee the caller cannot pay", f.run(poor, &contracts.MsgCall{Contract: id, Input: []byte("x"), GasLimit: 1_000_000}), bank.ErrInsufficientFunds)
+	caller := key(t, "caller")
+	f.fund(caller.Public().Address(), pha.Tokens(1))
+	if err := f.run(caller, &contracts.MsgCall{Contract: id, Input: []byte("sealed"), GasLimit: 1_000_000}); err != nil {
+		t.Fatal(err)
+	}
+	var b bank.Keeper
+	escrow := pha.Units(10 * 1_000_000)
+	if got := b.Balance(f.state, contracts.Account()); got.Cmp(escrow) != 0 {
+		t.Fatalf("escrow %s, want %s", got, escrow)
+	}
+	before := b.Balance(f.state, f.operator.Public().Address())
+	res := contracts.ResultVote{Cluster: 0, Seq: 1, Status: contracts.StatusOK, GasUsed: 400_001, Output: []byte("ct"), StateRoot: contracts.Hash{2}}
+	over := res
+	over.GasUsed = 1_000_001
+	wantErr(t, "more gas than the limit", f.post(f.workers[0], contracts.TopicResult, over), contracts.ErrBadMsg)
+	for _, w := range f.workers[:2] {
+		if err := f.post(w, contracts.TopicResult, res); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, ok := f.c.Result(f.state, 0, 1)
+	if !ok || r.Paid.Cmp(pha.Units(4_000_010)) != 0 {
+		t.Fatalf("result %+v", r)
+	}
+	// Both agreeing workers have the same operator here: it got it all.
+	after := b.Balance(f.state, f.operator.Public().Address())
+	if d, _ := after.Sub(before); d.Cmp(pha.Units(4_000_010)) != 0 {
+		t.Fatalf("operator paid %s", d)
+	}
+	if got := b.Balance(f.state, contracts.Account()); !got.IsZero() {
+		t.Fatalf("escrow left %s after the refund", got)
+	}
+	if err := b.CheckSupply(f.state); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }

@@ -1,0 +1,340 @@
+package contracts
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"io"
+	"slices"
+
+	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/wasm"
+)
+
+// RegisterMsgs adds the module's messages to the router and its topic to
+// the queue.
+func (k *Keeper) RegisterMsgs(r *module.Router) {
+	module.Register(r, k.handleCreateCluster)
+	module.Register(r, k.handleAddWorker)
+	module.Register(r, k.handleRemoveWorker)
+	module.Register(r, k.handleUploadCode)
+	module.Register(r, k.handleInstantiate)
+	module.Register(r, k.handleCall)
+	k.mq.Handle(TopicResult, k.handleResult)
+}
+
+var nextClusterKey = nextCluster
+
+func (k *Keeper) handleCreateCluster(ctx *module.Context, m *MsgCreateCluster) error {
+	kv := ctx.Store()
+	p := k.Params(kv)
+	if uint64(len(m.Workers)) > uint64(p.MaxClusterWorkers) {
+		return ErrClusterTooLarge.Wrap("%d workers, at most %d", len(m.Workers), p.MaxClusterWorkers)
+	}
+	workers := slices.Clone(m.Workers)
+	slices.SortFunc(workers, func(a, b crypto.PublicKey) int { return bytes.Compare(a[:], b[:]) })
+	for i, w := range workers {
+		if i > 0 && w == workers[i-1] {
+			return ErrBadWorker.Wrap("%s is listed twice", w)
+		}
+		if _, ok := k.registry.Worker(kv, w); !ok {
+			return ErrBadWorker.Wrap("%s is not a registered worker", w)
+		}
+	}
+	epoch, ok := k.keys.Status(kv).Current()
+	if !ok {
+		return ErrNotReady.Wrap("the gatekeepers have not published a master key yet")
+	}
+	if !m.Deposit.IsZero() {
+		if err := k.bank.Transfer(ctx, ctx.Sender, Account(), m.Deposit); err != nil {
+			return err
+		}
+	}
+	var id uint64
+	if v := kv.Get(nextClusterKey); v != nil {
+		mustDecode(v, &id)
+	}
+	set(kv, nextClusterKey, id+1)
+	c := Cluster{ID: id, Owner: ctx.Sender, Workers: workers, GasPrice: m.GasPrice, Deposit: m.Deposit, Epoch: epoch, Height: ctx.Block.Height}
+	set(kv, ClusterKey(id), c)
+	for _, w := range workers {
+		rec, _ := k.registry.Worker(kv, w)
+		if err := k.keys.RequestClusterKey(ctx, id, epoch, rec); err != nil {
+			return err
+		}
+	}
+	ctx.Emit(EventClusterCreated, module.Attr{Key: AttrCluster, Value: uintText(id), Index: true})
+	return nil
+}
+
+func (k *Keeper) ownedCluster(ctx *module.Context, id uint64) (Cluster, error) {
+	c, ok := k.Cluster(ctx.Store(), id)
+	if !ok {
+		return c, ErrNoCluster.Wrap("%d", id)
+	}
+	if c.Owner != ctx.Sender {
+		return c, ErrNotOwner.Wrap("cluster %d is owned by %s", id, c.Owner)
+	}
+	return c, nil
+}
+
+func (k *Keeper) handleAddWorker(ctx *module.Context, m *MsgAddWorker) error {
+	c, err := k.ownedCluster(ctx, m.Cluster)
+	if err != nil {
+		return err
+	}
+	kv := ctx.Store()
+	rec, ok := k.registry.Worker(kv, m.Worker)
+	if !ok {
+		return ErrBadWorker.Wrap("%s is not a registered worker", m.Worker)
+	}
+	i, found := slices.BinarySearchFunc(c.Workers, m.Worker, func(a, b crypto.PublicKey) int { return bytes.Compare(a[:], b[:]) })
+	if found {
+		return ErrBadWorker.Wrap("%s is already in cluster %d", m.Worker, c.ID)
+	}
+	if uint64(len(c.Workers)) >= uint64(k.Params(kv).MaxClusterWorkers) {
+		return ErrClusterTooLarge.Wrap("cluster %d is full", c.ID)
+	}
+	c.Workers = slices.Insert(c.Workers, i, m.Worker)
+	set(kv, ClusterKey(c.ID), c)
+	if err := k.keys.RequestClusterKey(ctx, c.ID, c.Epoch, rec); err != nil {
+		return err
+	}
+	ctx.Emit(EventClusterWorker, module.Attr{Key: AttrCluster, Value: uintText(c.ID), Index: true},
+		module.Attr{Key: AttrWorker, Value: m.Worker, Index: true}, module.Attr{Key: AttrAction, Value: module.Text("add")})
+	return nil
+}
+
+func (k *Keeper) handleRemoveWorker(ctx *module.Context, m *MsgRemoveWorker) error {
+	c, err := k.ownedCluster(ctx, m.Cluster)
+	if err != nil {
+		return err
+	}
+	i, found := slices.BinarySearchFunc(c.Workers, m.Worker, func(a, b crypto.PublicKey) int { return bytes.Compare(a[:], b[:]) })
+	if !found {
+		return ErrBadWorker.Wrap("%s is not in cluster %d", m.Worker, c.ID)
+	}
+	if len(c.Workers) == 1 {
+		return ErrBadWorker.Wrap("cluster %d would have no worker left", c.ID)
+	}
+	c.Workers = slices.Delete(c.Workers, i, i+1)
+	set(ctx.Store(), ClusterKey(c.ID), c)
+	ctx.Emit(EventClusterWorker, module.Attr{Key: AttrCluster, Value: uintText(c.ID), Index: true},
+		module.Attr{Key: AttrWorker, Value: m.Worker, Index: true}, module.Attr{Key: AttrAction, Value: module.Text("remove")})
+	return nil
+}
+
+// handleUploadCode decompresses, checks and instruments a module, and
+// stores it by the hash of its uncompressed bytes. Uploading code that
+// exists changes nothing.
+func (k *Keeper) handleUploadCode(ctx *module.Context, m *MsgUploadCode) error {
+	kv := ctx.Store()
+	p := k.Params(kv)
+	zr, err := gzip.NewReader(bytes.NewReader(m.Gzip))
+	if err != nil {
+		return ErrBadCode.Wrap("not gzip: %v", err)
+	}
+	raw, err := io.ReadAll(io.LimitReader(zr, int64(p.MaxCodeSize)+1))
+	if err != nil {
+		return ErrBadCode.Wrap("gzip: %v", err)
+	}
+	if uint64(len(raw)) > p.MaxCodeSize {
+		return ErrBadCode.Wrap("module exceeds %d bytes", p.MaxCodeSize)
+	}
+	if err := ctx.ConsumeGas(p.CodeByteGas*uint64(len(raw)), "code upload"); err != nil {
+		return err
+	}
+	h := Hash(sha256.Sum256(raw))
+	if _, ok := k.Code(kv, h); ok {
+		return nil
+	}
+	prepared, err := wasm.Prepare(context.Background(), raw)
+	if err != nil {
+		return ErrBadCode.Wrap("%v", err)
+	}
+	set(kv, CodeKey(h), Code{Hash: h, Size: uint64(len(raw)), Uploader: ctx.Sender, Height: ctx.Block.Height})
+	kv.Set(CodeBytesKey(h), prepared)
+	ctx.Emit(EventCodeUploaded, module.Attr{Key: AttrCode, Value: h, Index: true})
+	return nil
+}
+
+func (k *Keeper) handleInstantiate(ctx *module.Context, m *MsgInstantiate) error {
+	kv := ctx.Store()
+	if _, ok := k.Code(kv, m.Code); !ok {
+		return ErrNoCode.Wrap("%s", m.Code)
+	}
+	c, ok := k.Cluster(kv, m.Cluster)
+	if !ok {
+		return ErrNoCluster.Wrap("%d", m.Cluster)
+	}
+	id := ContractID(ctx.Sender, m.Code, m.Cluster, m.Salt)
+	if _, ok := k.Contract(kv, id); ok {
+		return ErrExists.Wrap("%s", id)
+	}
+	set(kv, ContractKey(id), Contract{ID: id, Code: m.Code, Cluster: m.Cluster, Deployer: ctx.Sender, Name: m.Name, Height: ctx.Block.Height})
+	k.appendCommand(ctx, &c, Command{Kind: KindInstantiate, Contract: id, Caller: ctx.Sender})
+	ctx.Emit(EventInstantiated, module.Attr{Key: AttrContract, Value: id, Index: true},
+		module.Attr{Key: AttrCluster, Value: uintText(c.ID), Index: true})
+	return nil
+}
+
+// handleCall escrows the command's largest fee and appends it to the log.
+func (k *Keeper) handleCall(ctx *module.Context, m *MsgCall) error {
+	kv := ctx.Store()
+	p := k.Params(kv)
+	ct, ok := k.Contract(kv, m.Contract)
+	if !ok {
+		return ErrNoContract.Wrap("%s", m.Contract)
+	}
+	if ct.PublicKey == nil {
+		return ErrNotReady.Wrap("contract %s: its cluster's workers have not derived its key yet", m.Contract)
+	}
+	if uint64(len(m.Input)) > p.MaxInput {
+		return ErrBadMsg.Wrap("input of %d bytes exceeds %d", len(m.Input), p.MaxInput)
+	}
+	if m.GasLimit < p.MinCommandGas || m.GasLimit > p.MaxCommandGas {
+		return ErrGas.Wrap("%d is outside [%d, %d]", m.GasLimit, p.MinCommandGas, p.MaxCommandGas)
+	}
+	c, _ := k.Cluster(kv, ct.Cluster)
+	escrow, err := c.GasPrice.MulUint64(m.GasLimit)
+	if err != nil {
+		return ErrGas.Wrap("fee overflows: %v", err)
+	}
+	if err := k.bank.Move(kv, ctx.Sender, Account(), escrow); err != nil {
+		return err
+	}
+	k.appendCommand(ctx, &c, Command{Kind: KindCall, Contract: m.Contract, Caller: ctx.Sender, Input: m.Input, GasLimit: m.GasLimit, Escrow: escrow})
+	return nil
+}
+
+// handleResult counts a worker's result; the first result more than half
+// of the cluster posted is recorded and settled.
+func (k *Keeper) handleResult(ctx *module.Context, sender crypto.PublicKey, payload []byte) error {
+	var v ResultVote
+	if err := codec.Unmarshal(payload, &v); err != nil {
+		return ErrBadMsg.Wrap("result: %v", err)
+	}
+	kv := ctx.Store()
+	c, ok := k.Cluster(kv, v.Cluster)
+	if !ok {
+		return ErrNoCluster.Wrap("%d", v.Cluster)
+	}
+	if _, member := slices.BinarySearchFunc(c.Workers, sender, func(a, b crypto.PublicKey) int { return bytes.Compare(a[:], b[:]) }); !member {
+		return ErrNotMember.Wrap("%s, cluster %d", sender, c.ID)
+	}
+	cmd, ok := k.Command(kv, c.ID, v.Seq)
+	if !ok {
+		return ErrNoCommand.Wrap("cluster %d has no command %d", c.ID, v.Seq)
+	}
+	if v.GasUsed > cmd.GasLimit {
+		return ErrBadMsg.Wrap("gas used %d exceeds the limit %d", v.GasUsed, cmd.GasLimit)
+	}
+	digest := v.Digest()
+	if res, done := k.Result(kv, c.ID, v.Seq); done {
+		if res.Digest != digest {
+			k.disagree(ctx, c.ID, v.Seq, sender)
+		}
+		return nil
+	}
+	vk := voteKey(c.ID, v.Seq, sender)
+	if kv.Get(vk) != nil {
+		return nil // a repeat; the first vote counts
+	}
+	set(kv, vk, digest)
+	var agree []crypto.PublicKey
+	var others []crypto.PublicKey
+	var keys [][]byte
+	prefix := votePrefixOf(c.ID, v.Seq)
+	kv.Iterate(prefix, func(key, val []byte) bool {
+		var d Hash
+		mustDecode(val, &d)
+		w, err := crypto.PublicKeyFromBytes(key[len(prefix):])
+		if err != nil {
+			panic(err)
+		}
+		if d == digest {
+			agree = append(agree, w)
+		} else {
+			others = append(others, w)
+		}
+		keys = append(keys, bytes.Clone(key))
+		return true
+	})
+	if 2*len(agree) <= len(c.Workers) {
+		return nil
+	}
+	paid, err := k.settle(ctx, c, cmd, v, agree)
+	if err != nil {
+		return err
+	}
+	for _, key := range keys {
+		kv.Delete(key)
+	}
+	set(kv, ResultKey(c.ID, v.Seq), Result{ResultVote: v, Digest: digest, Height: ctx.Block.Height, Paid: paid})
+	ctx.Emit(EventResult,
+		module.Attr{Key: AttrCluster, Value: uintText(c.ID), Index: true},
+		module.Attr{Key: AttrSeq, Value: uintText(v.Seq), Index: true},
+		module.Attr{Key: AttrContract, Value: cmd.Contract, Index: true},
+		module.Attr{Key: AttrStatus, Value: module.Text(StatusText(v.Status))},
+	)
+	for _, w := range others {
+		k.disagree(ctx, c.ID, v.Seq, w)
+	}
+	return nil
+}
+
+// settle pays the agreed gas to the agreeing workers' operators and
+// refunds the rest of the escrow, or records an instantiated contract's
+// public key.
+func (k *Keeper) settle(ctx *module.Context, c Cluster, cmd Command, v ResultVote, agree []crypto.PublicKey) (pha.Amount, error) {
+	kv := ctx.Store()
+	if cmd.Kind == KindInstantiate {
+		if v.Status == StatusOK {
+			if _, err := crypto.ParseEncryptionPublicKey(v.Output); err == nil {
+				ct, _ := k.Contract(kv, cmd.Contract)
+				ct.PublicKey = bytes.Clone(v.Output)
+				set(kv, ContractKey(ct.ID), ct)
+			}
+		}
+		return pha.Amount{}, nil
+	}
+	fee, err := c.GasPrice.MulUint64(v.GasUsed)
+	if err != nil || cmd.Escrow.Lt(fee) {
+		fee = cmd.Escrow
+	}
+	share, err := fee.MulDiv(pha.Units(1), pha.Units(uint64(len(agree))))
+	if err != nil {
+		return fee, err
+	}
+	paid := pha.Amount{}
+	for i, w := range agree {
+		amt := share
+		if i == 0 { // the remainder of the division
+			spread, _ := share.MulUint64(uint64(len(agree)))
+			rest, _ := fee.Sub(spread)
+			amt, _ = share.Add(rest)
+		}
+		rec, _ := k.registry.Worker(kv, w)
+		if err := k.bank.Move(kv, Account(), rec.Operator, amt); err != nil {
+			return fee, err
+		}
+		paid, _ = paid.Add(amt)
+	}
+	refund, _ := cmd.Escrow.Sub(paid)
+	if err := k.bank.Move(kv, Account(), cmd.Caller, refund); err != nil {
+		return paid, err
+	}
+	return paid, nil
+}
+
+func (k *Keeper) disagree(ctx *module.Context, cluster, seq uint64, w crypto.PublicKey) {
+	ctx.Emit(EventDisagreement,
+		module.Attr{Key: AttrCluster, Value: uintText(cluster), Index: true},
+		module.Attr{Key: AttrSeq, Value: uintText(seq)},
+		module.Attr{Key: AttrWorker, Value: w, Index: true},
+	)
+}

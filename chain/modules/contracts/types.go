@@ -1,0 +1,417 @@
+package contracts
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"strconv"
+
+	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/crypto"
+)
+
+// ModuleName is the module's name: its codespace, state prefix and module
+// account (which holds cluster deposits and command escrows).
+const ModuleName = "contracts"
+
+// Errors.
+var (
+	ErrBadMsg          = module.DefineError(ModuleName, 1, "invalid contracts message")
+	ErrNoCluster       = module.DefineError(ModuleName, 2, "no such cluster")
+	ErrNotOwner        = module.DefineError(ModuleName, 3, "sender does not own the cluster")
+	ErrBadWorker       = module.DefineError(ModuleName, 4, "not a registered worker, or already in the cluster")
+	ErrBadCode         = module.DefineError(ModuleName, 5, "contract code refused")
+	ErrNoCode          = module.DefineError(ModuleName, 6, "no such code")
+	ErrExists          = module.DefineError(ModuleName, 7, "contract already exists")
+	ErrNoContract      = module.DefineError(ModuleName, 8, "no such contract")
+	ErrNotReady        = module.DefineError(ModuleName, 9, "contract has no public key yet")
+	ErrGas             = module.DefineError(ModuleName, 10, "command gas limit out of range")
+	ErrNotMember       = module.DefineError(ModuleName, 11, "sender is not a worker of the cluster")
+	ErrNoCommand       = module.DefineError(ModuleName, 12, "no such command")
+	ErrBadGenesis      = module.DefineError(ModuleName, 13, "invalid contracts genesis")
+	ErrClusterTooLarge = module.DefineError(ModuleName, 14, "too many workers in the cluster")
+)
+
+// Params are the module's limits, set in genesis.
+type Params struct {
+	// MaxCodeSize bounds a module, uncompressed.
+	MaxCodeSize uint64 `cbor:"1,keyasint" json:"max_code_size"`
+	// CodeByteGas is charged per uncompressed byte of uploaded code, for
+	// validating, instrumenting and storing it.
+	CodeByteGas uint64 `cbor:"2,keyasint" json:"code_byte_gas"`
+	// MinCommandGas and MaxCommandGas bound a command's gas limit.
+	MinCommandGas uint64 `cbor:"3,keyasint" json:"min_command_gas"`
+	MaxCommandGas uint64 `cbor:"4,keyasint" json:"max_command_gas"`
+	// MaxInput bounds a command's sealed input.
+	MaxInput uint64 `cbor:"5,keyasint" json:"max_input"`
+	// MaxClusterWorkers bounds a cluster.
+	MaxClusterWorkers uint32 `cbor:"6,keyasint" json:"max_cluster_workers"`
+}
+
+// DefaultParams: Go contracts of up to 8 MiB, commands of 100 thousand to
+// 10 billion gas (the latter a few seconds of a worker's time).
+func DefaultParams() Params {
+	return Params{MaxCodeSize: 8 << 20, CodeByteGas: 2, MinCommandGas: 100_000, MaxCommandGas: 10_000_000_000,
+		MaxInput: 64 << 10, MaxClusterWorkers: 32}
+}
+
+// Validate checks the parameters.
+func (p Params) Validate() error {
+	switch {
+	case p.MaxCodeSize == 0:
+		return fmt.Errorf("max_code_size must be positive")
+	case p.MinCommandGas == 0 || p.MaxCommandGas < p.MinCommandGas:
+		return fmt.Errorf("command gas bounds [%d, %d] are empty", p.MinCommandGas, p.MaxCommandGas)
+	case p.MaxCommandGas > 1<<40:
+		return fmt.Errorf("max_command_gas %d exceeds the runtime's 2^40", p.MaxCommandGas)
+	case p.MaxInput == 0 || p.MaxClusterWorkers == 0:
+		return fmt.Errorf("max_input and max_cluster_workers must be positive")
+	}
+	return nil
+}
+
+// Hash is a SHA-256 digest, written in hex.
+type Hash [32]byte
+
+func (h Hash) String() string { return fmt.Sprintf("%x", h[:]) }
+
+// MarshalText implements encoding.TextMarshaler.
+func (h Hash) MarshalText() ([]byte, error) { return []byte(h.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (h *Hash) UnmarshalText(b []byte) error {
+	v, err := ParseHash(string(b))
+	*h = v
+	return err
+}
+
+// ParseHash decodes a hex digest.
+func ParseHash(s string) (Hash, error) {
+	var h Hash
+	if len(s) != 64 {
+		return h, fmt.Errorf("a hash is 64 hex digits, got %d", len(s))
+	}
+	if _, err := fmt.Sscanf(s, "%x", &h); err != nil {
+		return h, fmt.Errorf("hash: %w", err)
+	}
+	return h, nil
+}
+
+// Cluster is a set of workers that run the same contracts.
+type Cluster struct {
+	ID      uint64             `cbor:"1,keyasint" json:"id"`
+	Owner   crypto.Address     `cbor:"2,keyasint" json:"owner"`
+	Workers []crypto.PublicKey `cbor:"3,keyasint" json:"workers"` // sorted
+	// GasPrice is what a command pays per gas its execution uses, in
+	// units of PHA; it goes to the workers.
+	GasPrice pha.Amount `cbor:"4,keyasint" json:"gas_price"`
+	Deposit  pha.Amount `cbor:"5,keyasint" json:"deposit"`
+	// Epoch is the master key epoch the cluster key derives from.
+	Epoch  uint32 `cbor:"6,keyasint" json:"epoch"`
+	Height int64  `cbor:"7,keyasint" json:"height"`
+	// Commands is the length of the cluster's command log.
+	Commands uint64 `cbor:"8,keyasint" json:"commands"`
+}
+
+// Code is an uploaded module's record; its prepared (instrumented) bytes
+// are stored under CodeBytesKey.
+type Code struct {
+	Hash     Hash           `cbor:"1,keyasint" json:"hash"` // of the module as written
+	Size     uint64         `cbor:"2,keyasint" json:"size"`
+	Uploader crypto.Address `cbor:"3,keyasint" json:"uploader"`
+	Height   int64          `cbor:"4,keyasint" json:"height"`
+}
+
+// Contract is an instance of code in a cluster.
+type Contract struct {
+	ID       Hash           `cbor:"1,keyasint" json:"id"`
+	Code     Hash           `cbor:"2,keyasint" json:"code"`
+	Cluster  uint64         `cbor:"3,keyasint" json:"cluster"`
+	Deployer crypto.Address `cbor:"4,keyasint" json:"deployer"`
+	Name     string         `cbor:"5,keyasint" json:"name,omitempty"`
+	// PublicKey is the contract's HPKE key, recorded when the cluster's
+	// workers agree on it; commands wait for it.
+	PublicKey []byte `cbor:"6,keyasint" json:"public_key,omitempty"`
+	Height    int64  `cbor:"7,keyasint" json:"height"`
+}
+
+// ContractID is the id of the contract a deployer instantiates from code
+// in a cluster with a salt.
+func ContractID(deployer crypto.Address, code Hash, cluster uint64, salt []byte) Hash {
+	return sha256.Sum256(codec.MustMarshal([]any{"phalanx/contracts: id v1", deployer, code, cluster, salt}))
+}
+
+// Command kinds.
+const (
+	KindInstantiate uint8 = 1 // the workers derive the contract's key; the output is its public key
+	KindCall        uint8 = 2
+)
+
+// Command is one entry of a cluster's log.
+type Command struct {
+	Cluster  uint64         `cbor:"1,keyasint" json:"cluster"`
+	Seq      uint64         `cbor:"2,keyasint" json:"seq"`
+	Kind     uint8          `cbor:"3,keyasint" json:"kind"`
+	Contract Hash           `cbor:"4,keyasint" json:"contract"`
+	Caller   crypto.Address `cbor:"5,keyasint" json:"caller"`
+	// Input is sealed to the contract's key (SealInfo).
+	Input    []byte     `cbor:"6,keyasint" json:"input,omitempty"`
+	GasLimit uint64     `cbor:"7,keyasint" json:"gas_limit"`
+	Escrow   pha.Amount `cbor:"8,keyasint" json:"escrow"`
+	Height   int64      `cbor:"9,keyasint" json:"height"`
+	Time     int64      `cbor:"10,keyasint" json:"time"` // block time, unix nanoseconds
+}
+
+// SealInfo is the HPKE info of a command's input: a command sealed for
+// one contract or chain does not open for another.
+func SealInfo(chainID string, contract Hash) string {
+	return "phalanx/command v1 " + chainID + " " + contract.String()
+}
+
+// Result statuses, the same on every worker for the same command.
+const (
+	StatusOK       uint8 = 0
+	StatusError    uint8 = 1 // the contract returned an error
+	StatusOutOfGas uint8 = 2
+	StatusFailed   uint8 = 3 // trapped, memory limit, bad pointer
+	StatusBadInput uint8 = 4 // the input does not open with the contract's key
+	StatusNoCode   uint8 = 5
+)
+
+// StatusText names a status.
+func StatusText(s uint8) string {
+	switch s {
+	case StatusOK:
+		return "ok"
+	case StatusError:
+		return "contract error"
+	case StatusOutOfGas:
+		return "out of gas"
+	case StatusFailed:
+		return "failed"
+	case StatusBadInput:
+		return "input does not decrypt"
+	case StatusNoCode:
+		return "code refused"
+	}
+	return "status " + strconv.Itoa(int(s))
+}
+
+// TopicResult is the topic of a worker's result for a command.
+const TopicResult = "contracts/result"
+
+// ResultVote is what a worker posts after executing a command.
+type ResultVote struct {
+	Cluster uint64 `cbor:"1,keyasint" json:"cluster"`
+	Seq     uint64 `cbor:"2,keyasint" json:"seq"`
+	Status  uint8  `cbor:"3,keyasint" json:"status"`
+	GasUsed uint64 `cbor:"4,keyasint" json:"gas_used"`
+	// Output is sealed for the caller (plain for an instantiation: the
+	// contract's public key).
+	Output []byte `cbor:"5,keyasint" json:"output"`
+	// StateRoot commits to the contract's state after the command.
+	StateRoot Hash `cbor:"6,keyasint" json:"state_root"`
+}
+
+// Digest identifies a vote's content, for counting agreement.
+func (v ResultVote) Digest() Hash { return sha256.Sum256(codec.MustMarshal(v)) }
+
+// Result is a command's recorded outcome.
+type Result struct {
+	ResultVote
+	Digest Hash  `cbor:"10,keyasint" json:"digest"`
+	Height int64 `cbor:"11,keyasint" json:"height"`
+	// Paid is what the workers were paid; the rest of the escrow went
+	// back to the caller.
+	Paid pha.Amount `cbor:"12,keyasint" json:"paid"`
+}
+
+// Messages.
+
+// MsgCreateCluster creates a cluster owned by its sender.
+type MsgCreateCluster struct {
+	Workers  []crypto.PublicKey `cbor:"1,keyasint" json:"workers"`
+	GasPrice pha.Amount         `cbor:"2,keyasint" json:"gas_price"`
+	Deposit  pha.Amount         `cbor:"3,keyasint" json:"deposit"`
+}
+
+// MsgAddWorker adds a worker to a cluster (owner only).
+type MsgAddWorker struct {
+	Cluster uint64           `cbor:"1,keyasint" json:"cluster"`
+	Worker  crypto.PublicKey `cbor:"2,keyasint" json:"worker"`
+}
+
+// MsgRemoveWorker removes a worker from a cluster (owner only).
+type MsgRemoveWorker struct {
+	Cluster uint64           `cbor:"1,keyasint" json:"cluster"`
+	Worker  crypto.PublicKey `cbor:"2,keyasint" json:"worker"`
+}
+
+// MsgUploadCode uploads a contract module, gzip-compressed.
+type MsgUploadCode struct {
+	Gzip []byte `cbor:"1,keyasint" json:"gzip"`
+}
+
+// MsgInstantiate creates a contract from uploaded code in a cluster.
+type MsgInstantiate struct {
+	Code    Hash   `cbor:"1,keyasint" json:"code"`
+	Cluster uint64 `cbor:"2,keyasint" json:"cluster"`
+	Salt    []byte `cbor:"3,keyasint" json:"salt,omitempty"`
+	Name    string `cbor:"4,keyasint" json:"name,omitempty"`
+}
+
+// MsgCall sends a command to a contract.
+type MsgCall struct {
+	Contract Hash   `cbor:"1,keyasint" json:"contract"`
+	Input    []byte `cbor:"2,keyasint" json:"input"`
+	GasLimit uint64 `cbor:"3,keyasint" json:"gas_limit"`
+}
+
+func (*MsgCreateCluster) Type() string { return "contracts/create-cluster" }
+func (*MsgAddWorker) Type() string     { return "contracts/add-worker" }
+func (*MsgRemoveWorker) Type() string  { return "contracts/remove-worker" }
+func (*MsgUploadCode) Type() string    { return "contracts/upload-code" }
+func (*MsgInstantiate) Type() string   { return "contracts/instantiate" }
+func (*MsgCall) Type() string          { return "contracts/call" }
+
+// ValidateBasic implements module.Msg.
+func (m *MsgCreateCluster) ValidateBasic() error {
+	if len(m.Workers) == 0 {
+		return ErrBadMsg.Wrap("a cluster needs at least one worker")
+	}
+	return nil
+}
+
+// ValidateBasic implements module.Msg.
+func (*MsgAddWorker) ValidateBasic() error { return nil }
+
+// ValidateBasic implements module.Msg.
+func (*MsgRemoveWorker) ValidateBasic() error { return nil }
+
+// ValidateBasic implements module.Msg.
+func (m *MsgUploadCode) ValidateBasic() error {
+	if len(m.Gzip) == 0 {
+		return ErrBadMsg.Wrap("no code")
+	}
+	return nil
+}
+
+// ValidateBasic implements module.Msg.
+func (m *MsgInstantiate) ValidateBasic() error {
+	if len(m.Salt) > 64 || len(m.Name) > 64 {
+		return ErrBadMsg.Wrap("salt and name are at most 64 bytes")
+	}
+	return nil
+}
+
+// ValidateBasic implements module.Msg.
+func (m *MsgCall) ValidateBasic() error {
+	if len(m.Input) == 0 {
+		return ErrBadMsg.Wrap("no input")
+	}
+	return nil
+}
+
+// State keys.
+var (
+	paramsKey     = []byte("contracts/params")
+	nextCluster   = []byte("contracts/next-cluster")
+	clusterPrefix = []byte("contracts/cluster/")
+	codePrefix    = []byte("contracts/code/")
+	codeBytesPref = []byte("contracts/code-bytes/")
+	contractPref  = []byte("contracts/contract/")
+	logPrefix     = []byte("contracts/log/")
+	votePrefix    = []byte("contracts/vote/")
+	resultPrefix  = []byte("contracts/result/")
+)
+
+func clone(b []byte) []byte { return append(make([]byte, 0, len(b)+72), b...) }
+
+// ParamsKey is the state key of the parameters.
+func ParamsKey() []byte { return paramsKey }
+
+// ClusterKey is the state key of a cluster.
+func ClusterKey(id uint64) []byte { return binary.BigEndian.AppendUint64(clone(clusterPrefix), id) }
+
+// ClusterPrefix is the state prefix of all clusters.
+func ClusterPrefix() []byte { return clusterPrefix }
+
+// CodeKey is the state key of a code record.
+func CodeKey(h Hash) []byte { return append(clone(codePrefix), h[:]...) }
+
+// CodeBytesKey is the state key of a code's prepared module.
+func CodeBytesKey(h Hash) []byte { return append(clone(codeBytesPref), h[:]...) }
+
+// ContractKey is the state key of a contract.
+func ContractKey(id Hash) []byte { return append(clone(contractPref), id[:]...) }
+
+// ContractPrefix is the state prefix of all contracts.
+func ContractPrefix() []byte { return contractPref }
+
+// CommandKey is the state key of a cluster's command seq.
+func CommandKey(cluster, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(clone(logPrefix), cluster), seq)
+}
+
+// ResultKey is the state key of a command's result.
+func ResultKey(cluster, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(clone(resultPrefix), cluster), seq)
+}
+
+func voteKey(cluster, seq uint64, worker crypto.PublicKey) []byte {
+	return append(votePrefixOf(cluster, seq), worker[:]...)
+}
+
+func votePrefixOf(cluster, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(clone(votePrefix), cluster), seq)
+}
+
+// Event types and attributes.
+const (
+	EventClusterCreated = "contracts_cluster_created"
+	EventClusterWorker  = "contracts_cluster_worker"
+	EventCodeUploaded   = "contracts_code_uploaded"
+	EventInstantiated   = "contracts_instantiated"
+	EventCommand        = "contracts_command"
+	EventResult         = "contracts_result"
+	EventDisagreement   = "contracts_disagreement"
+	AttrCluster         = "cluster"
+	AttrSeq             = "seq"
+	AttrContract        = "contract"
+	AttrCode            = "code"
+	AttrWorker          = "worker"
+	AttrAction          = "action"
+	AttrStatus          = "status"
+)
+
+// Decode decodes a stored record of this module (for clients).
+func Decode[T Cluster | Code | Contract | Command | Result | Params](v []byte) (T, error) {
+	var out T
+	err := codec.Unmarshal(v, &out)
+	return out, err
+}
+
+type uintText uint64
+
+func (u uintText) String() string { return strconv.FormatUint(uint64(u), 10) }
+
+// CallInput is the plaintext a caller seals into a command or query.
+type CallInput struct {
+	Method string `cbor:"1,keyasint" json:"method"`
+	Args   []byte `cbor:"2,keyasint" json:"args"`
+}
+
+// InitialStateRoot is a new contract's state root.
+func InitialStateRoot(contract Hash) Hash {
+	return sha256.Sum256(append([]byte("phalanx/contracts: state v1 "), contract[:]...))
+}
+
+// NextStateRoot chains a command's storage writes (canonical CBOR of the
+// sorted writes) onto the state root: equal roots mean equal histories of
+// writes, hence equal states.
+func NextStateRoot(prev Hash, writes []byte) Hash {
+	w := sha256.Sum256(writes)
+	return sha256.Sum256(append(append([]byte("phalanx/contracts: next v1 "), prev[:]...), w[:]...))
+}

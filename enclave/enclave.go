@@ -39,6 +39,7 @@ type Enclave struct {
 	identity crypto.PrivateKey
 	enc      hpke.PrivateKey
 	encPub   []byte
+	keys     *keyring // master and cluster keys, after OpenSecrets
 }
 
 // Open unseals the enclave's keys from dir, or, on first start, creates

@@ -10,4 +10,7 @@ var (
 	ErrSealedKeys = errors.New("sealed enclave keys cannot be unsealed")
 	// ErrSealed is returned for sealed data that does not unseal.
 	ErrSealed = errors.New("sealed data cannot be unsealed")
+	// ErrNoClusterKey is returned for a cluster whose key the enclave has
+	// not received.
+	ErrNoClusterKey = errors.New("no key for this cluster")
 )

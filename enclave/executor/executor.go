@@ -1,0 +1,287 @@
+package executor
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/modules/contracts"
+	"github.com/phalanx-net/phalanx/crypto/envelope"
+	"github.com/phalanx-net/phalanx/enclave"
+	"github.com/phalanx-net/phalanx/enclave/sealeddb"
+	"github.com/phalanx-net/phalanx/wasm"
+)
+
+// ErrOutOfOrder is returned for a command that is not the next one of its
+// cluster's log.
+var ErrOutOfOrder = errors.New("command out of order")
+
+// Config configures an Executor.
+type Config struct {
+	ChainID string
+	Enclave *enclave.Enclave
+	// Dir holds the sealed store and the compiled-code cache.
+	Dir string
+}
+
+// CodeLoader returns a code's prepared module (from the chain, proven).
+type CodeLoader func(ctx context.Context, hash contracts.Hash) ([]byte, error)
+
+// Executor runs commands and queries.
+type Executor struct {
+	cfg    Config
+	db     *sealeddb.DB
+	engine *wasm.Engine
+
+	mu    sync.Mutex
+	codes map[contracts.Hash]*wasm.Code
+}
+
+// Open opens the executor's sealed store and runtime.
+func Open(ctx context.Context, cfg Config) (*Executor, error) {
+	key, err := cfg.Enclave.DataKey(cfg.Dir, "contract-state-key")
+	if err != nil {
+		return nil, err
+	}
+	db, err := sealeddb.Open(filepath.Join(cfg.Dir, "contract-state"), key)
+	if err != nil {
+		return nil, err
+	}
+	engine, err := wasm.NewEngine(ctx, wasm.Config{CacheDir: filepath.Join(cfg.Dir, "wasm-cache")})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Executor{cfg: cfg, db: db, engine: engine, codes: map[contracts.Hash]*wasm.Code{}}, nil
+}
+
+// Close closes the store and the runtime.
+func (x *Executor) Close(ctx context.Context) error {
+	x.engine.Close(ctx)
+	return x.db.Close()
+}
+
+var meta = []byte("meta")
+
+func progressKey(cluster uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte("progress/"), cluster)
+}
+
+func pendingKey(cluster uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte("pending/"), cluster)
+}
+
+func rootKey(contract contracts.Hash) []byte { return append([]byte("root/"), contract[:]...) }
+
+func (x *Executor) getCBOR(key []byte, out any) (bool, error) {
+	v, err := x.db.Get(meta, key)
+	if err != nil || v == nil {
+		return false, err
+	}
+	return true, codec.Unmarshal(v, out)
+}
+
+// Progress returns the sequence number of the next command to execute in
+// a cluster.
+func (x *Executor) Progress(cluster uint64) (uint64, error) {
+	var n uint64
+	_, err := x.getCBOR(progressKey(cluster), &n)
+	return n, err
+}
+
+// Pending returns the results executed but not yet marked posted, in
+// order.
+func (x *Executor) Pending(cluster uint64) ([]contracts.ResultVote, error) {
+	var p []contracts.ResultVote
+	_, err := x.getCBOR(pendingKey(cluster), &p)
+	return p, err
+}
+
+// MarkPosted drops the pending results up to and including seq.
+func (x *Executor) MarkPosted(cluster, seq uint64) error {
+	p, err := x.Pending(cluster)
+	if err != nil {
+		return err
+	}
+	keep := p[:0]
+	for _, v := range p {
+		if v.Seq > seq {
+			keep = append(keep, v)
+		}
+	}
+	b := x.db.NewBatch()
+	b.Set(meta, pendingKey(cluster), codec.MustMarshal(keep))
+	return b.Write()
+}
+
+// StateRoot returns a contract's current state root.
+func (x *Executor) StateRoot(contract contracts.Hash) (contracts.Hash, bool, error) {
+	var h contracts.Hash
+	ok, err := x.getCBOR(rootKey(contract), &h)
+	return h, ok, err
+}
+
+func (x *Executor) code(ctx context.Context, hash contracts.Hash, load CodeLoader) (*wasm.Code, error) {
+	x.mu.Lock()
+	c, ok := x.codes[hash]
+	x.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	prepared, err := load(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	c, err = x.engine.Load(ctx, hash, prepared)
+	if err != nil {
+		return nil, err
+	}
+	x.mu.Lock()
+	x.codes[hash] = c
+	x.mu.Unlock()
+	return c, nil
+}
+
+// Execute runs the next command of a cluster's log and records its
+// outcome. An error means the executor could not run it (a failing disk,
+// code it could not fetch): nothing is recorded and the command can be
+// run again. Every outcome of the contract itself is a vote.
+func (x *Executor) Execute(ctx context.Context, cmd contracts.Command, ct contracts.Contract, load CodeLoader) (contracts.ResultVote, error) {
+	next, err := x.Progress(cmd.Cluster)
+	if err != nil {
+		return contracts.ResultVote{}, err
+	}
+	if cmd.Seq != next {
+		return contracts.ResultVote{}, fmt.Errorf("%w: cluster %d: command %d, expected %d", ErrOutOfOrder, cmd.Cluster, cmd.Seq, next)
+	}
+	vote := contracts.ResultVote{Cluster: cmd.Cluster, Seq: cmd.Seq}
+	b := x.db.NewBatch()
+	switch cmd.Kind {
+	case contracts.KindInstantiate:
+		vote.StateRoot = contracts.InitialStateRoot(ct.ID)
+		if _, err := x.code(ctx, ct.Code, load); err != nil {
+			if errors.Is(err, wasm.ErrInvalidModule) || errors.Is(err, wasm.ErrUnknownImport) || errors.Is(err, wasm.ErrNoSuchMethod) {
+				vote.Status = contracts.StatusNoCode
+				break
+			}
+			return vote, err
+		}
+		k, _, err := x.cfg.Enclave.Contract(cmd.Cluster, ct.ID, cmd.Seq)
+		if err != nil {
+			return vote, err
+		}
+		vote.Output = k.PublicKey().Bytes()
+		b.Set(meta, rootKey(ct.ID), codec.MustMarshal(vote.StateRoot))
+	case contracts.KindCall:
+		if err := x.call(ctx, cmd, ct, load, &vote, b); err != nil {
+			return vote, err
+		}
+	default:
+		return vote, fmt.Errorf("command kind %d unknown to this worker version", cmd.Kind)
+	}
+	pending, err := x.Pending(cmd.Cluster)
+	if err != nil {
+		return vote, err
+	}
+	b.Set(meta, pendingKey(cmd.Cluster), codec.MustMarshal(append(pending, vote)))
+	b.Set(meta, progressKey(cmd.Cluster), codec.MustMarshal(cmd.Seq+1))
+	return vote, b.Write()
+}
+
+// call runs a call command into vote, with its state writes in b.
+func (x *Executor) call(ctx context.Context, cmd contracts.Command, ct contracts.Contract, load CodeLoader, vote *contracts.ResultVote, b *sealeddb.Batch) error {
+	root, ok, err := x.StateRoot(ct.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("contract %s has no state root: its instantiation was not executed", ct.ID)
+	}
+	vote.StateRoot = root
+	key, seed, err := x.cfg.Enclave.Contract(cmd.Cluster, ct.ID, cmd.Seq)
+	if err != nil {
+		return err
+	}
+	plain, resp, err := envelope.OpenRequest(key, contracts.SealInfo(x.cfg.ChainID, ct.ID), cmd.Input)
+	if err != nil {
+		vote.Status = contracts.StatusBadInput
+		return nil
+	}
+	var in contracts.CallInput
+	if err := codec.Unmarshal(plain, &in); err != nil {
+		vote.Status = contracts.StatusBadInput
+		return nil
+	}
+	code, err := x.code(ctx, ct.Code, load)
+	if err != nil {
+		return err
+	}
+	h := &host{db: x.db, contract: ct.ID, caller: cmd.Caller, height: cmd.Height, time: time.Unix(0, cmd.Time).UTC(), seed: seed}
+	res, err := x.engine.Call(context.Background(), code, h, in.Method, in.Args, cmd.GasLimit)
+	vote.GasUsed = res.GasUsed
+	switch {
+	case err == nil:
+		vote.Status = contracts.StatusOK
+		vote.Output = resp.Seal(res.Output)
+		writes := make([][]any, 0, len(res.Writes))
+		for _, w := range res.Writes {
+			if w.Delete {
+				b.Delete(ct.ID[:], w.Key)
+			} else {
+				b.Set(ct.ID[:], w.Key, w.Value)
+			}
+			writes = append(writes, []any{w.Key, w.Value, w.Delete})
+		}
+		vote.StateRoot = contracts.NextStateRoot(root, codec.MustMarshal(writes))
+		b.Set(meta, rootKey(ct.ID), codec.MustMarshal(vote.StateRoot))
+	case h.err != nil:
+		return h.err // the store failed under the contract: not the contract's outcome
+	case errors.Is(err, wasm.ErrContract):
+		vote.Status = contracts.StatusError
+		vote.Output = resp.Seal([]byte(contractMessage(err)))
+	case errors.Is(err, wasm.ErrOutOfGas):
+		vote.Status = contracts.StatusOutOfGas
+	default:
+		vote.Status = contracts.StatusFailed
+	}
+	return nil
+}
+
+// contractMessage is the message a contract set with its error.
+func contractMessage(err error) string {
+	msg := err.Error()
+	prefix := wasm.ErrContract.Error() + ": "
+	if len(msg) >= len(prefix) && msg[:len(prefix)] == prefix {
+		return msg[len(prefix):]
+	}
+	return msg
+}
+
+// host is wasm.Host over the sealed store, for one command.
+type host struct {
+	db       *sealeddb.DB
+	contract contracts.Hash
+	caller   [20]byte
+	height   int64
+	time     time.Time
+	seed     [32]byte
+	err      error
+}
+
+func (h *host) Get(key []byte) ([]byte, error) {
+	v, err := h.db.Get(h.contract[:], key)
+	if err != nil {
+		h.err = err
+	}
+	return v, err
+}
+func (h *host) Caller() [20]byte     { return h.caller }
+func (h *host) ContractID() [32]byte { return h.contract }
+func (h *host) BlockHeight() int64   { return h.height }
+func (h *host) BlockTime() time.Time { return h.time }
+func (h *host) Seed() [32]byte       { return h.seed }

@@ -1,0 +1,106 @@
+package sealeddb
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/syndtr/goleveldb/leveldb"
+	"github.com/syndtr/goleveldb/leveldb/opt"
+)
+
+// ErrCorrupt is returned for a stored value that does not open: the host
+// changed it, or the store belongs to another enclave.
+var ErrCorrupt = errors.New("sealed store value does not open")
+
+// DB is an open store. It is safe for concurrent use.
+type DB struct {
+	db     *leveldb.DB
+	macKey []byte
+	aead   cipher.AEAD
+}
+
+// Open opens (or creates) the store in dir under a 32-byte key.
+func Open(dir string, key []byte) (*DB, error) {
+	if len(key) != 32 {
+		return nil, fmt.Errorf("sealeddb: key of %d bytes, want 32", len(key))
+	}
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte("phalanx/sealeddb: mac key"))
+	macKey := mac.Sum(nil)
+	mac = hmac.New(sha256.New, key)
+	mac.Write([]byte("phalanx/sealeddb: value key"))
+	block, err := aes.NewCipher(mac.Sum(nil))
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	db, err := leveldb.OpenFile(dir, &opt.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("sealeddb %s: %w", dir, err)
+	}
+	return &DB{db: db, macKey: macKey, aead: aead}, nil
+}
+
+// Close closes the store.
+func (d *DB) Close() error { return d.db.Close() }
+
+// hide maps a namespace and key to the key stored on disk.
+func (d *DB) hide(ns, key []byte) []byte {
+	m := hmac.New(sha256.New, d.macKey)
+	m.Write(binary.BigEndian.AppendUint32(nil, uint32(len(ns))))
+	m.Write(ns)
+	m.Write(key)
+	return m.Sum(nil)
+}
+
+// Get returns the value under ns and key; nil, nil if absent.
+func (d *DB) Get(ns, key []byte) ([]byte, error) {
+	h := d.hide(ns, key)
+	v, err := d.db.Get(h, nil)
+	if errors.Is(err, leveldb.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	ns2 := d.aead.NonceSize()
+	if len(v) < ns2+d.aead.Overhead() {
+		return nil, ErrCorrupt
+	}
+	plain, err := d.aead.Open(nil, v[:ns2], v[ns2:], h)
+	if err != nil {
+		return nil, ErrCorrupt
+	}
+	return plain, nil
+}
+
+// Batch collects writes to apply at once.
+type Batch struct {
+	d *DB
+	b leveldb.Batch
+}
+
+// NewBatch starts a batch.
+func (d *DB) NewBatch() *Batch { return &Batch{d: d} }
+
+// Set records a write of value under ns and key.
+func (b *Batch) Set(ns, key, value []byte) {
+	h := b.d.hide(ns, key)
+	nonce := make([]byte, b.d.aead.NonceSize(), b.d.aead.NonceSize()+len(value)+b.d.aead.Overhead())
+	rand.Read(nonce)
+	b.b.Put(h, b.d.aead.Seal(nonce, nonce, value, h))
+}
+
+// Delete records the removal of ns and key.
+func (b *Batch) Delete(ns, key []byte) { b.b.Delete(b.d.hide(ns, key)) }
+
+// Write applies the batch atomically and durably.
+func (b *Batch) Write() error { return b.d.db.Write(&b.b, &opt.WriteOptions{Sync: true}) }

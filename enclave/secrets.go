@@ -1,0 +1,331 @@
+package enclave
+
+import (
+	"crypto/hkdf"
+	"crypto/hpke"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+
+	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/modules/keys"
+	"github.com/phalanx-net/phalanx/crypto"
+)
+
+// SecretsFile is the sealed file of the master and cluster keys an
+// enclave holds.
+const SecretsFile = "enclave-secrets.sealed"
+
+// MasterKeyLen is the size of a master key and of a cluster key.
+const MasterKeyLen = 32
+
+// secrets is the plaintext of SecretsFile.
+type secrets struct {
+	Masters  map[uint32][]byte        `cbor:"1,keyasint"` // by epoch
+	Clusters map[uint64]clusterSecret `cbor:"2,keyasint"` // by cluster id
+}
+
+type clusterSecret struct {
+	Epoch uint32 `cbor:"1,keyasint"`
+	Key   []byte `cbor:"2,keyasint"`
+}
+
+// Key derivations (DESIGN §4), each under its own HKDF label so that no
+// derived key equals another.
+func derive(secret []byte, label string, n int) []byte {
+	k, err := hkdf.Key(sha256.New, secret, nil, label, n)
+	if err != nil {
+		panic(err) // only for lengths HKDF cannot produce
+	}
+	return k
+}
+
+// MasterPublicKey is the HPKE public key published for a master key.
+func MasterPublicKey(master []byte) ([]byte, error) {
+	k, err := crypto.EncryptionKEM.DeriveKeyPair(derive(master, "phalanx/keys: master public v1", 64))
+	if err != nil {
+		return nil, err
+	}
+	return k.PublicKey().Bytes(), nil
+}
+
+// ClusterKey derives a cluster's key from the master key of its epoch.
+func ClusterKey(master []byte, cluster uint64) []byte {
+	return derive(master, "phalanx/keys: cluster v1 "+fmt.Sprint(cluster), MasterKeyLen)
+}
+
+// ContractKey derives a contract's HPKE key pair from its cluster's key.
+func ContractKey(clusterKey []byte, contract [32]byte) (hpke.PrivateKey, error) {
+	return crypto.EncryptionKEM.DeriveKeyPair(derive(clusterKey, fmt.Sprintf("phalanx/keys: contract v1 %x", contract), 64))
+}
+
+// ContractSeed derives the randomness seed of a contract's command: the
+// same on every worker of the cluster, unpredictable to everyone else.
+func ContractSeed(clusterKey []byte, contract [32]byte, seq uint64) [32]byte {
+	return [32]byte(derive(clusterKey, fmt.Sprintf("phalanx/keys: seed v1 %x %d", contract, seq), 32))
+}
+
+// keyring holds an enclave's master and cluster keys, sealed on disk.
+type keyring struct {
+	mu   sync.Mutex
+	path string
+	s    secrets
+}
+
+// OpenSecrets loads the enclave's sealed master and cluster keys from
+// dir (none on first use). The enclave seals them again there whenever it
+// gains one.
+func (e *Enclave) OpenSecrets(dir string) error {
+	path := filepath.Join(dir, SecretsFile)
+	kr := &keyring{path: path, s: secrets{Masters: map[uint32][]byte{}, Clusters: map[uint64]clusterSecret{}}}
+	sealed, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("read sealed secrets: %w", err)
+	default:
+		plain, err := e.Unseal("secrets", sealed)
+		if err != nil {
+			return err
+		}
+		if err := codec.Unmarshal(plain, &kr.s); err != nil {
+			return fmt.Errorf("%w: secrets: %v", ErrSealed, err)
+		}
+		if kr.s.Masters == nil {
+			kr.s.Masters = map[uint32][]byte{}
+		}
+		if kr.s.Clusters == nil {
+			kr.s.Clusters = map[uint64]clusterSecret{}
+		}
+	}
+	e.keys = kr
+	return nil
+}
+
+func (e *Enclave) keyring() (*keyring, error) {
+	if e.keys == nil {
+		return nil, errors.New("enclave secrets are not open")
+	}
+	return e.keys, nil
+}
+
+// save seals the keyring; called with kr.mu held.
+func (e *Enclave) save(kr *keyring) error {
+	sealed, err := e.Seal("secrets", codec.MustMarshal(kr.s))
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(kr.path, sealed)
+}
+
+// GenerateMaster creates and keeps the master key of an epoch, as the
+// chain asked, and returns its public key. Asked again for an epoch it
+// holds (a restart before the chain saw the answer), it answers with the
+// key it has.
+func (e *Enclave) GenerateMaster(epoch uint32) ([]byte, error) {
+	kr, err := e.keyring()
+	if err != nil {
+		return nil, err
+	}
+	kr.mu.Lock()
+	defer kr.mu.Unlock()
+	if m, ok := kr.s.Masters[epoch]; ok {
+		return MasterPublicKey(m)
+	}
+	m := make([]byte, MasterKeyLen)
+	rand.Read(m)
+	pub, err := MasterPublicKey(m)
+	if err != nil {
+		return nil, err
+	}
+	kr.s.Masters[epoch] = m
+	if err := e.save(kr); err != nil {
+		delete(kr.s.Masters, epoch)
+		return nil, err
+	}
+	return pub, nil
+}
+
+// HasMaster reports whether the enclave holds an epoch's master key.
+func (e *Enclave) HasMaster(epoch uint32) bool {
+	kr, err := e.keyring()
+	if err != nil {
+		return false
+	}
+	kr.mu.Lock()
+	defer kr.mu.Unlock()
+	_, ok := kr.s.Masters[epoch]
+	return ok
+}
+
+// MasterEpochs returns the epochs whose master keys the enclave holds.
+func (e *Enclave) MasterEpochs() []uint32 {
+	kr, err := e.keyring()
+	if err != nil {
+		return nil
+	}
+	kr.mu.Lock()
+	defer kr.mu.Unlock()
+	return slices.Sorted(maps.Keys(kr.s.Masters))
+}
+
+func sealTo(encKey, info, secret []byte) ([]byte, error) {
+	pk, err := crypto.ParseEncryptionPublicKey(encKey)
+	if err != nil {
+		return nil, err
+	}
+	return hpke.Seal(pk, crypto.EncryptionKDF, crypto.EncryptionAEAD, info, secret)
+}
+
+func (e *Enclave) open(info, sealed []byte) ([]byte, error) {
+	b, err := hpke.Open(e.enc, crypto.EncryptionKDF, crypto.EncryptionAEAD, info, sealed)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrSealed, err)
+	}
+	return b, nil
+}
+
+// HandOver seals an epoch's master key to another gatekeeper enclave's
+// attested encryption key.
+func (e *Enclave) HandOver(chainID string, epoch uint32, to crypto.PublicKey, toEncKey []byte) ([]byte, error) {
+	kr, err := e.keyring()
+	if err != nil {
+		return nil, err
+	}
+	kr.mu.Lock()
+	m, ok := kr.s.Masters[epoch]
+	kr.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("no master key of epoch %d", epoch)
+	}
+	return sealTo(toEncKey, keys.HandoverInfo(chainID, epoch, to), m)
+}
+
+// ReceiveMaster opens a master key handed to this enclave, keeps it, and
+// returns its public key for the chain to compare with the published one.
+func (e *Enclave) ReceiveMaster(chainID string, epoch uint32, sealed []byte) ([]byte, error) {
+	kr, err := e.keyring()
+	if err != nil {
+		return nil, err
+	}
+	m, err := e.open(keys.HandoverInfo(chainID, epoch, e.Identity()), sealed)
+	if err != nil {
+		return nil, err
+	}
+	if len(m) != MasterKeyLen {
+		return nil, fmt.Errorf("%w: master key of %d bytes", ErrSealed, len(m))
+	}
+	pub, err := MasterPublicKey(m)
+	if err != nil {
+		return nil, err
+	}
+	kr.mu.Lock()
+	defer kr.mu.Unlock()
+	kr.s.Masters[epoch] = m
+	return pub, e.save(kr)
+}
+
+// ShareCluster seals a cluster's key, derived from the master key of
+// epoch, to a worker's attested encryption key.
+func (e *Enclave) ShareCluster(chainID string, cluster uint64, epoch uint32, worker crypto.PublicKey, workerEncKey []byte) ([]byte, error) {
+	kr, err := e.keyring()
+	if err != nil {
+		return nil, err
+	}
+	kr.mu.Lock()
+	m, ok := kr.s.Masters[epoch]
+	kr.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("no master key of epoch %d", epoch)
+	}
+	return sealTo(workerEncKey, keys.ClusterInfo(chainID, cluster, epoch, worker), ClusterKey(m, cluster))
+}
+
+// ReceiveCluster opens and keeps a cluster key sent to this enclave.
+func (e *Enclave) ReceiveCluster(chainID string, cluster uint64, epoch uint32, sealed []byte) error {
+	kr, err := e.keyring()
+	if err != nil {
+		return err
+	}
+	k, err := e.open(keys.ClusterInfo(chainID, cluster, epoch, e.Identity()), sealed)
+	if err != nil {
+		return err
+	}
+	if len(k) != MasterKeyLen {
+		return fmt.Errorf("%w: cluster key of %d bytes", ErrSealed, len(k))
+	}
+	kr.mu.Lock()
+	defer kr.mu.Unlock()
+	kr.s.Clusters[cluster] = clusterSecret{Epoch: epoch, Key: k}
+	return e.save(kr)
+}
+
+// Clusters returns the clusters whose keys the enclave holds, in order.
+func (e *Enclave) Clusters() []uint64 {
+	kr, err := e.keyring()
+	if err != nil {
+		return nil
+	}
+	kr.mu.Lock()
+	defer kr.mu.Unlock()
+	return slices.Sorted(maps.Keys(kr.s.Clusters))
+}
+
+// clusterKey returns a cluster's key.
+func (e *Enclave) clusterKey(cluster uint64) ([]byte, error) {
+	kr, err := e.keyring()
+	if err != nil {
+		return nil, err
+	}
+	kr.mu.Lock()
+	defer kr.mu.Unlock()
+	c, ok := kr.s.Clusters[cluster]
+	if !ok {
+		return nil, fmt.Errorf("%w: cluster %d", ErrNoClusterKey, cluster)
+	}
+	return c.Key, nil
+}
+
+// Contract returns a contract's key pair and the seed of its command seq,
+// derived from its cluster's key.
+func (e *Enclave) Contract(cluster uint64, contract [32]byte, seq uint64) (hpke.PrivateKey, [32]byte, error) {
+	ck, err := e.clusterKey(cluster)
+	if err != nil {
+		return nil, [32]byte{}, err
+	}
+	k, err := ContractKey(ck, contract)
+	if err != nil {
+		return nil, [32]byte{}, err
+	}
+	return k, ContractSeed(ck, contract, seq), nil
+}
+
+// DataKey returns a 32-byte key for sealing the enclave's bulk data (its
+// contract state), derived from nothing the host can see: it is created
+// once and sealed in dir.
+func (e *Enclave) DataKey(dir, name string) ([]byte, error) {
+	path := filepath.Join(dir, name+".sealed")
+	sealed, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		k := make([]byte, 32)
+		rand.Read(k)
+		s, err := e.Seal("data key "+name, k)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+		return k, WriteFileAtomic(path, s)
+	} else if err != nil {
+		return nil, err
+	}
+	return e.Unseal("data key "+name, sealed)
+}

@@ -160,6 +160,9 @@ type Devnet struct {
 	mu    sync.Mutex
 	gks   []*node.Gatekeeper // nil while stopped; guarded by mu
 	wks   []*runningWorker   // nil while stopped; guarded by mu
+	// enclaves are the gatekeepers' enclave services, by gatekeeper; nil
+	// while stopped. Guarded by mu.
+	enclaves []*runningWorker
 }
 
 // Start creates the devnet in cfg.Home if there is none, or resumes the
@@ -187,6 +190,7 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 	}
 	d.homes = homes
 	d.gks = make([]*node.Gatekeeper, len(homes))
+	d.enclaves = make([]*runningWorker, len(homes))
 	if err := d.loadInfo(); err != nil {
 		return nil, err
 	}
@@ -202,7 +206,7 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		return nil, fmt.Errorf("waiting for the first block: %w", err)
 	}
 	if cfg.ABCI == nil {
-		if err := d.registerGatekeeperEnclaves(ctx); err != nil {
+		if err := d.waitGatekeeperEnclaves(ctx); err != nil {
 			d.Stop()
 			return nil, err
 		}
@@ -426,6 +430,11 @@ func (d *Devnet) StartGatekeeper(ctx context.Context, i int) error {
 	d.mu.Lock()
 	d.gks[i] = g
 	d.mu.Unlock()
+	if d.cfg.ABCI == nil {
+		if err := d.startEnclave(ctx, i, g, log); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -435,7 +444,13 @@ func (d *Devnet) StopGatekeeper(i int) error {
 	d.mu.Lock()
 	g := d.gks[i]
 	d.gks[i] = nil
+	e := d.enclaves[i]
+	d.enclaves[i] = nil
 	d.mu.Unlock()
+	if e != nil {
+		e.cancel()
+		<-e.done
+	}
 	if g == nil {
 		return nil
 	}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
@@ -12,6 +14,7 @@ import (
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/crypto/keyring"
 	"github.com/phalanx-net/phalanx/enclave"
+	"github.com/phalanx-net/phalanx/node"
 	"github.com/phalanx-net/phalanx/sdk/client"
 	"github.com/phalanx-net/phalanx/tee"
 	"github.com/phalanx-net/phalanx/worker"
@@ -138,12 +141,49 @@ func (d *Devnet) Workers() int { return len(d.wks) }
 // WaitWorkersRegistered waits until every running worker has seen its
 // registration on chain.
 func (d *Devnet) WaitWorkersRegistered(ctx context.Context) error {
+	d.mu.Lock()
+	running := slices.Clone(d.wks)
+	d.mu.Unlock()
+	return waitRegistered(ctx, running, workerName)
+}
+
+// startEnclave starts gatekeeper i's enclave service (sim), which
+// registers the enclave from the validator account and does its work for
+// the chain (the master key, cluster keys).
+func (d *Devnet) startEnclave(ctx context.Context, i int, g *node.Gatekeeper, log *slog.Logger) error {
+	w, err := g.EnclaveService(ctx, tee.Sim)
+	if err != nil {
+		return fmt.Errorf("%s enclave: %w", gkName(i), err)
+	}
+	rctx, cancel := context.WithCancel(context.Background())
+	rw := &runningWorker{w: w, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(rw.done)
+		if rw.err = w.Run(rctx); rw.err != nil {
+			log.Error("gatekeeper enclave stopped", "err", rw.err)
+		}
+	}()
+	d.mu.Lock()
+	d.enclaves[i] = rw
+	d.info.Gatekeepers[i].Enclave = w.Identity()
+	d.mu.Unlock()
+	return nil
+}
+
+// waitGatekeeperEnclaves waits until every running gatekeeper enclave has
+// seen its registration on chain.
+func (d *Devnet) waitGatekeeperEnclaves(ctx context.Context) error {
+	d.mu.Lock()
+	running := slices.Clone(d.enclaves)
+	d.mu.Unlock()
+	return waitRegistered(ctx, running, gkName)
+}
+
+// waitRegistered waits for the registration of each running service.
+func waitRegistered(ctx context.Context, rws []*runningWorker, name func(int) string) error {
 	var wg sync.WaitGroup
-	errs := make([]error, len(d.wks))
-	for i := range d.wks {
-		d.mu.Lock()
-		rw := d.wks[i]
-		d.mu.Unlock()
+	errs := make([]error, len(rws))
+	for i, rw := range rws {
 		if rw == nil {
 			continue
 		}
@@ -153,37 +193,10 @@ func (d *Devnet) WaitWorkersRegistered(ctx context.Context) error {
 			select {
 			case <-rw.w.Registered():
 			case <-rw.done:
-				errs[i] = fmt.Errorf("%s stopped before it was registered: %v", workerName(i), rw.err)
+				errs[i] = fmt.Errorf("%s stopped before it was registered: %v", name(i), rw.err)
 			case <-ctx.Done():
 				errs[i] = ctx.Err()
 			}
-		}()
-	}
-	wg.Wait()
-	return errors.Join(errs...)
-}
-
-// registerGatekeeperEnclaves registers each gatekeeper's sim enclave,
-// signed by its validator account, unless the chain has it already.
-func (d *Devnet) registerGatekeeperEnclaves(ctx context.Context) error {
-	errs := make([]error, len(d.homes))
-	var wg sync.WaitGroup
-	for i := range d.homes {
-		g := d.Gatekeeper(i)
-		if g == nil {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rec, err := g.RegisterEnclave(ctx, tee.Sim)
-			if err != nil {
-				errs[i] = fmt.Errorf("%s: %w", gkName(i), err)
-				return
-			}
-			d.mu.Lock()
-			d.info.Gatekeepers[i].Enclave = rec.Identity
-			d.mu.Unlock()
 		}()
 	}
 	wg.Wait()

@@ -16,6 +16,7 @@ import (
 	"github.com/phalanx-net/phalanx/enclave"
 	"github.com/phalanx-net/phalanx/sdk/client"
 	"github.com/phalanx-net/phalanx/tee"
+	"github.com/phalanx-net/phalanx/worker"
 )
 
 // EnclaveDir is where, in its home, a gatekeeper keeps its enclave's
@@ -97,4 +98,26 @@ func (g *Gatekeeper) RegisterEnclave(ctx context.Context, platform string) (regi
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// EnclaveService returns the gatekeeper's enclave service on platform: it
+// follows this node's chain (verifying it as a worker does), registers
+// the enclave from the validator account, and does the enclave's work
+// for the chain: generating, handing over and rotating the master key,
+// and sending cluster keys to workers. The caller runs it with Run.
+func (g *Gatekeeper) EnclaveService(ctx context.Context, platform string) (*worker.Worker, error) {
+	key, err := g.ValidatorAccountKey()
+	if err != nil {
+		return nil, err
+	}
+	gen := g.node.GenesisDoc()
+	return worker.New(ctx, worker.Config{
+		Home:     filepath.Join(g.cfg.RootDir, EnclaveDir),
+		RPC:      rpclocal.New(g.node),
+		Operator: key,
+		Platform: platform,
+		Genesis:  gen,
+		Role:     registry.RoleGatekeeper,
+		Log:      g.log.With("enclave", "gatekeeper"),
+	})
 }

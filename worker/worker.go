@@ -14,10 +14,12 @@ import (
 
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/enclave"
+	"github.com/phalanx-net/phalanx/enclave/executor"
 	"github.com/phalanx-net/phalanx/sdk/client"
 	"github.com/phalanx-net/phalanx/tee"
 	"github.com/phalanx-net/phalanx/worker/follow"
@@ -50,6 +52,10 @@ type Config struct {
 	// Poll is how often the worker looks for new blocks (default 250 ms).
 	Poll time.Duration
 	Log  *slog.Logger
+	// Role is what the enclave registers as: a worker (the default), or a
+	// gatekeeper's enclave, which holds the master key and whose Operator
+	// is the gatekeeper's validator account.
+	Role registry.Role
 }
 
 // Status is what a worker reports about itself.
@@ -67,13 +73,15 @@ type Status struct {
 
 // Worker is a running worker.
 type Worker struct {
-	cfg      Config
-	log      *slog.Logger
-	enc      *enclave.Enclave
-	rpc      rpcclient.Client
-	client   *client.Client
-	follower *follow.Follower
-	chainID  string
+	cfg       Config
+	log       *slog.Logger
+	enc       *enclave.Enclave
+	rpc       rpcclient.Client
+	client    *client.Client
+	follower  *follow.Follower
+	chainID   string
+	exec      *executor.Executor // workers only
+	closeOnce sync.Once
 
 	mu         sync.Mutex
 	cp         checkpoint
@@ -113,8 +121,14 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 	if !p.Secure() {
 		cfg.Log.Warn(tee.SimWarning)
 	}
+	if cfg.Role == 0 {
+		cfg.Role = registry.RoleWorker
+	}
 	e, created, err := enclave.Open(p, cfg.Home)
 	if err != nil {
+		return nil, err
+	}
+	if err := e.OpenSecrets(cfg.Home); err != nil {
 		return nil, err
 	}
 	w := &Worker{cfg: cfg, log: cfg.Log.With("worker", e.Identity().String()[:12]), enc: e, regCh: make(chan struct{})}
@@ -155,7 +169,24 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 	if lb != nil {
 		w.log.Info("resuming from checkpoint", "height", lb.Height, "processed_messages", cp.Processed)
 	}
+	if cfg.Role == registry.RoleWorker {
+		if w.exec, err = executor.Open(ctx, executor.Config{ChainID: gen.ChainID, Enclave: e, Dir: cfg.Home}); err != nil {
+			return nil, err
+		}
+	}
 	return w, nil
+}
+
+// Close releases the worker's contract state and runtime; Run does it
+// when it returns.
+func (w *Worker) Close(ctx context.Context) error {
+	var err error
+	w.closeOnce.Do(func() {
+		if w.exec != nil {
+			err = w.exec.Close(ctx)
+		}
+	})
+	return err
 }
 
 // Identity returns the enclave's identity key: the worker's id.
@@ -191,6 +222,9 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.log.Error("saving the checkpoint failed", "err", err)
 		} else if lb := w.follower.Trusted(); lb != nil {
 			w.log.Info("checkpoint saved", "height", lb.Height)
+		}
+		if err := w.Close(context.Background()); err != nil {
+			w.log.Error("closing the contract state failed", "err", err)
 		}
 	}()
 	// After a failure the pause doubles, up to maxRetryPause, so an
@@ -244,6 +278,11 @@ func (w *Worker) Round(ctx context.Context) error {
 	if err := w.processMessages(ctx); err != nil {
 		return err
 	}
+	if w.exec != nil {
+		if err := w.executeCommands(ctx); err != nil {
+			return err
+		}
+	}
 	return w.save()
 }
 
@@ -281,8 +320,8 @@ func (w *Worker) processMessages(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrMessage, err)
 	}
-	for w.cp.Processed < count {
-		seq := w.cp.Processed
+	var out []outMsg
+	for seq := w.cp.Processed; seq < count; seq++ {
 		raw, err := w.prove(ctx, mq.EgressKey(id, seq))
 		if err != nil {
 			return err
@@ -297,37 +336,141 @@ func (w *Worker) processMessages(ctx context.Context) error {
 		if m.Seq != seq {
 			return fmt.Errorf("%w: message stored at %d says it is %d", ErrMessage, seq, m.Seq)
 		}
-		if err := w.handle(ctx, m); err != nil {
+		msgs, err := w.handle(ctx, m)
+		if err != nil {
 			return err
 		}
-		w.mu.Lock()
-		w.cp.Processed++
-		w.mu.Unlock()
+		out = append(out, msgs...)
 	}
+	// The enclave's answers go out before the messages count as
+	// processed: after a failure they are worked out again (each handler
+	// is idempotent) and sent next round.
+	if err := w.postAll(ctx, out); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	w.cp.Processed = count
+	w.mu.Unlock()
 	return nil
 }
 
-// handle acts on one chain message.
-func (w *Worker) handle(ctx context.Context, m mq.Message) error {
+// outMsg is a message for the chain's queue.
+type outMsg struct {
+	topic   string
+	payload []byte
+}
+
+// handle acts on one chain message and returns the enclave's answers.
+func (w *Worker) handle(ctx context.Context, m mq.Message) ([]outMsg, error) {
+	bad := func(err error) ([]outMsg, error) {
+		return nil, fmt.Errorf("%w: %s: %v", ErrMessage, m.Topic, err)
+	}
+	one := func(topic string, v any) ([]outMsg, error) {
+		return []outMsg{{topic, codec.MustMarshal(v)}}, nil
+	}
 	switch m.Topic {
 	case registry.TopicRegistered:
 		var r registry.Registered
 		if err := codec.Unmarshal(m.Payload, &r); err != nil {
-			return fmt.Errorf("%w: %s: %v", ErrMessage, m.Topic, err)
+			return bad(err)
 		}
 		w.log.Info("registration confirmed by the chain", "height", r.Height, "refresh", r.Refresh)
-		return w.post(ctx, registry.TopicOnline, codec.MustMarshal(registry.Online{Version: enclave.Version, SyncedHeight: w.follower.Trusted().Height}))
+		return one(registry.TopicOnline, registry.Online{Version: enclave.Version, SyncedHeight: w.follower.Trusted().Height})
+	case keys.TopicGenerate:
+		var g keys.Generate
+		if err := codec.Unmarshal(m.Payload, &g); err != nil {
+			return bad(err)
+		}
+		pub, err := w.enc.GenerateMaster(g.Epoch)
+		if err != nil {
+			return nil, err
+		}
+		w.log.Info("master key generated", "epoch", g.Epoch)
+		return one(keys.TopicPublish, keys.Publish{Epoch: g.Epoch, PublicKey: pub})
+	case keys.TopicHandoverRequest:
+		var r keys.HandoverRequest
+		if err := codec.Unmarshal(m.Payload, &r); err != nil {
+			return bad(err)
+		}
+		sealed, err := w.enc.HandOver(w.chainID, r.Epoch, r.To, r.EncryptionKey)
+		if err != nil {
+			w.log.Warn("cannot hand over the master key", "epoch", r.Epoch, "to", r.To, "err", err)
+			return nil, nil
+		}
+		return one(keys.TopicHandover, keys.Handover{To: r.To, Epoch: r.Epoch, Sealed: sealed})
+	case keys.TopicMasterKey:
+		var h keys.Handover
+		if err := codec.Unmarshal(m.Payload, &h); err != nil {
+			return bad(err)
+		}
+		pub, err := w.enc.ReceiveMaster(w.chainID, h.Epoch, h.Sealed)
+		if err != nil {
+			w.log.Error("a master key handed to this enclave does not open", "epoch", h.Epoch, "from", h.From, "err", err)
+			return nil, nil
+		}
+		w.log.Info("master key received", "epoch", h.Epoch, "from", h.From)
+		return one(keys.TopicReceived, keys.Received{Epoch: h.Epoch, PublicKey: pub})
+	case keys.TopicClusterRequest:
+		var r keys.ClusterRequest
+		if err := codec.Unmarshal(m.Payload, &r); err != nil {
+			return bad(err)
+		}
+		sealed, err := w.enc.ShareCluster(w.chainID, r.Cluster, r.Epoch, r.Worker, r.EncryptionKey)
+		if err != nil {
+			w.log.Warn("cannot share a cluster key", "cluster", r.Cluster, "worker", r.Worker, "err", err)
+			return nil, nil
+		}
+		return one(keys.TopicClusterShare, keys.ClusterShare{Cluster: r.Cluster, Worker: r.Worker, Epoch: r.Epoch, Sealed: sealed})
+	case keys.TopicClusterKey:
+		var c keys.ClusterShare
+		if err := codec.Unmarshal(m.Payload, &c); err != nil {
+			return bad(err)
+		}
+		if err := w.enc.ReceiveCluster(w.chainID, c.Cluster, c.Epoch, c.Sealed); err != nil {
+			w.log.Error("a cluster key sent to this enclave does not open", "cluster", c.Cluster, "err", err)
+			return nil, nil
+		}
+		w.log.Info("joined a cluster", "cluster", c.Cluster, "epoch", c.Epoch)
+		return nil, nil
 	default:
 		// A topic for a later version: skipped, so an old worker keeps
 		// following a chain that gained features.
 		w.log.Warn("chain message with an unknown topic skipped", "seq", m.Seq, "topic", m.Topic)
-		return nil
+		return nil, nil
 	}
 }
 
-// post signs a message in the enclave and has the operator carry it to
-// the chain.
-func (w *Worker) post(ctx context.Context, topic string, payload []byte) error {
+// postAll signs msgs in the enclave and has the operator carry them to
+// the chain in one transaction. If the chain refuses that transaction,
+// the messages go one by one and those refused are dropped (and logged),
+// so one message the chain no longer wants cannot block the others.
+func (w *Worker) postAll(ctx context.Context, msgs []outMsg) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	err := w.post(ctx, msgs)
+	var te *client.TxError
+	if err == nil || !errors.As(err, &te) || len(msgs) == 1 {
+		if errors.As(err, &te) {
+			w.log.Warn("message refused by the chain; dropped", "topic", msgs[0].topic, "err", err)
+			return nil
+		}
+		return err
+	}
+	for _, m := range msgs {
+		if err := w.post(ctx, []outMsg{m}); err != nil {
+			if !errors.As(err, &te) {
+				return err
+			}
+			w.log.Warn("message refused by the chain; dropped", "topic", m.topic, "err", err)
+		}
+	}
+	return nil
+}
+
+// post signs msgs with consecutive sequence numbers and submits them in
+// one transaction paid by the operator.
+func (w *Worker) post(ctx context.Context, msgs []outMsg) error {
 	if !w.seqKnown {
 		raw, err := w.prove(ctx, mq.IngressSeqKey(w.enc.Identity()))
 		if err != nil {
@@ -338,29 +481,40 @@ func (w *Worker) post(ctx context.Context, topic string, payload []byte) error {
 		}
 		w.seqKnown = true
 	}
-	msg := w.enc.Post(w.chainID, w.nextSeq, topic, payload)
-	_, err := w.client.Submit(ctx, w.cfg.Operator, []module.Msg{msg}, client.TxOptions{GasLimit: 300_000})
+	out := make([]module.Msg, len(msgs))
+	gas, size := uint64(100_000), 0
+	for i, m := range msgs {
+		out[i] = w.enc.Post(w.chainID, w.nextSeq+uint64(i), m.topic, m.payload)
+		size += len(m.payload)
+		gas += 300_000
+	}
+	gas += 40 * uint64(size)
+	_, err := w.client.Submit(ctx, w.cfg.Operator, out, client.TxOptions{GasLimit: gas})
 	if err != nil {
 		if errors.Is(err, mq.ErrBadSequence) {
-			w.seqKnown = false // someone relayed it already, or the view was stale
+			w.seqKnown = false // someone relayed them already, or the view was stale
 		}
-		return fmt.Errorf("post %s: %w", topic, err)
+		return fmt.Errorf("post %d message(s), first %s: %w", len(msgs), msgs[0].topic, err)
 	}
-	w.nextSeq++
+	w.nextSeq += uint64(len(msgs))
 	return nil
 }
 
 // ensureRegistered registers the enclave if the chain has no record of
 // it, or refreshes a record made by an older version.
 func (w *Worker) ensureRegistered(ctx context.Context, lb *types.LightBlock) error {
-	raw, err := w.prove(ctx, registry.WorkerKey(w.enc.Identity()))
+	key := registry.WorkerKey(w.enc.Identity())
+	if w.cfg.Role == registry.RoleGatekeeper {
+		key = registry.GatekeeperKey(w.enc.Identity())
+	}
+	raw, err := w.prove(ctx, key)
 	if err != nil {
 		return err
 	}
 	if raw != nil {
 		rec, err := registry.DecodeEnclave(raw)
 		if err != nil {
-			return fmt.Errorf("%w: worker record: %v", ErrMessage, err)
+			return fmt.Errorf("%w: enclave record: %v", ErrMessage, err)
 		}
 		if rec.Version == enclave.Version {
 			w.markRegistered()
@@ -372,12 +526,16 @@ func (w *Worker) ensureRegistered(ctx context.Context, lb *types.LightBlock) err
 	if w.registerAt > 0 && lb.Height <= w.registerAt+2 {
 		return nil
 	}
-	reg, err := w.enc.Registration(ctx, registry.RoleWorker, w.chainID, w.cfg.Operator.Public().Address(), lb.Time)
+	reg, err := w.enc.Registration(ctx, w.cfg.Role, w.chainID, w.cfg.Operator.Public().Address(), lb.Time)
 	if err != nil {
 		return err
 	}
-	w.log.Info("registering the enclave", "operator", w.cfg.Operator.Public().Address(), "platform", reg.Evidence.Platform)
-	res, err := w.client.Submit(ctx, w.cfg.Operator, []module.Msg{&registry.MsgRegisterWorker{Registration: reg}}, client.TxOptions{GasLimit: RegisterGas})
+	w.log.Info("registering the enclave", "role", w.cfg.Role, "operator", w.cfg.Operator.Public().Address(), "platform", reg.Evidence.Platform)
+	var msg module.Msg = &registry.MsgRegisterWorker{Registration: reg}
+	if w.cfg.Role == registry.RoleGatekeeper {
+		msg = &registry.MsgRegisterGatekeeper{Registration: reg}
+	}
+	res, err := w.client.Submit(ctx, w.cfg.Operator, []module.Msg{msg}, client.TxOptions{GasLimit: RegisterGas})
 	if err != nil {
 		return fmt.Errorf("register: %w", err)
 	}

@@ -1,0 +1,127 @@
+package worker
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/modules/contracts"
+	"github.com/phalanx-net/phalanx/crypto"
+)
+
+// maxCommandsPerRound bounds the commands a round executes before it
+// posts their results, so results flow while a long log is replayed.
+const maxCommandsPerRound = 64
+
+// executeCommands runs, in order, the new commands of every cluster whose
+// key the enclave holds and posts the results. A result the chain has
+// recorded already (a worker catching up) is compared, not posted.
+func (w *Worker) executeCommands(ctx context.Context) error {
+	for _, id := range w.enc.Clusters() {
+		raw, err := w.prove(ctx, contracts.ClusterKey(id))
+		if err != nil {
+			return err
+		}
+		if raw == nil {
+			return fmt.Errorf("%w: cluster %d has a key but no record", ErrMessage, id)
+		}
+		c, err := contracts.Decode[contracts.Cluster](raw)
+		if err != nil {
+			return fmt.Errorf("%w: cluster %d: %v", ErrMessage, id, err)
+		}
+		if !member(c, w.enc.Identity()) {
+			continue
+		}
+		next, err := w.exec.Progress(id)
+		if err != nil {
+			return err
+		}
+		for seq := next; seq < c.Commands && seq < next+maxCommandsPerRound; seq++ {
+			if err := w.executeOne(ctx, id, seq); err != nil {
+				return err
+			}
+		}
+		if err := w.postResults(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func member(c contracts.Cluster, id crypto.PublicKey) bool {
+	for _, w := range c.Workers {
+		if w == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (w *Worker) executeOne(ctx context.Context, cluster, seq uint64) error {
+	raw, err := w.prove(ctx, contracts.CommandKey(cluster, seq))
+	if err != nil {
+		return err
+	}
+	cmd, err := contracts.Decode[contracts.Command](raw)
+	if raw == nil || err != nil {
+		return fmt.Errorf("%w: command %d of cluster %d: %v", ErrMessage, seq, cluster, err)
+	}
+	raw, err = w.prove(ctx, contracts.ContractKey(cmd.Contract))
+	if err != nil {
+		return err
+	}
+	ct, err := contracts.Decode[contracts.Contract](raw)
+	if raw == nil || err != nil {
+		return fmt.Errorf("%w: contract %s: %v", ErrMessage, cmd.Contract, err)
+	}
+	vote, err := w.exec.Execute(ctx, cmd, ct, w.loadCode)
+	if err != nil {
+		return err
+	}
+	w.log.Debug("command executed", "cluster", cluster, "seq", seq, "status", contracts.StatusText(vote.Status), "gas", vote.GasUsed)
+	return nil
+}
+
+// loadCode fetches a code's prepared module, proven against the chain.
+func (w *Worker) loadCode(ctx context.Context, h contracts.Hash) ([]byte, error) {
+	raw, err := w.prove(ctx, contracts.CodeBytesKey(h))
+	if err != nil {
+		return nil, err
+	}
+	if raw == nil {
+		return nil, fmt.Errorf("%w: code %s is not on the chain", ErrMessage, h)
+	}
+	return raw, nil
+}
+
+// postResults posts the cluster's executed results that the chain has
+// not recorded yet.
+func (w *Worker) postResults(ctx context.Context, cluster uint64) error {
+	pending, err := w.exec.Pending(cluster)
+	if err != nil || len(pending) == 0 {
+		return err
+	}
+	var out []outMsg
+	for _, v := range pending {
+		raw, err := w.prove(ctx, contracts.ResultKey(cluster, v.Seq))
+		if err != nil {
+			return err
+		}
+		if raw != nil {
+			res, err := contracts.Decode[contracts.Result](raw)
+			if err != nil {
+				return fmt.Errorf("%w: result %d of cluster %d: %v", ErrMessage, v.Seq, cluster, err)
+			}
+			if res.Digest != v.Digest() {
+				w.log.Error("this worker's result differs from the one the cluster agreed on",
+					"cluster", cluster, "seq", v.Seq, "ours", contracts.StatusText(v.Status), "agreed", contracts.StatusText(res.Status))
+			}
+			continue
+		}
+		out = append(out, outMsg{contracts.TopicResult, codec.MustMarshal(v)})
+	}
+	if err := w.postAll(ctx, out); err != nil {
+		return err
+	}
+	return w.exec.MarkPosted(cluster, pending[len(pending)-1].Seq)
+}

@@ -4,18 +4,23 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/crypto/envelope"
 	"github.com/phalanx-net/phalanx/crypto/keyring"
 	"github.com/phalanx-net/phalanx/sdk/client"
 	"github.com/phalanx-net/phalanx/wasm/wasmtest"
+	"github.com/phalanx-net/phalanx/worker/api"
 )
 
 // TestConfidentialContract runs the whole flow on a devnet of two
@@ -129,6 +134,60 @@ func TestConfidentialContract(t *testing.T) {
 	}
 	if out, err := cl.Wait(ctx, cmd, time.Minute); err != nil || out.Status != contracts.StatusOutOfGas {
 		t.Fatalf("out of gas: %+v, %v", out, err)
+	}
+
+	// Queries, straight to a worker: one-shot and in a session, on the
+	// state the commands left; the answer is for the caller alone.
+	for i, w := range info.Workers {
+		qc, err := cl.NewQueryClient(ctx, w.ID, w.Query, alice)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := qc.Query(ctx, id, "my_balance", []byte("{}"))
+		if err != nil || a.Status != contracts.StatusOK || string(a.Output) != "4242424242" {
+			t.Fatalf("query to worker %d: %+v, %v", i, a, err)
+		}
+		s, err := qc.OpenSession(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			a, err := s.Query(ctx, id, "my_balance", []byte("{}"))
+			if err != nil || string(a.Output) != "4242424242" {
+				t.Fatalf("session query to worker %d: %+v, %v", i, a, err)
+			}
+		}
+		var qe *client.QueryError
+		if _, err := qc.Query(ctx, contracts.Hash{9}, "my_balance", nil); !errors.As(err, &qe) || qe.Status != http.StatusNotFound {
+			t.Fatalf("query for an unknown contract: %v", err)
+		}
+	}
+	// A replayed query and a tampered one are refused.
+	w0 := info.Workers[0]
+	rec, err := cl.Worker(ctx, w0.ID, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, _ := crypto.ParseEncryptionPublicKey(rec.EncryptionKey)
+	chainID, _ := cl.ChainID(ctx)
+	sq := api.NewSignedQuery(alice, api.Query{ChainID: chainID, Worker: w0.ID, Contract: id, Method: "my_balance", Args: []byte("{}")}, time.Now())
+	req, _, err := envelope.SealRequest(pk, api.Info(chainID, w0.ID), codec.MustMarshal(sq))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int{http.StatusOK, http.StatusUnauthorized} {
+		res, err := http.Post(w0.Query+api.PathQuery, "application/octet-stream", bytes.NewReader(req))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Fatalf("sending the same query, try %d: HTTP %d, want %d", i, res.StatusCode, want)
+		}
+	}
+	req[len(req)-1] ^= 1
+	if res, err := http.Post(w0.Query+api.PathQuery, "application/octet-stream", bytes.NewReader(req)); err != nil || res.StatusCode != http.StatusBadRequest {
+		t.Fatalf("tampered query: %v, %v", res, err)
 	}
 
 	// Nothing of the plaintext is on the workers' disks: neither the

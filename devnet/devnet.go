@@ -56,7 +56,8 @@ type Config struct {
 	// A resumed devnet keeps the number it was made with.
 	Gatekeepers int
 	// BasePort is gk0's P2P port; gatekeeper i listens for P2P on
-	// BasePort+10i and for RPC on BasePort+10i+1 (default 26656).
+	// BasePort+10i and for RPC on BasePort+10i+1, and worker i serves
+	// queries on BasePort+10i+5 (default 26656).
 	BasePort int
 	// BlockTime is CometBFT's commit timeout (default 500ms), so a block
 	// comes at least every second.
@@ -125,6 +126,8 @@ type WorkerInfo struct {
 	// Warning is the sim platform's warning: a devnet worker protects
 	// nothing.
 	Warning string `json:"warning,omitempty"`
+	// Query is the base URL of the worker's query API.
+	Query string `json:"query"`
 }
 
 // GatekeeperInfo tells where a gatekeeper listens.
@@ -320,6 +323,11 @@ func (d *Devnet) create() ([]string, error) {
 func (d *Devnet) p2pPort(i int) int { return d.cfg.BasePort + 10*i }
 func (d *Devnet) rpcPort(i int) int { return d.cfg.BasePort + 10*i + 1 }
 
+// queryPortOffset places worker i's query API at BasePort+10i+5.
+const queryPortOffset = 5
+
+func (d *Devnet) queryPort(i int) int { return d.cfg.BasePort + 10*i + queryPortOffset }
+
 // nodeConfig is gatekeeper i's CometBFT configuration: everything on
 // 127.0.0.1, fast gossip, a short commit timeout, and peers listed by hand
 // (no peer exchange).
@@ -497,14 +505,16 @@ func (d *Devnet) WaitHeight(ctx context.Context, h int64) error {
 	}
 }
 
-// FreeBasePort returns a base port such that the P2P and RPC ports of n
-// gatekeepers are free now (tests and benchmarks run beside a devnet).
+// FreeBasePort returns a base port such that the ports of n slots (the
+// P2P and RPC ports of gatekeeper i and the query port of worker i) are
+// free now (tests and benchmarks run beside a devnet). Pass the larger of
+// the numbers of gatekeepers and workers.
 func FreeBasePort(n int) (int, error) {
 	for range 100 {
 		base := 20000 + 10*rand.IntN(3000)
 		free := true
 		for i := 0; i < n && free; i++ {
-			for _, p := range []int{base + 10*i, base + 10*i + 1} {
+			for _, p := range []int{base + 10*i, base + 10*i + 1, base + 10*i + queryPortOffset} {
 				l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
 				if err != nil {
 					free = false

@@ -91,7 +91,8 @@ func (d *Devnet) StartWorker(ctx context.Context, i int) error {
 	}
 	home := filepath.Join(d.cfg.Home, "workers", workerName(i))
 	log := d.cfg.Log.With("node", workerName(i))
-	w, err := worker.New(ctx, worker.Config{Home: home, Node: d.info.Gatekeepers[i%len(d.homes)].RPC, Operator: op, Platform: tee.Sim, Log: log})
+	w, err := worker.New(ctx, worker.Config{Home: home, Node: d.info.Gatekeepers[i%len(d.homes)].RPC, Operator: op, Platform: tee.Sim, Log: log,
+		QueryAddr: fmt.Sprintf("127.0.0.1:%d", d.queryPort(i))})
 	if err != nil {
 		return fmt.Errorf("%s: %w", workerName(i), err)
 	}
@@ -106,7 +107,8 @@ func (d *Devnet) StartWorker(ctx context.Context, i int) error {
 	st := w.Status()
 	d.mu.Lock()
 	d.wks[i] = rw
-	d.info.Workers[i] = WorkerInfo{Name: workerName(i), ID: st.Identity, Operator: st.Operator, Platform: st.Platform, Home: home, Warning: st.Warning}
+	d.info.Workers[i] = WorkerInfo{Name: workerName(i), ID: st.Identity, Operator: st.Operator, Platform: st.Platform, Home: home, Warning: st.Warning,
+		Query: w.QueryURL()}
 	d.mu.Unlock()
 	return nil
 }

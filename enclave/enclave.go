@@ -14,6 +14,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/crypto/envelope"
 	"github.com/phalanx-net/phalanx/tee"
 )
 
@@ -175,4 +176,16 @@ func WriteFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// OpenRequest opens a request sealed to the enclave's encryption key
+// (crypto/envelope) under info, returning the plaintext and the key to
+// seal the answer with.
+func (e *Enclave) OpenRequest(info string, req []byte) ([]byte, *envelope.ResponseKey, error) {
+	return envelope.OpenRequest(e.enc, info, req)
+}
+
+// OpenSession opens a session set up to the enclave's encryption key.
+func (e *Enclave) OpenSession(info string, setup []byte) (*envelope.ServerSession, error) {
+	return envelope.OpenServerSession(e.enc, info, setup)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"sync"
 	"time"
@@ -52,6 +53,9 @@ type Config struct {
 	// Poll is how often the worker looks for new blocks (default 250 ms).
 	Poll time.Duration
 	Log  *slog.Logger
+	// QueryAddr is where the worker serves its query API (worker/api),
+	// e.g. "127.0.0.1:26680"; empty serves none.
+	QueryAddr string
 	// Role is what the enclave registers as: a worker (the default), or a
 	// gatekeeper's enclave, which holds the master key and whose Operator
 	// is the gatekeeper's validator account.
@@ -81,6 +85,8 @@ type Worker struct {
 	follower  *follow.Follower
 	chainID   string
 	exec      *executor.Executor // workers only
+	queries   *queries
+	queryLn   net.Listener
 	closeOnce sync.Once
 
 	mu         sync.Mutex
@@ -173,8 +179,23 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 		if w.exec, err = executor.Open(ctx, executor.Config{ChainID: gen.ChainID, Enclave: e, Dir: cfg.Home}); err != nil {
 			return nil, err
 		}
+		w.queries = newQueries(w)
+		if cfg.QueryAddr != "" {
+			if w.queryLn, err = net.Listen("tcp", cfg.QueryAddr); err != nil {
+				w.exec.Close(ctx)
+				return nil, fmt.Errorf("query API: %w", err)
+			}
+		}
 	}
 	return w, nil
+}
+
+// QueryURL returns the base URL of the worker's query API, or "".
+func (w *Worker) QueryURL() string {
+	if w.queryLn == nil {
+		return ""
+	}
+	return "http://" + w.queryLn.Addr().String()
 }
 
 // Close releases the worker's contract state and runtime; Run does it
@@ -182,6 +203,9 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 func (w *Worker) Close(ctx context.Context) error {
 	var err error
 	w.closeOnce.Do(func() {
+		if w.queryLn != nil {
+			w.queryLn.Close()
+		}
 		if w.exec != nil {
 			err = w.exec.Close(ctx)
 		}
@@ -227,6 +251,11 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.log.Error("closing the contract state failed", "err", err)
 		}
 	}()
+	if w.queryLn != nil {
+		qctx, stop := context.WithCancel(ctx)
+		defer stop()
+		go w.serveQueries(qctx, w.queryLn)
+	}
 	// After a failure the pause doubles, up to maxRetryPause, so an
 	// unreachable node or an operator out of funds is retried without
 	// flooding the log.

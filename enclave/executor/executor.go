@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -285,3 +286,46 @@ func (h *host) ContractID() [32]byte { return h.contract }
 func (h *host) BlockHeight() int64   { return h.height }
 func (h *host) BlockTime() time.Time { return h.time }
 func (h *host) Seed() [32]byte       { return h.seed }
+
+// Query runs a method read-only on a contract's current state, for one
+// caller: its writes are dropped and its output is returned in the clear
+// for the caller's answer to be sealed. Queries need not agree between
+// workers, so their randomness is fresh.
+func (x *Executor) Query(ctx context.Context, ct contracts.Contract, caller [20]byte, method string, args []byte, gasLimit uint64,
+	height int64, now time.Time, load CodeLoader) (status uint8, output []byte, gasUsed uint64, err error) {
+	if _, ok, err := x.StateRoot(ct.ID); err != nil || !ok {
+		if err == nil {
+			err = fmt.Errorf("%w: contract %s is not instantiated on this worker yet", ErrNotHere, ct.ID)
+		}
+		return 0, nil, 0, err
+	}
+	if _, _, err := x.cfg.Enclave.Contract(ct.Cluster, ct.ID, 0); err != nil {
+		return 0, nil, 0, fmt.Errorf("%w: %v", ErrNotHere, err)
+	}
+	code, err := x.code(ctx, ct.Code, load)
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	var seed [32]byte
+	rand.Read(seed[:])
+	h := &host{db: x.db, contract: ct.ID, caller: caller, height: height, time: now, seed: seed}
+	res, err := x.engine.Call(ctx, code, h, method, args, gasLimit)
+	switch {
+	case err == nil:
+		return contracts.StatusOK, res.Output, res.GasUsed, nil
+	case h.err != nil:
+		return 0, nil, res.GasUsed, h.err
+	case errors.Is(err, wasm.ErrDeadline):
+		return 0, nil, res.GasUsed, err
+	case errors.Is(err, wasm.ErrContract):
+		return contracts.StatusError, []byte(contractMessage(err)), res.GasUsed, nil
+	case errors.Is(err, wasm.ErrOutOfGas):
+		return contracts.StatusOutOfGas, nil, res.GasUsed, nil
+	default:
+		return contracts.StatusFailed, nil, res.GasUsed, nil
+	}
+}
+
+// ErrNotHere is returned for a query on a contract this worker does not
+// run (yet).
+var ErrNotHere = errors.New("contract not run by this worker")

@@ -24,6 +24,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/chain/tx"
+	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/crypto/keyring"
 	"github.com/phalanx-net/phalanx/node"
@@ -84,6 +85,9 @@ type Config struct {
 	// Workers is the number of sim workers to run in the same process;
 	// each is registered before Start returns.
 	Workers int
+	// Contracts are deployed, on a new devnet, to a cluster of all the
+	// workers (devnet.json lists them).
+	Contracts []Contract
 }
 
 func (c *Config) setDefaults() {
@@ -114,6 +118,23 @@ type Info struct {
 	Gatekeepers []GatekeeperInfo `json:"gatekeepers"`
 	Keys        []keyring.Key    `json:"keys"`
 	Workers     []WorkerInfo     `json:"workers"`
+	// Clusters and Contracts are what the devnet deployed: a cluster of
+	// its workers running the example contracts.
+	Clusters  []ClusterInfo  `json:"clusters"`
+	Contracts []ContractInfo `json:"contracts"`
+}
+
+// ClusterInfo describes a devnet cluster.
+type ClusterInfo struct {
+	ID      uint64             `json:"id"`
+	Workers []crypto.PublicKey `json:"workers"`
+}
+
+// ContractInfo names a deployed contract.
+type ContractInfo struct {
+	Name    string         `json:"name"`
+	ID      contracts.Hash `json:"id"`
+	Cluster uint64         `json:"cluster"`
 }
 
 // WorkerInfo describes a devnet worker.
@@ -223,6 +244,10 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		}
 	}
 	if err := d.WaitWorkersRegistered(ctx); err != nil {
+		d.Stop()
+		return nil, err
+	}
+	if err := d.deploy(ctx); err != nil {
 		d.Stop()
 		return nil, err
 	}
@@ -374,6 +399,10 @@ func (d *Devnet) loadInfo() error {
 		return fmt.Errorf("%w\n(was this devnet made by an older version of phalanx? remove %s to start a fresh one)", err, d.cfg.Home)
 	}
 	d.info = Info{ChainID: gen.ChainID, Home: d.cfg.Home, Keys: keys}
+	if old, err := ReadInfo(d.cfg.Home); err == nil && old.ChainID == gen.ChainID {
+		// What was deployed stays deployed.
+		d.info.Clusters, d.info.Contracts = old.Clusters, old.Contracts
+	}
 	for i, h := range d.homes {
 		c, err := node.LoadConfig(h)
 		if err != nil {

@@ -3,19 +3,20 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/phalanx-net/phalanx/wasm/gobuild"
 )
 
 func newContractCmd(c *cli) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "contract",
-		Short: "Build confidential contracts",
+		Short: "Build, upload, instantiate, call and query confidential contracts",
 	}
-	cmd.AddCommand(newContractBuildCmd(c))
+	cmd.AddCommand(newContractBuildCmd(c), newContractUploadCmd(c), newContractInstantiateCmd(c),
+		newContractCallCmd(c), newContractQueryCmd(c), newContractShowCmd(c))
 	return cmd
 }
 
@@ -45,15 +46,8 @@ OUT defaults to DIR's name with .wasm, in the current directory.`,
 				}
 				out = filepath.Base(abs) + ".wasm"
 			}
-			pkg := dir
-			if !filepath.IsAbs(pkg) && !strings.HasPrefix(pkg, ".") {
-				pkg = "./" + pkg // a directory, not an import path
-			}
-			b := exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-o", out, pkg)
-			b.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-			b.Stdout, b.Stderr = c.stderr, c.stderr
-			if err := b.Run(); err != nil {
-				return fmt.Errorf("go build: %w", err)
+			if err := gobuild.Build(dir, out, c.stderr); err != nil {
+				return err
 			}
 			st, err := os.Stat(out)
 			if err != nil {

@@ -15,11 +15,12 @@ import (
 
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/wasm/gobuild"
 )
 
 func newDevnetCmd(c *cli) *cobra.Command {
 	var cfg devnet.Config
-	var logLevel, cometLevel string
+	var logLevel, cometLevel, examples string
 	cmd := &cobra.Command{
 		Use:   "devnet",
 		Short: "Run a whole Phalanx network on this machine (Ctrl-C stops it)",
@@ -50,6 +51,9 @@ height and state. A home holds either a devnet or a node made by
 			}
 			cfg.Log = slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: lvl}))
 			fmt.Fprintf(c.stdout, "Devnet home: %s\n", c.home)
+			if cfg.Contracts, err = exampleContracts(c, examples); err != nil {
+				return err
+			}
 
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -82,7 +86,34 @@ height and state. A home holds either a devnet or a node made by
 	f.StringVar(&cfg.ChainID, "chain-id", "phalanx-devnet", "chain id of a new devnet")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&cometLevel, "comet-log-level", "error", "log level of CometBFT itself")
+	f.StringVar(&examples, "examples", "examples", "directory of the example contracts (vault, auction) to build and deploy on a new devnet; empty deploys none")
 	return cmd
+}
+
+// exampleContracts builds the example contracts found in dir, unless the
+// devnet in --home has deployed them already.
+func exampleContracts(c *cli, dir string) ([]devnet.Contract, error) {
+	if dir == "" {
+		return nil, nil
+	}
+	if info, err := devnet.ReadInfo(c.home); err == nil && len(info.Contracts) > 0 {
+		return nil, nil
+	}
+	var out []devnet.Contract
+	for _, name := range []string{"vault", "auction"} {
+		src := filepath.Join(dir, name)
+		if _, err := os.Stat(filepath.Join(src, "main.go")); err != nil {
+			fmt.Fprintf(c.stderr, "No example contract in %s: none deployed (run from the repository, or pass --examples).\n", src)
+			return nil, nil
+		}
+		fmt.Fprintf(c.stdout, "Building the %s contract from %s...\n", name, src)
+		wasm, err := gobuild.Module(src)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, devnet.Contract{Name: name, Wasm: wasm})
+	}
+	return out, nil
 }
 
 func parseLevel(s string) (slog.Level, error) {
@@ -104,7 +135,16 @@ func printDevnet(w io.Writer, info devnet.Info) {
 	if len(info.Workers) > 0 {
 		fmt.Fprintf(w, "Workers (registered; %s):\n", "sim TEE, which protects nothing")
 		for _, wk := range info.Workers {
-			fmt.Fprintf(w, "  %s  id %s  operator %s\n", wk.Name, wk.ID, wk.Operator)
+			fmt.Fprintf(w, "  %s  id %s  operator %s  queries %s\n", wk.Name, wk.ID, wk.Operator, wk.Query)
+		}
+	}
+	for _, cl := range info.Clusters {
+		fmt.Fprintf(w, "Cluster %d: %d workers\n", cl.ID, len(cl.Workers))
+	}
+	if len(info.Contracts) > 0 {
+		fmt.Fprintf(w, "Confidential contracts:\n")
+		for _, ct := range info.Contracts {
+			fmt.Fprintf(w, "  %-8s %s (cluster %d)\n", ct.Name, ct.ID, ct.Cluster)
 		}
 	}
 	fmt.Fprintf(w, "Keys in the test keyring (unencrypted, for development only):\n")
@@ -117,5 +157,8 @@ func printDevnet(w io.Writer, info devnet.Info) {
 		home = " --home " + info.Home
 	}
 	fmt.Fprintf(w, "Try, in another terminal:\n  phalanx tx send alice bob 12.5PHA%s\n  phalanx query balance bob%s\n  phalanx query workers%s\n", home, home, home)
+	if len(info.Contracts) > 0 {
+		fmt.Fprintf(w, "  phalanx contract call alice vault deposit 100%s\n  phalanx contract query alice vault my_balance%s\n", home, home)
+	}
 	fmt.Fprintf(w, "Press Ctrl-C to stop.\n\n")
 }

@@ -60,6 +60,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newNodeCmd(c),
 		newWorkerCmd(c),
 		newContractCmd(c),
+		newClusterCmd(c),
 		newTxCmd(c),
 		newQueryCmd(c),
 		newStatusCmd(c),

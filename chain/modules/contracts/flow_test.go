@@ -528,3 +528,17 @@ func TestCommandsResultsAndSettlement(t *testing.T) {
 }
 
 func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }
+
+func TestHashText(t *testing.T) {
+	h := contracts.Hash(sha256Sum([]byte("x")))
+	b, _ := h.MarshalText()
+	var back contracts.Hash
+	if err := back.UnmarshalText(b); err != nil || back != h {
+		t.Fatalf("round trip: %v, %s", err, back)
+	}
+	for _, bad := range []string{"", "zz", string(b[:63]) + "g"} {
+		if _, err := contracts.ParseHash(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}

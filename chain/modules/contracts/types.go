@@ -3,6 +3,7 @@ package contracts
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"strconv"
 
@@ -93,7 +94,7 @@ func ParseHash(s string) (Hash, error) {
 	if len(s) != 64 {
 		return h, fmt.Errorf("a hash is 64 hex digits, got %d", len(s))
 	}
-	if _, err := fmt.Sscanf(s, "%x", &h); err != nil {
+	if _, err := hex.Decode(h[:], []byte(s)); err != nil {
 		return h, fmt.Errorf("hash: %w", err)
 	}
 	return h, nil

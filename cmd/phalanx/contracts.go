@@ -1,0 +1,435 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phalanx-net/phalanx/chain/modules/contracts"
+	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/sdk/client"
+)
+
+// privateKey returns the private key named name in the keyring.
+func (c *cli) privateKey(name string) (crypto.PrivateKey, error) {
+	kr, _, err := c.key(name)
+	if err != nil {
+		return crypto.PrivateKey{}, fmt.Errorf("%q must be a key name: %w", name, err)
+	}
+	return kr.PrivateKey(name)
+}
+
+// resolveContract reads a contract id, or the name of a contract the
+// devnet in --home deployed.
+func (c *cli) resolveContract(s string) (contracts.Hash, error) {
+	if h, err := contracts.ParseHash(s); err == nil {
+		return h, nil
+	}
+	if info, err := devnet.ReadInfo(c.home); err == nil {
+		for _, ct := range info.Contracts {
+			if ct.Name == s {
+				return ct.ID, nil
+			}
+		}
+	}
+	return contracts.Hash{}, fmt.Errorf("%q is neither a contract id (64 hex digits) nor a contract of the devnet in %s", s, c.home)
+}
+
+// argsJSON turns the command line's arguments into a handler's JSON
+// input: one argument is taken as JSON if it parses, else as a string;
+// none is {}.
+func argsJSON(args []string) []byte {
+	switch len(args) {
+	case 0:
+		return []byte("{}")
+	case 1:
+		if json.Valid([]byte(args[0])) {
+			return []byte(args[0])
+		}
+		b, _ := json.Marshal(args[0])
+		return b
+	}
+	b, _ := json.Marshal(args)
+	return b
+}
+
+func newClusterCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{Use: "cluster", Short: "Create and show clusters of workers"}
+	var workers string
+	var gasPrice, deposit string
+	create := &cobra.Command{
+		Use:   "create FROM",
+		Short: "Create a cluster owned by key FROM",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			key, err := c.privateKey(args[0])
+			if err != nil {
+				return err
+			}
+			price, err := pha.ParseUnits(gasPrice)
+			if err != nil {
+				return fmt.Errorf("--gas-price: %w", err)
+			}
+			dep, err := pha.Parse(deposit)
+			if err != nil {
+				return fmt.Errorf("--deposit: %w", err)
+			}
+			cl, ctx, cancel, err := c.connect()
+			if err != nil {
+				return err
+			}
+			defer cancel()
+			var ids []crypto.PublicKey
+			if workers == "all" {
+				all, err := cl.Workers(ctx)
+				if err != nil {
+					return c.explainConn(err)
+				}
+				for _, w := range all {
+					ids = append(ids, w.Identity)
+				}
+			} else {
+				for _, s := range strings.Split(workers, ",") {
+					id, err := parsePublicKey(strings.TrimSpace(s))
+					if err != nil {
+						return fmt.Errorf("--workers: %w", err)
+					}
+					ids = append(ids, id)
+				}
+			}
+			id, err := cl.CreateCluster(ctx, key, ids, price, dep)
+			if err != nil {
+				return c.explainConn(err)
+			}
+			return c.print(map[string]any{"cluster": id, "workers": ids}, func(w io.Writer) {
+				fmt.Fprintf(w, "Created cluster %d with %d workers. The gatekeepers now send each worker the cluster's key.\n", id, len(ids))
+			})
+		},
+	}
+	create.Flags().StringVar(&workers, "workers", "all", "comma-separated worker ids, or all registered workers")
+	create.Flags().StringVar(&gasPrice, "gas-price", "1000", "what a command pays per unit of contract gas, in units of PHA")
+	create.Flags().StringVar(&deposit, "deposit", "10PHA", "the owner's deposit")
+	c.addClientFlags(create)
+	c.addKeyringFlags(create)
+	show := &cobra.Command{
+		Use:   "show [ID]",
+		Short: "Show a cluster, or list them all",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cl, ctx, cancel, err := c.connect()
+			if err != nil {
+				return err
+			}
+			defer cancel()
+			var list []contracts.Cluster
+			if len(args) == 1 {
+				id, err := strconv.ParseUint(args[0], 10, 64)
+				if err != nil {
+					return fmt.Errorf("cluster id: %w", err)
+				}
+				one, err := cl.Cluster(ctx, id)
+				if err != nil {
+					return c.explainConn(err)
+				}
+				list = append(list, one)
+			} else if list, err = cl.Clusters(ctx); err != nil {
+				return c.explainConn(err)
+			}
+			return c.print(list, func(w io.Writer) {
+				for _, k := range list {
+					fmt.Fprintf(w, "Cluster %d  owner %s  gas price %s units  deposit %s  commands %d  key epoch %d\n",
+						k.ID, k.Owner, k.GasPrice, k.Deposit.PHA(), k.Commands, k.Epoch)
+					for _, wk := range k.Workers {
+						fmt.Fprintf(w, "  worker %s\n", wk)
+					}
+				}
+				if len(list) == 0 {
+					fmt.Fprintln(w, "No clusters.")
+				}
+			})
+		},
+	}
+	c.addClientFlags(show)
+	cmd.AddCommand(create, show)
+	return cmd
+}
+
+func newContractUploadCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "upload FROM FILE.wasm",
+		Short: "Upload a contract module; prints its code hash",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			key, err := c.privateKey(args[0])
+			if err != nil {
+				return err
+			}
+			wasm, err := os.ReadFile(args[1])
+			if err != nil {
+				return err
+			}
+			cl, ctx, cancel, err := c.connect()
+			if err != nil {
+				return err
+			}
+			defer cancel()
+			h, err := cl.UploadCode(ctx, key, wasm)
+			if err != nil {
+				return c.explainConn(err)
+			}
+			return c.print(map[string]any{"code": h, "size": len(wasm)}, func(w io.Writer) {
+				fmt.Fprintf(w, "Uploaded %s (%d bytes): code %s\n", args[1], len(wasm), h)
+			})
+		},
+	}
+	c.addClientFlags(cmd)
+	c.addKeyringFlags(cmd)
+	return cmd
+}
+
+func newContractInstantiateCmd(c *cli) *cobra.Command {
+	var cluster uint64
+	var salt, name string
+	cmd := &cobra.Command{
+		Use:   "instantiate FROM CODE",
+		Short: "Create a contract from uploaded code in a cluster; waits for its public key",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			key, err := c.privateKey(args[0])
+			if err != nil {
+				return err
+			}
+			code, err := contracts.ParseHash(args[1])
+			if err != nil {
+				return fmt.Errorf("CODE: %w", err)
+			}
+			cl, ctx, cancel, err := c.connect()
+			if err != nil {
+				return err
+			}
+			defer cancel()
+			id, err := cl.Instantiate(ctx, key, code, cluster, []byte(salt), name)
+			if err != nil {
+				return c.explainConn(err)
+			}
+			ct, err := cl.WaitContractKey(ctx, id, time.Minute)
+			if err != nil {
+				return fmt.Errorf("contract %s created, but its workers have not published its key: %w", id, err)
+			}
+			return c.print(ct, func(w io.Writer) {
+				fmt.Fprintf(w, "Contract %s is ready in cluster %d (its workers derived its key).\n", id, ct.Cluster)
+			})
+		},
+	}
+	cmd.Flags().Uint64Var(&cluster, "cluster", 0, "the cluster that runs the contract")
+	cmd.Flags().StringVar(&salt, "salt", "", "makes the contract id unique when the same key instantiates the same code twice")
+	cmd.Flags().StringVar(&name, "name", "", "a name shown with the contract")
+	c.addClientFlags(cmd)
+	c.addKeyringFlags(cmd)
+	return cmd
+}
+
+func newContractCallCmd(c *cli) *cobra.Command {
+	var gas uint64
+	cmd := &cobra.Command{
+		Use:   "call FROM CONTRACT METHOD [ARG]",
+		Short: "Send an encrypted command; waits for its output and prints it decrypted",
+		Long: `Seals METHOD and ARG (JSON; a bare word is sent as a JSON string) to the
+contract's public key and sends them as a transaction from FROM, which pays
+the gas. Every worker of the contract's cluster executes the command; once
+most of them agree, the chain records the output, encrypted for FROM alone,
+and this command prints it decrypted. CONTRACT is an id or, on a devnet, a
+contract's name (vault, auction).`,
+		Args: cobra.RangeArgs(3, 4),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			key, err := c.privateKey(args[0])
+			if err != nil {
+				return err
+			}
+			id, err := c.resolveContract(args[1])
+			if err != nil {
+				return err
+			}
+			cl, ctx, cancel, err := c.connect()
+			if err != nil {
+				return err
+			}
+			defer cancel()
+			command, err := cl.Call(ctx, key, id, args[2], argsJSON(args[3:]), gas)
+			if err != nil {
+				return c.explainConn(err)
+			}
+			out, err := cl.Wait(ctx, command, time.Minute)
+			if err != nil {
+				return err
+			}
+			if perr := c.print(out, func(w io.Writer) {
+				fmt.Fprintf(w, "Command %d of cluster %d, recorded at height %d (sent at %d): %s, %d gas, %s to the workers\n",
+					command.Seq, command.Cluster, out.Height, command.Height, out.Text, out.GasUsed, out.Paid)
+				if len(out.Data) > 0 {
+					fmt.Fprintf(w, "Output: %s\n", out.Data)
+				}
+			}); perr != nil {
+				return perr
+			}
+			if out.Status != contracts.StatusOK {
+				return fmt.Errorf("the command failed: %s", out.Text)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().Uint64Var(&gas, "gas", 50_000_000, "gas limit of the contract's execution")
+	c.addClientFlags(cmd)
+	c.addKeyringFlags(cmd)
+	return cmd
+}
+
+func newContractQueryCmd(c *cli) *cobra.Command {
+	var workerID, url string
+	cmd := &cobra.Command{
+		Use:   "query FROM CONTRACT METHOD [ARG]",
+		Short: "Query a contract read-only, encrypted, straight from a worker",
+		Long: `Sends METHOD and ARG, signed by FROM and sealed to a worker's attested key, to
+the worker's query API, and prints the answer decrypted. No transaction, no
+fee. On a devnet the worker is found in devnet.json; elsewhere pass --worker
+and --url.`,
+		Args: cobra.RangeArgs(3, 4),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			key, err := c.privateKey(args[0])
+			if err != nil {
+				return err
+			}
+			id, err := c.resolveContract(args[1])
+			if err != nil {
+				return err
+			}
+			cl, ctx, cancel, err := c.connect()
+			if err != nil {
+				return err
+			}
+			defer cancel()
+			wid, wurl, err := c.queryWorker(ctx, cl, id, workerID, url)
+			if err != nil {
+				return err
+			}
+			qc, err := cl.NewQueryClient(ctx, wid, wurl, key)
+			if err != nil {
+				return c.explainConn(err)
+			}
+			a, err := qc.Query(ctx, id, args[2], argsJSON(args[3:]))
+			if err != nil {
+				return err
+			}
+			if perr := c.print(a, func(w io.Writer) {
+				fmt.Fprintf(w, "Answered by worker %s at height %d: %s, %d gas\n", wid, a.Height, contracts.StatusText(a.Status), a.GasUsed)
+				if len(a.Output) > 0 {
+					fmt.Fprintf(w, "Output: %s\n", a.Output)
+				}
+			}); perr != nil {
+				return perr
+			}
+			if a.Status != contracts.StatusOK {
+				return fmt.Errorf("the query failed: %s", contracts.StatusText(a.Status))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&workerID, "worker", "", "the worker's id (default: a devnet worker of the contract's cluster)")
+	cmd.Flags().StringVar(&url, "url", "", "the worker's query API, e.g. http://10.0.0.5:26680")
+	c.addClientFlags(cmd)
+	c.addKeyringFlags(cmd)
+	return cmd
+}
+
+// queryWorker picks the worker to query: the flags, or the first devnet
+// worker of the contract's cluster.
+func (c *cli) queryWorker(ctx context.Context, cl *client.Client, id contracts.Hash, workerID, url string) (crypto.PublicKey, string, error) {
+	if workerID != "" || url != "" {
+		if workerID == "" || url == "" {
+			return crypto.PublicKey{}, "", errors.New("pass both --worker and --url")
+		}
+		w, err := parsePublicKey(workerID)
+		return w, url, err
+	}
+	ct, err := cl.Contract(ctx, id)
+	if err != nil {
+		return crypto.PublicKey{}, "", c.explainConn(err)
+	}
+	k, err := cl.Cluster(ctx, ct.Cluster)
+	if err != nil {
+		return crypto.PublicKey{}, "", err
+	}
+	info, err := devnet.ReadInfo(c.home)
+	if err != nil {
+		return crypto.PublicKey{}, "", fmt.Errorf("no devnet in %s to find a worker in: pass --worker and --url", c.home)
+	}
+	for _, w := range info.Workers {
+		for _, m := range k.Workers {
+			if w.ID == m && w.Query != "" {
+				return w.ID, w.Query, nil
+			}
+		}
+	}
+	return crypto.PublicKey{}, "", fmt.Errorf("no devnet worker of cluster %d serves queries", ct.Cluster)
+}
+
+func newContractShowCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "show [CONTRACT]",
+		Short: "Show a contract, or list them all",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cl, ctx, cancel, err := c.connect()
+			if err != nil {
+				return err
+			}
+			defer cancel()
+			var list []contracts.Contract
+			if len(args) == 1 {
+				id, err := c.resolveContract(args[0])
+				if err != nil {
+					return err
+				}
+				ct, err := cl.Contract(ctx, id)
+				if err != nil {
+					return c.explainConn(err)
+				}
+				list = append(list, ct)
+			} else if list, err = cl.Contracts(ctx); err != nil {
+				return c.explainConn(err)
+			}
+			return c.print(list, func(w io.Writer) {
+				for _, ct := range list {
+					ready := "ready"
+					if ct.PublicKey == nil {
+						ready = "waiting for its workers to derive its key"
+					}
+					fmt.Fprintf(w, "Contract %s %s\n  code %s  cluster %d  deployer %s  height %d  %s\n", ct.ID, ct.Name, ct.Code, ct.Cluster, ct.Deployer, ct.Height, ready)
+				}
+				if len(list) == 0 {
+					fmt.Fprintln(w, "No contracts.")
+				}
+			})
+		},
+	}
+	c.addClientFlags(cmd)
+	return cmd
+}
+
+
+// parsePublicKey reads an enclave identity in hex.
+func parsePublicKey(s string) (crypto.PublicKey, error) {
+	var p crypto.PublicKey
+	err := p.UnmarshalText([]byte(s))
+	return p, err
+}

@@ -426,7 +426,6 @@ func newContractShowCmd(c *cli) *cobra.Command {
 	return cmd
 }
 
-
 // parsePublicKey reads an enclave identity in hex.
 func parsePublicKey(s string) (crypto.PublicKey, error) {
 	var p crypto.PublicKey

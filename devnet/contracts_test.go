@@ -136,6 +136,13 @@ func TestConfidentialContract(t *testing.T) {
 		t.Fatalf("out of gas: %+v, %v", out, err)
 	}
 
+	// Both workers reach the same state.
+	waitFor(t, ctx, "both workers to reach the same state root", func() bool {
+		r0, ok0, err0 := d.Worker(0).ContractStateRoot(id)
+		r1, ok1, err1 := d.Worker(1).ContractStateRoot(id)
+		return ok0 && ok1 && err0 == nil && err1 == nil && r0 == r1 && r0 != contracts.InitialStateRoot(id)
+	})
+
 	// Queries, straight to a worker: one-shot and in a session, on the
 	// state the commands left; the answer is for the caller alone.
 	for i, w := range info.Workers {

@@ -125,3 +125,13 @@ func (w *Worker) postResults(ctx context.Context, cluster uint64) error {
 	}
 	return w.exec.MarkPosted(cluster, pending[len(pending)-1].Seq)
 }
+
+// ContractStateRoot returns the root of a contract's state as this
+// worker has executed it (for operators and tests: every worker of the
+// cluster reaches the same one).
+func (w *Worker) ContractStateRoot(id contracts.Hash) (contracts.Hash, bool, error) {
+	if w.exec == nil {
+		return contracts.Hash{}, false, nil
+	}
+	return w.exec.StateRoot(id)
+}

@@ -280,11 +280,15 @@ func newNodeCmd(c *cli) *cobra.Command {
 }
 
 func newNodeStartCmd(c *cli) *cobra.Command {
-	var peers, logLevel, cometLevel string
+	var peers, logLevel, cometLevel, enclavePlatform string
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "Start the gatekeeper in --home (Ctrl-C stops it)",
-		Args:  cobra.NoArgs,
+		Long: `Starts the gatekeeper: the CometBFT validator and, with --enclave, its enclave
+service on that TEE platform, which registers the enclave from the validator
+account and holds the network's master key (generating it if this is the
+first gatekeeper, receiving it otherwise) and sends cluster keys to workers.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := node.LoadConfig(c.home)
 			tuneGC()
@@ -313,7 +317,27 @@ func newNodeStartCmd(c *cli) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(c.stdout, "Gatekeeper %s running; RPC at %s. Ctrl-C stops it.\n", cfg.Moniker, g.RPCURL())
+			var done chan error
+			if enclavePlatform != "" {
+				svc, err := g.EnclaveService(ctx, enclavePlatform)
+				if err != nil {
+					g.Stop()
+					return err
+				}
+				st := svc.Status()
+				fmt.Fprintf(c.stdout, "Enclave %s on %s.\n", st.Identity, st.Platform)
+				if st.Warning != "" {
+					fmt.Fprintf(c.stdout, "WARNING: %s\n", st.Warning)
+				}
+				done = make(chan error, 1)
+				go func() { done <- svc.Run(ctx) }()
+			}
 			<-ctx.Done()
+			if done != nil {
+				if err := <-done; err != nil {
+					log.Error("enclave service", "err", err)
+				}
+			}
 			return g.Stop()
 		},
 	}
@@ -321,5 +345,6 @@ func newNodeStartCmd(c *cli) *cobra.Command {
 	f.StringVar(&peers, "peers", "", "persistent peers id@host:port,... (overrides config.toml)")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&cometLevel, "comet-log-level", "error", "log level of CometBFT itself")
+	f.StringVar(&enclavePlatform, "enclave", "", "run the gatekeeper's enclave service on this TEE platform (sim, tdx, sevsnp); empty runs none")
 	return cmd
 }

@@ -36,7 +36,7 @@ func newWorkerCmd(c *cli) *cobra.Command {
 func (c *cli) workerDir() string { return filepath.Join(c.home, "worker") }
 
 func newWorkerStartCmd(c *cli) *cobra.Command {
-	var operator, platform, logLevel, genesisFile, trustHash string
+	var operator, platform, logLevel, genesisFile, trustHash, queryAddr string
 	var trustHeight int64
 	cmd := &cobra.Command{
 		Use:   "start",
@@ -66,7 +66,7 @@ takes it from the node the first time it starts (trust on first use).`,
 			if err != nil {
 				return err
 			}
-			cfg := worker.Config{Home: c.workerDir(), Node: c.nodeURL(), Operator: opKey, Platform: platform, Log: log}
+			cfg := worker.Config{Home: c.workerDir(), Node: c.nodeURL(), Operator: opKey, Platform: platform, Log: log, QueryAddr: queryAddr}
 			if trustHeight != 0 || trustHash != "" {
 				h, err := hex.DecodeString(trustHash)
 				if err != nil || len(h) != 32 || trustHeight <= 0 {
@@ -92,12 +92,16 @@ takes it from the node the first time it starts (trust on first use).`,
 			if st.Warning != "" {
 				fmt.Fprintf(c.stdout, "WARNING: %s\n", st.Warning)
 			}
+			if u := w.QueryURL(); u != "" {
+				fmt.Fprintf(c.stdout, "Serving encrypted queries at %s\n", u)
+			}
 			return w.Run(ctx)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&operator, "operator", "", "key (in the keyring) of the operator account that pays the worker's fees (required)")
 	f.StringVar(&platform, "platform", tee.Sim, "TEE platform: sim, tdx or sevsnp")
+	f.StringVar(&queryAddr, "query-addr", "127.0.0.1:26680", "where to serve the encrypted query API (host:port; empty serves none)")
 	f.StringVar(&genesisFile, "genesis", "", "the chain's genesis file, the root of trust (default: ask the node once)")
 	f.Int64Var(&trustHeight, "trust-height", 0, "start from this block instead of genesis (with --trust-hash), for a chain older than the light client's trusting period (14 days)")
 	f.StringVar(&trustHash, "trust-hash", "", "hash of the block at --trust-height, from a source you trust")

@@ -295,6 +295,18 @@ func TestMasterKeyGenerationHandoverAndRotation(t *testing.T) {
 	if hs := e.keys.Holders(e.state, 0); len(hs) != 2 {
 		t.Fatalf("holders %v", hs)
 	}
+	// A gatekeeper that joins later is handed the key by both holders.
+	v3 := key(t, "validator-3")
+	g3 := e.newEnclave()
+	e.reg.SetValidator(e.state, v3.Public().Address())
+	e.fund(v3.Public().Address(), pha.Tokens(10))
+	e.register(g3, registry.RoleGatekeeper, v3)
+	for _, h := range []*enclave.Enclave{g1, g2} {
+		reqs := e.inbox(h, keys.TopicHandoverRequest)
+		if len(reqs) == 0 || decode[keys.HandoverRequest](t, reqs[len(reqs)-1]).To != g3.Identity() {
+			t.Fatalf("holder %s was not asked to hand the key to the late gatekeeper", h.Identity())
+		}
+	}
 
 	// Rotation: the council only; the first holder generates epoch 1.
 	wantErr(t, "rotation by a stranger", e.run(v1, &keys.MsgRotateMasterKey{}), keys.ErrNotCouncil)
@@ -326,8 +338,14 @@ func TestMasterKeyGenerationHandoverAndRotation(t *testing.T) {
 	if gen1 == g2 {
 		other = g1
 	}
-	if reqs := e.inbox(gen1, keys.TopicHandoverRequest); len(reqs) == 0 || decode[keys.HandoverRequest](t, reqs[len(reqs)-1]).To != other.Identity() {
-		t.Fatal("epoch 1 is not handed to the other gatekeeper")
+	handed := map[crypto.PublicKey]bool{}
+	for _, m := range e.inbox(gen1, keys.TopicHandoverRequest) {
+		if r := decode[keys.HandoverRequest](t, m); r.Epoch == 1 {
+			handed[r.To] = true
+		}
+	}
+	if !handed[other.Identity()] || !handed[g3.Identity()] || len(handed) != 2 {
+		t.Fatalf("epoch 1 is handed to %v", handed)
 	}
 }
 

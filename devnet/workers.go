@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
@@ -92,7 +93,7 @@ func (d *Devnet) StartWorker(ctx context.Context, i int) error {
 	home := filepath.Join(d.cfg.Home, "workers", workerName(i))
 	log := d.cfg.Log.With("node", workerName(i))
 	w, err := worker.New(ctx, worker.Config{Home: home, Node: d.info.Gatekeepers[i%len(d.homes)].RPC, Operator: op, Platform: tee.Sim, Log: log,
-		QueryAddr: fmt.Sprintf("127.0.0.1:%d", d.queryPort(i))})
+		QueryAddr: fmt.Sprintf("127.0.0.1:%d", d.queryPort(i)), Poll: d.pollInterval()})
 	if err != nil {
 		return fmt.Errorf("%s: %w", workerName(i), err)
 	}
@@ -149,11 +150,18 @@ func (d *Devnet) WaitWorkersRegistered(ctx context.Context) error {
 	return waitRegistered(ctx, running, workerName)
 }
 
+// pollInterval is how often devnet workers and enclaves look for new
+// blocks: a quarter of the block time, so results do not wait a block for
+// a worker's poll.
+func (d *Devnet) pollInterval() time.Duration {
+	return max(d.cfg.BlockTime/4, 20*time.Millisecond)
+}
+
 // startEnclave starts gatekeeper i's enclave service (sim), which
 // registers the enclave from the validator account and does its work for
 // the chain (the master key, cluster keys).
 func (d *Devnet) startEnclave(ctx context.Context, i int, g *node.Gatekeeper, log *slog.Logger) error {
-	w, err := g.EnclaveService(ctx, tee.Sim)
+	w, err := g.EnclaveService(ctx, tee.Sim, d.pollInterval())
 	if err != nil {
 		return fmt.Errorf("%s enclave: %w", gkName(i), err)
 	}

@@ -105,7 +105,8 @@ func (g *Gatekeeper) RegisterEnclave(ctx context.Context, platform string) (regi
 // the enclave from the validator account, and does the enclave's work
 // for the chain: generating, handing over and rotating the master key,
 // and sending cluster keys to workers. The caller runs it with Run.
-func (g *Gatekeeper) EnclaveService(ctx context.Context, platform string) (*worker.Worker, error) {
+// poll is how often it looks for new blocks (zero: the worker default).
+func (g *Gatekeeper) EnclaveService(ctx context.Context, platform string, poll time.Duration) (*worker.Worker, error) {
 	key, err := g.ValidatorAccountKey()
 	if err != nil {
 		return nil, err
@@ -118,6 +119,7 @@ func (g *Gatekeeper) EnclaveService(ctx context.Context, platform string) (*work
 		Platform: platform,
 		Genesis:  gen,
 		Role:     registry.RoleGatekeeper,
+		Poll:     poll,
 		Log:      g.log.With("enclave", "gatekeeper"),
 	})
 }

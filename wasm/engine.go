@@ -48,7 +48,7 @@ type Config struct {
 	// use; a contract whose init needs more cannot be called.
 	InitGas uint64
 	// IdleInstances bounds the initialized instances kept per contract
-	// code for reuse; zero means GOMAXPROCS.
+	// code for reuse; zero means 4 × GOMAXPROCS (queries run concurrently).
 	IdleInstances int
 	// Unmetered skips gas instrumentation. Only benchmarks set it, to
 	// measure what metering costs; a network always meters.
@@ -66,7 +66,7 @@ func (c *Config) defaults() {
 		c.InitGas = DefaultInitGas
 	}
 	if c.IdleInstances == 0 {
-		c.IdleInstances = runtime.GOMAXPROCS(0)
+		c.IdleInstances = 4 * runtime.GOMAXPROCS(0)
 	}
 }
 

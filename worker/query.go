@@ -332,3 +332,23 @@ func (q *queries) handleInfo(rw http.ResponseWriter, _ *http.Request) {
 	rw.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(rw).Encode(api.WorkerInfo{ChainID: st.ChainID, Worker: st.Identity, Height: st.Height, Clusters: q.w.enc.Clusters()})
 }
+
+// QueryUnsealed runs a query in-process, without the envelope, the
+// signature or HTTP: the contract's own cost, for benchmarks to compare
+// the encrypted API with. The network API has no such path.
+func (w *Worker) QueryUnsealed(ctx context.Context, id contracts.Hash, caller crypto.Address, method string, args []byte) (uint8, []byte, error) {
+	if w.exec == nil {
+		return 0, nil, errors.New("not a worker")
+	}
+	ct, err := w.queries.contract(ctx, id)
+	if err != nil {
+		return 0, nil, err
+	}
+	var height int64
+	var at time.Time
+	if lb := w.follower.Trusted(); lb != nil {
+		height, at = lb.Height, lb.Time
+	}
+	status, out, _, err := w.exec.Query(ctx, ct, caller, method, args, DefaultQueryGas, height, at, w.loadCode)
+	return status, out, err
+}

@@ -22,7 +22,7 @@ func newBenchCmd(c *cli) *cobra.Command {
 		Use:   "bench",
 		Short: "Measure this machine against Phalanx's performance targets",
 	}
-	cmd.AddCommand(newBenchTransfersCmd(c), newBenchSyncCmd(c))
+	cmd.AddCommand(newBenchTransfersCmd(c), newBenchSyncCmd(c), newBenchContractsCmd(c))
 	return cmd
 }
 
@@ -180,4 +180,59 @@ it times restarts from a checkpoint: decode it, connect, verify the next block.`
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func newBenchContractsCmd(c *cli) *cobra.Command {
+	var cfg bench.ContractsConfig
+	var verbose bool
+	cmd := &cobra.Command{
+		Use:   "contracts",
+		Short: "Measure encrypted queries and commands on the vault contract",
+		Long: `Starts a fresh devnet (one gatekeeper, one worker) in a temporary directory,
+deploys the vault contract built from --vault, and measures, each for
+--duration with --concurrency clients: the server's HPKE work alone (open a
+request, seal an answer), the contract query alone (in-process, no
+encryption), encrypted one-shot queries over HTTP, and encrypted queries in
+sessions. Then it sends --commands commands from four accounts and reports
+commands recorded per second and the blocks between a command's
+transaction and its recorded result.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			tuneGC()
+			if verbose {
+				cfg.Log = slog.New(slog.NewTextHandler(c.stderr, nil))
+			}
+			cfg.Phase = func(s string) { fmt.Fprintf(c.stderr, "... %s\n", s) }
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+			defer stop()
+			r, err := bench.RunContracts(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			return c.print(r, func(w io.Writer) {
+				fmt.Fprintf(w, "Confidential contracts, 1 worker, GOMAXPROCS %d, %d concurrent clients:\n", r.GOMAXPROCS, r.Concurrency)
+				row := func(name string, x bench.Rate) {
+					fmt.Fprintf(w, "  %-34s %9.0f /s   p50 %8v   p99 %8v\n", name, x.PerSecond, x.P50.Round(time.Microsecond), x.P99.Round(time.Microsecond))
+				}
+				row("HPKE open+seal alone", r.HPKE)
+				row("contract alone (no encryption)", r.Unsealed)
+				row("encrypted queries, one-shot", r.PerRequest)
+				row("encrypted queries, session", r.Session)
+				row("commands, end to end", r.Commands)
+				if r.HPKE.PerSecond > 0 && r.Unsealed.PerSecond > 0 {
+					fmt.Fprintf(w, "One-shot queries reach %.0f%% of the HPKE rate; sessions %.0f%% of the contract-alone rate.\n",
+						100*r.PerRequest.PerSecond/r.HPKE.PerSecond, 100*r.Session.PerSecond/r.Unsealed.PerSecond)
+				}
+				fmt.Fprintf(w, "Blocks from a command's transaction to its recorded result: median %.0f, max %d (blocks every %v).\n",
+					r.BlocksMedian, r.BlocksMax, r.BlockInterval)
+			})
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&cfg.Vault, "vault", "examples/vault", "directory of the vault example contract")
+	f.DurationVar(&cfg.Duration, "duration", 10*time.Second, "length of each query phase")
+	f.IntVar(&cfg.Concurrency, "concurrency", 0, "concurrent clients (default 4 x GOMAXPROCS)")
+	f.IntVar(&cfg.Commands, "commands", 40, "commands to send end to end")
+	f.BoolVar(&verbose, "verbose", false, "log the devnet")
+	return cmd
 }

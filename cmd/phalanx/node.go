@@ -319,7 +319,7 @@ first gatekeeper, receiving it otherwise) and sends cluster keys to workers.`,
 			fmt.Fprintf(c.stdout, "Gatekeeper %s running; RPC at %s. Ctrl-C stops it.\n", cfg.Moniker, g.RPCURL())
 			var done chan error
 			if enclavePlatform != "" {
-				svc, err := g.EnclaveService(ctx, enclavePlatform)
+				svc, err := g.EnclaveService(ctx, enclavePlatform, 0)
 				if err != nil {
 					g.Stop()
 					return err

@@ -243,8 +243,47 @@ func SealCall(chainID string, ct contracts.Contract, method string, args []byte)
 }
 
 // Call seals method and args to the contract's key and sends them as a
-// command paid by key, with gasLimit gas for the contract.
+// command paid by key, with gasLimit gas for the contract; it returns
+// once the command's transaction is committed.
 func (c *Client) Call(ctx context.Context, key crypto.PrivateKey, id contracts.Hash, method string, args []byte, gasLimit uint64) (*Command, error) {
+	p, err := c.SendCall(ctx, key, id, method, args, gasLimit, nil)
+	if err != nil {
+		return nil, err
+	}
+	return p.Committed(ctx)
+}
+
+// PendingCommand is a command whose transaction was admitted to the
+// mempool but may not be committed yet.
+type PendingCommand struct {
+	c        *Client
+	hash     []byte
+	contract contracts.Hash
+	cluster  uint64
+	response *envelope.ResponseKey
+}
+
+// Committed waits for the command's transaction and returns the command.
+func (p *PendingCommand) Committed(ctx context.Context) (*Command, error) {
+	r, err := p.c.WaitTx(ctx, p.hash, time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	v, ok := eventAttr(r, contracts.EventCommand, contracts.AttrSeq)
+	if !ok {
+		return nil, fmt.Errorf("command sent in tx %s, but its sequence is not in the events", r.Hash)
+	}
+	seq, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return nil, err
+	}
+	return &Command{Contract: p.contract, Cluster: p.cluster, Seq: seq, Height: r.Height, response: p.response}, nil
+}
+
+// SendCall seals and broadcasts a command without waiting for its
+// commit, so a sender can send several in a row: nonce, if set, is the
+// transaction's nonce (the next one of the account otherwise).
+func (c *Client) SendCall(ctx context.Context, key crypto.PrivateKey, id contracts.Hash, method string, args []byte, gasLimit uint64, nonce *uint64) (*PendingCommand, error) {
 	ct, err := c.Contract(ctx, id)
 	if err != nil {
 		return nil, err
@@ -260,20 +299,20 @@ func (c *Client) Call(ctx context.Context, key crypto.PrivateKey, id contracts.H
 	if err != nil {
 		return nil, err
 	}
-	r, err := c.Submit(ctx, key, []module.Msg{&contracts.MsgCall{Contract: id, Input: input, GasLimit: gasLimit}},
-		TxOptions{GasLimit: 300_000 + 20*uint64(len(input))})
+	t, err := c.Build(ctx, key, []module.Msg{&contracts.MsgCall{Contract: id, Input: input, GasLimit: gasLimit}},
+		TxOptions{GasLimit: 300_000 + 20*uint64(len(input)), Nonce: nonce})
 	if err != nil {
 		return nil, err
 	}
-	v, ok := eventAttr(r, contracts.EventCommand, contracts.AttrSeq)
-	if !ok {
-		return nil, fmt.Errorf("command sent in tx %s, but its sequence is not in the events", r.Hash)
-	}
-	seq, err := strconv.ParseUint(v, 10, 64)
+	raw, err := t.Encode()
 	if err != nil {
 		return nil, err
 	}
-	return &Command{Contract: id, Cluster: ct.Cluster, Seq: seq, Height: r.Height, response: resp}, nil
+	hash, err := c.Broadcast(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	return &PendingCommand{c: c, hash: hash, contract: id, cluster: ct.Cluster, response: resp}, nil
 }
 
 // Wait waits for the command's result and decrypts its output.

@@ -5,9 +5,11 @@ import (
 	"crypto/hpke"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -39,6 +41,8 @@ type ContractsConfig struct {
 	Log      *slog.Logger
 	// Phase, if set, is told when a phase starts.
 	Phase func(name string)
+	// CPUProfile, if set, receives a CPU profile of the session phase.
+	CPUProfile io.Writer
 }
 
 // Rate is a throughput with its latency percentiles.
@@ -179,6 +183,11 @@ func RunContracts(ctx context.Context, cfg ContractsConfig) (*ContractsResult, e
 			return nil, err
 		}
 	}
+	if cfg.CPUProfile != nil {
+		if err := pprof.StartCPUProfile(cfg.CPUProfile); err != nil {
+			return nil, err
+		}
+	}
 	r.Session = loadRate(ctx, cfg, func(ctx context.Context, g int) error {
 		a, err := sessions[g].Query(ctx, id, "my_balance", args)
 		if err == nil && string(a.Output) != "1000" {
@@ -186,6 +195,10 @@ func RunContracts(ctx context.Context, cfg ContractsConfig) (*ContractsResult, e
 		}
 		return err
 	})
+
+	if cfg.CPUProfile != nil {
+		pprof.StopCPUProfile()
+	}
 
 	phase("commands end to end")
 	if err := commandsRate(ctx, cl, kr, id, cfg.Commands, r); err != nil {

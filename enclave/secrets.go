@@ -329,3 +329,9 @@ func (e *Enclave) DataKey(dir, name string) ([]byte, error) {
 	}
 	return e.Unseal("data key "+name, sealed)
 }
+
+// HasCluster reports whether the enclave holds a cluster's key.
+func (e *Enclave) HasCluster(cluster uint64) bool {
+	_, err := e.clusterKey(cluster)
+	return err == nil
+}

@@ -197,7 +197,8 @@ func (inst *instance) restore(snap *snapshot, grow bool) error {
 		if mem.Size() != size {
 			return errResized
 		}
-		mem.Write(0, snap.memory)
+		view, _ := mem.Read(0, size)
+		restorePages(view, snap.memory)
 	}
 	for i, g := range inst.globals {
 		g.Set(snap.globals[i])
@@ -206,6 +207,19 @@ func (inst *instance) restore(snap *snapshot, grow bool) error {
 }
 
 var errResized = errors.New("instance memory grew")
+
+// restorePages copies snap over mem page by page, skipping the pages a
+// call left unchanged: comparing only reads, and most of a Go contract's
+// memory (its static data, the heap it did not touch) is unchanged.
+func restorePages(mem, snap []byte) {
+	const page = 4096
+	for off := 0; off < len(snap); off += page {
+		end := min(off+page, len(snap))
+		if !bytes.Equal(mem[off:end], snap[off:end]) {
+			copy(mem[off:end], snap[off:end])
+		}
+	}
+}
 
 // release restores a used instance and keeps it for the next call, or
 // closes it when its memory grew or enough instances are idle.

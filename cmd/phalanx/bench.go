@@ -185,6 +185,7 @@ func isTerminal(w io.Writer) bool {
 func newBenchContractsCmd(c *cli) *cobra.Command {
 	var cfg bench.ContractsConfig
 	var verbose bool
+	var cpuprofile string
 	cmd := &cobra.Command{
 		Use:   "contracts",
 		Short: "Measure encrypted queries and commands on the vault contract",
@@ -203,6 +204,14 @@ transaction and its recorded result.`,
 				cfg.Log = slog.New(slog.NewTextHandler(c.stderr, nil))
 			}
 			cfg.Phase = func(s string) { fmt.Fprintf(c.stderr, "... %s\n", s) }
+			if cpuprofile != "" {
+				f, err := os.Create(cpuprofile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				cfg.CPUProfile = f
+			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			defer stop()
 			r, err := bench.RunContracts(ctx, cfg)
@@ -233,6 +242,7 @@ transaction and its recorded result.`,
 	f.DurationVar(&cfg.Duration, "duration", 10*time.Second, "length of each query phase")
 	f.IntVar(&cfg.Concurrency, "concurrency", 0, "concurrent clients (default 4 x GOMAXPROCS)")
 	f.IntVar(&cfg.Commands, "commands", 40, "commands to send end to end")
+	f.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the session-query phase to this file")
 	f.BoolVar(&verbose, "verbose", false, "log the devnet")
 	return cmd
 }

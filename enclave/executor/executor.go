@@ -299,8 +299,8 @@ func (x *Executor) Query(ctx context.Context, ct contracts.Contract, caller [20]
 		}
 		return 0, nil, 0, err
 	}
-	if _, _, err := x.cfg.Enclave.Contract(ct.Cluster, ct.ID, 0); err != nil {
-		return 0, nil, 0, fmt.Errorf("%w: %v", ErrNotHere, err)
+	if !x.cfg.Enclave.HasCluster(ct.Cluster) {
+		return 0, nil, 0, fmt.Errorf("%w: no key for cluster %d", ErrNotHere, ct.Cluster)
 	}
 	code, err := x.code(ctx, ct.Code, load)
 	if err != nil {

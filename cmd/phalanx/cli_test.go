@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/wasm/gobuild"
 )
 
 // run runs the phalanx command in-process and returns its output.
@@ -45,7 +46,12 @@ func TestCLIAgainstDevnet(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	d, err := devnet.Start(ctx, devnet.Config{Home: home, Gatekeepers: 1, Workers: 1, BasePort: port, BlockTime: 200 * time.Millisecond})
+	vault, err := gobuild.Module("../../examples/vault")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := devnet.Start(ctx, devnet.Config{Home: home, Gatekeepers: 1, Workers: 1, BasePort: port, BlockTime: 200 * time.Millisecond,
+		Contracts: []devnet.Contract{{Name: "vault", Wasm: vault}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,6 +110,54 @@ func TestCLIAgainstDevnet(t *testing.T) {
 		{[]string{"query", "tx", "00"}, "not a transaction hash"},
 		{[]string{"query", "worker", "00"}, "worker id"},
 		{[]string{"query", "worker", strings.Repeat("ab", 32)}, "no such enclave"},
+	} {
+		out, err := run(t, "", append(c.args, h)...)
+		if err == nil || !strings.Contains(err.Error()+out, c.want) {
+			t.Errorf("phalanx %v: err %v, output %q; want %q", c.args, err, out, c.want)
+		}
+	}
+
+	// Confidential contracts: the devnet's vault by name, a command and a
+	// query, and the same code uploaded and instantiated again by hand.
+	var out struct {
+		Status uint8  `json:"status"`
+		Data   []byte `json:"data"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "contract", "call", "alice", "vault", "deposit", "7", h, "-o", "json")), &out); err != nil || out.Status != 0 {
+		t.Fatalf("contract call: %+v, %v", out, err)
+	}
+	if o := mustRun(t, "contract", "query", "alice", "vault", "my_balance", h); !strings.Contains(o, "Output: 7") {
+		t.Fatalf("contract query: %s", o)
+	}
+	if o := mustRun(t, "contract", "call", "bob", "vault", "my_balance", h); !strings.Contains(o, "Output: 0") || !strings.Contains(o, "ok") {
+		t.Fatalf("bob's balance: %s", o)
+	}
+	if o, err := run(t, "", "contract", "call", "bob", "vault", "withdraw", "3", h); err == nil || !strings.Contains(o, "insufficient balance") {
+		t.Fatalf("withdraw beyond the balance: %v\n%s", err, o)
+	}
+	if o := mustRun(t, "cluster", "show", h); !strings.Contains(o, "Cluster 0") || !strings.Contains(o, wid) {
+		t.Fatalf("cluster show: %s", o)
+	}
+	file := filepath.Join(t.TempDir(), "vault.wasm")
+	if err := os.WriteFile(file, vault, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	up := mustRun(t, "contract", "upload", "alice", file, h)
+	code := up[strings.LastIndex(up, "code ")+5:]
+	code = strings.TrimSpace(code)
+	if o := mustRun(t, "contract", "instantiate", "alice", code, "--cluster", "0", "--salt", "second", "--name", "vault2", h); !strings.Contains(o, "is ready") {
+		t.Fatalf("instantiate: %s", o)
+	}
+	if o := mustRun(t, "contract", "show", h); !strings.Contains(o, "vault2") || !strings.Contains(o, "vault") {
+		t.Fatalf("contract show: %s", o)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"contract", "call", "alice", "nosuch", "m"}, "neither a contract id"},
+		{[]string{"contract", "call", "alice", "vault", "deposit", "1", "--gas", "10"}, "gas limit out of range"},
+		{[]string{"contract", "instantiate", "alice", strings.Repeat("ab", 32)}, "no such code"},
 	} {
 		out, err := run(t, "", append(c.args, h)...)
 		if err == nil || !strings.Contains(err.Error()+out, c.want) {

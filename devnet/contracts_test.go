@@ -8,10 +8,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/pha"
@@ -25,11 +27,31 @@ import (
 
 // TestConfidentialContract runs the whole flow on a devnet of two
 // gatekeepers and two workers: the first gatekeeper's enclave generates
-// the master key and the second receives it; a cluster of both workers
-// gets its key; the vault contract, built from source, is uploaded and
-// instantiated; commands sealed to its key are executed by both workers,
-// which agree; outputs decrypt for the caller; and no plaintext reaches
-// the workers' disks.
+// the master key and the second receives it; a cluster gets its key; the
+// vault contract, built from source, is uploaded and instantiated;
+// commands sealed to its key are executed and agreed on; outputs decrypt
+// for the caller alone; bad input is refused the same way everywhere; a
+// worker added later replays the log to the same state; queries work one
+// shot and in sessions; and no plaintext reaches the workers' disks.
+func commandSeq(t *testing.T, r *client.Result) uint64 {
+	t.Helper()
+	for _, e := range r.Events {
+		if e.Type == contracts.EventCommand {
+			for _, a := range e.Attributes {
+				if a.Key == contracts.AttrSeq {
+					n, err := strconv.ParseUint(a.Value, 10, 64)
+					if err != nil {
+						t.Fatal(err)
+					}
+					return n
+				}
+			}
+		}
+	}
+	t.Fatal("no command event")
+	return 0
+}
+
 func TestConfidentialContract(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a network")
@@ -75,8 +97,9 @@ func TestConfidentialContract(t *testing.T) {
 		return true
 	})
 
-	workers := []crypto.PublicKey{info.Workers[0].ID, info.Workers[1].ID}
-	cluster, err := cl.CreateCluster(ctx, dev, workers, pha.Units(1000), pha.Tokens(10))
+	// The cluster starts with one worker; the second joins later and
+	// catches up by replaying the log.
+	cluster, err := cl.CreateCluster(ctx, dev, []crypto.PublicKey{info.Workers[0].ID}, pha.Units(1000), pha.Tokens(10))
 	if err != nil {
 		t.Fatalf("create cluster: %v", err)
 	}
@@ -136,7 +159,52 @@ func TestConfidentialContract(t *testing.T) {
 		t.Fatalf("out of gas: %+v, %v", out, err)
 	}
 
-	// Both workers reach the same state.
+	// Bad input, identically on every worker: garbage in place of a
+	// sealed input, and alice's sealed input copied into bob's command.
+	ct, _ := cl.Contract(ctx, id)
+	chain, _ := cl.ChainID(ctx)
+	sealedForAlice, _, err := client.SealCall(chain, ct, alice.Public().Address(), "my_balance", []byte("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, err := kr.PrivateKey("bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, input := range map[string][]byte{"garbage": bytes.Repeat([]byte{7}, 1200), "copied": sealedForAlice} {
+		r, err := cl.Submit(ctx, bob, []module.Msg{&contracts.MsgCall{Contract: id, Input: input, GasLimit: 1_000_000}}, client.TxOptions{GasLimit: 500_000})
+		if err != nil {
+			t.Fatalf("%s input: %v", name, err)
+		}
+		seq := commandSeq(t, r)
+		var res contracts.Result
+		waitFor(t, ctx, name+" input's result", func() bool {
+			res, err = cl.CommandResult(ctx, cluster, seq)
+			return err == nil
+		})
+		if res.Status != contracts.StatusBadInput || len(res.Output) != 0 {
+			t.Fatalf("%s input: %+v", name, res)
+		}
+	}
+	// An output opens only with its command's key.
+	cmd2, err := cl.Call(ctx, alice, id, "my_balance", []byte("{}"), 50_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.Wait(ctx, cmd2, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	res2, _ := cl.CommandResult(ctx, cmd2.Cluster, cmd2.Seq)
+	other, _ := envelope.ResponseKeyFromBytes(bytes.Repeat([]byte{1}, 32))
+	if _, err := other.Open(res2.Output); err == nil {
+		t.Fatal("an output opened with another key")
+	}
+
+	// The second worker joins: it gets the cluster key, replays every
+	// command, and reaches the same state as the first.
+	if _, err := cl.Submit(ctx, dev, []module.Msg{&contracts.MsgAddWorker{Cluster: cluster, Worker: info.Workers[1].ID}}, client.TxOptions{GasLimit: 1_000_000}); err != nil {
+		t.Fatalf("add worker: %v", err)
+	}
 	waitFor(t, ctx, "both workers to reach the same state root", func() bool {
 		r0, ok0, err0 := d.Worker(0).ContractStateRoot(id)
 		r1, ok1, err1 := d.Worker(1).ContractStateRoot(id)

@@ -208,7 +208,7 @@ func (x *Executor) call(ctx context.Context, cmd contracts.Command, ct contracts
 	if err != nil {
 		return err
 	}
-	plain, resp, err := envelope.OpenRequest(key, contracts.SealInfo(x.cfg.ChainID, ct.ID), cmd.Input)
+	plain, resp, err := envelope.OpenRequest(key, contracts.SealInfo(x.cfg.ChainID, ct.ID, cmd.Caller), cmd.Input)
 	if err != nil {
 		vote.Status = contracts.StatusBadInput
 		return nil

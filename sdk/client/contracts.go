@@ -233,13 +233,14 @@ type Output struct {
 	Paid   string `json:"paid"`
 }
 
-// SealCall seals a call's method and arguments to a contract's key.
-func SealCall(chainID string, ct contracts.Contract, method string, args []byte) ([]byte, *envelope.ResponseKey, error) {
+// SealCall seals a call's method and arguments to a contract's key, for
+// caller's command.
+func SealCall(chainID string, ct contracts.Contract, caller crypto.Address, method string, args []byte) ([]byte, *envelope.ResponseKey, error) {
 	pk, err := crypto.ParseEncryptionPublicKey(ct.PublicKey)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %v", ErrNotReady, err)
 	}
-	return envelope.SealRequest(pk, contracts.SealInfo(chainID, ct.ID), codec.MustMarshal(contracts.CallInput{Method: method, Args: args}))
+	return envelope.SealRequest(pk, contracts.SealInfo(chainID, ct.ID, caller), codec.MustMarshal(contracts.CallInput{Method: method, Args: args}))
 }
 
 // Call seals method and args to the contract's key and sends them as a
@@ -295,7 +296,7 @@ func (c *Client) SendCall(ctx context.Context, key crypto.PrivateKey, id contrac
 	if err != nil {
 		return nil, err
 	}
-	input, resp, err := SealCall(chainID, ct, method, args)
+	input, resp, err := SealCall(chainID, ct, key.Public().Address(), method, args)
 	if err != nil {
 		return nil, err
 	}

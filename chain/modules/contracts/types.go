@@ -166,9 +166,11 @@ type Command struct {
 }
 
 // SealInfo is the HPKE info of a command's input: a command sealed for
-// one contract or chain does not open for another.
-func SealInfo(chainID string, contract Hash) string {
-	return "phalanx/command v1 " + chainID + " " + contract.String()
+// one contract, chain or caller does not open for another, so another
+// account that copies a sealed input into its own command gets
+// StatusBadInput, not a run of the caller's request.
+func SealInfo(chainID string, contract Hash, caller crypto.Address) string {
+	return "phalanx/command v1 " + chainID + " " + contract.String() + " " + caller.String()
 }
 
 // Result statuses, the same on every worker for the same command.

@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -61,7 +63,9 @@ func TestConfidentialContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	home := t.TempDir()
-	cfg := Config{Home: home, Gatekeepers: 2, Workers: 2, BasePort: mustFreeBasePort(t, 2), BlockTime: 100 * time.Millisecond}
+	var logs syncBuffer // every log line, debug included, to scan for plaintext
+	cfg := Config{Home: home, Gatekeepers: 2, Workers: 2, BasePort: mustFreeBasePort(t, 2), BlockTime: 100 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	d, err := Start(ctx, cfg)
@@ -265,8 +269,14 @@ func TestConfidentialContract(t *testing.T) {
 		t.Fatalf("tampered query: %v, %v", res, err)
 	}
 
-	// Nothing of the plaintext is on the workers' disks: neither the
-	// deposited number nor the state key.
+	// Nothing of the plaintext is in the logs, nor on the workers' disks:
+	// neither the deposited number nor the state key.
+	if bytes.Contains(logs.Bytes(), []byte("4242424242")) || bytes.Contains(logs.Bytes(), []byte("balance/")) {
+		t.Error("the logs hold a plaintext input or state key")
+	}
+	if logs.Len() == 0 {
+		t.Error("no logs to scan")
+	}
 	for _, w := range info.Workers {
 		filepath.Walk(w.Home, func(p string, fi os.FileInfo, err error) error {
 			if err != nil || fi.IsDir() {
@@ -281,4 +291,28 @@ func TestConfidentialContract(t *testing.T) {
 			return nil
 		})
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) Bytes() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytes.Clone(s.b.Bytes())
+}
+
+func (s *syncBuffer) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Len()
 }

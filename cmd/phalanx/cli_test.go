@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/sdk/client"
 	"github.com/phalanx-net/phalanx/wasm/gobuild"
 )
 
@@ -162,6 +163,28 @@ func TestCLIAgainstDevnet(t *testing.T) {
 		out, err := run(t, "", append(c.args, h)...)
 		if err == nil || !strings.Contains(err.Error()+out, c.want) {
 			t.Errorf("phalanx %v: err %v, output %q; want %q", c.args, err, out, c.want)
+		}
+	}
+
+	// The council rotates the master key: the gatekeeper's enclave makes
+	// epoch 1; a stranger cannot.
+	if out, err := run(t, "", "tx", "rotate-master-key", "alice", h); err == nil || !strings.Contains(err.Error()+out, "not the council") {
+		t.Errorf("rotation by alice: %v %s", err, out)
+	}
+	mustRun(t, "tx", "rotate-master-key", "developers", h)
+	cl, err := client.New(d.Info().Gatekeepers[0].RPC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		st, err := cl.KeysStatus(ctx)
+		if err == nil && st.Epochs == 2 && !st.Generating {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no epoch 1 after the rotation: %+v, %v", st, err)
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
 

@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/sdk/client"
@@ -18,7 +20,46 @@ func newTxCmd(c *cli) *cobra.Command {
 		Use:   "tx",
 		Short: "Sign and send transactions; each waits until it is committed",
 	}
-	cmd.AddCommand(newTxSendCmd(c))
+	cmd.AddCommand(newTxSendCmd(c), newTxRotateMasterKeyCmd(c))
+	return cmd
+}
+
+func newTxRotateMasterKeyCmd(c *cli) *cobra.Command {
+	var f txFlags
+	cmd := &cobra.Command{
+		Use:   "rotate-master-key COUNCIL",
+		Short: "Ask the gatekeepers for a new master key (the council's key only)",
+		Long: `Sends keys/rotate-master-key from COUNCIL, the council's key (until a governance
+module exists). A gatekeeper enclave that holds the current key generates the
+next epoch's and publishes its public key; the others are handed it. Old keys
+stay with the gatekeepers, so data sealed under them stays readable; clusters
+created from now on derive their keys from the new one.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			key, err := c.privateKey(args[0])
+			if err != nil {
+				return err
+			}
+			cl, ctx, cancel, err := c.connect()
+			if err != nil {
+				return err
+			}
+			defer cancel()
+			res, err := cl.Submit(ctx, key, []module.Msg{&keys.MsgRotateMasterKey{}}, f.options())
+			if res == nil && err != nil {
+				return c.explainConn(err)
+			}
+			if perr := c.printTxResult(res, func(w io.Writer) {
+				fmt.Fprintln(w, "Master key rotation requested.")
+			}); perr != nil {
+				return perr
+			}
+			return err
+		},
+	}
+	f.add(cmd)
+	c.addClientFlags(cmd)
+	c.addKeyringFlags(cmd)
 	return cmd
 }
 

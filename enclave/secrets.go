@@ -176,6 +176,21 @@ func (e *Enclave) MasterEpochs() []uint32 {
 	return slices.Sorted(maps.Keys(kr.s.Masters))
 }
 
+// master returns the master key of an epoch.
+func (e *Enclave) master(epoch uint32) ([]byte, error) {
+	kr, err := e.keyring()
+	if err != nil {
+		return nil, err
+	}
+	kr.mu.Lock()
+	defer kr.mu.Unlock()
+	m, ok := kr.s.Masters[epoch]
+	if !ok {
+		return nil, fmt.Errorf("no master key of epoch %d", epoch)
+	}
+	return m, nil
+}
+
 func sealTo(encKey, info, secret []byte) ([]byte, error) {
 	pk, err := crypto.ParseEncryptionPublicKey(encKey)
 	if err != nil {
@@ -195,15 +210,9 @@ func (e *Enclave) open(info, sealed []byte) ([]byte, error) {
 // HandOver seals an epoch's master key to another gatekeeper enclave's
 // attested encryption key.
 func (e *Enclave) HandOver(chainID string, epoch uint32, to crypto.PublicKey, toEncKey []byte) ([]byte, error) {
-	kr, err := e.keyring()
+	m, err := e.master(epoch)
 	if err != nil {
 		return nil, err
-	}
-	kr.mu.Lock()
-	m, ok := kr.s.Masters[epoch]
-	kr.mu.Unlock()
-	if !ok {
-		return nil, fmt.Errorf("no master key of epoch %d", epoch)
 	}
 	return sealTo(toEncKey, keys.HandoverInfo(chainID, epoch, to), m)
 }
@@ -235,15 +244,9 @@ func (e *Enclave) ReceiveMaster(chainID string, epoch uint32, sealed []byte) ([]
 // ShareCluster seals a cluster's key, derived from the master key of
 // epoch, to a worker's attested encryption key.
 func (e *Enclave) ShareCluster(chainID string, cluster uint64, epoch uint32, worker crypto.PublicKey, workerEncKey []byte) ([]byte, error) {
-	kr, err := e.keyring()
+	m, err := e.master(epoch)
 	if err != nil {
 		return nil, err
-	}
-	kr.mu.Lock()
-	m, ok := kr.s.Masters[epoch]
-	kr.mu.Unlock()
-	if !ok {
-		return nil, fmt.Errorf("no master key of epoch %d", epoch)
 	}
 	return sealTo(workerEncKey, keys.ClusterInfo(chainID, cluster, epoch, worker), ClusterKey(m, cluster))
 }

@@ -29,6 +29,17 @@ func (c *cli) privateKey(name string) (crypto.PrivateKey, error) {
 	return kr.PrivateKey(name)
 }
 
+// signer returns the key named name and a client of the node, with a
+// context bounding the command.
+func (c *cli) signer(name string) (crypto.PrivateKey, *client.Client, context.Context, context.CancelFunc, error) {
+	key, err := c.privateKey(name)
+	if err != nil {
+		return key, nil, nil, nil, err
+	}
+	cl, ctx, cancel, err := c.connect()
+	return key, cl, ctx, cancel, err
+}
+
 // resolveContract reads a contract id, or the name of a contract the
 // devnet in --home deployed.
 func (c *cli) resolveContract(s string) (contracts.Hash, error) {
@@ -170,15 +181,11 @@ func newContractUploadCmd(c *cli) *cobra.Command {
 		Short: "Upload a contract module; prints its code hash",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			key, err := c.privateKey(args[0])
-			if err != nil {
-				return err
-			}
 			wasm, err := os.ReadFile(args[1])
 			if err != nil {
 				return err
 			}
-			cl, ctx, cancel, err := c.connect()
+			key, cl, ctx, cancel, err := c.signer(args[0])
 			if err != nil {
 				return err
 			}
@@ -205,15 +212,11 @@ func newContractInstantiateCmd(c *cli) *cobra.Command {
 		Short: "Create a contract from uploaded code in a cluster; waits for its public key",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			key, err := c.privateKey(args[0])
-			if err != nil {
-				return err
-			}
 			code, err := contracts.ParseHash(args[1])
 			if err != nil {
 				return fmt.Errorf("CODE: %w", err)
 			}
-			cl, ctx, cancel, err := c.connect()
+			key, cl, ctx, cancel, err := c.signer(args[0])
 			if err != nil {
 				return err
 			}
@@ -252,19 +255,15 @@ and this command prints it decrypted. CONTRACT is an id or, on a devnet, a
 contract's name (vault, auction).`,
 		Args: cobra.RangeArgs(3, 4),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			key, err := c.privateKey(args[0])
-			if err != nil {
-				return err
-			}
-			id, err := c.resolveContract(args[1])
-			if err != nil {
-				return err
-			}
-			cl, ctx, cancel, err := c.connect()
+			key, cl, ctx, cancel, err := c.signer(args[0])
 			if err != nil {
 				return err
 			}
 			defer cancel()
+			id, err := c.resolveContract(args[1])
+			if err != nil {
+				return err
+			}
 			command, err := cl.Call(ctx, key, id, args[2], argsJSON(args[3:]), gas)
 			if err != nil {
 				return c.explainConn(err)
@@ -305,19 +304,15 @@ fee. On a devnet the worker is found in devnet.json; elsewhere pass --worker
 and --url.`,
 		Args: cobra.RangeArgs(3, 4),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			key, err := c.privateKey(args[0])
-			if err != nil {
-				return err
-			}
-			id, err := c.resolveContract(args[1])
-			if err != nil {
-				return err
-			}
-			cl, ctx, cancel, err := c.connect()
+			key, cl, ctx, cancel, err := c.signer(args[0])
 			if err != nil {
 				return err
 			}
 			defer cancel()
+			id, err := c.resolveContract(args[1])
+			if err != nil {
+				return err
+			}
 			wid, wurl, err := c.queryWorker(ctx, cl, id, workerID, url)
 			if err != nil {
 				return err

@@ -36,11 +36,7 @@ stay with the gatekeepers, so data sealed under them stays readable; clusters
 created from now on derive their keys from the new one.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			key, err := c.privateKey(args[0])
-			if err != nil {
-				return err
-			}
-			cl, ctx, cancel, err := c.connect()
+			key, cl, ctx, cancel, err := c.signer(args[0])
 			if err != nil {
 				return err
 			}

@@ -298,3 +298,9 @@ func (a *Amount) UnmarshalCBOR(b []byte) error {
 	}
 	return fmt.Errorf("%w: not an unsigned integer or bignum", ErrBadAmount)
 }
+
+// FromUint256 returns the amount of u units.
+func FromUint256(u *uint256.Int) Amount { return Amount{v: *u} }
+
+// Uint256 returns the amount in units.
+func (a Amount) Uint256() uint256.Int { return a.v }

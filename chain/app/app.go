@@ -14,6 +14,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
@@ -68,6 +69,7 @@ type App struct {
 	registry  registry.Keeper
 	keys      *keys.Keeper
 	contracts *contracts.Keeper
+	computing *computing.Keeper
 
 	chainID string
 	// blockTime is the last committed block's time: mempool checks run
@@ -107,7 +109,7 @@ func New(opts Options) (*App, error) {
 	}
 	a := &App{log: opts.Log, tree: tree, sigs: opts.SigCache, verifier: opts.Verifier}
 	m := newModules()
-	a.router, a.mq, a.registry, a.keys, a.contracts = m.router, m.mq, m.registry, m.keys, m.contracts
+	a.router, a.mq, a.registry, a.keys, a.contracts, a.computing = m.router, m.mq, m.registry, m.keys, m.contracts, m.computing
 	if tree.Version() > 0 {
 		if err := a.loadCommitted(); err != nil {
 			tree.Close()
@@ -136,12 +138,14 @@ func newModules() modules {
 	q := mq.NewKeeper(&reg) // the registry says who may post
 	k := keys.NewKeeper(q, &reg)
 	reg = registry.NewKeeper(q, k) // keys hands the master key to new gatekeepers
-	c := contracts.NewKeeper(q, &reg, k)
+	comp := computing.NewKeeper(q, &reg)
+	c := contracts.NewKeeper(q, &reg, k, comp) // a dissenting worker is penalized
 	q.RegisterMsgs(r)
 	reg.RegisterMsgs(r)
 	k.RegisterMsgs(r)
 	c.RegisterMsgs(r)
-	return modules{router: r, mq: q, registry: reg, keys: k, contracts: c}
+	comp.RegisterMsgs(r)
+	return modules{router: r, mq: q, registry: reg, keys: k, contracts: c, computing: comp}
 }
 
 type modules struct {
@@ -150,6 +154,7 @@ type modules struct {
 	registry  registry.Keeper
 	keys      *keys.Keeper
 	contracts *contracts.Keeper
+	computing *computing.Keeper
 }
 
 // Close closes the state database.
@@ -247,6 +252,9 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (res *abc
 	}
 	if err := a.contracts.InitGenesis(gen, st.Contracts); err != nil {
 		return nil, ErrBadGenesis.Wrap("contracts: %v", err)
+	}
+	if err := a.computing.InitGenesis(ctx, st.Computing); err != nil {
+		return nil, ErrBadGenesis.Wrap("computing: %v", err)
 	}
 	gen.Set(blockTimeKey, encodeBlockTime(req.Time))
 	gen.Write(a.tree)
@@ -364,6 +372,18 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 			ok++
 		}
 	}
+	endCtx := module.NewContext(blockState, block, crypto.Address{}, nil, a.log)
+	var votes []computing.Vote
+	for _, v := range req.DecidedLastCommit.Votes {
+		if acc, err := crypto.AddressFromBytes(v.Validator.Address); err == nil {
+			votes = append(votes, computing.Vote{Account: acc, Power: v.Validator.Power})
+		}
+	}
+	if err := a.computing.EndBlock(endCtx, req.Hash, votes); err != nil {
+		// The economics' arithmetic overflowed: a bug, not an input. The
+		// block commits without the end-of-block work rather than halt.
+		a.log.Error("computing end of block failed", "height", req.Height, "err", err)
+	}
 	if err := a.bank.CheckBlockSupply(blockState, a.tree); err != nil {
 		a.halted = fmt.Errorf("height %d: %w", req.Height, err)
 		a.log.Error("INVARIANT VIOLATED: halting instead of committing this block", "height", req.Height, "err", err)
@@ -372,7 +392,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	blockState.Write(a.tree)
 	a.lastBlockTxs = len(req.Txs)
 	a.committedTxs.Add(int64(ok))
-	return &abci.FinalizeBlockResponse{TxResults: results, AppHash: a.tree.WorkingHash()}, nil
+	return &abci.FinalizeBlockResponse{TxResults: results, Events: endCtx.Events(), AppHash: a.tree.WorkingHash()}, nil
 }
 
 // Commit saves the block's state as a new version and resets the check

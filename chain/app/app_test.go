@@ -14,6 +14,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/store"
@@ -172,8 +173,15 @@ func TestTransferCommitsAndChargesFee(t *testing.T) {
 	if spent.Cmp(want) != 0 {
 		t.Fatalf("alice spent %s, want 10 PHA + fee %s", spent.PHA(), fee.PHA())
 	}
-	if got := h.app.bank.ModuleBalance(h.app.tree, bank.FeeCollector); got.Cmp(fee) != 0 {
-		t.Fatalf("fee collector holds %s, want %s", got.PHA(), fee.PHA())
+	// The block's end shares the fee: a third to the gatekeepers (held
+	// until a block's votes name them), two thirds to the treasury.
+	gk := h.app.bank.ModuleBalance(h.app.tree, computing.Gatekeepers)
+	tr := h.app.bank.ModuleBalance(h.app.tree, computing.Treasury)
+	if sum, _ := gk.Add(tr); sum.Cmp(fee) != 0 || !h.app.bank.ModuleBalance(h.app.tree, bank.FeeCollector).IsZero() {
+		t.Fatalf("fee %s shared as %s to the gatekeepers and %s to the treasury", fee.PHA(), gk.PHA(), tr.PHA())
+	}
+	if third, _ := fee.MulDiv(pha.Units(1), pha.Units(3)); gk.Cmp(third) != 0 {
+		t.Fatalf("the gatekeepers got %s of %s", gk, fee)
 	}
 	if res[0].GasUsed <= 0 || res[0].GasUsed >= res[0].GasWanted {
 		t.Fatalf("gas used %d of %d", res[0].GasUsed, res[0].GasWanted)

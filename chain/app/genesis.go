@@ -13,6 +13,7 @@ import (
 
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 )
@@ -26,6 +27,8 @@ type AppState struct {
 	Registry registry.Genesis `json:"registry"`
 	// Contracts sets the contract limits; absent means the defaults.
 	Contracts contracts.Genesis `json:"contracts"`
+	// Computing sets the economics; absent means Phala's defaults.
+	Computing computing.Genesis `json:"computing"`
 }
 
 // Validate checks every module's genesis.
@@ -41,6 +44,9 @@ func (s AppState) Validate() error {
 	}
 	if err := s.Contracts.Validate(); err != nil {
 		return ErrBadGenesis.Wrap("contracts: %v", err)
+	}
+	if err := s.Computing.Validate(); err != nil {
+		return ErrBadGenesis.Wrap("computing: %v", err)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
@@ -49,6 +50,12 @@ const (
 	QueryContract        = "/contracts/contract" // data: a 32-byte contract id
 	QueryCommand         = "/contracts/command"  // data: cluster id and sequence, 8 bytes each
 	QueryResult          = "/contracts/result"   // data: cluster id and sequence, 8 bytes each
+	QueryComputingParams = "/computing/params"
+	QueryComputingTotals = "/computing/totals"
+	QueryComputingWorker = "/computing/worker" // data: a 32-byte worker identity
+	// QueryComputingWorkers lists every computing record, without proof.
+	QueryComputingWorkers = "/computing/workers"
+
 	// QueryClusters and QueryContracts list records, without proof.
 	QueryClusters  = "/contracts/clusters"
 	QueryContracts = "/contracts/contracts"
@@ -83,6 +90,16 @@ func QueryKey(path string, data []byte) ([]byte, error) {
 		return chainIDKey, nil
 	case QueryRegistryParams:
 		return registry.ParamsKey(), nil
+	case QueryComputingParams:
+		return computing.ParamsKey(), nil
+	case QueryComputingTotals:
+		return computing.TotalsKey(), nil
+	case QueryComputingWorker:
+		id, err := crypto.PublicKeyFromBytes(data)
+		if err != nil {
+			return nil, ErrBadQuery.Wrap("%s wants a 32-byte identity key: %v", path, err)
+		}
+		return computing.WorkerKey(id), nil
 	case QueryKeysStatus:
 		return keys.StatusKey(), nil
 	case QueryMaster:
@@ -137,7 +154,7 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (res *abci.QueryR
 		return &abci.QueryResponse{Code: code, Codespace: cs, Log: log, Height: req.Height}
 	}
 	listPrefix := map[string][]byte{QueryWorkers: registry.WorkerPrefix(), QueryGatekeepers: registry.GatekeeperPrefix(),
-		QueryClusters: contracts.ClusterPrefix(), QueryContracts: contracts.ContractPrefix()}[req.Path]
+		QueryClusters: contracts.ClusterPrefix(), QueryContracts: contracts.ContractPrefix(), QueryComputingWorkers: computing.WorkerPrefix()}[req.Path]
 	var key []byte
 	if listPrefix == nil {
 		if key, err = QueryKey(req.Path, req.Data); err != nil {

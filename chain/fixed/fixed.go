@@ -226,3 +226,14 @@ func (a *Num) UnmarshalCBOR(b []byte) error {
 	a.v.SetBytes32(b[2:])
 	return nil
 }
+
+// Floor returns the integer part of a, or the largest uint64 if it does
+// not fit.
+func (a Num) Floor() uint64 {
+	var q uint256.Int
+	q.Div(&a.v, one)
+	if !q.IsUint64() {
+		return ^uint64(0)
+	}
+	return q.Uint64()
+}

@@ -80,7 +80,7 @@ func newEnv(t *testing.T, validators ...crypto.PrivateKey) *env {
 	e.keys = keys.NewKeeper(e.q, &reg)
 	reg = registry.NewKeeper(e.q, e.keys)
 	e.reg = reg
-	e.c = contracts.NewKeeper(e.q, &reg, e.keys)
+	e.c = contracts.NewKeeper(e.q, &reg, e.keys, nil)
 	e.q.RegisterMsgs(e.router)
 	reg.RegisterMsgs(e.router)
 	e.keys.RegisterMsgs(e.router)

@@ -19,11 +19,18 @@ type Keeper struct {
 	registry *registry.Keeper
 	keys     *keys.Keeper
 	bank     bank.Keeper
+	penalty  Penalizer
 }
 
-// NewKeeper returns a keeper.
-func NewKeeper(q *mq.Keeper, reg *registry.Keeper, k *keys.Keeper) *Keeper {
-	return &Keeper{mq: q, registry: reg, keys: k}
+// Penalizer is told about a worker that disagreed with its cluster's
+// majority (the computing module lowers its value).
+type Penalizer interface {
+	Penalize(ctx *module.Context, worker crypto.PublicKey) error
+}
+
+// NewKeeper returns a keeper; penalty may be nil.
+func NewKeeper(q *mq.Keeper, reg *registry.Keeper, k *keys.Keeper, penalty Penalizer) *Keeper {
+	return &Keeper{mq: q, registry: reg, keys: k, penalty: penalty}
 }
 
 // Account is the module account that holds deposits and escrows.

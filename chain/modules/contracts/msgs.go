@@ -236,7 +236,7 @@ func (k *Keeper) handleResult(ctx *module.Context, sender crypto.PublicKey, payl
 	digest := v.Digest()
 	if res, done := k.Result(kv, c.ID, v.Seq); done {
 		if res.Digest != digest {
-			k.disagree(ctx, c.ID, v.Seq, sender)
+			return k.disagree(ctx, c.ID, v.Seq, sender)
 		}
 		return nil
 	}
@@ -282,7 +282,9 @@ func (k *Keeper) handleResult(ctx *module.Context, sender crypto.PublicKey, payl
 		module.Attr{Key: AttrStatus, Value: module.Text(StatusText(v.Status))},
 	)
 	for _, w := range others {
-		k.disagree(ctx, c.ID, v.Seq, w)
+		if err := k.disagree(ctx, c.ID, v.Seq, w); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -331,10 +333,24 @@ func (k *Keeper) settle(ctx *module.Context, c Cluster, cmd Command, v ResultVot
 	return paid, nil
 }
 
-func (k *Keeper) disagree(ctx *module.Context, cluster, seq uint64, w crypto.PublicKey) {
+// disagree names a worker whose result differs from the recorded one,
+// removes it from the cluster (if another worker remains) and has it
+// penalized.
+func (k *Keeper) disagree(ctx *module.Context, cluster, seq uint64, w crypto.PublicKey) error {
 	ctx.Emit(EventDisagreement,
 		module.Attr{Key: AttrCluster, Value: uintText(cluster), Index: true},
 		module.Attr{Key: AttrSeq, Value: uintText(seq)},
 		module.Attr{Key: AttrWorker, Value: w, Index: true},
 	)
+	kv := ctx.Store()
+	if c, ok := k.Cluster(kv, cluster); ok && len(c.Workers) > 1 {
+		if i, found := slices.BinarySearchFunc(c.Workers, w, func(a, b crypto.PublicKey) int { return bytes.Compare(a[:], b[:]) }); found {
+			c.Workers = slices.Delete(c.Workers, i, i+1)
+			set(kv, ClusterKey(c.ID), c)
+		}
+	}
+	if k.penalty != nil {
+		return k.penalty.Penalize(ctx, w)
+	}
+	return nil
 }

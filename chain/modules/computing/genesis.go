@@ -1,0 +1,41 @@
+package computing
+
+import (
+	"github.com/phalanx-net/phalanx/chain/module"
+)
+
+// Genesis is the module's part of the genesis file; a genesis without it
+// gets DefaultParams.
+type Genesis struct {
+	Params Params `json:"params"`
+}
+
+func (g Genesis) params() Params {
+	if g.Params == (Params{}) {
+		return DefaultParams()
+	}
+	return g.Params
+}
+
+// Validate checks the genesis.
+func (g Genesis) Validate() error {
+	if err := g.params().Validate(); err != nil {
+		return ErrBadGenesis.Wrap("%v", err)
+	}
+	return nil
+}
+
+// InitGenesis writes the parameters and starts the budget schedule at
+// the genesis time.
+func (k *Keeper) InitGenesis(ctx *module.Context, g Genesis) error {
+	if err := g.Validate(); err != nil {
+		return err
+	}
+	kv := ctx.Store()
+	kv.Set(paramsKey, mustMarshal(g.params()))
+	k.setTotals(kv, Totals{Start: ctx.Block.Time.UnixNano(), LastBlock: ctx.Block.Time.UnixNano()})
+	return nil
+}
+
+// DefaultGenesis returns the default parameters.
+func DefaultGenesis() Genesis { return Genesis{Params: DefaultParams()} }

@@ -1,0 +1,168 @@
+package computing
+
+import (
+	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/fixed"
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/mq"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/chain/store"
+	"github.com/phalanx-net/phalanx/crypto"
+)
+
+// Keeper reads and writes the module's state. It reads worker records
+// through the registry, moves PHA through the bank and talks to enclaves
+// through the queue.
+type Keeper struct {
+	mq       *mq.Keeper
+	registry *registry.Keeper
+	bank     bank.Keeper
+}
+
+// NewKeeper returns a keeper.
+func NewKeeper(q *mq.Keeper, reg *registry.Keeper) *Keeper { return &Keeper{mq: q, registry: reg} }
+
+// Account is the module account that holds computing stakes.
+func Account() crypto.Address { return crypto.ModuleAddress(ModuleName) }
+
+func mustDecode(v []byte, out any) {
+	if err := codec.UnmarshalState(v, out); err != nil {
+		panic(&store.IOError{Err: err}) // only this keeper writes it
+	}
+}
+
+// Params returns the parameters.
+func (Keeper) Params(r store.Reader) Params {
+	var p Params
+	mustDecode(r.Get(paramsKey), &p)
+	return p
+}
+
+// Totals returns the network-wide sums.
+func (Keeper) Totals(r store.Reader) Totals {
+	var t Totals
+	if v := r.Get(totalsKey); v != nil {
+		mustDecode(v, &t)
+	}
+	return t
+}
+
+func (Keeper) setTotals(kv store.KV, t Totals) { kv.Set(totalsKey, codec.MustMarshal(t)) }
+
+// Worker returns a worker's computing record.
+func (Keeper) Worker(r store.Reader, id crypto.PublicKey) (Worker, bool) {
+	v := r.Get(WorkerKey(id))
+	if v == nil {
+		return Worker{}, false
+	}
+	var w Worker
+	mustDecode(v, &w)
+	return w, true
+}
+
+func (Keeper) setWorker(kv store.KV, w Worker) { kv.Set(WorkerKey(w.ID), codec.MustMarshal(w)) }
+
+// Workers calls fn for every record, in identity order.
+func (Keeper) Workers(r store.Reader, fn func(Worker) bool) {
+	r.Iterate(workerPrefix, func(_, v []byte) bool {
+		var w Worker
+		mustDecode(v, &w)
+		return fn(w)
+	})
+}
+
+// bringUp brings a worker's V up to now for its state, and its share
+// with it; it reports the share it had before (what Σshare holds for an
+// idle worker).
+func (k *Keeper) bringUp(p Params, w *Worker, now int64) (old fixed.Num, err error) {
+	old = w.Share
+	dt := now - w.Updated
+	switch w.State {
+	case Idle:
+		w.V, err = Grow(p, w.V, w.P, w.InstantP, dt)
+	case Unresponsive:
+		w.V, err = Decay(p, w.V, dt)
+	}
+	if err != nil {
+		return old, err
+	}
+	w.Updated = max(w.Updated, now)
+	w.Share, err = Share(w.V, w.P, w.Conf)
+	return old, err
+}
+
+// adjustShare replaces a worker's old contribution to Σshare by its new
+// one (zero unless idle).
+func (k *Keeper) adjustShare(kv store.KV, old fixed.Num, wasIdle bool, w Worker) {
+	t := k.Totals(kv)
+	if wasIdle {
+		t.Share = t.Share.SubFloor(old)
+	}
+	if w.State == Idle {
+		t.Share, _ = t.Share.Add(w.Share)
+	}
+	k.setTotals(kv, t)
+}
+
+// pay pays a worker's reward for the time since its last payment:
+// share/Σshare of the budget, from the reward pool while it lasts, split
+// between the worker (its operator, until stake pools), the gatekeepers
+// and the treasury.
+func (k *Keeper) pay(ctx *module.Context, p Params, w *Worker, now int64) error {
+	kv := ctx.Store()
+	t := k.Totals(kv)
+	defer func() { w.Paid = now }()
+	if t.Share.IsZero() || now <= w.Paid {
+		return nil
+	}
+	budget, err := Budget(p, t.Start, w.Paid, now)
+	if err != nil {
+		return err
+	}
+	reward, err := budget.MulDiv(w.Share, t.Share)
+	if err != nil {
+		return err
+	}
+	total := reward.PHA()
+	if left := k.bank.ModuleBalance(kv, bank.RewardPool); left.Lt(total) {
+		total = left // the pool pays nothing beyond what it holds
+	}
+	if total.IsZero() {
+		return nil
+	}
+	toPool, err := fixed.FromPHA(total).Mul(p.PoolShare)
+	if err != nil {
+		return err
+	}
+	toGK, err := fixed.FromPHA(total).Mul(p.GKShare)
+	if err != nil {
+		return err
+	}
+	poolAmt, gkAmt := toPool.PHA(), toGK.PHA()
+	rest, _ := total.Sub(poolAmt)
+	treasury, _ := rest.Sub(gkAmt)
+	src := crypto.ModuleAddress(bank.RewardPool)
+	for _, m := range []struct {
+		to  crypto.Address
+		amt pha.Amount
+	}{{w.Operator, poolAmt}, {crypto.ModuleAddress(Gatekeepers), gkAmt}, {crypto.ModuleAddress(Treasury), treasury}} {
+		if err := k.bank.Move(kv, src, m.to, m.amt); err != nil {
+			return err
+		}
+	}
+	w.Earned, _ = w.Earned.Add(poolAmt)
+	t = k.Totals(kv)
+	t.Paid, _ = t.Paid.Add(total)
+	k.setTotals(kv, t)
+	ctx.Emit(EventReward, module.Attr{Key: AttrWorker, Value: w.ID, Index: true}, module.Attr{Key: AttrAmount, Value: total})
+	return nil
+}
+
+func (k *Keeper) setState(ctx *module.Context, w *Worker, s State) {
+	w.State = s
+	ctx.Emit(EventState, module.Attr{Key: AttrWorker, Value: w.ID, Index: true}, module.Attr{Key: AttrState, Value: module.Text(s.String())})
+}
+
+func mustMarshal(v any) []byte { return codec.MustMarshal(v) }

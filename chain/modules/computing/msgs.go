@@ -1,0 +1,221 @@
+package computing
+
+import (
+	"strconv"
+
+	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/fixed"
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/crypto"
+)
+
+// RegisterMsgs adds the module's messages to the router and its topics to
+// the queue.
+func (k *Keeper) RegisterMsgs(r *module.Router) {
+	module.Register(r, k.handleStart)
+	module.Register(r, k.handleStop)
+	module.Register(r, k.handleReclaim)
+	k.mq.Handle(TopicBenchmark, k.handleBenchmark)
+	k.mq.Handle(TopicHeartbeat, k.handleHeartbeat)
+}
+
+// handleBenchmark records a registered worker's score.
+func (k *Keeper) handleBenchmark(ctx *module.Context, sender crypto.PublicKey, payload []byte) error {
+	var b Benchmark
+	if err := codec.Unmarshal(payload, &b); err != nil {
+		return ErrBadMsg.Wrap("benchmark: %v", err)
+	}
+	kv := ctx.Store()
+	reg, ok := k.registry.Worker(kv, sender)
+	if !ok {
+		return ErrNoWorker.Wrap("%s is not a registered worker", sender)
+	}
+	if w, ok := k.Worker(kv, sender); ok && w.P != 0 {
+		return ErrAlreadyScored.Wrap("%s has P = %d", sender, w.P)
+	}
+	p := k.Params(kv)
+	score := Score(b.Iterations, b.SpanMillis, p.MaxP)
+	if score == 0 {
+		return ErrBadMsg.Wrap("benchmark of %d iterations in %d ms", b.Iterations, b.SpanMillis)
+	}
+	w := Worker{ID: sender, Operator: reg.Operator, State: Ready, P: score, InstantP: score, Conf: fixed.One()}
+	k.setWorker(kv, w)
+	ctx.Emit(EventScored, module.Attr{Key: AttrWorker, Value: sender, Index: true}, module.Attr{Key: AttrP, Value: uintText(score)})
+	return nil
+}
+
+// operated returns the worker, if ctx's sender operates it.
+func (k *Keeper) operated(ctx *module.Context, id crypto.PublicKey) (Worker, error) {
+	w, ok := k.Worker(ctx.Store(), id)
+	if !ok {
+		return w, ErrNoWorker.Wrap("%s has no benchmark score yet", id)
+	}
+	if w.Operator != ctx.Sender {
+		return w, ErrNotOperator.Wrap("%s is operated by %s", id, w.Operator)
+	}
+	return w, nil
+}
+
+func (k *Keeper) handleStart(ctx *module.Context, m *MsgStart) error {
+	w, err := k.operated(ctx, m.Worker)
+	if err != nil {
+		return err
+	}
+	kv := ctx.Store()
+	p := k.Params(kv)
+	if w.State != Ready {
+		return ErrState.Wrap("%s is %s", w.ID, w.State)
+	}
+	if w.P < p.MinP {
+		return ErrScoreTooLow.Wrap("P = %d, at least %d", w.P, p.MinP)
+	}
+	need, err := MinStake(p, w.P)
+	if err != nil {
+		return err
+	}
+	stake := fixed.FromPHA(m.Stake)
+	if stake.Cmp(need) < 0 {
+		return ErrStakeTooLow.Wrap("%s PHA, at least %s PHA for P = %d", stake, need, w.P)
+	}
+	if err := k.bank.Transfer(ctx, ctx.Sender, Account(), m.Stake); err != nil {
+		return err
+	}
+	now := ctx.Block.Time.UnixNano()
+	if w.Ve, err = InitialV(p, stake, w.P, w.Conf); err != nil {
+		return err
+	}
+	w.V = fixed.Min(w.Ve, p.VMax)
+	if w.Share, err = Share(w.V, w.P, w.Conf); err != nil {
+		return err
+	}
+	w.Stake, w.Updated, w.Paid, w.Challenged = m.Stake, now, now, 0
+	k.setState(ctx, &w, Idle)
+	k.setWorker(kv, w)
+	k.adjustShare(kv, fixed.Num{}, false, w)
+	return nil
+}
+
+func (k *Keeper) handleStop(ctx *module.Context, m *MsgStop) error {
+	w, err := k.operated(ctx, m.Worker)
+	if err != nil {
+		return err
+	}
+	if w.State != Idle && w.State != Unresponsive {
+		return ErrState.Wrap("%s is %s", w.ID, w.State)
+	}
+	kv := ctx.Store()
+	now := ctx.Block.Time.UnixNano()
+	wasIdle := w.State == Idle
+	old, err := k.bringUp(k.Params(kv), &w, now)
+	if err != nil {
+		return err
+	}
+	w.CoolingSince, w.Challenged = now, 0
+	k.setState(ctx, &w, CoolingDown)
+	k.setWorker(kv, w)
+	k.adjustShare(kv, old, wasIdle, w)
+	return nil
+}
+
+func (k *Keeper) handleReclaim(ctx *module.Context, m *MsgReclaim) error {
+	w, err := k.operated(ctx, m.Worker)
+	if err != nil {
+		return err
+	}
+	kv := ctx.Store()
+	p := k.Params(kv)
+	if w.State != CoolingDown {
+		return ErrState.Wrap("%s is %s", w.ID, w.State)
+	}
+	now := ctx.Block.Time.UnixNano()
+	if left := w.CoolingSince + p.Cooldown*nanosPerSecond - now; left > 0 {
+		return ErrCoolingDown.Wrap("%d s left", left/nanosPerSecond)
+	}
+	if err := k.bank.Transfer(ctx, Account(), w.Operator, w.Stake); err != nil {
+		return err
+	}
+	w.Stake, w.V, w.Ve, w.Share = pha.Amount{}, fixed.Num{}, fixed.Num{}, fixed.Num{}
+	k.setState(ctx, &w, Ready)
+	k.setWorker(kv, w)
+	return nil
+}
+
+// handleHeartbeat takes a challenged worker's answer: in time, it brings
+// V forward at the reported instant score and pays the reward since the
+// last payment; late, it recovers the worker, paying nothing for the time
+// it was unresponsive.
+func (k *Keeper) handleHeartbeat(ctx *module.Context, sender crypto.PublicKey, payload []byte) error {
+	var h Heartbeat
+	if err := codec.Unmarshal(payload, &h); err != nil {
+		return ErrBadMsg.Wrap("heartbeat: %v", err)
+	}
+	kv := ctx.Store()
+	w, ok := k.Worker(kv, sender)
+	if !ok {
+		return ErrNoWorker.Wrap("%s", sender)
+	}
+	if w.Challenged == 0 || (w.State != Idle && w.State != Unresponsive) {
+		return ErrNoChallenge.Wrap("%s (%s)", sender, w.State)
+	}
+	if h.Height != w.ChallengeHeight {
+		return ErrNoChallenge.Wrap("answers the challenge of height %d; the open one is of %d", h.Height, w.ChallengeHeight)
+	}
+	p := k.Params(kv)
+	capP, err := fixed.Int(w.P).Mul(p.InstantP)
+	if err != nil {
+		return err
+	}
+	instant := Score(h.Iterations, h.SpanMillis, p.MaxP)
+	if fixed.Int(instant).Cmp(capP) > 0 {
+		instant = capP.Floor()
+	}
+	now := ctx.Block.Time.UnixNano()
+	wasIdle := w.State == Idle
+	old, err := k.bringUp(p, &w, now) // at the previous instant score
+	if err != nil {
+		return err
+	}
+	w.InstantP = instant
+	if w.Share, err = Share(w.V, w.P, w.Conf); err != nil {
+		return err
+	}
+	if wasIdle {
+		k.adjustShare(kv, old, true, w)
+		if err := k.pay(ctx, p, &w, now); err != nil {
+			return err
+		}
+	} else {
+		k.setState(ctx, &w, Idle)
+		w.Paid = now
+		k.adjustShare(kv, old, false, w)
+	}
+	w.Challenged, w.ChallengeHeight, w.LastHeartbeat = 0, 0, now
+	w.Heartbeats++
+	k.setWorker(kv, w)
+	return nil
+}
+
+// Penalize marks a worker that disagreed with its cluster unresponsive:
+// it stops earning and its V decays until it answers a challenge. The
+// contracts module calls it.
+func (k *Keeper) Penalize(ctx *module.Context, id crypto.PublicKey) error {
+	kv := ctx.Store()
+	w, ok := k.Worker(kv, id)
+	if !ok || w.State != Idle {
+		return nil
+	}
+	old, err := k.bringUp(k.Params(kv), &w, ctx.Block.Time.UnixNano())
+	if err != nil {
+		return err
+	}
+	w.Missed++
+	k.setState(ctx, &w, Unresponsive)
+	k.setWorker(kv, w)
+	k.adjustShare(kv, old, true, w)
+	return nil
+}
+
+type uintText uint64
+
+func (u uintText) String() string { return strconv.FormatUint(uint64(u), 10) }

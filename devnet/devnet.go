@@ -21,6 +21,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/app"
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/store"
@@ -88,6 +89,9 @@ type Config struct {
 	// Contracts are deployed, on a new devnet, to a cluster of all the
 	// workers (devnet.json lists them).
 	Contracts []Contract
+	// Computing replaces the economics' parameters of a new devnet
+	// (default: ComputingParams).
+	Computing *computing.Params
 }
 
 func (c *Config) setDefaults() {
@@ -247,6 +251,10 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		d.Stop()
 		return nil, err
 	}
+	if err := d.startComputing(ctx); err != nil {
+		d.Stop()
+		return nil, err
+	}
 	if err := d.deploy(ctx); err != nil {
 		d.Stop()
 		return nil, err
@@ -327,7 +335,8 @@ func (d *Devnet) create() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	gen, err := node.NewGenesis(cfg.ChainID, time.Now(), vals, app.AppState{Auth: auth.DefaultGenesis(), Bank: bg, Registry: reg})
+	gen, err := node.NewGenesis(cfg.ChainID, time.Now(), vals, app.AppState{Auth: auth.DefaultGenesis(), Bank: bg, Registry: reg,
+		Computing: computing.Genesis{Params: d.computingParams()}})
 	if err != nil {
 		return nil, err
 	}

@@ -22,8 +22,9 @@ import (
 )
 
 // OperatorGrant is what a devnet worker's operator account receives from
-// the testers' account when it is created: enough for its fees.
-var OperatorGrant = pha.Tokens(1_000)
+// the testers' account when it is created: enough for its fees and its
+// computing stake (k·√P is under 4,000 PHA for any P).
+var OperatorGrant = pha.Tokens(10_000)
 
 // registryGenesis accepts the sim platform and the sim enclave's
 // measurement: a devnet is for development. The council is the developers'
@@ -93,7 +94,7 @@ func (d *Devnet) StartWorker(ctx context.Context, i int) error {
 	home := filepath.Join(d.cfg.Home, "workers", workerName(i))
 	log := d.cfg.Log.With("node", workerName(i))
 	w, err := worker.New(ctx, worker.Config{Home: home, Node: d.info.Gatekeepers[i%len(d.homes)].RPC, Operator: op, Platform: tee.Sim, Log: log,
-		QueryAddr: fmt.Sprintf("127.0.0.1:%d", d.queryPort(i)), Poll: d.pollInterval()})
+		QueryAddr: fmt.Sprintf("127.0.0.1:%d", d.queryPort(i)), Poll: d.pollInterval(), BenchmarkSpan: time.Second})
 	if err != nil {
 		return fmt.Errorf("%s: %w", workerName(i), err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
@@ -56,6 +57,9 @@ type Config struct {
 	// QueryAddr is where the worker serves its query API (worker/api),
 	// e.g. "127.0.0.1:26680"; empty serves none.
 	QueryAddr string
+	// BenchmarkSpan is how long the worker's CPU benchmark runs after it
+	// registers (default 6 s); heartbeats measure for a sixth of it.
+	BenchmarkSpan time.Duration
 	// Role is what the enclave registers as: a worker (the default), or a
 	// gatekeeper's enclave, which holds the master key and whose Operator
 	// is the gatekeeper's validator account.
@@ -129,6 +133,9 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 	}
 	if cfg.Role == 0 {
 		cfg.Role = registry.RoleWorker
+	}
+	if cfg.BenchmarkSpan == 0 {
+		cfg.BenchmarkSpan = 6 * time.Second
 	}
 	e, created, err := enclave.Open(p, cfg.Home)
 	if err != nil {
@@ -404,7 +411,24 @@ func (w *Worker) handle(ctx context.Context, m mq.Message) ([]outMsg, error) {
 			return bad(err)
 		}
 		w.log.Info("registration confirmed by the chain", "height", r.Height, "refresh", r.Refresh)
-		return one(registry.TopicOnline, registry.Online{Version: enclave.Version, SyncedHeight: w.follower.Trusted().Height})
+		out := []outMsg{{registry.TopicOnline, codec.MustMarshal(registry.Online{Version: enclave.Version, SyncedHeight: w.follower.Trusted().Height})}}
+		if w.cfg.Role == registry.RoleWorker && !r.Refresh {
+			// A new worker measures its CPU once; the score decides its
+			// minimum stake and a part of its rewards.
+			it, ms := enclave.Benchmark(w.cfg.BenchmarkSpan)
+			w.log.Info("benchmark done", "iterations", it, "ms", ms, "p", computing.Score(it, ms, 1<<62))
+			out = append(out, outMsg{computing.TopicBenchmark, codec.MustMarshal(computing.Benchmark{Iterations: it, SpanMillis: ms})})
+		}
+		return out, nil
+	case computing.TopicChallenge:
+		var c computing.Challenge
+		if err := codec.Unmarshal(m.Payload, &c); err != nil {
+			return bad(err)
+		}
+		// The heartbeat carries the instant score, measured now.
+		it, ms := enclave.Benchmark(w.cfg.BenchmarkSpan / 6)
+		w.log.Debug("answering a heartbeat challenge", "height", c.Height)
+		return one(computing.TopicHeartbeat, computing.Heartbeat{Height: c.Height, Iterations: it, SpanMillis: ms})
 	case keys.TopicGenerate:
 		var g keys.Generate
 		if err := codec.Unmarshal(m.Payload, &g); err != nil {

@@ -64,8 +64,16 @@ func TestCLIAgainstDevnet(t *testing.T) {
 	if out := mustRun(t, "query", "workers", h); !strings.Contains(out, wid) || !strings.Contains(out, "sim*") || !strings.Contains(out, "development only") {
 		t.Fatalf("query workers: %s", out)
 	}
-	if out := mustRun(t, "query", "worker", wid, "--prove", h); !strings.Contains(out, "protects nothing") || !strings.Contains(out, d.Info().Workers[0].Operator.String()) {
+	if out := mustRun(t, "query", "worker", wid, "--prove", h); !strings.Contains(out, "protects nothing") || !strings.Contains(out, d.Info().Workers[0].Operator.String()) ||
+		!strings.Contains(out, "computing:     idle, P ") || !strings.Contains(out, "earned:") {
 		t.Fatalf("query worker: %s", out)
+	}
+	// The devnet started its worker computing; its operator can stop it.
+	if out, err := run(t, "", "tx", "reclaim-stake", "w0-operator", wid, h); err == nil || !strings.Contains(err.Error()+out, "not in a state") {
+		t.Errorf("reclaim while computing: %v %s", err, out)
+	}
+	if out, err := run(t, "", "tx", "stop-computing", "alice", wid, h); err == nil || !strings.Contains(err.Error()+out, "not the worker's operator") {
+		t.Errorf("stop by a stranger: %v %s", err, out)
 	}
 
 	// A transfer between dev keys, waited for and printed as JSON.
@@ -88,7 +96,7 @@ func TestCLIAgainstDevnet(t *testing.T) {
 	if out := mustRun(t, "query", "tx", res.Hash, h); !strings.Contains(out, "bank/send") || !strings.Contains(out, "succeeded") {
 		t.Fatalf("query tx: %s", out)
 	}
-	if out := mustRun(t, "query", "supply", h); !strings.Contains(out, "1,000,000,000 PHA") || !strings.Contains(out, "700,000,000 PHA") {
+	if out := mustRun(t, "query", "supply", h); !strings.Contains(out, "1,000,000,000 PHA") || !strings.Contains(out, "Reward pool    699,99") {
 		t.Fatalf("supply: %s", out)
 	}
 	var st statusOut

@@ -11,6 +11,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/app"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -302,9 +303,23 @@ func newQueryWorkerCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return c.explainConn(err)
 			}
-			return c.print(e, func(w io.Writer) {
+			comp, cerr := cl.ComputingWorker(ctx, id)
+			out := struct {
+				registry.Enclave
+				Computing *computing.Worker `json:"computing,omitempty"`
+			}{Enclave: e}
+			if cerr == nil {
+				out.Computing = &comp
+			}
+			return c.print(out, func(w io.Writer) {
 				fmt.Fprintln(w, "Worker")
 				printEnclave(w, e)
+				if cerr != nil {
+					fmt.Fprintln(w, "  computing:     no benchmark score yet")
+					return
+				}
+				fmt.Fprintf(w, "  computing:     %s, P %d (instant %d), V %s, stake %s\n", comp.State, comp.P, comp.InstantP, comp.V, comp.Stake.PHA())
+				fmt.Fprintf(w, "  earned:        %s in %d heartbeats (%d missed)\n", comp.Earned.PHA(), comp.Heartbeats, comp.Missed)
 			})
 		},
 	}

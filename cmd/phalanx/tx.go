@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -20,7 +21,56 @@ func newTxCmd(c *cli) *cobra.Command {
 		Use:   "tx",
 		Short: "Sign and send transactions; each waits until it is committed",
 	}
-	cmd.AddCommand(newTxSendCmd(c), newTxRotateMasterKeyCmd(c))
+	cmd.AddCommand(newTxSendCmd(c), newTxRotateMasterKeyCmd(c),
+		newTxComputingCmd(c, "start-computing OPERATOR WORKER STAKE", "Start a worker computing, staking STAKE (at least 50 PHA x sqrt(P)) from OPERATOR", 3,
+			func(id crypto.PublicKey, args []string) (module.Msg, error) {
+				stake, err := pha.Parse(args[2])
+				return &computing.MsgStart{Worker: id, Stake: stake}, err
+			}),
+		newTxComputingCmd(c, "stop-computing OPERATOR WORKER", "Stop a worker computing; its stake comes back after the cooldown", 2,
+			func(id crypto.PublicKey, _ []string) (module.Msg, error) { return &computing.MsgStop{Worker: id}, nil }),
+		newTxComputingCmd(c, "reclaim-stake OPERATOR WORKER", "Return a cooled-down worker's stake to OPERATOR", 2,
+			func(id crypto.PublicKey, _ []string) (module.Msg, error) {
+				return &computing.MsgReclaim{Worker: id}, nil
+			}))
+	return cmd
+}
+
+// newTxComputingCmd makes a command that sends one computing message for
+// a worker from its operator's key.
+func newTxComputingCmd(c *cli, use, short string, nargs int, msg func(crypto.PublicKey, []string) (module.Msg, error)) *cobra.Command {
+	var f txFlags
+	cmd := &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.ExactArgs(nargs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var id crypto.PublicKey
+			if err := id.UnmarshalText([]byte(args[1])); err != nil {
+				return fmt.Errorf("worker id %q: %w", args[1], err)
+			}
+			m, err := msg(id, args)
+			if err != nil {
+				return err
+			}
+			key, cl, ctx, cancel, err := c.signer(args[0])
+			if err != nil {
+				return err
+			}
+			defer cancel()
+			res, err := cl.Submit(ctx, key, []module.Msg{m}, f.options())
+			if res == nil && err != nil {
+				return c.explainConn(err)
+			}
+			if perr := c.printTxResult(res, func(w io.Writer) { fmt.Fprintf(w, "%s for worker %s\n", m.Type(), id) }); perr != nil {
+				return perr
+			}
+			return err
+		},
+	}
+	f.add(cmd)
+	c.addClientFlags(cmd)
+	c.addKeyringFlags(cmd)
 	return cmd
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/chain/tx"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -70,6 +71,7 @@ type App struct {
 	keys      *keys.Keeper
 	contracts *contracts.Keeper
 	computing *computing.Keeper
+	stakepool *stakepool.Keeper
 
 	chainID string
 	// blockTime is the last committed block's time: mempool checks run
@@ -109,7 +111,7 @@ func New(opts Options) (*App, error) {
 	}
 	a := &App{log: opts.Log, tree: tree, sigs: opts.SigCache, verifier: opts.Verifier}
 	m := newModules()
-	a.router, a.mq, a.registry, a.keys, a.contracts, a.computing = m.router, m.mq, m.registry, m.keys, m.contracts, m.computing
+	a.router, a.mq, a.registry, a.keys, a.contracts, a.computing, a.stakepool = m.router, m.mq, m.registry, m.keys, m.contracts, m.computing, m.stakepool
 	if tree.Version() > 0 {
 		if err := a.loadCommitted(); err != nil {
 			tree.Close()
@@ -145,7 +147,9 @@ func newModules() modules {
 	k.RegisterMsgs(r)
 	c.RegisterMsgs(r)
 	comp.RegisterMsgs(r)
-	return modules{router: r, mq: q, registry: reg, keys: k, contracts: c, computing: comp}
+	pools := stakepool.NewKeeper(comp) // workers' rewards go to their pools
+	pools.RegisterMsgs(r)
+	return modules{router: r, mq: q, registry: reg, keys: k, contracts: c, computing: comp, stakepool: pools}
 }
 
 type modules struct {
@@ -155,6 +159,7 @@ type modules struct {
 	keys      *keys.Keeper
 	contracts *contracts.Keeper
 	computing *computing.Keeper
+	stakepool *stakepool.Keeper
 }
 
 // Close closes the state database.
@@ -379,10 +384,10 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 			votes = append(votes, computing.Vote{Account: acc, Power: v.Validator.Power})
 		}
 	}
-	if err := a.computing.EndBlock(endCtx, req.Hash, votes); err != nil {
+	if err := a.endBlock(endCtx, req.Hash, votes); err != nil {
 		// The economics' arithmetic overflowed: a bug, not an input. The
 		// block commits without the end-of-block work rather than halt.
-		a.log.Error("computing end of block failed", "height", req.Height, "err", err)
+		a.log.Error("end of block failed", "height", req.Height, "err", err)
 	}
 	if err := a.bank.CheckBlockSupply(blockState, a.tree); err != nil {
 		a.halted = fmt.Errorf("height %d: %w", req.Height, err)
@@ -393,6 +398,22 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	a.lastBlockTxs = len(req.Txs)
 	a.committedTxs.Add(int64(ok))
 	return &abci.FinalizeBlockResponse{TxResults: results, Events: endCtx.Events(), AppHash: a.tree.WorkingHash()}, nil
+}
+
+// endBlock runs the modules' end-of-block work in one cache, so a failure
+// leaves none of it half done.
+func (a *App) endBlock(ctx *module.Context, hash []byte, votes []computing.Vote) error {
+	c := store.NewCache(ctx.Store())
+	ectx := module.NewContext(c, ctx.Block, crypto.Address{}, nil, a.log)
+	if err := a.computing.EndBlock(ectx, hash, votes); err != nil {
+		return err
+	}
+	if err := a.stakepool.EndBlock(ectx); err != nil {
+		return err
+	}
+	c.Write(ctx.Store())
+	ctx.AppendEvents(ectx.Events())
+	return nil
 }
 
 // Commit saves the block's state as a new version and resets the check

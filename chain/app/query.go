@@ -15,6 +15,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
 )
@@ -55,6 +56,11 @@ const (
 	QueryComputingWorker = "/computing/worker" // data: a 32-byte worker identity
 	// QueryComputingWorkers lists every computing record, without proof.
 	QueryComputingWorkers = "/computing/workers"
+
+	QueryPool       = "/stakepool/pool"       // data: an 8-byte big-endian pool id
+	QueryDelegation = "/stakepool/delegation" // data: pool id (8 bytes) and a 20-byte address
+	// QueryPools lists every pool, without proof.
+	QueryPools = "/stakepool/pools"
 
 	// QueryClusters and QueryContracts list records, without proof.
 	QueryClusters  = "/contracts/clusters"
@@ -100,6 +106,16 @@ func QueryKey(path string, data []byte) ([]byte, error) {
 			return nil, ErrBadQuery.Wrap("%s wants a 32-byte identity key: %v", path, err)
 		}
 		return computing.WorkerKey(id), nil
+	case QueryPool:
+		if len(data) != 8 {
+			return nil, ErrBadQuery.Wrap("%s wants an 8-byte pool id", path)
+		}
+		return stakepool.PoolKey(binary.BigEndian.Uint64(data)), nil
+	case QueryDelegation:
+		if len(data) != 28 {
+			return nil, ErrBadQuery.Wrap("%s wants a pool id (8 bytes) and an address (20)", path)
+		}
+		return stakepool.DelegationKey(binary.BigEndian.Uint64(data), crypto.Address(data[8:])), nil
 	case QueryKeysStatus:
 		return keys.StatusKey(), nil
 	case QueryMaster:
@@ -154,7 +170,8 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (res *abci.QueryR
 		return &abci.QueryResponse{Code: code, Codespace: cs, Log: log, Height: req.Height}
 	}
 	listPrefix := map[string][]byte{QueryWorkers: registry.WorkerPrefix(), QueryGatekeepers: registry.GatekeeperPrefix(),
-		QueryClusters: contracts.ClusterPrefix(), QueryContracts: contracts.ContractPrefix(), QueryComputingWorkers: computing.WorkerPrefix()}[req.Path]
+		QueryClusters: contracts.ClusterPrefix(), QueryContracts: contracts.ContractPrefix(), QueryComputingWorkers: computing.WorkerPrefix(),
+		QueryPools: stakepool.PoolPrefix()}[req.Path]
 	var key []byte
 	if listPrefix == nil {
 		if key, err = QueryKey(req.Path, req.Data); err != nil {

@@ -100,3 +100,11 @@ func (c *Context) Emit(typ string, attrs ...Attr) {
 
 // Events returns the events emitted so far.
 func (c *Context) Events() []abci.Event { return c.events }
+
+// AppendEvents adds events another context emitted (a nested cache's,
+// once its writes are kept).
+func (c *Context) AppendEvents(evs []abci.Event) {
+	if !c.Check {
+		c.events = append(c.events, evs...)
+	}
+}

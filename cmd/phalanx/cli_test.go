@@ -174,6 +174,31 @@ func TestCLIAgainstDevnet(t *testing.T) {
 		}
 	}
 
+	// Stake pools: create, delegate, withdraw from free stake, refusals.
+	mustRun(t, "tx", "pool", "create", "alice", "--commission", "10", h)
+	mustRun(t, "tx", "pool", "delegate", "bob", "0", "100PHA", h)
+	if o := mustRun(t, "query", "pool", "0", h); !strings.Contains(o, "commission 10%") || !strings.Contains(o, "stake 100 PHA (free 100 PHA)") {
+		t.Fatalf("query pool: %s", o)
+	}
+	mustRun(t, "tx", "pool", "withdraw", "bob", "0", "40PHA", h)
+	if o := mustRun(t, "query", "pools", h); !strings.Contains(o, "stake 60 PHA") {
+		t.Fatalf("query pools: %s", o)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"tx", "pool", "withdraw", "bob", "0", "61PHA"}, "larger than the delegator's stake"},
+		{[]string{"tx", "pool", "claim", "bob", "0"}, "nothing to claim"},
+		{[]string{"tx", "pool", "create", "alice", "--commission", "101"}, "between 0 and 100"},
+		{[]string{"tx", "pool", "add-worker", "alice", "0", wid}, "not the pool's owner"},
+	} {
+		out, err := run(t, "", append(c.args, h)...)
+		if err == nil || !strings.Contains(err.Error()+out, c.want) {
+			t.Errorf("phalanx %v: err %v, output %q; want %q", c.args, err, out, c.want)
+		}
+	}
+
 	// The council rotates the master key: the gatekeeper's enclave makes
 	// epoch 1; a stranger cannot.
 	if out, err := run(t, "", "tx", "rotate-master-key", "alice", h); err == nil || !strings.Contains(err.Error()+out, "not the council") {

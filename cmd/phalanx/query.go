@@ -26,6 +26,7 @@ func newQueryCmd(c *cli) *cobra.Command {
 	}
 	cmd.AddCommand(newQueryBalanceCmd(c), newQuerySupplyCmd(c), newQueryAccountCmd(c), newQueryTxCmd(c),
 		newQueryWorkersCmd(c), newQueryWorkerCmd(c), newQueryGatekeepersCmd(c))
+	cmd.AddCommand(newQueryPoolCmds(c)...)
 	return cmd
 }
 

@@ -32,46 +32,21 @@ func newTxCmd(c *cli) *cobra.Command {
 		newTxComputingCmd(c, "reclaim-stake OPERATOR WORKER", "Return a cooled-down worker's stake to OPERATOR", 2,
 			func(id crypto.PublicKey, _ []string) (module.Msg, error) {
 				return &computing.MsgReclaim{Worker: id}, nil
-			}))
+			}),
+		newTxPoolCmd(c))
 	return cmd
 }
 
 // newTxComputingCmd makes a command that sends one computing message for
-// a worker from its operator's key.
+// the worker named by its second argument, from its operator's key.
 func newTxComputingCmd(c *cli, use, short string, nargs int, msg func(crypto.PublicKey, []string) (module.Msg, error)) *cobra.Command {
-	var f txFlags
-	cmd := &cobra.Command{
-		Use:   use,
-		Short: short,
-		Args:  cobra.ExactArgs(nargs),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			var id crypto.PublicKey
-			if err := id.UnmarshalText([]byte(args[1])); err != nil {
-				return fmt.Errorf("worker id %q: %w", args[1], err)
-			}
-			m, err := msg(id, args)
-			if err != nil {
-				return err
-			}
-			key, cl, ctx, cancel, err := c.signer(args[0])
-			if err != nil {
-				return err
-			}
-			defer cancel()
-			res, err := cl.Submit(ctx, key, []module.Msg{m}, f.options())
-			if res == nil && err != nil {
-				return c.explainConn(err)
-			}
-			if perr := c.printTxResult(res, func(w io.Writer) { fmt.Fprintf(w, "%s for worker %s\n", m.Type(), id) }); perr != nil {
-				return perr
-			}
-			return err
-		},
-	}
-	f.add(cmd)
-	c.addClientFlags(cmd)
-	c.addKeyringFlags(cmd)
-	return cmd
+	return newTxMsgCmd(c, use, short, nargs, func(args []string) (module.Msg, error) {
+		id, err := parsePublicKey(args[1])
+		if err != nil {
+			return nil, fmt.Errorf("worker id %q: %w", args[1], err)
+		}
+		return msg(id, args)
+	})
 }
 
 func newTxRotateMasterKeyCmd(c *cli) *cobra.Command {

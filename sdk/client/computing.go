@@ -2,10 +2,12 @@ package client
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
+	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
 	"github.com/phalanx-net/phalanx/crypto"
 )
 
@@ -59,4 +61,49 @@ func (c *Client) ComputingTotals(ctx context.Context) (computing.Totals, error) 
 		return computing.Totals{}, err
 	}
 	return computing.Decode[computing.Totals](q.Value)
+}
+
+// Pool returns a stake pool.
+func (c *Client) Pool(ctx context.Context, id uint64) (stakepool.Pool, error) {
+	q, err := c.Get(ctx, "/stakepool/pool", binary.BigEndian.AppendUint64(nil, id), 0, false)
+	if err != nil {
+		return stakepool.Pool{}, err
+	}
+	if q.Value == nil {
+		return stakepool.Pool{}, fmt.Errorf("%w: pool %d", ErrNotFound, id)
+	}
+	return stakepool.Decode[stakepool.Pool](q.Value)
+}
+
+// Pools lists every stake pool.
+func (c *Client) Pools(ctx context.Context) ([]stakepool.Pool, error) {
+	q, err := c.Get(ctx, "/stakepool/pools", nil, 0, false)
+	if err != nil {
+		return nil, err
+	}
+	var raws []codec.RawMessage
+	if err := codec.Unmarshal(q.Value, &raws); err != nil {
+		return nil, err
+	}
+	out := make([]stakepool.Pool, 0, len(raws))
+	for _, r := range raws {
+		p, err := stakepool.Decode[stakepool.Pool](r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// Delegation returns a delegator's part of a pool (zero if none).
+func (c *Client) Delegation(ctx context.Context, pool uint64, d crypto.Address) (stakepool.Delegation, error) {
+	q, err := c.Get(ctx, "/stakepool/delegation", append(binary.BigEndian.AppendUint64(nil, pool), d[:]...), 0, false)
+	if err != nil {
+		return stakepool.Delegation{}, err
+	}
+	if q.Value == nil {
+		return stakepool.Delegation{Pool: pool, Delegator: d}, nil
+	}
+	return stakepool.Decode[stakepool.Delegation](q.Value)
 }

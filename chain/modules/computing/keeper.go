@@ -19,10 +19,25 @@ type Keeper struct {
 	mq       *mq.Keeper
 	registry *registry.Keeper
 	bank     bank.Keeper
+	pools    Pools
+}
+
+// Pools is where a worker's share of its rewards goes when the worker
+// belongs to a stake pool (the stakepool module).
+type Pools interface {
+	// PoolOf returns the pool a worker belongs to.
+	PoolOf(r store.Reader, worker crypto.PublicKey) (uint64, bool)
+	// Account is the module account pool rewards are paid into.
+	Account() crypto.Address
+	// Reward credits a pool with amount, already paid into Account.
+	Reward(ctx *module.Context, pool uint64, amount pha.Amount) error
 }
 
 // NewKeeper returns a keeper.
 func NewKeeper(q *mq.Keeper, reg *registry.Keeper) *Keeper { return &Keeper{mq: q, registry: reg} }
+
+// SetPools routes workers' rewards to their stake pools.
+func (k *Keeper) SetPools(p Pools) { k.pools = p }
 
 // Account is the module account that holds computing stakes.
 func Account() crypto.Address { return crypto.ModuleAddress(ModuleName) }
@@ -144,11 +159,23 @@ func (k *Keeper) pay(ctx *module.Context, p Params, w *Worker, now int64) error 
 	rest, _ := total.Sub(poolAmt)
 	treasury, _ := rest.Sub(gkAmt)
 	src := crypto.ModuleAddress(bank.RewardPool)
+	dest := w.Operator
+	pool, inPool := uint64(0), false
+	if k.pools != nil {
+		if pool, inPool = k.pools.PoolOf(kv, w.ID); inPool {
+			dest = k.pools.Account()
+		}
+	}
 	for _, m := range []struct {
 		to  crypto.Address
 		amt pha.Amount
-	}{{w.Operator, poolAmt}, {crypto.ModuleAddress(Gatekeepers), gkAmt}, {crypto.ModuleAddress(Treasury), treasury}} {
+	}{{dest, poolAmt}, {crypto.ModuleAddress(Gatekeepers), gkAmt}, {crypto.ModuleAddress(Treasury), treasury}} {
 		if err := k.bank.Move(kv, src, m.to, m.amt); err != nil {
+			return err
+		}
+	}
+	if inPool {
+		if err := k.pools.Reward(ctx, pool, poolAmt); err != nil {
 			return err
 		}
 	}

@@ -58,11 +58,21 @@ func (k *Keeper) operated(ctx *module.Context, id crypto.PublicKey) (Worker, err
 }
 
 func (k *Keeper) handleStart(ctx *module.Context, m *MsgStart) error {
-	w, err := k.operated(ctx, m.Worker)
-	if err != nil {
+	if _, err := k.operated(ctx, m.Worker); err != nil {
 		return err
 	}
+	return k.StartWorker(ctx, m.Worker, m.Stake, ctx.Sender)
+}
+
+// StartWorker starts a worker computing with stake taken from the
+// account from (its operator, or its stake pool's account).
+func (k *Keeper) StartWorker(ctx *module.Context, id crypto.PublicKey, stakeAmt pha.Amount, from crypto.Address) error {
 	kv := ctx.Store()
+	w, ok := k.Worker(kv, id)
+	if !ok {
+		return ErrNoWorker.Wrap("%s has no benchmark score yet", id)
+	}
+	m := &MsgStart{Worker: id, Stake: stakeAmt}
 	p := k.Params(kv)
 	if w.State != Ready {
 		return ErrState.Wrap("%s is %s", w.ID, w.State)
@@ -78,7 +88,7 @@ func (k *Keeper) handleStart(ctx *module.Context, m *MsgStart) error {
 	if stake.Cmp(need) < 0 {
 		return ErrStakeTooLow.Wrap("%s PHA, at least %s PHA for P = %d", stake, need, w.P)
 	}
-	if err := k.bank.Transfer(ctx, ctx.Sender, Account(), m.Stake); err != nil {
+	if err := k.bank.Transfer(ctx, from, Account(), m.Stake); err != nil {
 		return err
 	}
 	now := ctx.Block.Time.UnixNano()
@@ -97,9 +107,17 @@ func (k *Keeper) handleStart(ctx *module.Context, m *MsgStart) error {
 }
 
 func (k *Keeper) handleStop(ctx *module.Context, m *MsgStop) error {
-	w, err := k.operated(ctx, m.Worker)
-	if err != nil {
+	if _, err := k.operated(ctx, m.Worker); err != nil {
 		return err
+	}
+	return k.StopWorker(ctx, m.Worker)
+}
+
+// StopWorker starts a computing worker's cooldown.
+func (k *Keeper) StopWorker(ctx *module.Context, id crypto.PublicKey) error {
+	w, ok := k.Worker(ctx.Store(), id)
+	if !ok {
+		return ErrNoWorker.Wrap("%s", id)
 	}
 	if w.State != Idle && w.State != Unresponsive {
 		return ErrState.Wrap("%s is %s", w.ID, w.State)
@@ -119,26 +137,37 @@ func (k *Keeper) handleStop(ctx *module.Context, m *MsgStop) error {
 }
 
 func (k *Keeper) handleReclaim(ctx *module.Context, m *MsgReclaim) error {
-	w, err := k.operated(ctx, m.Worker)
-	if err != nil {
+	if _, err := k.operated(ctx, m.Worker); err != nil {
 		return err
 	}
+	_, err := k.ReclaimWorker(ctx, m.Worker, ctx.Sender)
+	return err
+}
+
+// ReclaimWorker returns a cooled-down worker's stake to the account to,
+// and reports how much it was.
+func (k *Keeper) ReclaimWorker(ctx *module.Context, id crypto.PublicKey, to crypto.Address) (pha.Amount, error) {
 	kv := ctx.Store()
+	w, ok := k.Worker(kv, id)
+	if !ok {
+		return pha.Amount{}, ErrNoWorker.Wrap("%s", id)
+	}
 	p := k.Params(kv)
 	if w.State != CoolingDown {
-		return ErrState.Wrap("%s is %s", w.ID, w.State)
+		return pha.Amount{}, ErrState.Wrap("%s is %s", w.ID, w.State)
 	}
 	now := ctx.Block.Time.UnixNano()
 	if left := w.CoolingSince + p.Cooldown*nanosPerSecond - now; left > 0 {
-		return ErrCoolingDown.Wrap("%d s left", left/nanosPerSecond)
+		return pha.Amount{}, ErrCoolingDown.Wrap("%d s left", left/nanosPerSecond)
 	}
-	if err := k.bank.Transfer(ctx, Account(), w.Operator, w.Stake); err != nil {
-		return err
+	stake := w.Stake
+	if err := k.bank.Transfer(ctx, Account(), to, stake); err != nil {
+		return pha.Amount{}, err
 	}
 	w.Stake, w.V, w.Ve, w.Share = pha.Amount{}, fixed.Num{}, fixed.Num{}, fixed.Num{}
 	k.setState(ctx, &w, Ready)
 	k.setWorker(kv, w)
-	return nil
+	return stake, nil
 }
 
 // handleHeartbeat takes a challenged worker's answer: in time, it brings

@@ -1,0 +1,166 @@
+package stakepool
+
+import (
+	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/fixed"
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/computing"
+	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/chain/store"
+	"github.com/phalanx-net/phalanx/crypto"
+)
+
+// Keeper reads and writes the pools; it starts and stops workers through
+// the computing keeper and moves PHA through the bank.
+type Keeper struct {
+	computing *computing.Keeper
+	bank      bank.Keeper
+}
+
+// NewKeeper returns a keeper and routes the workers' rewards to pools.
+func NewKeeper(c *computing.Keeper) *Keeper {
+	k := &Keeper{computing: c}
+	c.SetPools(k)
+	return k
+}
+
+// Account implements computing.Pools: delegations and rewards are held
+// in the module account.
+func (*Keeper) Account() crypto.Address { return crypto.ModuleAddress(ModuleName) }
+
+func mustDecode(v []byte, out any) {
+	if err := codec.UnmarshalState(v, out); err != nil {
+		panic(&store.IOError{Err: err}) // only this keeper writes it
+	}
+}
+
+func set(kv store.KV, key []byte, v any) { kv.Set(key, codec.MustMarshal(v)) }
+
+// Pool returns a pool.
+func (*Keeper) Pool(r store.Reader, id uint64) (Pool, bool) {
+	v := r.Get(PoolKey(id))
+	if v == nil {
+		return Pool{}, false
+	}
+	var p Pool
+	mustDecode(v, &p)
+	return p, true
+}
+
+// Pools calls fn for every pool, in id order.
+func (*Keeper) Pools(r store.Reader, fn func(Pool) bool) {
+	r.Iterate(poolPrefix, func(_, v []byte) bool {
+		var p Pool
+		mustDecode(v, &p)
+		return fn(p)
+	})
+}
+
+// Delegation returns a delegator's part of a pool.
+func (*Keeper) Delegation(r store.Reader, pool uint64, d crypto.Address) Delegation {
+	v := r.Get(DelegationKey(pool, d))
+	if v == nil {
+		return Delegation{Pool: pool, Delegator: d}
+	}
+	var out Delegation
+	mustDecode(v, &out)
+	return out
+}
+
+// PoolOf implements computing.Pools.
+func (*Keeper) PoolOf(r store.Reader, w crypto.PublicKey) (uint64, bool) {
+	v := r.Get(WorkerPoolKey(w))
+	if v == nil {
+		return 0, false
+	}
+	var id uint64
+	mustDecode(v, &id)
+	return id, true
+}
+
+// Reward implements computing.Pools: the owner's commission first, the
+// rest to the delegators by their shares (to the owner too, if nobody
+// has delegated).
+func (k *Keeper) Reward(ctx *module.Context, id uint64, amount pha.Amount) error {
+	kv := ctx.Store()
+	p, ok := k.Pool(kv, id)
+	if !ok {
+		return ErrNoPool.Wrap("%d", id)
+	}
+	commission, err := fixed.FromPHA(amount).Mul(p.Commission)
+	if err != nil {
+		return err
+	}
+	c := commission.PHA()
+	rest, _ := amount.Sub(c)
+	if p.Shares.IsZero() {
+		c, rest = amount, pha.Amount{}
+	}
+	p.OwnerRewards, _ = p.OwnerRewards.Add(c)
+	if !rest.IsZero() {
+		per, err := fixed.FromPHA(rest).Div(p.Shares)
+		if err != nil {
+			return err
+		}
+		if p.RewardPerShare, err = p.RewardPerShare.Add(per); err != nil {
+			return err
+		}
+	}
+	p.Rewarded, _ = p.Rewarded.Add(amount)
+	set(kv, PoolKey(id), p)
+	ctx.Emit(EventReward, module.Attr{Key: AttrPool, Value: uintText(id), Index: true}, module.Attr{Key: AttrAmount, Value: amount})
+	return nil
+}
+
+// settle moves a delegation's accrued rewards into Pending.
+func settle(p Pool, d *Delegation) error {
+	acc, err := d.Shares.Mul(p.RewardPerShare)
+	if err != nil {
+		return err
+	}
+	due := acc.SubFloor(d.Debt)
+	d.Pending, _ = d.Pending.Add(due.PHA())
+	d.Debt = acc
+	return nil
+}
+
+// rebase records the debt for the delegation's current shares.
+func rebase(p Pool, d *Delegation) error {
+	acc, err := d.Shares.Mul(p.RewardPerShare)
+	d.Debt = acc
+	return err
+}
+
+// serveQueue pays queued withdrawals, oldest first, while free stake
+// lasts.
+func (k *Keeper) serveQueue(ctx *module.Context, p *Pool) error {
+	kv := ctx.Store()
+	for len(p.Queue) > 0 && !p.Free.Lt(p.Queue[0].Amount) {
+		w := p.Queue[0]
+		if err := k.payOut(ctx, p, w.Delegator, w.Amount); err != nil {
+			return err
+		}
+		p.Queue = p.Queue[1:]
+	}
+	set(kv, PoolKey(p.ID), *p)
+	return nil
+}
+
+// payOut returns amount of a delegator's stake from free stake.
+func (k *Keeper) payOut(ctx *module.Context, p *Pool, who crypto.Address, amount pha.Amount) error {
+	kv := ctx.Store()
+	d := k.Delegation(kv, p.ID, who)
+	if err := settle(*p, &d); err != nil {
+		return err
+	}
+	d.Shares = d.Shares.SubFloor(fixed.FromPHA(amount))
+	p.Shares = p.Shares.SubFloor(fixed.FromPHA(amount))
+	if err := rebase(*p, &d); err != nil {
+		return err
+	}
+	set(kv, DelegationKey(p.ID, who), d)
+	p.Free, _ = p.Free.Sub(amount)
+	p.Stake, _ = p.Stake.Sub(amount)
+	return k.bank.Transfer(ctx, k.Account(), who, amount)
+}

@@ -1,0 +1,252 @@
+package stakepool
+
+import (
+	"errors"
+	"github.com/phalanx-net/phalanx/chain/fixed"
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/computing"
+	"github.com/phalanx-net/phalanx/chain/pha"
+)
+
+// RegisterMsgs adds the module's messages to the router.
+func (k *Keeper) RegisterMsgs(r *module.Router) {
+	module.Register(r, k.handleCreate)
+	module.Register(r, k.handleAddWorker)
+	module.Register(r, k.handleStartWorker)
+	module.Register(r, k.handleStopWorker)
+	module.Register(r, k.handleReclaimWorker)
+	module.Register(r, k.handleDelegate)
+	module.Register(r, k.handleWithdraw)
+	module.Register(r, k.handleClaim)
+}
+
+func (k *Keeper) handleCreate(ctx *module.Context, m *MsgCreate) error {
+	kv := ctx.Store()
+	var id uint64
+	if v := kv.Get(nextPoolKey); v != nil {
+		mustDecode(v, &id)
+	}
+	set(kv, nextPoolKey, id+1)
+	set(kv, PoolKey(id), Pool{ID: id, Owner: ctx.Sender, Commission: m.Commission, Cap: m.Cap})
+	ctx.Emit(EventCreated, module.Attr{Key: AttrPool, Value: uintText(id), Index: true})
+	return nil
+}
+
+func (k *Keeper) owned(ctx *module.Context, id uint64) (Pool, error) {
+	p, ok := k.Pool(ctx.Store(), id)
+	if !ok {
+		return p, ErrNoPool.Wrap("%d", id)
+	}
+	if p.Owner != ctx.Sender {
+		return p, ErrNotOwner.Wrap("pool %d is owned by %s", id, p.Owner)
+	}
+	return p, nil
+}
+
+// handleAddWorker adds a worker its owner operates and that is in no pool.
+func (k *Keeper) handleAddWorker(ctx *module.Context, m *MsgAddWorker) error {
+	p, err := k.owned(ctx, m.Pool)
+	if err != nil {
+		return err
+	}
+	kv := ctx.Store()
+	w, ok := k.computing.Worker(kv, m.Worker)
+	if !ok {
+		return ErrWorker.Wrap("%s has no benchmark score yet", m.Worker)
+	}
+	if w.Operator != ctx.Sender {
+		return ErrWorker.Wrap("%s is operated by %s, not the pool's owner", m.Worker, w.Operator)
+	}
+	if w.State != computing.Ready {
+		return ErrWorker.Wrap("%s is %s; stop it and reclaim its stake first", m.Worker, w.State)
+	}
+	if _, in := k.PoolOf(kv, m.Worker); in {
+		return ErrWorker.Wrap("%s is already in a pool", m.Worker)
+	}
+	p.Workers = append(p.Workers, m.Worker)
+	set(kv, PoolKey(p.ID), p)
+	set(kv, WorkerPoolKey(m.Worker), p.ID)
+	return nil
+}
+
+func (k *Keeper) poolWorker(ctx *module.Context, pool uint64, w [32]byte) (Pool, error) {
+	p, err := k.owned(ctx, pool)
+	if err != nil {
+		return p, err
+	}
+	if in, ok := k.PoolOf(ctx.Store(), w); !ok || in != pool {
+		return p, ErrNotInPool.Wrap("pool %d", pool)
+	}
+	return p, nil
+}
+
+func (k *Keeper) handleStartWorker(ctx *module.Context, m *MsgStartWorker) error {
+	p, err := k.poolWorker(ctx, m.Pool, m.Worker)
+	if err != nil {
+		return err
+	}
+	if p.Free.Lt(m.Stake) {
+		return ErrFreeStake.Wrap("pool %d has %s free, the worker needs %s", p.ID, p.Free.PHA(), m.Stake.PHA())
+	}
+	if err := k.computing.StartWorker(ctx, m.Worker, m.Stake, k.Account()); err != nil {
+		return err
+	}
+	p.Free, _ = p.Free.Sub(m.Stake)
+	set(ctx.Store(), PoolKey(p.ID), p)
+	return nil
+}
+
+func (k *Keeper) handleStopWorker(ctx *module.Context, m *MsgStopWorker) error {
+	if _, err := k.poolWorker(ctx, m.Pool, m.Worker); err != nil {
+		return err
+	}
+	return k.computing.StopWorker(ctx, m.Worker)
+}
+
+// handleReclaimWorker returns a cooled-down worker's stake to the pool's
+// free stake, and pays queued withdrawals from it.
+func (k *Keeper) handleReclaimWorker(ctx *module.Context, m *MsgReclaimWorker) error {
+	p, err := k.poolWorker(ctx, m.Pool, m.Worker)
+	if err != nil {
+		return err
+	}
+	stake, err := k.computing.ReclaimWorker(ctx, m.Worker, k.Account())
+	if err != nil {
+		return err
+	}
+	p.Free, _ = p.Free.Add(stake)
+	return k.serveQueue(ctx, &p)
+}
+
+func (k *Keeper) handleDelegate(ctx *module.Context, m *MsgDelegate) error {
+	kv := ctx.Store()
+	p, ok := k.Pool(kv, m.Pool)
+	if !ok {
+		return ErrNoPool.Wrap("%d", m.Pool)
+	}
+	total, err := p.Stake.Add(m.Amount)
+	if err != nil || (!p.Cap.IsZero() && p.Cap.Lt(total)) {
+		return ErrCap.Wrap("pool %d holds %s of a cap of %s", p.ID, p.Stake.PHA(), p.Cap.PHA())
+	}
+	if err := k.bank.Transfer(ctx, ctx.Sender, k.Account(), m.Amount); err != nil {
+		return err
+	}
+	d := k.Delegation(kv, p.ID, ctx.Sender)
+	if err := settle(p, &d); err != nil {
+		return err
+	}
+	add := fixed.FromPHA(m.Amount)
+	if d.Shares, err = d.Shares.Add(add); err != nil {
+		return err
+	}
+	if p.Shares, err = p.Shares.Add(add); err != nil {
+		return err
+	}
+	if err := rebase(p, &d); err != nil {
+		return err
+	}
+	set(kv, DelegationKey(p.ID, ctx.Sender), d)
+	p.Stake = total
+	p.Free, _ = p.Free.Add(m.Amount)
+	return k.serveQueue(ctx, &p)
+}
+
+// handleWithdraw pays from free stake, or queues the withdrawal.
+func (k *Keeper) handleWithdraw(ctx *module.Context, m *MsgWithdraw) error {
+	kv := ctx.Store()
+	p, ok := k.Pool(kv, m.Pool)
+	if !ok {
+		return ErrNoPool.Wrap("%d", m.Pool)
+	}
+	d := k.Delegation(kv, p.ID, ctx.Sender)
+	queued := pha.Amount{}
+	for _, w := range p.Queue {
+		if w.Delegator == ctx.Sender {
+			queued, _ = queued.Add(w.Amount)
+		}
+	}
+	want, _ := queued.Add(m.Amount)
+	if d.Shares.Cmp(fixed.FromPHA(want)) < 0 {
+		return ErrShares.Wrap("%s has %s PHA in pool %d (%s already queued), asks %s", ctx.Sender, d.Shares, p.ID, queued.PHA(), m.Amount.PHA())
+	}
+	if len(p.Queue) == 0 && !p.Free.Lt(m.Amount) {
+		if err := k.payOut(ctx, &p, ctx.Sender, m.Amount); err != nil {
+			return err
+		}
+		set(kv, PoolKey(p.ID), p)
+		return nil
+	}
+	p.Queue = append(p.Queue, Withdrawal{Delegator: ctx.Sender, Amount: m.Amount, Since: ctx.Block.Time.UnixNano()})
+	set(kv, PoolKey(p.ID), p)
+	ctx.Emit(EventQueued, module.Attr{Key: AttrPool, Value: uintText(p.ID), Index: true},
+		module.Attr{Key: AttrDelegator, Value: ctx.Sender, Index: true}, module.Attr{Key: AttrAmount, Value: m.Amount})
+	return nil
+}
+
+// handleClaim pays the sender's settled rewards, and the commission if
+// the sender owns the pool.
+func (k *Keeper) handleClaim(ctx *module.Context, m *MsgClaim) error {
+	kv := ctx.Store()
+	p, ok := k.Pool(kv, m.Pool)
+	if !ok {
+		return ErrNoPool.Wrap("%d", m.Pool)
+	}
+	d := k.Delegation(kv, p.ID, ctx.Sender)
+	if err := settle(p, &d); err != nil {
+		return err
+	}
+	total := d.Pending
+	d.Pending = pha.Amount{}
+	if p.Owner == ctx.Sender {
+		total, _ = total.Add(p.OwnerRewards)
+		p.OwnerRewards = pha.Amount{}
+		set(kv, PoolKey(p.ID), p)
+	}
+	if total.IsZero() {
+		return ErrNothing.Wrap("pool %d owes %s nothing", p.ID, ctx.Sender)
+	}
+	if !d.Shares.IsZero() || kv.Get(DelegationKey(p.ID, ctx.Sender)) != nil {
+		set(kv, DelegationKey(p.ID, ctx.Sender), d)
+	}
+	return k.bank.Transfer(ctx, k.Account(), ctx.Sender, total)
+}
+
+// EndBlock stops the workers of every pool whose oldest queued
+// withdrawal has waited longer than WithdrawGrace, so their stake comes
+// back after the cooldown.
+func (k *Keeper) EndBlock(ctx *module.Context) error {
+	kv := ctx.Store()
+	now := ctx.Block.Time.UnixNano()
+	var late []Pool
+	k.Pools(kv, func(p Pool) bool {
+		if len(p.Queue) > 0 && now-p.Queue[0].Since > WithdrawGrace*1_000_000_000 {
+			late = append(late, p)
+		}
+		return true
+	})
+	for _, p := range late {
+		for _, w := range p.Workers {
+			rec, ok := k.computing.Worker(kv, w)
+			switch {
+			case !ok:
+			case rec.State == computing.Idle || rec.State == computing.Unresponsive:
+				if err := k.computing.StopWorker(ctx, w); err != nil {
+					return err
+				}
+			case rec.State == computing.CoolingDown:
+				// Cooled down: its stake goes straight to the queue.
+				stake, err := k.computing.ReclaimWorker(ctx, w, k.Account())
+				if errors.Is(err, computing.ErrCoolingDown) {
+					continue
+				} else if err != nil {
+					return err
+				}
+				p.Free, _ = p.Free.Add(stake)
+			}
+		}
+		if err := k.serveQueue(ctx, &p); err != nil {
+			return err
+		}
+	}
+	return nil
+}

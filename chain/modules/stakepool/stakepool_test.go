@@ -1,0 +1,240 @@
+package stakepool_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/fixed"
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/computing"
+	"github.com/phalanx-net/phalanx/chain/modules/mq"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
+	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/chain/store"
+	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/enclave"
+	"github.com/phalanx-net/phalanx/tee"
+)
+
+const chainID = "phalanx-test"
+
+func key(name string) crypto.PrivateKey {
+	seed := make([]byte, 32)
+	copy(seed, name)
+	k, _ := crypto.PrivateKeyFromSeed(seed)
+	return k
+}
+
+type env struct {
+	t      *testing.T
+	state  *store.Cache
+	router *module.Router
+	c      *computing.Keeper
+	pools  *stakepool.Keeper
+	q      *mq.Keeper
+	bank   bank.Keeper
+	now    time.Time
+	height int64
+	seq    uint64
+	w      *enclave.Enclave
+}
+
+func newEnv(t *testing.T) *env {
+	tree, err := store.OpenTree(t.TempDir(), store.DefaultTreeOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tree.Close() })
+	dir := t.TempDir()
+	sim, err := tee.Open(tee.Sim, tee.Options{Dir: dir, SimVersion: enclave.Version})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := sim.Measurement(context.Background())
+	e := &env{t: t, state: store.NewCache(tree), router: module.NewRouter(), now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), height: 1}
+	var reg registry.Keeper
+	e.q = mq.NewKeeper(&reg)
+	reg = registry.NewKeeper(e.q)
+	e.c = computing.NewKeeper(e.q, &reg)
+	e.pools = stakepool.NewKeeper(e.c)
+	e.q.RegisterMsgs(e.router)
+	reg.RegisterMsgs(e.router)
+	e.c.RegisterMsgs(e.router)
+	e.pools.RegisterMsgs(e.router)
+	g := registry.DefaultGenesis(key("council").Public().Address())
+	g.Params.AllowSim = true
+	g.Params.Measurements = []registry.Measurement{{Platform: tee.Sim, Value: m}}
+	if err := reg.InitGenesis(e.state, g, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.c.InitGenesis(e.ctx(), computing.DefaultGenesis()); err != nil {
+		t.Fatal(err)
+	}
+	e.fund(crypto.ModuleAddress(bank.RewardPool), pha.Tokens(700_000_000))
+	for _, n := range []string{"owner", "alice", "bob"} {
+		e.fund(key(n).Public().Address(), pha.Tokens(10_000))
+	}
+	if e.w, _, err = enclave.Open(sim, dir); err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.w.Registration(context.Background(), registry.RoleWorker, chainID, key("owner").Public().Address(), e.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.advance(time.Second)
+	if err := e.run("owner", &registry.MsgRegisterWorker{Registration: r}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.post(computing.TopicBenchmark, computing.Benchmark{Iterations: 1000, SpanMillis: 6000}); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (e *env) ctx() *module.Context {
+	return module.NewContext(e.state, module.Block{ChainID: chainID, Height: e.height, Time: e.now}, crypto.Address{}, nil, nil)
+}
+
+func (e *env) fund(a crypto.Address, amt pha.Amount) {
+	bal, _ := e.bank.Balance(e.state, a).Add(amt)
+	sup, _ := e.bank.Supply(e.state).Add(amt)
+	e.state.Set(bank.BalanceKey(a), codec.MustMarshal(bal))
+	e.state.Set(bank.SupplyKey(), codec.MustMarshal(sup))
+}
+
+func (e *env) advance(d time.Duration) { e.now, e.height = e.now.Add(d), e.height+1 }
+
+func (e *env) run(sender string, msg module.Msg) error {
+	e.t.Helper()
+	if err := msg.ValidateBasic(); err != nil {
+		return err
+	}
+	c := store.NewCache(e.state)
+	ctx := module.NewContext(c, module.Block{ChainID: chainID, Height: e.height, Time: e.now}, key(sender).Public().Address(), module.NewGasMeter(50_000_000), nil)
+	err := e.router.Handle(ctx, msg)
+	if err == nil {
+		c.Write(e.state)
+	}
+	return err
+}
+
+func (e *env) post(topic string, v any) error {
+	err := e.run("owner", e.w.Post(chainID, e.seq, topic, codec.MustMarshal(v)))
+	if err == nil {
+		e.seq++
+	}
+	return err
+}
+
+func (e *env) endBlock() {
+	e.t.Helper()
+	ctx := e.ctx()
+	if err := e.c.EndBlock(ctx, []byte{byte(e.height)}, nil); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := e.pools.EndBlock(ctx); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func (e *env) balance(name string) pha.Amount {
+	return e.bank.Balance(e.state, key(name).Public().Address())
+}
+
+func wantErr(t *testing.T, what string, err, want error) {
+	t.Helper()
+	if !errors.Is(err, want) {
+		t.Fatalf("%s: %v, want %v", what, err, want)
+	}
+}
+
+func TestPoolDelegationRewardsAndWithdrawalQueue(t *testing.T) {
+	e := newEnv(t)
+	id := e.w.Identity()
+	wantErr(t, "commission above 100 %", e.run("owner", &stakepool.MsgCreate{Commission: fixed.MustParse("1.01")}), stakepool.ErrCommission)
+	if err := e.run("owner", &stakepool.MsgCreate{Commission: fixed.MustParse("0.2")}); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, "a worker someone else operates", e.run("alice", &stakepool.MsgAddWorker{Pool: 0, Worker: id}), stakepool.ErrNotOwner)
+	if err := e.run("owner", &stakepool.MsgAddWorker{Pool: 0, Worker: id}); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, "the same worker twice", e.run("owner", &stakepool.MsgAddWorker{Pool: 0, Worker: id}), stakepool.ErrWorker)
+	for _, n := range []string{"alice", "bob"} {
+		if err := e.run(n, &stakepool.MsgDelegate{Pool: 0, Amount: pha.Tokens(1000)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wantErr(t, "more stake than is free", e.run("owner", &stakepool.MsgStartWorker{Pool: 0, Worker: id, Stake: pha.Tokens(2001)}), stakepool.ErrFreeStake)
+	wantErr(t, "too little stake", e.run("owner", &stakepool.MsgStartWorker{Pool: 0, Worker: id, Stake: pha.Tokens(1000)}), computing.ErrStakeTooLow)
+	if err := e.run("owner", &stakepool.MsgStartWorker{Pool: 0, Worker: id, Stake: pha.Tokens(2000)}); err != nil {
+		t.Fatal(err)
+	}
+
+	// A heartbeat pays the pool: 20 % commission, the rest half each.
+	e.advance(time.Hour)
+	e.endBlock()
+	w, _ := e.c.Worker(e.state, id)
+	e.advance(time.Minute)
+	if err := e.post(computing.TopicHeartbeat, computing.Heartbeat{Height: w.ChallengeHeight, Iterations: 1000, SpanMillis: 6000}); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := e.pools.Pool(e.state, 0)
+	if p.Rewarded.IsZero() {
+		t.Fatal("the pool was not rewarded")
+	}
+	commission, _ := fixed.FromPHA(p.Rewarded).Mul(fixed.MustParse("0.2"))
+	if p.OwnerRewards.Cmp(commission.PHA()) != 0 {
+		t.Fatalf("commission %s of %s", p.OwnerRewards.PHA(), p.Rewarded.PHA())
+	}
+	before := e.balance("alice")
+	if err := e.run("alice", &stakepool.MsgClaim{Pool: 0}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := e.balance("alice").Sub(before)
+	rest, _ := p.Rewarded.Sub(p.OwnerRewards)
+	half, _ := rest.MulDiv(pha.Units(1), pha.Units(2))
+	if d, _ := half.Sub(got); got.Cmp(half) > 0 || d.Cmp(pha.Units(1_000_000)) > 0 {
+		t.Fatalf("alice claimed %s, half of the delegators' %s is %s", got.PHA(), rest.PHA(), half.PHA())
+	}
+	wantErr(t, "a second claim at once", e.run("alice", &stakepool.MsgClaim{Pool: 0}), stakepool.ErrNothing)
+	if err := e.run("owner", &stakepool.MsgClaim{Pool: 0}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Withdrawals: more than the share is refused; with no free stake the
+	// rest waits in the queue.
+	wantErr(t, "more than bob's stake", e.run("bob", &stakepool.MsgWithdraw{Pool: 0, Amount: pha.Tokens(1001)}), stakepool.ErrShares)
+	if err := e.run("alice", &stakepool.MsgWithdraw{Pool: 0, Amount: pha.Tokens(500)}); err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, "queued twice over", e.run("alice", &stakepool.MsgWithdraw{Pool: 0, Amount: pha.Tokens(501)}), stakepool.ErrShares)
+	if p, _ := e.pools.Pool(e.state, 0); len(p.Queue) != 1 {
+		t.Fatalf("queue %+v", p.Queue)
+	}
+	// Unmet for 7 days: the pool's worker is stopped; 7 days of cooldown
+	// later its stake comes back and pays the queue.
+	e.advance(7*24*time.Hour + time.Second)
+	e.endBlock()
+	if w, _ := e.c.Worker(e.state, id); w.State != computing.CoolingDown {
+		t.Fatalf("worker %s after a week of unmet withdrawal", w.State)
+	}
+	before = e.balance("alice")
+	e.advance(7*24*time.Hour + time.Second)
+	e.endBlock()
+	if got, _ := e.balance("alice").Sub(before); got.Cmp(pha.Tokens(500)) != 0 {
+		t.Fatalf("alice got %s back", got.PHA())
+	}
+	p, _ = e.pools.Pool(e.state, 0)
+	if len(p.Queue) != 0 || p.Free.Cmp(pha.Tokens(1500)) != 0 || p.Stake.Cmp(pha.Tokens(1500)) != 0 {
+		t.Fatalf("pool after the queue: %+v", p)
+	}
+	if err := e.bank.CheckSupply(e.state); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -3,11 +3,13 @@ package devnet
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/phalanx-net/phalanx/chain/fixed"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
+	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
 	"github.com/phalanx-net/phalanx/sdk/client"
 )
 
@@ -33,7 +35,10 @@ func (d *Devnet) computingParams() computing.Params {
 }
 
 // startComputing waits until each devnet worker has a benchmark score and
-// starts it computing, with its operator's stake (k·√P, rounded up).
+// starts it computing through a stake pool: the worker's operator creates
+// a pool (10 % commission), adds the worker, delegates the stake (k·√P,
+// rounded up) and starts the worker with it, so the pool queries show the
+// rewards arrive.
 func (d *Devnet) startComputing(ctx context.Context) error {
 	cl, err := client.New(d.info.Gatekeepers[0].RPC)
 	if err != nil {
@@ -70,10 +75,38 @@ func (d *Devnet) startComputing(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if _, err := cl.Submit(ctx, op, []module.Msg{&computing.MsgStart{Worker: wi.ID, Stake: stake}}, client.TxOptions{}); err != nil {
+		res, err := cl.Submit(ctx, op, []module.Msg{&stakepool.MsgCreate{Commission: fixed.Frac(1, 10)}}, client.TxOptions{})
+		if err != nil {
+			return fmt.Errorf("a pool for %s: %w", workerName(i), err)
+		}
+		pool, err := createdPool(res)
+		if err != nil {
+			return err
+		}
+		msgs := []module.Msg{
+			&stakepool.MsgAddWorker{Pool: pool, Worker: wi.ID},
+			&stakepool.MsgDelegate{Pool: pool, Amount: stake},
+			&stakepool.MsgStartWorker{Pool: pool, Worker: wi.ID, Stake: stake},
+		}
+		if _, err := cl.Submit(ctx, op, msgs, client.TxOptions{GasLimit: 1_000_000}); err != nil {
 			return fmt.Errorf("start %s computing: %w", workerName(i), err)
 		}
-		d.cfg.Log.Info("worker computing", "worker", workerName(i), "p", rec.P, "stake", stake.PHA())
+		d.cfg.Log.Info("worker computing", "worker", workerName(i), "p", rec.P, "stake", stake.PHA(), "pool", pool)
 	}
 	return nil
+}
+
+// createdPool reads the pool id from a pool creation's events.
+func createdPool(r *client.Result) (uint64, error) {
+	for _, e := range r.Events {
+		if e.Type != stakepool.EventCreated {
+			continue
+		}
+		for _, a := range e.Attributes {
+			if a.Key == stakepool.AttrPool {
+				return strconv.ParseUint(a.Value, 10, 64)
+			}
+		}
+	}
+	return 0, fmt.Errorf("pool created in tx %s, but its id is not in the events", r.Hash)
 }

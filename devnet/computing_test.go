@@ -60,4 +60,9 @@ func TestWorkersEarnAndAStoppedOneTurnsUnresponsive(t *testing.T) {
 	if err != nil || tot.Paid.IsZero() {
 		t.Fatalf("totals %+v, %v", tot, err)
 	}
+	// The workers' share went to their pools.
+	pools, err := cl.Pools(ctx)
+	if err != nil || len(pools) != 2 || pools[0].Rewarded.IsZero() || pools[1].Rewarded.IsZero() {
+		t.Fatalf("pools %+v, %v", pools, err)
+	}
 }

@@ -3,6 +3,7 @@ package stakepool_test
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -236,5 +237,73 @@ func TestPoolDelegationRewardsAndWithdrawalQueue(t *testing.T) {
 	}
 	if err := e.bank.CheckSupply(e.state); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRandomOperationsKeepTheBooks runs random delegations, withdrawals,
+// claims, heartbeats, stops and block ends, and checks after each that
+// the supply is unchanged, the pool account covers what the pools owe,
+// and the reward pool never pays more than it held.
+func TestRandomOperationsKeepTheBooks(t *testing.T) {
+	e := newEnv(t)
+	id := e.w.Identity()
+	if err := e.run("owner", &stakepool.MsgCreate{Commission: fixed.MustParse("0.15")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.run("owner", &stakepool.MsgAddWorker{Pool: 0, Worker: id}); err != nil {
+		t.Fatal(err)
+	}
+	supply := e.bank.Supply(e.state)
+	rng := rand.New(rand.NewPCG(7, 7))
+	people := []string{"alice", "bob", "owner"}
+	for step := range 400 {
+		who := people[rng.IntN(len(people))]
+		amt := pha.Tokens(uint64(rng.IntN(1500) + 1))
+		switch rng.IntN(8) {
+		case 0, 1:
+			e.run(who, &stakepool.MsgDelegate{Pool: 0, Amount: amt})
+		case 2:
+			e.run(who, &stakepool.MsgWithdraw{Pool: 0, Amount: amt})
+		case 3:
+			e.run(who, &stakepool.MsgClaim{Pool: 0})
+		case 4:
+			e.run("owner", &stakepool.MsgStartWorker{Pool: 0, Worker: id, Stake: pha.Tokens(2000)})
+		case 5:
+			if rng.IntN(4) == 0 {
+				e.run("owner", &stakepool.MsgStopWorker{Pool: 0, Worker: id})
+			} else {
+				e.run("owner", &stakepool.MsgReclaimWorker{Pool: 0, Worker: id})
+			}
+		default:
+			e.advance(time.Duration(rng.IntN(48)) * time.Hour)
+			e.endBlock()
+			if w, _ := e.c.Worker(e.state, id); w.Challenged != 0 && rng.IntN(3) > 0 {
+				e.advance(time.Minute)
+				e.post(computing.TopicHeartbeat, computing.Heartbeat{Height: w.ChallengeHeight, Iterations: 1000, SpanMillis: 6000})
+			}
+		}
+		if err := e.bank.CheckSupply(e.state); err != nil || e.bank.Supply(e.state).Cmp(supply) != 0 {
+			t.Fatalf("step %d: supply %s, was %s: %v", step, e.bank.Supply(e.state), supply, err)
+		}
+		p, _ := e.pools.Pool(e.state, 0)
+		// The pool account holds the free stake, the unclaimed
+		// commission and the delegators' unclaimed rewards.
+		owed, _ := p.Free.Add(p.OwnerRewards)
+		held := e.bank.Balance(e.state, e.pools.Account())
+		if held.Lt(owed) {
+			t.Fatalf("step %d: the pool account holds %s, owes at least %s", step, held.PHA(), owed.PHA())
+		}
+		if paid := e.c.Totals(e.state).Paid; pha.Tokens(700_000_000).Lt(paid) {
+			t.Fatalf("step %d: paid %s from the reward pool", step, paid.PHA())
+		}
+		w, _ := e.c.Worker(e.state, id)
+		staked := e.bank.Balance(e.state, computing.Account())
+		if staked.Cmp(w.Stake) != 0 {
+			t.Fatalf("step %d: the computing account holds %s, the worker's stake is %s", step, staked.PHA(), w.Stake.PHA())
+		}
+	}
+	// The sequence did what it is for: rewards reached the pool.
+	if p, _ := e.pools.Pool(e.state, 0); p.Rewarded.IsZero() {
+		t.Fatal("no reward in 400 random steps")
 	}
 }

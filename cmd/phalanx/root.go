@@ -65,6 +65,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		newQueryCmd(c),
 		newStatusCmd(c),
 		newBenchCmd(c),
+		newSimulateCmd(c),
 	)
 	return root
 }

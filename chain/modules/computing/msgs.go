@@ -170,6 +170,18 @@ func (k *Keeper) ReclaimWorker(ctx *module.Context, id crypto.PublicKey, to cryp
 	return stake, nil
 }
 
+// Heartbeat takes a heartbeat as if it came through the queue from
+// sender: for the reward simulation, which runs the module without
+// enclaves or signatures.
+func (k *Keeper) Heartbeat(ctx *module.Context, sender crypto.PublicKey, h Heartbeat) error {
+	return k.handleHeartbeat(ctx, sender, codec.MustMarshal(h))
+}
+
+// Benchmark takes a benchmark report as if it came through the queue.
+func (k *Keeper) Benchmark(ctx *module.Context, sender crypto.PublicKey, b Benchmark) error {
+	return k.handleBenchmark(ctx, sender, codec.MustMarshal(b))
+}
+
 // handleHeartbeat takes a challenged worker's answer: in time, it brings
 // V forward at the reported instant score and pays the reward since the
 // last payment; late, it recovers the worker, paying nothing for the time

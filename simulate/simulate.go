@@ -85,8 +85,9 @@ func Rewards(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	defer tree.Close()
-	// Every write stays in this cache: nothing is committed.
-	kv := store.NewCache(tree)
+	// The working state takes every write; a version is committed each
+	// simulated day, so the working set stays small.
+	var kv store.KV = tree
 	var reg registry.Keeper
 	q := mq.NewKeeper(&reg)
 	reg = registry.NewKeeper(q)
@@ -221,6 +222,9 @@ func Rewards(ctx context.Context, cfg Config) (*Result, error) {
 				return nil, err
 			}
 			res.Days = append(res.Days, Day{Day: d, Emitted: emitted, Cumulative: paid, Schedule: sched.PHA()})
+			if _, _, err := tree.Commit(); err != nil {
+				return nil, err
+			}
 			if cfg.Progress != nil {
 				cfg.Progress(d, cfg.Days)
 			}

@@ -1,140 +1,69 @@
 package computing_test
 
 import (
-	"context"
 	"errors"
 	"testing"
 	"time"
 
-	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/fixed"
-	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
+	"github.com/phalanx-net/phalanx/chain/modules/internal/modtest"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
-	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/enclave"
-	"github.com/phalanx-net/phalanx/tee"
 )
 
-const chainID = "phalanx-test"
-
-func key(name string) crypto.PrivateKey {
-	seed := make([]byte, 32)
-	copy(seed, name)
-	k, _ := crypto.PrivateKeyFromSeed(seed)
-	return k
-}
+func key(name string) crypto.PrivateKey { return modtest.Key(name) }
 
 type env struct {
-	t      *testing.T
-	state  *store.Cache
-	router *module.Router
-	q      *mq.Keeper
-	c      *computing.Keeper
-	now    time.Time
-	height int64
-	seq    uint64
-	bank   bank.Keeper
+	*modtest.Env
+	q    *mq.Keeper
+	c    *computing.Keeper
+	bank bank.Keeper
 }
 
+// newEnv has a registered worker (operated by "operator") and a funded
+// reward pool.
 func newEnv(t *testing.T) (*env, *enclave.Enclave, crypto.PrivateKey) {
-	tree, err := store.OpenTree(t.TempDir(), store.DefaultTreeOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tree.Close() })
-	dir := t.TempDir()
-	sim, err := tee.Open(tee.Sim, tee.Options{Dir: dir, SimVersion: enclave.Version})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, _ := sim.Measurement(context.Background())
-	e := &env{t: t, state: store.NewCache(tree), router: module.NewRouter(), now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), height: 1}
+	e := &env{Env: modtest.New(t)}
 	var reg registry.Keeper
 	e.q = mq.NewKeeper(&reg)
 	reg = registry.NewKeeper(e.q)
 	e.c = computing.NewKeeper(e.q, &reg)
-	e.q.RegisterMsgs(e.router)
-	reg.RegisterMsgs(e.router)
-	e.c.RegisterMsgs(e.router)
-	g := registry.DefaultGenesis(key("council").Public().Address())
-	g.Params.AllowSim = true
-	g.Params.Measurements = []registry.Measurement{{Platform: tee.Sim, Value: m}}
-	if err := reg.InitGenesis(e.state, g, nil); err != nil {
+	e.q.RegisterMsgs(e.Router)
+	reg.RegisterMsgs(e.Router)
+	e.c.RegisterMsgs(e.Router)
+	if err := reg.InitGenesis(e.State, e.RegistryGenesis(key("council").Public().Address()), nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.c.InitGenesis(e.ctx(), computing.DefaultGenesis()); err != nil {
+	if err := e.c.InitGenesis(e.Ctx(), computing.DefaultGenesis()); err != nil {
 		t.Fatal(err)
 	}
-	e.fund(crypto.ModuleAddress(bank.RewardPool), pha.Tokens(700_000_000))
+	e.Fund(crypto.ModuleAddress(bank.RewardPool), pha.Tokens(700_000_000))
 	op := key("operator")
-	e.fund(op.Public().Address(), pha.Tokens(10_000))
-	w, _, err := enclave.Open(sim, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	regMsg, err := w.Registration(context.Background(), registry.RoleWorker, chainID, op.Public().Address(), e.now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.advance(time.Second)
-	if err := e.run(op, &registry.MsgRegisterWorker{Registration: regMsg}); err != nil {
-		t.Fatal(err)
-	}
+	e.Fund(op.Public().Address(), pha.Tokens(10_000))
+	w := e.NewEnclave()
+	e.Advance(time.Second)
+	e.Register(w, registry.RoleWorker, op)
 	return e, w, op
 }
 
-func (e *env) ctx() *module.Context {
-	return module.NewContext(e.state, module.Block{ChainID: chainID, Height: e.height, Time: e.now}, crypto.Address{}, nil, nil)
-}
-
-func (e *env) fund(a crypto.Address, amt pha.Amount) {
-	bal, _ := e.bank.Balance(e.state, a).Add(amt)
-	sup, _ := e.bank.Supply(e.state).Add(amt)
-	e.state.Set(bank.BalanceKey(a), codec.MustMarshal(bal))
-	e.state.Set(bank.SupplyKey(), codec.MustMarshal(sup))
-}
-
-func (e *env) advance(d time.Duration) {
-	e.now = e.now.Add(d)
-	e.height++
-}
-
-func (e *env) run(sender crypto.PrivateKey, msg module.Msg) error {
-	e.t.Helper()
-	if err := msg.ValidateBasic(); err != nil {
-		return err
-	}
-	c := store.NewCache(e.state)
-	ctx := module.NewContext(c, module.Block{ChainID: chainID, Height: e.height, Time: e.now}, sender.Public().Address(), module.NewGasMeter(50_000_000), nil)
-	err := e.router.Handle(ctx, msg)
-	if err == nil {
-		c.Write(e.state)
-	}
-	return err
-}
-
 func (e *env) post(w *enclave.Enclave, topic string, v any) error {
-	err := e.run(key("operator"), w.Post(chainID, e.seq, topic, codec.MustMarshal(v)))
-	if err == nil {
-		e.seq++
-	}
-	return err
+	return e.Post(key("operator"), w, topic, v)
 }
 
 func (e *env) endBlock(votes ...computing.Vote) {
-	e.t.Helper()
-	if err := e.c.EndBlock(e.ctx(), []byte{byte(e.height)}, votes); err != nil {
-		e.t.Fatal(err)
+	e.T.Helper()
+	if err := e.c.EndBlock(e.Ctx(), []byte{byte(e.Height)}, votes); err != nil {
+		e.T.Fatal(err)
 	}
 }
 
 func (e *env) worker(id crypto.PublicKey) computing.Worker {
-	w, _ := e.c.Worker(e.state, id)
+	w, _ := e.c.Worker(e.State, id)
 	return w
 }
 
@@ -151,7 +80,7 @@ func TestComputingSessionHeartbeatsAndRewards(t *testing.T) {
 	p := computing.DefaultParams()
 
 	// The enclave's benchmark: 1,000 iterations in 6 s is P = 1000.
-	wantErr(t, "start before a score", e.run(op, &computing.MsgStart{Worker: id, Stake: pha.Tokens(2000)}), computing.ErrNoWorker)
+	wantErr(t, "start before a score", e.Run(op, &computing.MsgStart{Worker: id, Stake: pha.Tokens(2000)}), computing.ErrNoWorker)
 	if err := e.post(w, computing.TopicBenchmark, computing.Benchmark{Iterations: 1000, SpanMillis: 6000}); err != nil {
 		t.Fatal(err)
 	}
@@ -161,9 +90,9 @@ func TestComputingSessionHeartbeatsAndRewards(t *testing.T) {
 	}
 
 	// k·√P = 50 × 31.6… = 1581.1 PHA.
-	wantErr(t, "too little stake", e.run(op, &computing.MsgStart{Worker: id, Stake: pha.Tokens(1581)}), computing.ErrStakeTooLow)
-	wantErr(t, "not the operator", e.run(key("stranger"), &computing.MsgStart{Worker: id, Stake: pha.Tokens(2000)}), computing.ErrNotOperator)
-	if err := e.run(op, &computing.MsgStart{Worker: id, Stake: pha.Tokens(2000)}); err != nil {
+	wantErr(t, "too little stake", e.Run(op, &computing.MsgStart{Worker: id, Stake: pha.Tokens(1581)}), computing.ErrStakeTooLow)
+	wantErr(t, "not the operator", e.Run(key("stranger"), &computing.MsgStart{Worker: id, Stake: pha.Tokens(2000)}), computing.ErrNotOperator)
+	if err := e.Run(op, &computing.MsgStart{Worker: id, Stake: pha.Tokens(2000)}); err != nil {
 		t.Fatal(err)
 	}
 	rec := e.worker(id)
@@ -173,16 +102,16 @@ func TestComputingSessionHeartbeatsAndRewards(t *testing.T) {
 	wantErr(t, "a heartbeat without a challenge", e.post(w, computing.TopicHeartbeat, computing.Heartbeat{Height: 1}), computing.ErrNoChallenge)
 
 	// An hour later the odds are 2: the worker is challenged.
-	e.advance(time.Hour)
+	e.Advance(time.Hour)
 	e.endBlock()
 	rec = e.worker(id)
-	if rec.Challenged == 0 || e.q.EgressCount(e.state, id) < 2 {
+	if rec.Challenged == 0 || e.q.EgressCount(e.State, id) < 2 {
 		t.Fatalf("no challenge after an hour: %+v", rec)
 	}
 	wantErr(t, "an answer to another challenge", e.post(w, computing.TopicHeartbeat, computing.Heartbeat{Height: rec.ChallengeHeight + 1, Iterations: 1000, SpanMillis: 6000}), computing.ErrNoChallenge)
-	pool := e.bank.ModuleBalance(e.state, bank.RewardPool)
-	opBefore := e.bank.Balance(e.state, op.Public().Address())
-	e.advance(time.Minute)
+	pool := e.bank.ModuleBalance(e.State, bank.RewardPool)
+	opBefore := e.bank.Balance(e.State, op.Public().Address())
+	e.Advance(time.Minute)
 	// An instant score above 1.2 × P counts as 1.2 × P.
 	if err := e.post(w, computing.TopicHeartbeat, computing.Heartbeat{Height: rec.ChallengeHeight, Iterations: 5000, SpanMillis: 6000}); err != nil {
 		t.Fatal(err)
@@ -197,75 +126,75 @@ func TestComputingSessionHeartbeatsAndRewards(t *testing.T) {
 	}
 	// The only worker gets the whole budget of the 61 minutes: 70 % to
 	// the operator, 10 % to the gatekeepers, 20 % to the treasury.
-	start := e.c.Totals(e.state).Start
+	start := e.c.Totals(e.State).Start
 	budget, _ := computing.Budget(p, start, start, start+int64(61*time.Minute)) // 720,000 × 61/1440
-	paid, _ := pool.Sub(e.bank.ModuleBalance(e.state, bank.RewardPool))
+	paid, _ := pool.Sub(e.bank.ModuleBalance(e.State, bank.RewardPool))
 	if d, _ := budget.Sub(fixed.FromPHA(paid)); fixed.FromPHA(paid).Cmp(budget) > 0 || d.Cmp(fixed.MustParse("0.000001")) > 0 {
 		t.Fatalf("paid %s of a budget of %s", paid.PHA(), budget)
 	}
-	earned, _ := e.bank.Balance(e.state, op.Public().Address()).Sub(opBefore)
+	earned, _ := e.bank.Balance(e.State, op.Public().Address()).Sub(opBefore)
 	seventy, _ := fixed.FromPHA(paid).Mul(fixed.MustParse("0.7"))
 	if earned.Cmp(seventy.PHA()) != 0 || rec.Earned.Cmp(earned) != 0 {
 		t.Fatalf("operator earned %s of %s", earned.PHA(), paid.PHA())
 	}
-	if err := e.bank.CheckSupply(e.state); err != nil {
+	if err := e.bank.CheckSupply(e.State); err != nil {
 		t.Fatal(err)
 	}
 
 	// Challenged again and silent past the window: unresponsive, and V
 	// decays; a late answer recovers it without pay.
-	e.advance(time.Hour)
+	e.Advance(time.Hour)
 	e.endBlock()
-	e.advance(3 * time.Minute)
+	e.Advance(3 * time.Minute)
 	e.endBlock()
 	rec = e.worker(id)
 	if rec.State != computing.Unresponsive || rec.Missed != 1 {
 		t.Fatalf("after a missed heartbeat: %+v", rec)
 	}
-	if !e.c.Totals(e.state).Share.IsZero() {
+	if !e.c.Totals(e.State).Share.IsZero() {
 		t.Fatal("an unresponsive worker still counts in Σshare")
 	}
-	e.advance(10 * time.Hour)
-	pool = e.bank.ModuleBalance(e.state, bank.RewardPool)
+	e.Advance(10 * time.Hour)
+	pool = e.bank.ModuleBalance(e.State, bank.RewardPool)
 	vBefore := rec.V
 	if err := e.post(w, computing.TopicHeartbeat, computing.Heartbeat{Height: rec.ChallengeHeight, Iterations: 1000, SpanMillis: 6000}); err != nil {
 		t.Fatal(err)
 	}
 	rec = e.worker(id)
-	if rec.State != computing.Idle || rec.V.Cmp(vBefore) >= 0 || e.bank.ModuleBalance(e.state, bank.RewardPool).Cmp(pool) != 0 {
+	if rec.State != computing.Idle || rec.V.Cmp(vBefore) >= 0 || e.bank.ModuleBalance(e.State, bank.RewardPool).Cmp(pool) != 0 {
 		t.Fatalf("after a late heartbeat: %+v (V was %s)", rec, vBefore)
 	}
 
 	// Gatekeepers are paid by voting power from their account.
-	gk := e.bank.ModuleBalance(e.state, computing.Gatekeepers)
+	gk := e.bank.ModuleBalance(e.State, computing.Gatekeepers)
 	a, b := key("gk-a").Public().Address(), key("gk-b").Public().Address()
-	e.advance(time.Second)
+	e.Advance(time.Second)
 	e.endBlock(computing.Vote{Account: a, Power: 3}, computing.Vote{Account: b, Power: 1})
-	if ga := e.bank.Balance(e.state, a); ga.IsZero() || !e.bank.ModuleBalance(e.state, computing.Gatekeepers).IsZero() {
+	if ga := e.bank.Balance(e.State, a); ga.IsZero() || !e.bank.ModuleBalance(e.State, computing.Gatekeepers).IsZero() {
 		t.Fatalf("gatekeepers' pot %s not paid out (a got %s)", gk.PHA(), ga.PHA())
 	}
 	quarter, _ := gk.MulDiv(pha.Units(1), pha.Units(4))
-	if got := e.bank.Balance(e.state, b); got.Cmp(quarter) < 0 {
+	if got := e.bank.Balance(e.State, b); got.Cmp(quarter) < 0 {
 		t.Fatalf("b (a quarter of the power) got %s of %s", got.PHA(), gk.PHA())
 	}
 
 	// Stop, cooldown, reclaim.
-	if err := e.run(op, &computing.MsgStop{Worker: id}); err != nil {
+	if err := e.Run(op, &computing.MsgStop{Worker: id}); err != nil {
 		t.Fatal(err)
 	}
-	wantErr(t, "reclaim during the cooldown", e.run(op, &computing.MsgReclaim{Worker: id}), computing.ErrCoolingDown)
-	e.advance(7 * 24 * time.Hour)
-	before := e.bank.Balance(e.state, op.Public().Address())
-	if err := e.run(op, &computing.MsgReclaim{Worker: id}); err != nil {
+	wantErr(t, "reclaim during the cooldown", e.Run(op, &computing.MsgReclaim{Worker: id}), computing.ErrCoolingDown)
+	e.Advance(7 * 24 * time.Hour)
+	before := e.bank.Balance(e.State, op.Public().Address())
+	if err := e.Run(op, &computing.MsgReclaim{Worker: id}); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := e.bank.Balance(e.state, op.Public().Address()).Sub(before); got.Cmp(pha.Tokens(2000)) != 0 {
+	if got, _ := e.bank.Balance(e.State, op.Public().Address()).Sub(before); got.Cmp(pha.Tokens(2000)) != 0 {
 		t.Fatalf("reclaimed %s", got.PHA())
 	}
 	if rec := e.worker(id); rec.State != computing.Ready {
 		t.Fatalf("after reclaim: %+v", rec)
 	}
-	if err := e.bank.CheckSupply(e.state); err != nil {
+	if err := e.bank.CheckSupply(e.State); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -276,29 +205,29 @@ func TestEmptyPoolPaysNothing(t *testing.T) {
 	id := w.Identity()
 	// Drain the pool to one unit.
 	pool := crypto.ModuleAddress(bank.RewardPool)
-	left, _ := e.bank.Balance(e.state, pool).Sub(pha.Units(1))
-	if err := e.bank.Move(e.state, pool, key("sink").Public().Address(), left); err != nil {
+	left, _ := e.bank.Balance(e.State, pool).Sub(pha.Units(1))
+	if err := e.bank.Move(e.State, pool, key("sink").Public().Address(), left); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.post(w, computing.TopicBenchmark, computing.Benchmark{Iterations: 1000, SpanMillis: 6000}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.run(op, &computing.MsgStart{Worker: id, Stake: pha.Tokens(2000)}); err != nil {
+	if err := e.Run(op, &computing.MsgStart{Worker: id, Stake: pha.Tokens(2000)}); err != nil {
 		t.Fatal(err)
 	}
-	e.advance(time.Hour)
+	e.Advance(time.Hour)
 	e.endBlock()
 	rec := e.worker(id)
 	if err := e.post(w, computing.TopicHeartbeat, computing.Heartbeat{Height: rec.ChallengeHeight, Iterations: 1000, SpanMillis: 6000}); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.bank.Balance(e.state, pool); !got.IsZero() {
+	if got := e.bank.Balance(e.State, pool); !got.IsZero() {
 		t.Fatalf("pool holds %s", got)
 	}
-	if got := e.c.Totals(e.state).Paid; got.Cmp(pha.Units(1)) != 0 {
+	if got := e.c.Totals(e.State).Paid; got.Cmp(pha.Units(1)) != 0 {
 		t.Fatalf("paid %s from a pool of 1 unit", got)
 	}
-	if err := e.bank.CheckSupply(e.state); err != nil {
+	if err := e.bank.CheckSupply(e.State); err != nil {
 		t.Fatal(err)
 	}
 }

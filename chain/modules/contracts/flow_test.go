@@ -3,7 +3,6 @@ package contracts_test
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"crypto/sha256"
 	"errors"
 	"testing"
@@ -16,171 +15,88 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
+	"github.com/phalanx-net/phalanx/chain/modules/internal/modtest"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
-	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/enclave"
-	"github.com/phalanx-net/phalanx/tee"
 )
 
-const chainID = "phalanx-test"
+const chainID = modtest.ChainID
 
-func key(t testing.TB, name string) crypto.PrivateKey {
-	t.Helper()
-	seed := make([]byte, 32)
-	copy(seed, name)
-	k, err := crypto.PrivateKeyFromSeed(seed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
+func key(t testing.TB, name string) crypto.PrivateKey { return modtest.Key(name) }
 
-// env is the registry, queue, keys, contracts and bank over a fresh
-// state, with sim enclaves whose measurement is allowlisted.
+// env is the registry, queue, keys and contracts modules over a fresh
+// state, with sim enclaves allowlisted.
 type env struct {
-	t        *testing.T
-	state    *store.Cache
-	router   *module.Router
+	*modtest.Env
 	reg      registry.Keeper
 	q        *mq.Keeper
 	keys     *keys.Keeper
 	c        *contracts.Keeper
-	sim      tee.Platform
 	council  crypto.PrivateKey
 	operator crypto.PrivateKey
-	height   int64
-	now      time.Time
-	seqs     map[crypto.PublicKey]uint64
-	events   []string
 }
 
 func newEnv(t *testing.T, validators ...crypto.PrivateKey) *env {
 	t.Helper()
-	tree, err := store.OpenTree(t.TempDir(), store.DefaultTreeOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tree.Close() })
-	sim, err := tee.Open(tee.Sim, tee.Options{Dir: t.TempDir(), SimVersion: enclave.Version})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := sim.Measurement(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, state: store.NewCache(tree), router: module.NewRouter(), sim: sim, council: key(t, "council"),
-		operator: key(t, "operator"), height: 10, now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), seqs: map[crypto.PublicKey]uint64{}}
+	e := &env{Env: modtest.New(t), council: key(t, "council"), operator: key(t, "operator")}
 	var reg registry.Keeper
 	e.q = mq.NewKeeper(&reg)
 	e.keys = keys.NewKeeper(e.q, &reg)
 	reg = registry.NewKeeper(e.q, e.keys)
 	e.reg = reg
 	e.c = contracts.NewKeeper(e.q, &reg, e.keys, nil)
-	e.q.RegisterMsgs(e.router)
-	reg.RegisterMsgs(e.router)
-	e.keys.RegisterMsgs(e.router)
-	e.c.RegisterMsgs(e.router)
-	g := registry.DefaultGenesis(e.council.Public().Address())
-	g.Params.AllowSim = true
-	g.Params.Measurements = []registry.Measurement{{Platform: tee.Sim, Value: m}}
+	e.q.RegisterMsgs(e.Router)
+	reg.RegisterMsgs(e.Router)
+	e.keys.RegisterMsgs(e.Router)
+	e.c.RegisterMsgs(e.Router)
 	var vals []crypto.PublicKey
 	for _, v := range validators {
 		vals = append(vals, v.Public())
 	}
-	if err := reg.InitGenesis(e.state, g, vals); err != nil {
+	if err := reg.InitGenesis(e.State, e.RegistryGenesis(e.council.Public().Address()), vals); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.c.InitGenesis(e.state, contracts.DefaultGenesis()); err != nil {
+	if err := e.c.InitGenesis(e.State, contracts.DefaultGenesis()); err != nil {
 		t.Fatal(err)
 	}
-	e.fund(e.operator.Public().Address(), pha.Tokens(1000))
+	e.Fund(e.operator.Public().Address(), pha.Tokens(1000))
 	return e
 }
 
-// fund gives addr amount, keeping the supply equal to the balances.
-func (e *env) fund(addr crypto.Address, amount pha.Amount) {
-	var b bank.Keeper
-	bal, _ := b.Balance(e.state, addr).Add(amount)
-	sup, _ := b.Supply(e.state).Add(amount)
-	e.state.Set(bank.BalanceKey(addr), codec.MustMarshal(bal))
-	e.state.Set(bank.SupplyKey(), codec.MustMarshal(sup))
-}
-
-// run executes msg from sender as a transaction would: its writes are
-// kept only if it succeeds.
 func (e *env) run(sender crypto.PrivateKey, msg module.Msg) error {
-	e.t.Helper()
-	if err := msg.ValidateBasic(); err != nil {
-		return err
-	}
-	c := store.NewCache(e.state)
-	ctx := module.NewContext(c, module.Block{ChainID: chainID, Height: e.height, Time: e.now}, sender.Public().Address(), module.NewGasMeter(200_000_000), nil)
-	err := e.router.Handle(ctx, msg)
-	if err == nil {
-		c.Write(e.state)
-		for _, ev := range ctx.Events() {
-			e.events = append(e.events, ev.Type)
-		}
-	}
-	e.height++
-	e.now = e.now.Add(time.Second)
+	e.T.Helper()
+	err := e.Run(sender, msg)
+	e.Advance(time.Second)
 	return err
 }
 
-// newEnclave opens a sim enclave with its secrets.
-func (e *env) newEnclave() *enclave.Enclave {
-	e.t.Helper()
-	dir := e.t.TempDir()
-	p, err := tee.Open(tee.Sim, tee.Options{Dir: dir, SimVersion: enclave.Version})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	en, _, err := enclave.Open(p, dir)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if err := en.OpenSecrets(dir); err != nil {
-		e.t.Fatal(err)
-	}
-	return en
-}
+func (e *env) fund(a crypto.Address, amt pha.Amount) { e.Fund(a, amt) }
+
+func (e *env) newEnclave() *enclave.Enclave { return e.NewEnclave() }
 
 func (e *env) register(en *enclave.Enclave, role registry.Role, operator crypto.PrivateKey) {
-	e.t.Helper()
-	reg, err := en.Registration(context.Background(), role, chainID, operator.Public().Address(), e.now.Add(-time.Second))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var msg module.Msg = &registry.MsgRegisterWorker{Registration: reg}
-	if role == registry.RoleGatekeeper {
-		msg = &registry.MsgRegisterGatekeeper{Registration: reg}
-	}
-	if err := e.run(operator, msg); err != nil {
-		e.t.Fatalf("register %s: %v", role, err)
-	}
+	e.T.Helper()
+	e.Register(en, role, operator)
+	e.Advance(time.Second)
 }
 
 // post sends an enclave's message, carried by the operator.
 func (e *env) post(en *enclave.Enclave, topic string, v any) error {
-	e.t.Helper()
-	id := en.Identity()
-	err := e.run(e.operator, en.Post(chainID, e.seqs[id], topic, codec.MustMarshal(v)))
-	if err == nil {
-		e.seqs[id]++
-	}
+	e.T.Helper()
+	err := e.Post(e.operator, en, topic, v)
+	e.Advance(time.Second)
 	return err
 }
 
 // inbox returns the messages the chain sent an enclave with topic.
 func (e *env) inbox(en *enclave.Enclave, topic string) []mq.Message {
 	var out []mq.Message
-	for i := range e.q.EgressCount(e.state, en.Identity()) {
-		m, _ := e.q.Egress(e.state, en.Identity(), i)
+	for i := range e.q.EgressCount(e.State, en.Identity()) {
+		m, _ := e.q.Egress(e.State, en.Identity(), i)
 		if m.Topic == topic {
 			out = append(out, m)
 		}
@@ -249,7 +165,7 @@ func TestMasterKeyGenerationHandoverAndRotation(t *testing.T) {
 	if err := e.post(g1, keys.TopicPublish, keys.Publish{Epoch: 0, PublicKey: pub}); err != nil {
 		t.Fatal(err)
 	}
-	if s := e.keys.Status(e.state); s.Epochs != 1 || s.Generating {
+	if s := e.keys.Status(e.State); s.Epochs != 1 || s.Generating {
 		t.Fatalf("status %+v", s)
 	}
 
@@ -292,13 +208,13 @@ func TestMasterKeyGenerationHandoverAndRotation(t *testing.T) {
 	if err := e.post(g2, keys.TopicReceived, keys.Received{Epoch: 0, PublicKey: pub2}); err != nil {
 		t.Fatal(err)
 	}
-	if hs := e.keys.Holders(e.state, 0); len(hs) != 2 {
+	if hs := e.keys.Holders(e.State, 0); len(hs) != 2 {
 		t.Fatalf("holders %v", hs)
 	}
 	// A gatekeeper that joins later is handed the key by both holders.
 	v3 := key(t, "validator-3")
 	g3 := e.newEnclave()
-	e.reg.SetValidator(e.state, v3.Public().Address())
+	e.reg.SetValidator(e.State, v3.Public().Address())
 	e.fund(v3.Public().Address(), pha.Tokens(10))
 	e.register(g3, registry.RoleGatekeeper, v3)
 	for _, h := range []*enclave.Enclave{g1, g2} {
@@ -315,7 +231,7 @@ func TestMasterKeyGenerationHandoverAndRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantErr(t, "a second rotation while one runs", e.run(e.council, &keys.MsgRotateMasterKey{}), keys.ErrRotationBusy)
-	first := e.keys.Holders(e.state, 0)[0]
+	first := e.keys.Holders(e.State, 0)[0]
 	gen1 := g1
 	if g2.Identity() == first {
 		gen1 = g2
@@ -393,7 +309,7 @@ func TestClusterKeysReachTheirWorkers(t *testing.T) {
 	if err := f.run(f.operator, &contracts.MsgCreateCluster{Workers: f.ids()[:2], GasPrice: pha.Units(10), Deposit: pha.Tokens(5)}); err != nil {
 		t.Fatal(err)
 	}
-	if got := (bank.Keeper{}).Balance(f.state, contracts.Account()); got.Cmp(pha.Tokens(5)) != 0 {
+	if got := (bank.Keeper{}).Balance(f.State, contracts.Account()); got.Cmp(pha.Tokens(5)) != 0 {
 		t.Fatalf("deposit: module holds %s", got.PHA())
 	}
 	reqs := f.inbox(f.gk, keys.TopicClusterRequest)
@@ -456,7 +372,7 @@ func TestCommandsResultsAndSettlement(t *testing.T) {
 		t.Fatal(err)
 	}
 	code := contracts.Hash(sha256Sum(mod))
-	if _, ok := f.c.Code(f.state, code); !ok {
+	if _, ok := f.c.Code(f.State, code); !ok {
 		t.Fatal("code not stored")
 	}
 	wantErr(t, "unknown code", f.run(f.operator, &contracts.MsgInstantiate{Code: contracts.Hash{1}, Cluster: 0}), contracts.ErrNoCode)
@@ -482,24 +398,24 @@ func TestCommandsResultsAndSettlement(t *testing.T) {
 	if err := f.post(f.workers[0], contracts.TopicResult, inst); err != nil {
 		t.Fatal(err)
 	}
-	if _, done := f.c.Result(f.state, 0, 0); done {
+	if _, done := f.c.Result(f.State, 0, 0); done {
 		t.Fatal("one vote of three recorded a result")
 	}
 	if err := f.post(f.workers[1], contracts.TopicResult, inst); err != nil {
 		t.Fatal(err)
 	}
-	if ct, _ := f.c.Contract(f.state, id); !bytes.Equal(ct.PublicKey, pub) {
+	if ct, _ := f.c.Contract(f.State, id); !bytes.Equal(ct.PublicKey, pub) {
 		t.Fatal("the agreed key is not recorded")
 	}
 	// The third worker disagrees: named in an event, nothing else changes.
-	f.events = nil
+	f.Events = nil
 	bad := inst
 	bad.StateRoot = contracts.Hash{6}
 	if err := f.post(f.workers[2], contracts.TopicResult, bad); err != nil {
 		t.Fatal(err)
 	}
-	if len(f.events) == 0 || f.events[0] != contracts.EventDisagreement {
-		t.Fatalf("events %v", f.events)
+	if len(f.Events) == 0 || f.Events[0] != contracts.EventDisagreement {
+		t.Fatalf("events %v", f.Events)
 	}
 
 	// A call: gas bounds, escrow, then settlement.
@@ -515,10 +431,10 @@ func TestCommandsResultsAndSettlement(t *testing.T) {
 	}
 	var b bank.Keeper
 	escrow := pha.Units(10 * 1_000_000)
-	if got := b.Balance(f.state, contracts.Account()); got.Cmp(escrow) != 0 {
+	if got := b.Balance(f.State, contracts.Account()); got.Cmp(escrow) != 0 {
 		t.Fatalf("escrow %s, want %s", got, escrow)
 	}
-	before := b.Balance(f.state, f.operator.Public().Address())
+	before := b.Balance(f.State, f.operator.Public().Address())
 	res := contracts.ResultVote{Cluster: 0, Seq: 1, Status: contracts.StatusOK, GasUsed: 400_001, Output: []byte("ct"), StateRoot: contracts.Hash{2}}
 	over := res
 	over.GasUsed = 1_000_001
@@ -528,19 +444,19 @@ func TestCommandsResultsAndSettlement(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r, ok := f.c.Result(f.state, 0, 1)
+	r, ok := f.c.Result(f.State, 0, 1)
 	if !ok || r.Paid.Cmp(pha.Units(4_000_010)) != 0 {
 		t.Fatalf("result %+v", r)
 	}
 	// Both agreeing workers have the same operator here: it got it all.
-	after := b.Balance(f.state, f.operator.Public().Address())
+	after := b.Balance(f.State, f.operator.Public().Address())
 	if d, _ := after.Sub(before); d.Cmp(pha.Units(4_000_010)) != 0 {
 		t.Fatalf("operator paid %s", d)
 	}
-	if got := b.Balance(f.state, contracts.Account()); !got.IsZero() {
+	if got := b.Balance(f.State, contracts.Account()); !got.IsZero() {
 		t.Fatalf("escrow left %s after the refund", got)
 	}
-	if err := b.CheckSupply(f.state); err != nil {
+	if err := b.CheckSupply(f.State); err != nil {
 		t.Fatal(err)
 	}
 }

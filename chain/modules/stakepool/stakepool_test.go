@@ -1,150 +1,83 @@
 package stakepool_test
 
 import (
-	"context"
 	"errors"
 	"math/rand/v2"
 	"testing"
 	"time"
 
-	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/fixed"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
+	"github.com/phalanx-net/phalanx/chain/modules/internal/modtest"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
 	"github.com/phalanx-net/phalanx/chain/pha"
-	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/enclave"
-	"github.com/phalanx-net/phalanx/tee"
 )
 
-const chainID = "phalanx-test"
-
-func key(name string) crypto.PrivateKey {
-	seed := make([]byte, 32)
-	copy(seed, name)
-	k, _ := crypto.PrivateKeyFromSeed(seed)
-	return k
-}
+func key(name string) crypto.PrivateKey { return modtest.Key(name) }
 
 type env struct {
-	t      *testing.T
-	state  *store.Cache
-	router *module.Router
-	c      *computing.Keeper
-	pools  *stakepool.Keeper
-	q      *mq.Keeper
-	bank   bank.Keeper
-	now    time.Time
-	height int64
-	seq    uint64
-	w      *enclave.Enclave
+	*modtest.Env
+	c     *computing.Keeper
+	pools *stakepool.Keeper
+	bank  bank.Keeper
+	w     *enclave.Enclave
 }
 
+// newEnv has a scored worker operated by "owner", a funded reward pool,
+// and funded owner, alice and bob.
 func newEnv(t *testing.T) *env {
-	tree, err := store.OpenTree(t.TempDir(), store.DefaultTreeOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tree.Close() })
-	dir := t.TempDir()
-	sim, err := tee.Open(tee.Sim, tee.Options{Dir: dir, SimVersion: enclave.Version})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, _ := sim.Measurement(context.Background())
-	e := &env{t: t, state: store.NewCache(tree), router: module.NewRouter(), now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), height: 1}
+	e := &env{Env: modtest.New(t)}
 	var reg registry.Keeper
-	e.q = mq.NewKeeper(&reg)
-	reg = registry.NewKeeper(e.q)
-	e.c = computing.NewKeeper(e.q, &reg)
+	q := mq.NewKeeper(&reg)
+	reg = registry.NewKeeper(q)
+	e.c = computing.NewKeeper(q, &reg)
 	e.pools = stakepool.NewKeeper(e.c)
-	e.q.RegisterMsgs(e.router)
-	reg.RegisterMsgs(e.router)
-	e.c.RegisterMsgs(e.router)
-	e.pools.RegisterMsgs(e.router)
-	g := registry.DefaultGenesis(key("council").Public().Address())
-	g.Params.AllowSim = true
-	g.Params.Measurements = []registry.Measurement{{Platform: tee.Sim, Value: m}}
-	if err := reg.InitGenesis(e.state, g, nil); err != nil {
+	q.RegisterMsgs(e.Router)
+	reg.RegisterMsgs(e.Router)
+	e.c.RegisterMsgs(e.Router)
+	e.pools.RegisterMsgs(e.Router)
+	if err := reg.InitGenesis(e.State, e.RegistryGenesis(key("council").Public().Address()), nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.c.InitGenesis(e.ctx(), computing.DefaultGenesis()); err != nil {
+	if err := e.c.InitGenesis(e.Ctx(), computing.DefaultGenesis()); err != nil {
 		t.Fatal(err)
 	}
-	e.fund(crypto.ModuleAddress(bank.RewardPool), pha.Tokens(700_000_000))
+	e.Fund(crypto.ModuleAddress(bank.RewardPool), pha.Tokens(700_000_000))
 	for _, n := range []string{"owner", "alice", "bob"} {
-		e.fund(key(n).Public().Address(), pha.Tokens(10_000))
+		e.Fund(key(n).Public().Address(), pha.Tokens(10_000))
 	}
-	if e.w, _, err = enclave.Open(sim, dir); err != nil {
-		t.Fatal(err)
-	}
-	r, err := e.w.Registration(context.Background(), registry.RoleWorker, chainID, key("owner").Public().Address(), e.now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.advance(time.Second)
-	if err := e.run("owner", &registry.MsgRegisterWorker{Registration: r}); err != nil {
-		t.Fatal(err)
-	}
+	e.w = e.NewEnclave()
+	e.Advance(time.Second)
+	e.Register(e.w, registry.RoleWorker, key("owner"))
 	if err := e.post(computing.TopicBenchmark, computing.Benchmark{Iterations: 1000, SpanMillis: 6000}); err != nil {
 		t.Fatal(err)
 	}
 	return e
 }
 
-func (e *env) ctx() *module.Context {
-	return module.NewContext(e.state, module.Block{ChainID: chainID, Height: e.height, Time: e.now}, crypto.Address{}, nil, nil)
-}
+func (e *env) run(sender string, msg module.Msg) error { return e.Run(key(sender), msg) }
 
-func (e *env) fund(a crypto.Address, amt pha.Amount) {
-	bal, _ := e.bank.Balance(e.state, a).Add(amt)
-	sup, _ := e.bank.Supply(e.state).Add(amt)
-	e.state.Set(bank.BalanceKey(a), codec.MustMarshal(bal))
-	e.state.Set(bank.SupplyKey(), codec.MustMarshal(sup))
-}
-
-func (e *env) advance(d time.Duration) { e.now, e.height = e.now.Add(d), e.height+1 }
-
-func (e *env) run(sender string, msg module.Msg) error {
-	e.t.Helper()
-	if err := msg.ValidateBasic(); err != nil {
-		return err
-	}
-	c := store.NewCache(e.state)
-	ctx := module.NewContext(c, module.Block{ChainID: chainID, Height: e.height, Time: e.now}, key(sender).Public().Address(), module.NewGasMeter(50_000_000), nil)
-	err := e.router.Handle(ctx, msg)
-	if err == nil {
-		c.Write(e.state)
-	}
-	return err
-}
-
-func (e *env) post(topic string, v any) error {
-	err := e.run("owner", e.w.Post(chainID, e.seq, topic, codec.MustMarshal(v)))
-	if err == nil {
-		e.seq++
-	}
-	return err
-}
+func (e *env) post(topic string, v any) error { return e.Post(key("owner"), e.w, topic, v) }
 
 func (e *env) endBlock() {
-	e.t.Helper()
-	ctx := e.ctx()
-	if err := e.c.EndBlock(ctx, []byte{byte(e.height)}, nil); err != nil {
-		e.t.Fatal(err)
+	e.T.Helper()
+	ctx := e.Ctx()
+	if err := e.c.EndBlock(ctx, []byte{byte(e.Height)}, nil); err != nil {
+		e.T.Fatal(err)
 	}
 	if err := e.pools.EndBlock(ctx); err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 }
 
 func (e *env) balance(name string) pha.Amount {
-	return e.bank.Balance(e.state, key(name).Public().Address())
+	return e.bank.Balance(e.State, key(name).Public().Address())
 }
 
 func wantErr(t *testing.T, what string, err, want error) {
@@ -178,14 +111,14 @@ func TestPoolDelegationRewardsAndWithdrawalQueue(t *testing.T) {
 	}
 
 	// A heartbeat pays the pool: 20 % commission, the rest half each.
-	e.advance(time.Hour)
+	e.Advance(time.Hour)
 	e.endBlock()
-	w, _ := e.c.Worker(e.state, id)
-	e.advance(time.Minute)
+	w, _ := e.c.Worker(e.State, id)
+	e.Advance(time.Minute)
 	if err := e.post(computing.TopicHeartbeat, computing.Heartbeat{Height: w.ChallengeHeight, Iterations: 1000, SpanMillis: 6000}); err != nil {
 		t.Fatal(err)
 	}
-	p, _ := e.pools.Pool(e.state, 0)
+	p, _ := e.pools.Pool(e.State, 0)
 	if p.Rewarded.IsZero() {
 		t.Fatal("the pool was not rewarded")
 	}
@@ -215,27 +148,27 @@ func TestPoolDelegationRewardsAndWithdrawalQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantErr(t, "queued twice over", e.run("alice", &stakepool.MsgWithdraw{Pool: 0, Amount: pha.Tokens(501)}), stakepool.ErrShares)
-	if p, _ := e.pools.Pool(e.state, 0); len(p.Queue) != 1 {
+	if p, _ := e.pools.Pool(e.State, 0); len(p.Queue) != 1 {
 		t.Fatalf("queue %+v", p.Queue)
 	}
 	// Unmet for 7 days: the pool's worker is stopped; 7 days of cooldown
 	// later its stake comes back and pays the queue.
-	e.advance(7*24*time.Hour + time.Second)
+	e.Advance(7*24*time.Hour + time.Second)
 	e.endBlock()
-	if w, _ := e.c.Worker(e.state, id); w.State != computing.CoolingDown {
+	if w, _ := e.c.Worker(e.State, id); w.State != computing.CoolingDown {
 		t.Fatalf("worker %s after a week of unmet withdrawal", w.State)
 	}
 	before = e.balance("alice")
-	e.advance(7*24*time.Hour + time.Second)
+	e.Advance(7*24*time.Hour + time.Second)
 	e.endBlock()
 	if got, _ := e.balance("alice").Sub(before); got.Cmp(pha.Tokens(500)) != 0 {
 		t.Fatalf("alice got %s back", got.PHA())
 	}
-	p, _ = e.pools.Pool(e.state, 0)
+	p, _ = e.pools.Pool(e.State, 0)
 	if len(p.Queue) != 0 || p.Free.Cmp(pha.Tokens(1500)) != 0 || p.Stake.Cmp(pha.Tokens(1500)) != 0 {
 		t.Fatalf("pool after the queue: %+v", p)
 	}
-	if err := e.bank.CheckSupply(e.state); err != nil {
+	if err := e.bank.CheckSupply(e.State); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -253,7 +186,7 @@ func TestRandomOperationsKeepTheBooks(t *testing.T) {
 	if err := e.run("owner", &stakepool.MsgAddWorker{Pool: 0, Worker: id}); err != nil {
 		t.Fatal(err)
 	}
-	supply := e.bank.Supply(e.state)
+	supply := e.bank.Supply(e.State)
 	rng := rand.New(rand.NewPCG(7, 7))
 	people := []string{"alice", "bob", "owner"}
 	for step := range 400 {
@@ -275,35 +208,35 @@ func TestRandomOperationsKeepTheBooks(t *testing.T) {
 				e.run("owner", &stakepool.MsgReclaimWorker{Pool: 0, Worker: id})
 			}
 		default:
-			e.advance(time.Duration(rng.IntN(48)) * time.Hour)
+			e.Advance(time.Duration(rng.IntN(48)) * time.Hour)
 			e.endBlock()
-			if w, _ := e.c.Worker(e.state, id); w.Challenged != 0 && rng.IntN(3) > 0 {
-				e.advance(time.Minute)
+			if w, _ := e.c.Worker(e.State, id); w.Challenged != 0 && rng.IntN(3) > 0 {
+				e.Advance(time.Minute)
 				e.post(computing.TopicHeartbeat, computing.Heartbeat{Height: w.ChallengeHeight, Iterations: 1000, SpanMillis: 6000})
 			}
 		}
-		if err := e.bank.CheckSupply(e.state); err != nil || e.bank.Supply(e.state).Cmp(supply) != 0 {
-			t.Fatalf("step %d: supply %s, was %s: %v", step, e.bank.Supply(e.state), supply, err)
+		if err := e.bank.CheckSupply(e.State); err != nil || e.bank.Supply(e.State).Cmp(supply) != 0 {
+			t.Fatalf("step %d: supply %s, was %s: %v", step, e.bank.Supply(e.State), supply, err)
 		}
-		p, _ := e.pools.Pool(e.state, 0)
+		p, _ := e.pools.Pool(e.State, 0)
 		// The pool account holds the free stake, the unclaimed
 		// commission and the delegators' unclaimed rewards.
 		owed, _ := p.Free.Add(p.OwnerRewards)
-		held := e.bank.Balance(e.state, e.pools.Account())
+		held := e.bank.Balance(e.State, e.pools.Account())
 		if held.Lt(owed) {
 			t.Fatalf("step %d: the pool account holds %s, owes at least %s", step, held.PHA(), owed.PHA())
 		}
-		if paid := e.c.Totals(e.state).Paid; pha.Tokens(700_000_000).Lt(paid) {
+		if paid := e.c.Totals(e.State).Paid; pha.Tokens(700_000_000).Lt(paid) {
 			t.Fatalf("step %d: paid %s from the reward pool", step, paid.PHA())
 		}
-		w, _ := e.c.Worker(e.state, id)
-		staked := e.bank.Balance(e.state, computing.Account())
+		w, _ := e.c.Worker(e.State, id)
+		staked := e.bank.Balance(e.State, computing.Account())
 		if staked.Cmp(w.Stake) != 0 {
 			t.Fatalf("step %d: the computing account holds %s, the worker's stake is %s", step, staked.PHA(), w.Stake.PHA())
 		}
 	}
 	// The sequence did what it is for: rewards reached the pool.
-	if p, _ := e.pools.Pool(e.state, 0); p.Rewarded.IsZero() {
+	if p, _ := e.pools.Pool(e.State, 0); p.Rewarded.IsZero() {
 		t.Fatal("no reward in 400 random steps")
 	}
 }

@@ -1,0 +1,156 @@
+// Package modtest is the modules' test bench: a fresh state, a router,
+// a block clock, funded accounts, and sim enclaves that register and post
+// through the message queue as real ones do. Each test wires the keepers
+// it needs onto the router.
+package modtest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/chain/store"
+	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/enclave"
+	"github.com/phalanx-net/phalanx/tee"
+)
+
+// ChainID is the test chain's id.
+const ChainID = "phalanx-test"
+
+// Key derives a test key from a name.
+func Key(name string) crypto.PrivateKey {
+	seed := make([]byte, 32)
+	copy(seed, name)
+	k, err := crypto.PrivateKeyFromSeed(seed)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+// Env is a test chain without consensus.
+type Env struct {
+	T      testing.TB
+	State  *store.Cache
+	Router *module.Router
+	Now    time.Time
+	Height int64
+	// Events are the types of the events successful messages emitted.
+	Events []string
+	seqs   map[crypto.PublicKey]uint64
+	bank   bank.Keeper
+}
+
+// New returns an empty state at 2026-01-01, height 1.
+func New(t testing.TB) *Env {
+	t.Helper()
+	tree, err := store.OpenTree(t.TempDir(), store.DefaultTreeOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tree.Close() })
+	return &Env{T: t, State: store.NewCache(tree), Router: module.NewRouter(), Height: 1,
+		Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), seqs: map[crypto.PublicKey]uint64{}}
+}
+
+// RegistryGenesis is a registry genesis that accepts sim enclaves.
+func (e *Env) RegistryGenesis(council crypto.Address) registry.Genesis {
+	g := registry.DefaultGenesis(council)
+	g.Params.AllowSim = true
+	g.Params.Measurements = []registry.Measurement{{Platform: tee.Sim, Value: tee.SimMeasurement(enclave.Version)}}
+	return g
+}
+
+// Block is the current block.
+func (e *Env) Block() module.Block { return module.Block{ChainID: ChainID, Height: e.Height, Time: e.Now} }
+
+// Ctx is a context for block hooks and genesis: no sender, no gas.
+func (e *Env) Ctx() *module.Context {
+	return module.NewContext(e.State, e.Block(), crypto.Address{}, nil, nil)
+}
+
+// Advance moves the clock by d and the height by one.
+func (e *Env) Advance(d time.Duration) { e.Now, e.Height = e.Now.Add(d), e.Height+1 }
+
+// Fund gives addr amount, raising the supply with it.
+func (e *Env) Fund(addr crypto.Address, amount pha.Amount) {
+	bal, _ := e.bank.Balance(e.State, addr).Add(amount)
+	sup, _ := e.bank.Supply(e.State).Add(amount)
+	e.State.Set(bank.BalanceKey(addr), codec.MustMarshal(bal))
+	e.State.Set(bank.SupplyKey(), codec.MustMarshal(sup))
+}
+
+// Balance returns addr's balance.
+func (e *Env) Balance(addr crypto.Address) pha.Amount { return e.bank.Balance(e.State, addr) }
+
+// Run executes msg from sender as a transaction does: its writes are
+// kept only if it succeeds.
+func (e *Env) Run(sender crypto.PrivateKey, msg module.Msg) error {
+	e.T.Helper()
+	if err := msg.ValidateBasic(); err != nil {
+		return err
+	}
+	c := store.NewCache(e.State)
+	ctx := module.NewContext(c, e.Block(), sender.Public().Address(), module.NewGasMeter(200_000_000), nil)
+	err := e.Router.Handle(ctx, msg)
+	if err == nil {
+		c.Write(e.State)
+		for _, ev := range ctx.Events() {
+			e.Events = append(e.Events, ev.Type)
+		}
+	}
+	return err
+}
+
+// NewEnclave opens a sim enclave with its secrets, in a directory of its
+// own.
+func (e *Env) NewEnclave() *enclave.Enclave {
+	e.T.Helper()
+	dir := e.T.TempDir()
+	p, err := tee.Open(tee.Sim, tee.Options{Dir: dir, SimVersion: enclave.Version})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	en, _, err := enclave.Open(p, dir)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	if err := en.OpenSecrets(dir); err != nil {
+		e.T.Fatal(err)
+	}
+	return en
+}
+
+// Register registers an enclave in role, from operator.
+func (e *Env) Register(en *enclave.Enclave, role registry.Role, operator crypto.PrivateKey) {
+	e.T.Helper()
+	reg, err := en.Registration(context.Background(), role, ChainID, operator.Public().Address(), e.Now.Add(-time.Second))
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	var msg module.Msg = &registry.MsgRegisterWorker{Registration: reg}
+	if role == registry.RoleGatekeeper {
+		msg = &registry.MsgRegisterGatekeeper{Registration: reg}
+	}
+	if err := e.Run(operator, msg); err != nil {
+		e.T.Fatalf("register %s: %v", role, err)
+	}
+}
+
+// Post sends an enclave's message in its next sequence, carried by
+// carrier.
+func (e *Env) Post(carrier crypto.PrivateKey, en *enclave.Enclave, topic string, v any) error {
+	e.T.Helper()
+	id := en.Identity()
+	err := e.Run(carrier, en.Post(ChainID, e.seqs[id], topic, codec.MustMarshal(v)))
+	if err == nil {
+		e.seqs[id]++
+	}
+	return err
+}

@@ -68,7 +68,9 @@ func (e *Env) RegistryGenesis(council crypto.Address) registry.Genesis {
 }
 
 // Block is the current block.
-func (e *Env) Block() module.Block { return module.Block{ChainID: ChainID, Height: e.Height, Time: e.Now} }
+func (e *Env) Block() module.Block {
+	return module.Block{ChainID: ChainID, Height: e.Height, Time: e.Now}
+}
 
 // Ctx is a context for block hooks and genesis: no sender, no gas.
 func (e *Env) Ctx() *module.Context {

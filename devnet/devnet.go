@@ -58,8 +58,9 @@ type Config struct {
 	// A resumed devnet keeps the number it was made with.
 	Gatekeepers int
 	// BasePort is gk0's P2P port; gatekeeper i listens for P2P on
-	// BasePort+10i and for RPC on BasePort+10i+1, and worker i serves
-	// queries on BasePort+10i+5 (default 26656).
+	// BasePort+10i and for RPC on BasePort+10i+1, worker i serves
+	// queries on BasePort+10i+5, and gk0's dashboard is on BasePort+8
+	// (default 26656).
 	BasePort int
 	// BlockTime is CometBFT's commit timeout (default 500ms), so a block
 	// comes at least every second.
@@ -126,6 +127,8 @@ type Info struct {
 	// its workers running the example contracts.
 	Clusters  []ClusterInfo  `json:"clusters"`
 	Contracts []ContractInfo `json:"contracts"`
+	// Dashboard is the URL of gk0's dashboard and explorer.
+	Dashboard string `json:"dashboard,omitempty"`
 }
 
 // ClusterInfo describes a devnet cluster.
@@ -191,6 +194,8 @@ type Devnet struct {
 	// enclaves are the gatekeepers' enclave services, by gatekeeper; nil
 	// while stopped. Guarded by mu.
 	enclaves []*runningWorker
+	// stopDashboard stops gk0's dashboard; nil while it is not served.
+	stopDashboard func()
 }
 
 // Start creates the devnet in cfg.Home if there is none, or resumes the
@@ -362,6 +367,11 @@ const queryPortOffset = 5
 
 func (d *Devnet) queryPort(i int) int { return d.cfg.BasePort + 10*i + queryPortOffset }
 
+// dashboardPortOffset places gk0's dashboard at BasePort+8.
+const dashboardPortOffset = 8
+
+func (d *Devnet) dashboardPort() int { return d.cfg.BasePort + dashboardPortOffset }
+
 // nodeConfig is gatekeeper i's CometBFT configuration: everything on
 // 127.0.0.1, fast gossip, a short commit timeout, and peers listed by hand
 // (no peer exchange).
@@ -480,6 +490,15 @@ func (d *Devnet) StartGatekeeper(ctx context.Context, i int) error {
 		if err := d.startEnclave(ctx, i, g, log); err != nil {
 			return err
 		}
+		if i == 0 {
+			url, stop, err := g.ServeDashboard(fmt.Sprintf("127.0.0.1:%d", d.dashboardPort()))
+			if err != nil {
+				return err
+			}
+			d.mu.Lock()
+			d.info.Dashboard, d.stopDashboard = url, stop
+			d.mu.Unlock()
+		}
 	}
 	return nil
 }
@@ -492,7 +511,14 @@ func (d *Devnet) StopGatekeeper(i int) error {
 	d.gks[i] = nil
 	e := d.enclaves[i]
 	d.enclaves[i] = nil
+	var stopDash func()
+	if i == 0 {
+		stopDash, d.stopDashboard = d.stopDashboard, nil
+	}
 	d.mu.Unlock()
+	if stopDash != nil {
+		stopDash()
+	}
 	if e != nil {
 		e.cancel()
 		<-e.done
@@ -552,7 +578,7 @@ func FreeBasePort(n int) (int, error) {
 		base := 20000 + 10*rand.IntN(3000)
 		free := true
 		for i := 0; i < n && free; i++ {
-			for _, p := range []int{base + 10*i, base + 10*i + 1, base + 10*i + queryPortOffset} {
+			for _, p := range []int{base + 10*i, base + 10*i + 1, base + 10*i + queryPortOffset, base + 10*i + dashboardPortOffset} {
 				l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
 				if err != nil {
 					free = false

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"path/filepath"
 	"time"
 
@@ -16,6 +18,7 @@ import (
 	"github.com/phalanx-net/phalanx/enclave"
 	"github.com/phalanx-net/phalanx/sdk/client"
 	"github.com/phalanx-net/phalanx/tee"
+	"github.com/phalanx-net/phalanx/web"
 	"github.com/phalanx-net/phalanx/worker"
 )
 
@@ -122,4 +125,27 @@ func (g *Gatekeeper) EnclaveService(ctx context.Context, platform string, poll t
 		Poll:     poll,
 		Log:      g.log.With("enclave", "gatekeeper"),
 	})
+}
+
+// ServeDashboard serves the dashboard and explorer (package web) of this
+// node on addr until stop is called; it returns the dashboard's URL.
+func (g *Gatekeeper) ServeDashboard(addr string) (url string, stop func(), err error) {
+	d, err := web.New(client.FromRPC(rpclocal.New(g.node)), g.log.With("module", "dashboard"))
+	if err != nil {
+		return "", nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, fmt.Errorf("dashboard: %w", err)
+	}
+	srv := &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	stop = func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if srv.Shutdown(ctx) != nil {
+			srv.Close() // event streams do not end by themselves
+		}
+	}
+	return "http://" + ln.Addr().String(), stop, nil
 }

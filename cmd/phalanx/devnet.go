@@ -126,6 +126,9 @@ func parseLevel(s string) (slog.Level, error) {
 
 func printDevnet(w io.Writer, info devnet.Info) {
 	fmt.Fprintf(w, "\nThe devnet is running: chain %s with %d gatekeepers.\n", info.ChainID, len(info.Gatekeepers))
+	if info.Dashboard != "" {
+		fmt.Fprintf(w, "Dashboard and explorer: %s\n", info.Dashboard)
+	}
 	for _, g := range info.Gatekeepers {
 		fmt.Fprintf(w, "  %s  RPC %s  (node %s)\n", g.Name, g.RPC, g.NodeID)
 		if g.Enclave != (crypto.PublicKey{}) {

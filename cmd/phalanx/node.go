@@ -280,7 +280,7 @@ func newNodeCmd(c *cli) *cobra.Command {
 }
 
 func newNodeStartCmd(c *cli) *cobra.Command {
-	var peers, logLevel, cometLevel, enclavePlatform string
+	var peers, logLevel, cometLevel, enclavePlatform, dashboard string
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "Start the gatekeeper in --home (Ctrl-C stops it)",
@@ -317,6 +317,15 @@ first gatekeeper, receiving it otherwise) and sends cluster keys to workers.`,
 				return err
 			}
 			fmt.Fprintf(c.stdout, "Gatekeeper %s running; RPC at %s. Ctrl-C stops it.\n", cfg.Moniker, g.RPCURL())
+			if dashboard != "" {
+				url, stopDash, err := g.ServeDashboard(dashboard)
+				if err != nil {
+					g.Stop()
+					return err
+				}
+				defer stopDash()
+				fmt.Fprintf(c.stdout, "Dashboard and explorer at %s\n", url)
+			}
 			var done chan error
 			if enclavePlatform != "" {
 				svc, err := g.EnclaveService(ctx, enclavePlatform, 0)
@@ -346,5 +355,6 @@ first gatekeeper, receiving it otherwise) and sends cluster keys to workers.`,
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&cometLevel, "comet-log-level", "error", "log level of CometBFT itself")
 	f.StringVar(&enclavePlatform, "enclave", "", "run the gatekeeper's enclave service on this TEE platform (sim, tdx, sevsnp); empty runs none")
+	f.StringVar(&dashboard, "dashboard", "127.0.0.1:26670", "where to serve the dashboard and explorer (host:port; empty serves none)")
 	return cmd
 }

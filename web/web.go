@@ -1,0 +1,282 @@
+package web
+
+import (
+	"context"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/phalanx-net/phalanx/chain/modules/computing"
+	"github.com/phalanx-net/phalanx/chain/modules/contracts"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
+	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/sdk/client"
+	"github.com/phalanx-net/phalanx/tee"
+)
+
+//go:embed templates/*.html
+var files embed.FS
+
+// Server serves the dashboard of the node that cl talks to.
+type Server struct {
+	cl    *client.Client
+	log   *slog.Logger
+	pages map[string]*template.Template
+	poll  time.Duration
+}
+
+// New returns a dashboard over cl (usually the node's local client).
+func New(cl *client.Client, log *slog.Logger) (*Server, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{cl: cl, log: log, pages: map[string]*template.Template{}, poll: 250 * time.Millisecond}
+	funcs := template.FuncMap{
+		"pha":   func(a pha.Amount) string { return a.PHA() },
+		"short": func(s fmt.Stringer) string { return shorten(s.String()) },
+		"ago":   func(t time.Time) string { return time.Since(t).Round(time.Second).String() },
+		"sim":   func(platform string) bool { return platform == tee.Sim },
+	}
+	for _, page := range []string{"index", "block", "tx", "account", "error"} {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html")
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", page, err)
+		}
+		s.pages[page] = t
+	}
+	return s, nil
+}
+
+func shorten(s string) string {
+	if len(s) <= 16 {
+		return s
+	}
+	return s[:8] + "…" + s[len(s)-6:]
+}
+
+// Handler returns the dashboard's routes.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.index)
+	mux.HandleFunc("GET /block/{height}", s.block)
+	mux.HandleFunc("GET /tx/{hash}", s.tx)
+	mux.HandleFunc("GET /account/{addr}", s.account)
+	mux.HandleFunc("GET /events", s.events)
+	return mux
+}
+
+func (s *Server) render(w http.ResponseWriter, page string, data any) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := s.pages[page].Execute(w, data); err != nil {
+		s.log.Warn("dashboard page", "page", page, "err", err)
+	}
+}
+
+func (s *Server) fail(w http.ResponseWriter, code int, err error) {
+	w.WriteHeader(code)
+	s.render(w, "error", map[string]any{"Title": http.StatusText(code), "Error": err.Error()})
+}
+
+// Block is a row of the recent blocks.
+type Block struct {
+	Height   int64
+	Time     time.Time
+	Txs      int
+	Interval time.Duration
+	Hash     string
+}
+
+// WorkerRow joins a worker's registration and computing records.
+type WorkerRow struct {
+	registry.Enclave
+	Computing *computing.Worker
+	Sim       bool
+}
+
+// Overview is the index page's data.
+type Overview struct {
+	Title       string
+	ChainID     string
+	Height      int64
+	Interval    time.Duration
+	Blocks      []Block
+	Plot        template.HTML // block intervals, SVG
+	Validators  []Validator
+	Gatekeepers []registry.Enclave
+	Workers     []WorkerRow
+	Clusters    []contracts.Cluster
+	Contracts   []contracts.Contract
+	Pools       []stakepool.Pool
+	RewardPool  pha.Amount
+	Paid        pha.Amount
+	Supply      pha.Amount
+	SimWarning  string
+}
+
+// Validator is a gatekeeper's consensus key and power.
+type Validator struct {
+	Address crypto.Address
+	Power   int64
+}
+
+func (s *Server) overview(ctx context.Context) (*Overview, error) {
+	st, err := s.cl.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o := &Overview{Title: "Phalanx " + st.NodeInfo.Network, ChainID: st.NodeInfo.Network, Height: st.SyncInfo.LatestBlockHeight, SimWarning: tee.SimWarning}
+	rpc := s.cl.RPC()
+	if o.Height > 0 {
+		min := max(o.Height-40, 1)
+		bi, err := rpc.BlockchainInfo(ctx, min, o.Height)
+		if err != nil {
+			return nil, err
+		}
+		metas := bi.BlockMetas // newest first
+		for i, m := range metas {
+			b := Block{Height: m.Header.Height, Time: m.Header.Time, Txs: m.NumTxs, Hash: m.BlockID.Hash.String()}
+			if i+1 < len(metas) {
+				b.Interval = m.Header.Time.Sub(metas[i+1].Header.Time)
+			}
+			o.Blocks = append(o.Blocks, b)
+		}
+		if len(o.Blocks) > 1 {
+			span := o.Blocks[0].Time.Sub(o.Blocks[len(o.Blocks)-1].Time)
+			o.Interval = span / time.Duration(len(o.Blocks)-1)
+		}
+		o.Plot = intervalPlot(o.Blocks)
+		if len(o.Blocks) > 12 {
+			o.Blocks = o.Blocks[:12]
+		}
+	}
+	if vals, err := rpc.Validators(ctx, nil, nil, nil); err == nil {
+		for _, v := range vals.Validators {
+			a, _ := crypto.AddressFromBytes(v.Address)
+			o.Validators = append(o.Validators, Validator{Address: a, Power: v.VotingPower})
+		}
+	}
+	// The rest is best effort: a page with what the node could answer.
+	o.Gatekeepers, _ = s.cl.Gatekeepers(ctx)
+	regs, _ := s.cl.Workers(ctx)
+	comps, _ := s.cl.ComputingWorkers(ctx)
+	byID := map[crypto.PublicKey]*computing.Worker{}
+	for i := range comps {
+		byID[comps[i].ID] = &comps[i]
+	}
+	for _, e := range regs {
+		o.Workers = append(o.Workers, WorkerRow{Enclave: e, Computing: byID[e.Identity], Sim: e.Platform == tee.Sim})
+	}
+	o.Clusters, _ = s.cl.Clusters(ctx)
+	o.Contracts, _ = s.cl.Contracts(ctx)
+	o.Pools, _ = s.cl.Pools(ctx)
+	o.Supply, _, _ = s.cl.Supply(ctx, false)
+	o.RewardPool, _, _ = s.cl.Balance(ctx, crypto.ModuleAddress("reward-pool"), false)
+	if t, err := s.cl.ComputingTotals(ctx); err == nil {
+		o.Paid = t.Paid
+	}
+	return o, nil
+}
+
+func (s *Server) index(w http.ResponseWriter, r *http.Request) {
+	o, err := s.overview(r.Context())
+	if err != nil {
+		s.fail(w, http.StatusBadGateway, err)
+		return
+	}
+	s.render(w, "index", o)
+}
+
+func (s *Server) block(w http.ResponseWriter, r *http.Request) {
+	h, err := strconv.ParseInt(r.PathValue("height"), 10, 64)
+	if err != nil || h <= 0 {
+		s.fail(w, http.StatusBadRequest, fmt.Errorf("%q is not a block height", r.PathValue("height")))
+		return
+	}
+	b, err := s.cl.RPC().Block(r.Context(), &h)
+	if err != nil {
+		s.fail(w, http.StatusNotFound, err)
+		return
+	}
+	type txRow struct{ Hash string }
+	var txs []txRow
+	for _, t := range b.Block.Txs {
+		txs = append(txs, txRow{Hash: strings.ToUpper(hex.EncodeToString(t.Hash()))})
+	}
+	s.render(w, "block", map[string]any{"Title": fmt.Sprintf("Block %d", h), "Block": b.Block, "Hash": b.BlockID.Hash.String(), "Txs": txs, "Prev": h - 1})
+}
+
+func (s *Server) tx(w http.ResponseWriter, r *http.Request) {
+	hash, err := hex.DecodeString(r.PathValue("hash"))
+	if err != nil || len(hash) != 32 {
+		s.fail(w, http.StatusBadRequest, fmt.Errorf("%q is not a transaction hash", r.PathValue("hash")))
+		return
+	}
+	res, err := s.cl.Tx(r.Context(), hash)
+	if errors.Is(err, client.ErrTxNotFound) {
+		s.fail(w, http.StatusNotFound, err)
+		return
+	} else if err != nil {
+		s.fail(w, http.StatusBadGateway, err)
+		return
+	}
+	var msgs []string
+	var sender crypto.Address
+	if res.Tx != nil {
+		sender = res.Tx.Body.Sender.Address()
+		for _, m := range res.Tx.Body.Msgs {
+			msgs = append(msgs, m.Type)
+		}
+	}
+	s.render(w, "tx", map[string]any{"Title": "Transaction " + shorten(res.Hash), "Tx": res, "Msgs": msgs, "Sender": sender})
+}
+
+func (s *Server) account(w http.ResponseWriter, r *http.Request) {
+	a, err := crypto.ParseAddress(r.PathValue("addr"))
+	if err != nil {
+		s.fail(w, http.StatusBadRequest, err)
+		return
+	}
+	bal, height, err := s.cl.Balance(r.Context(), a, false)
+	if err != nil {
+		s.fail(w, http.StatusBadGateway, err)
+		return
+	}
+	acc, _ := s.cl.Account(r.Context(), a)
+	s.render(w, "account", map[string]any{"Title": "Account " + shorten(a.String()), "Address": a, "Balance": bal, "Nonce": acc.Nonce, "Height": height})
+}
+
+// events streams the chain's height as server-sent events, one per new
+// block, until the client goes away.
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	var last int64
+	t := time.NewTicker(s.poll)
+	defer t.Stop()
+	for {
+		if st, err := s.cl.Status(r.Context()); err == nil && st.SyncInfo.LatestBlockHeight != last {
+			last = st.SyncInfo.LatestBlockHeight
+			fmt.Fprintf(w, "event: height\ndata: %d\n\n", last)
+			flusher.Flush()
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-t.C:
+		}
+	}
+}

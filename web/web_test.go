@@ -1,0 +1,112 @@
+package web_test
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/crypto/keyring"
+	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/sdk/client"
+)
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// TestPagesAgainstADevnet loads every page of the dashboard of a devnet
+// with a worker and a transfer.
+func TestPagesAgainstADevnet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a network")
+	}
+	port, err := devnet.FreeBasePort(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	home := t.TempDir()
+	d, err := devnet.Start(ctx, devnet.Config{Home: home, Gatekeepers: 1, Workers: 1, BasePort: port, BlockTime: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Stop()
+	info := d.Info()
+	url := info.Dashboard
+	if url == "" {
+		t.Fatal("devnet.json has no dashboard")
+	}
+	kr, err := keyring.Open(home, keyring.BackendTest, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, _ := kr.PrivateKey("alice")
+	bob, _ := kr.Get("bob")
+	cl, err := client.New(info.Gatekeepers[0].RPC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := cl.Send(ctx, alice, bob.Address, pha.Tokens(3), client.TxOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	code, body := get(t, url+"/")
+	w := info.Workers[0].ID.String()
+	for _, want := range []string{"Recent blocks", "Gatekeepers", w[:8], "sim (protects nothing)", "protects nothing", "Stake pools", "<svg"} {
+		if code != http.StatusOK || !strings.Contains(body, want) {
+			t.Fatalf("overview (%d) lacks %q:\n%s", code, want, body)
+		}
+	}
+	if code, body := get(t, url+"/tx/"+res.Hash); code != http.StatusOK || !strings.Contains(body, "bank/send") || !strings.Contains(body, "succeeded") {
+		t.Fatalf("tx page (%d): %s", code, body)
+	}
+	if code, body := get(t, url+"/block/"+itoa(res.Height)); code != http.StatusOK || !strings.Contains(body, strings.ToUpper(res.Hash)) {
+		t.Fatalf("block page (%d): %s", code, body)
+	}
+	if code, body := get(t, url+"/account/"+bob.Address.String()); code != http.StatusOK || !strings.Contains(body, "1,000,003 PHA") {
+		t.Fatalf("account page (%d): %s", code, body)
+	}
+	for path, want := range map[string]int{
+		"/tx/zz": http.StatusBadRequest, "/tx/" + strings.Repeat("ab", 32): http.StatusNotFound,
+		"/block/0": http.StatusBadRequest, "/block/99999999": http.StatusNotFound, "/account/pha1nope": http.StatusBadRequest,
+	} {
+		if code, _ := get(t, url+path); code != want {
+			t.Errorf("%s: %d, want %d", path, code, want)
+		}
+	}
+
+	// The live stream sends the height as blocks come.
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/events", nil)
+	stream, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Body.Close()
+	sc := bufio.NewScanner(stream.Body)
+	var events int
+	for sc.Scan() && events < 2 {
+		if strings.HasPrefix(sc.Text(), "data: ") {
+			events++
+		}
+	}
+	if events < 2 {
+		t.Fatal("no height events")
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -129,6 +130,8 @@ type Info struct {
 	Contracts []ContractInfo `json:"contracts"`
 	// Dashboard is the URL of gk0's dashboard and explorer.
 	Dashboard string `json:"dashboard,omitempty"`
+	// Metrics is the URL of gk0's Prometheus metrics.
+	Metrics string `json:"metrics,omitempty"`
 }
 
 // ClusterInfo describes a devnet cluster.
@@ -367,8 +370,15 @@ const queryPortOffset = 5
 
 func (d *Devnet) queryPort(i int) int { return d.cfg.BasePort + 10*i + queryPortOffset }
 
-// dashboardPortOffset places gk0's dashboard at BasePort+8.
-const dashboardPortOffset = 8
+// dashboardPortOffset places gk0's dashboard at BasePort+8, and
+// metricsPortOffset gatekeeper i's Prometheus metrics at BasePort+10i+9.
+const (
+	dashboardPortOffset = 8
+	metricsPortOffset   = 9
+)
+
+// metricsTaken is set once a node of this process serves the metrics.
+var metricsTaken atomic.Bool
 
 func (d *Devnet) dashboardPort() int { return d.cfg.BasePort + dashboardPortOffset }
 
@@ -391,6 +401,7 @@ func (d *Devnet) nodeConfig(home string, i int, peers []string) *cmtcfg.Config {
 	}
 	c.P2P.PersistentPeers = strings.Join(others, ",")
 	c.Consensus.TimeoutCommit = d.cfg.BlockTime
+	c.Instrumentation.PrometheusListenAddr = fmt.Sprintf("127.0.0.1:%d", d.cfg.BasePort+10*i+metricsPortOffset)
 	// CometBFT's default propose timeout (3 s) is kept: under load the
 	// four nodes share two cores, and a shorter one turns slow proposals
 	// into extra rounds.
@@ -472,7 +483,10 @@ func (d *Devnet) StartGatekeeper(ctx context.Context, i int) error {
 	if i > 0 {
 		log = slog.New(node.FilterLevel(log.Handler(), slog.LevelWarn))
 	}
-	opts := node.Options{Home: d.homes[i], Log: log, CometLogLevel: d.cfg.CometLogLevel, SigCache: d.sigs, Tree: d.cfg.Tree}
+	// The first gatekeeper of the process serves Prometheus metrics:
+	// CometBFT's share the default registry, so only one node may.
+	metrics := i == 0 && d.cfg.ABCI == nil && !metricsTaken.Swap(true)
+	opts := node.Options{Home: d.homes[i], Log: log, CometLogLevel: d.cfg.CometLogLevel, SigCache: d.sigs, Tree: d.cfg.Tree, Metrics: metrics}
 	if d.cfg.ABCI != nil {
 		opts.ABCI = d.cfg.ABCI(i)
 	}
@@ -485,6 +499,9 @@ func (d *Devnet) StartGatekeeper(ctx context.Context, i int) error {
 	}
 	d.mu.Lock()
 	d.gks[i] = g
+	if metrics {
+		d.info.Metrics = "http://" + g.Config().Instrumentation.PrometheusListenAddr + "/metrics"
+	}
 	d.mu.Unlock()
 	if d.cfg.ABCI == nil {
 		if err := d.startEnclave(ctx, i, g, log); err != nil {
@@ -578,7 +595,7 @@ func FreeBasePort(n int) (int, error) {
 		base := 20000 + 10*rand.IntN(3000)
 		free := true
 		for i := 0; i < n && free; i++ {
-			for _, p := range []int{base + 10*i, base + 10*i + 1, base + 10*i + queryPortOffset, base + 10*i + dashboardPortOffset} {
+			for _, p := range []int{base + 10*i, base + 10*i + 1, base + 10*i + queryPortOffset, base + 10*i + dashboardPortOffset, base + 10*i + metricsPortOffset} {
 				l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
 				if err != nil {
 					free = false

@@ -15,6 +15,7 @@ import (
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/proxy"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/phalanx-net/phalanx/chain/app"
 	"github.com/phalanx-net/phalanx/chain/store"
@@ -39,6 +40,11 @@ type Options struct {
 	// ABCI, when set, replaces the Phalanx application; the benchmark
 	// runs CometBFT with a bare application to compare against.
 	ABCI abci.Application
+	// Metrics turns on the Prometheus metrics, CometBFT's and the
+	// application's, served at the config's prometheus_listen_addr. Only
+	// one node of a process may have them: they share the default
+	// registry.
+	Metrics bool
 }
 
 // Gatekeeper is a running gatekeeper node.
@@ -83,7 +89,14 @@ func New(ctx context.Context, opts Options) (*Gatekeeper, error) {
 	abciApp := opts.ABCI
 	if abciApp == nil {
 		var err error
-		a, err = app.New(app.Options{Dir: c.DBDir(), Log: log.With("module", "app"), SigCache: opts.SigCache, Tree: opts.Tree})
+		var m *app.Metrics
+		if opts.Metrics {
+			c.Instrumentation.Prometheus = true
+			if m, err = app.NewMetrics(prometheus.DefaultRegisterer); err != nil {
+				return nil, err
+			}
+		}
+		a, err = app.New(app.Options{Dir: c.DBDir(), Log: log.With("module", "app"), SigCache: opts.SigCache, Tree: opts.Tree, Metrics: m})
 		if err != nil {
 			return nil, err
 		}

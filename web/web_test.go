@@ -90,6 +90,24 @@ func TestPagesAgainstADevnet(t *testing.T) {
 		}
 	}
 
+	// Prometheus metrics: CometBFT's and the application's on the
+	// gatekeeper, the worker's on its query server.
+	if info.Metrics == "" {
+		t.Fatal("devnet.json has no metrics URL")
+	}
+	code, body = get(t, info.Metrics)
+	for _, want := range []string{"cometbft_consensus_height", `phalanx_txs_total{result="ok",type="bank/send"}`, "phalanx_reward_pool_pha", "phalanx_height"} {
+		if code != http.StatusOK || !strings.Contains(body, want) {
+			t.Fatalf("gatekeeper metrics (%d) lack %q", code, want)
+		}
+	}
+	code, body = get(t, info.Workers[0].Query+"/metrics")
+	for _, want := range []string{`phalanx_worker_enclave_platform{insecure="true",platform="sim"} 1`, "phalanx_worker_heartbeats_total", "phalanx_worker_height"} {
+		if code != http.StatusOK || !strings.Contains(body, want) {
+			t.Fatalf("worker metrics (%d) lack %q", code, want)
+		}
+	}
+
 	// The live stream sends the height as blocks come.
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/events", nil)
 	stream, err := http.DefaultClient.Do(req)

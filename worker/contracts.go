@@ -79,6 +79,8 @@ func (w *Worker) executeOne(ctx context.Context, cluster, seq uint64) error {
 		return err
 	}
 	w.log.Debug("command executed", "cluster", cluster, "seq", seq, "status", contracts.StatusText(vote.Status), "gas", vote.GasUsed)
+	w.metrics.commands.WithLabelValues(contracts.StatusText(vote.Status)).Inc()
+	w.metrics.gas.Add(float64(vote.GasUsed))
 	return nil
 }
 

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -58,6 +60,7 @@ func (w *Worker) QueryHandler() http.Handler {
 	mux.HandleFunc("POST "+api.PathSession, q.handleOpenSession)
 	mux.HandleFunc("POST "+api.PathSession+"/{id}", q.handleSessionQuery)
 	mux.HandleFunc("GET "+api.PathInfo, q.handleInfo)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(w.metrics.reg, promhttp.HandlerOpts{}))
 	return mux
 }
 
@@ -174,11 +177,14 @@ func (q *queries) handleQuery(rw http.ResponseWriter, r *http.Request) {
 		fail(rw, err)
 		return
 	}
-	q.answer(rw, r.Context(), resp, sq.Query.Caller, sq.Query.Contract, sq.Query.Method, sq.Query.Args)
+	q.answer(rw, r.Context(), "one-shot", resp, sq.Query.Caller, sq.Query.Contract, sq.Query.Method, sq.Query.Args)
 }
 
 // answer runs a query and writes its sealed answer.
-func (q *queries) answer(rw http.ResponseWriter, ctx context.Context, resp *envelope.ResponseKey, caller crypto.PublicKey, id contracts.Hash, method string, args []byte) {
+func (q *queries) answer(rw http.ResponseWriter, ctx context.Context, mode string, resp *envelope.ResponseKey, caller crypto.PublicKey, id contracts.Hash, method string, args []byte) {
+	start := time.Now()
+	outcome := "error"
+	defer func() { q.w.metrics.queries.WithLabelValues(mode, outcome).Observe(time.Since(start).Seconds()) }()
 	ct, err := q.contract(ctx, id)
 	if err != nil {
 		fail(rw, err)
@@ -199,6 +205,7 @@ func (q *queries) answer(rw http.ResponseWriter, ctx context.Context, resp *enve
 		fail(rw, err)
 		return
 	}
+	outcome = contracts.StatusText(status)
 	rw.Header().Set("Content-Type", "application/octet-stream")
 	rw.Write(resp.Seal(codec.MustMarshal(api.Answer{Status: status, Output: out, GasUsed: gas, Height: height})))
 }
@@ -324,7 +331,7 @@ func (q *queries) handleSessionQuery(rw http.ResponseWriter, r *http.Request) {
 		fail(rw, fmt.Errorf("%w: %v", api.ErrMalformed, err))
 		return
 	}
-	q.answer(rw, r.Context(), resp, s.caller, sq.Contract, sq.Method, sq.Args)
+	q.answer(rw, r.Context(), "session", resp, s.caller, sq.Contract, sq.Method, sq.Args)
 }
 
 func (q *queries) handleInfo(rw http.ResponseWriter, _ *http.Request) {

@@ -91,6 +91,7 @@ type Worker struct {
 	exec      *executor.Executor // workers only
 	queries   *queries
 	queryLn   net.Listener
+	metrics   *metrics
 	closeOnce sync.Once
 
 	mu         sync.Mutex
@@ -144,7 +145,8 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 	if err := e.OpenSecrets(cfg.Home); err != nil {
 		return nil, err
 	}
-	w := &Worker{cfg: cfg, log: cfg.Log.With("worker", e.Identity().String()[:12]), enc: e, regCh: make(chan struct{})}
+	w := &Worker{cfg: cfg, log: cfg.Log.With("worker", e.Identity().String()[:12]), enc: e, regCh: make(chan struct{}),
+		metrics: newMetrics(p.Name(), !p.Secure())}
 	if created {
 		w.log.Info("enclave keys created and sealed", "identity", e.Identity(), "platform", p.Name())
 	} else {
@@ -308,6 +310,7 @@ func (w *Worker) Round(ctx context.Context) error {
 	if lb == nil || lb.Height < 2 {
 		return nil // no state to prove yet
 	}
+	w.metrics.height.Set(float64(lb.Height))
 	if err := w.ensureRegistered(ctx, lb); err != nil {
 		return err
 	}
@@ -427,6 +430,7 @@ func (w *Worker) handle(ctx context.Context, m mq.Message) ([]outMsg, error) {
 		}
 		// The heartbeat carries the instant score, measured now.
 		it, ms := enclave.Benchmark(w.cfg.BenchmarkSpan / 6)
+		w.metrics.heartbeats.Inc()
 		w.log.Debug("answering a heartbeat challenge", "height", c.Height)
 		return one(computing.TopicHeartbeat, computing.Heartbeat{Height: c.Height, Iterations: it, SpanMillis: ms})
 	case keys.TopicGenerate:

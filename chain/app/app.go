@@ -44,6 +44,8 @@ type Options struct {
 	// Verifier verifies the signatures of incoming transactions; nil uses
 	// the process-wide batching verifier.
 	Verifier *crypto.BatchingVerifier
+	// Metrics, if set, receives the application's metrics.
+	Metrics *Metrics
 }
 
 // App is the Phalanx ABCI application.
@@ -82,6 +84,7 @@ type App struct {
 	check     *store.Cache
 	halted    error
 
+	metrics      *Metrics // nil: none
 	lastBlockTxs int
 	committedTxs atomic.Int64 // transactions executed successfully, for benchmarks
 	height       atomic.Int64 // last committed height, for other goroutines
@@ -109,7 +112,7 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{log: opts.Log, tree: tree, sigs: opts.SigCache, verifier: opts.Verifier}
+	a := &App{log: opts.Log, tree: tree, sigs: opts.SigCache, verifier: opts.Verifier, metrics: opts.Metrics}
 	m := newModules()
 	a.router, a.mq, a.registry, a.keys, a.contracts, a.computing, a.stakepool = m.router, m.mq, m.registry, m.keys, m.contracts, m.computing, m.stakepool
 	if tree.Version() > 0 {
@@ -369,9 +372,11 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	blockState := store.NewCache(a.tree)
 	blockState.Set(blockTimeKey, encodeBlockTime(req.Time))
 	results := make([]*abci.ExecTxResult, len(req.Txs))
+	ran := make([]txResult, len(req.Txs))
 	ok := 0
 	for i, txBytes := range req.Txs {
 		r := a.runTx(modeDeliver, blockState, block, params, txBytes)
+		ran[i] = r
 		results[i] = r.exec()
 		if r.err == nil {
 			ok++
@@ -395,6 +400,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		return nil, a.halted
 	}
 	blockState.Write(a.tree)
+	a.metrics.block(ran, endCtx.Events())
 	a.lastBlockTxs = len(req.Txs)
 	a.committedTxs.Add(int64(ok))
 	return &abci.FinalizeBlockResponse{TxResults: results, Events: endCtx.Events(), AppHash: a.tree.WorkingHash()}, nil
@@ -433,6 +439,9 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (res *abci.CommitResp
 		return nil, err
 	}
 	a.log.Info("block committed", "height", version, "txs", a.lastBlockTxs, "app_hash", fmt.Sprintf("%X", hash))
+	if a.metrics != nil {
+		a.metrics.committed(version, a.bank.ModuleBalance(a.check, bank.RewardPool), a.computing.Totals(a.check).Paid)
+	}
 	return &abci.CommitResponse{}, nil
 }
 

@@ -32,6 +32,7 @@ type txResult struct {
 	gasWanted uint64
 	gasUsed   uint64
 	events    []abci.Event
+	kind      string // the first message's type, for metrics
 }
 
 // mode says why a transaction runs.
@@ -61,7 +62,11 @@ const (
 // database failure, which propagates so the node halts.
 func (a *App) runTx(m mode, parent *store.Cache, block module.Block, params auth.Params, txBytes []byte) (res txResult) {
 	check := m != modeDeliver
+	var kind string
 	defer func() {
+		if res.kind == "" {
+			res.kind = kind
+		}
 		if r := recover(); r != nil {
 			var ioErr *store.IOError
 			if e, ok := r.(error); ok && errors.As(e, &ioErr) {
@@ -75,6 +80,9 @@ func (a *App) runTx(m mode, parent *store.Cache, block module.Block, params auth
 	t, msgs, err := a.admit(parent, params, txBytes)
 	if err != nil {
 		return txResult{err: err}
+	}
+	if len(msgs) > 0 {
+		kind = msgs[0].Type()
 	}
 	sender := t.Body.SenderAddress()
 	fee := t.Body.Fee

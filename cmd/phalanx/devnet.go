@@ -129,6 +129,9 @@ func printDevnet(w io.Writer, info devnet.Info) {
 	if info.Dashboard != "" {
 		fmt.Fprintf(w, "Dashboard and explorer: %s\n", info.Dashboard)
 	}
+	if info.Metrics != "" {
+		fmt.Fprintf(w, "Prometheus metrics: %s\n", info.Metrics)
+	}
 	for _, g := range info.Gatekeepers {
 		fmt.Fprintf(w, "  %s  RPC %s  (node %s)\n", g.Name, g.RPC, g.NodeID)
 		if g.Enclave != (crypto.PublicKey{}) {

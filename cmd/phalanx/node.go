@@ -281,6 +281,7 @@ func newNodeCmd(c *cli) *cobra.Command {
 
 func newNodeStartCmd(c *cli) *cobra.Command {
 	var peers, logLevel, cometLevel, enclavePlatform, dashboard string
+	var metrics bool
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "Start the gatekeeper in --home (Ctrl-C stops it)",
@@ -309,7 +310,7 @@ first gatekeeper, receiving it otherwise) and sends cluster keys to workers.`,
 			log := slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: lvl}))
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			g, err := node.New(ctx, node.Options{Home: c.home, Config: cfg, Log: log, CometLogLevel: clvl})
+			g, err := node.New(ctx, node.Options{Home: c.home, Config: cfg, Log: log, CometLogLevel: clvl, Metrics: metrics})
 			if err != nil {
 				return err
 			}
@@ -355,6 +356,7 @@ first gatekeeper, receiving it otherwise) and sends cluster keys to workers.`,
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&cometLevel, "comet-log-level", "error", "log level of CometBFT itself")
 	f.StringVar(&enclavePlatform, "enclave", "", "run the gatekeeper's enclave service on this TEE platform (sim, tdx, sevsnp); empty runs none")
+	f.BoolVar(&metrics, "metrics", true, "serve Prometheus metrics (CometBFT's and the application's) at config.toml's prometheus_listen_addr")
 	f.StringVar(&dashboard, "dashboard", "127.0.0.1:26670", "where to serve the dashboard and explorer (host:port; empty serves none)")
 	return cmd
 }

@@ -24,13 +24,13 @@ func intervalPlot(blocks []Block) template.HTML {
 	n := len(blocks) - 1 // the oldest has no interval
 	bw := float64(w) / float64(n)
 	var sb strings.Builder
-	fmt.Fprintf(&sb, `<svg class="plot" viewBox="0 0 %d %d" role="img" aria-label="block intervals">`, w, h+16)
+	fmt.Fprintf(&sb, `<svg class="plot" viewBox="0 0 %d %d" preserveAspectRatio="none" role="img" aria-label="block intervals">`, w, h)
 	for i := 0; i < n; i++ {
 		b := blocks[n-1-i]
 		bh := float64(h) * float64(b.Interval) / float64(peak)
 		fmt.Fprintf(&sb, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>block %d: %v</title></rect>`,
 			float64(i)*bw+1, float64(h)-bh, bw-2, bh, b.Height, b.Interval.Round(time.Millisecond))
 	}
-	fmt.Fprintf(&sb, `<text x="0" y="%d">peak %v</text></svg>`, h+14, peak.Round(time.Millisecond))
+	fmt.Fprintf(&sb, `</svg><p class="note">Block intervals, the last %d blocks (peak %v)</p>`, n, peak.Round(time.Millisecond))
 	return template.HTML(sb.String()) // built from numbers only
 }

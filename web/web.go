@@ -45,6 +45,12 @@ func New(cl *client.Client, log *slog.Logger) (*Server, error) {
 		"short": func(s fmt.Stringer) string { return shorten(s.String()) },
 		"ago":   func(t time.Time) string { return time.Since(t).Round(time.Second).String() },
 		"sim":   func(platform string) bool { return platform == tee.Sim },
+		"clock": func(unixNano int64) string {
+			if unixNano == 0 {
+				return "never"
+			}
+			return time.Unix(0, unixNano).UTC().Format("15:04:05")
+		},
 	}
 	for _, page := range []string{"index", "block", "tx", "account", "error"} {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html")
@@ -145,13 +151,13 @@ func (s *Server) overview(ctx context.Context) (*Overview, error) {
 		for i, m := range metas {
 			b := Block{Height: m.Header.Height, Time: m.Header.Time, Txs: m.NumTxs, Hash: m.BlockID.Hash.String()}
 			if i+1 < len(metas) {
-				b.Interval = m.Header.Time.Sub(metas[i+1].Header.Time)
+				b.Interval = m.Header.Time.Sub(metas[i+1].Header.Time).Round(time.Millisecond)
 			}
 			o.Blocks = append(o.Blocks, b)
 		}
 		if len(o.Blocks) > 1 {
 			span := o.Blocks[0].Time.Sub(o.Blocks[len(o.Blocks)-1].Time)
-			o.Interval = span / time.Duration(len(o.Blocks)-1)
+			o.Interval = (span / time.Duration(len(o.Blocks)-1)).Round(time.Millisecond)
 		}
 		o.Plot = intervalPlot(o.Blocks)
 		if len(o.Blocks) > 12 {

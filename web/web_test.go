@@ -27,9 +27,10 @@ func get(t *testing.T, url string) (int, string) {
 	return res.StatusCode, string(b)
 }
 
-// TestPagesAgainstADevnet loads every page of the dashboard of a devnet
-// with a worker and a transfer.
-func TestPagesAgainstADevnet(t *testing.T) {
+// TestDashboard runs a devnet with a worker and a transfer, loads every
+// page of its dashboard and its metrics, then drives the dashboard in a
+// browser. (One devnet: only one node of a process serves metrics.)
+func TestDashboard(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a network")
 	}
@@ -107,6 +108,8 @@ func TestPagesAgainstADevnet(t *testing.T) {
 			t.Fatalf("worker metrics (%d) lack %q", code, want)
 		}
 	}
+
+	t.Run("browser", func(t *testing.T) { browse(t, ctx, info, res) })
 
 	// The live stream sends the height as blocks come.
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/events", nil)

@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
+	"math/big"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
@@ -32,6 +35,9 @@ type Server struct {
 	log   *slog.Logger
 	pages map[string]*template.Template
 	poll  time.Duration
+
+	mu      sync.Mutex
+	samples []sample // rewards paid by height, as the dashboard is viewed
 }
 
 // New returns a dashboard over cl (usually the node's local client).
@@ -116,6 +122,8 @@ type Overview struct {
 	Interval    time.Duration
 	Blocks      []Block
 	Plot        template.HTML // block intervals, SVG
+	Values      template.HTML // workers' V and P, SVG
+	Emission    template.HTML // rewards paid over height, SVG
 	Validators  []Validator
 	Gatekeepers []registry.Enclave
 	Workers     []WorkerRow
@@ -189,7 +197,24 @@ func (s *Server) overview(ctx context.Context) (*Overview, error) {
 	if t, err := s.cl.ComputingTotals(ctx); err == nil {
 		o.Paid = t.Paid
 	}
+	o.Values = valuePlot(o.Workers)
+	o.Emission = emissionPlot(s.sample(o.Height, o.Paid))
 	return o, nil
+}
+
+// sample records the rewards paid at height and returns the samples so
+// far (the last 300).
+func (s *Server) sample(height int64, paid pha.Amount) []sample {
+	f, _ := new(big.Rat).SetFrac(paid.Big(), big.NewInt(1e12)).Float64()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n := len(s.samples); n == 0 || s.samples[n-1].height < height {
+		s.samples = append(s.samples, sample{height: height, paid: f})
+		if len(s.samples) > 300 {
+			s.samples = s.samples[len(s.samples)-300:]
+		}
+	}
+	return slices.Clone(s.samples)
 }
 
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {

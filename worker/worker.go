@@ -57,6 +57,9 @@ type Config struct {
 	// QueryAddr is where the worker serves its query API (worker/api),
 	// e.g. "127.0.0.1:26680"; empty serves none.
 	QueryAddr string
+	// Progress, if set, is told of each verified height while the worker
+	// catches up with the chain (for a progress bar).
+	Progress func(height, target int64)
 	// BenchmarkSpan is how long the worker's CPU benchmark runs after it
 	// registers (default 6 s); heartbeats measure for a sixth of it.
 	BenchmarkSpan time.Duration
@@ -303,7 +306,17 @@ func isTransient(err error) bool {
 
 // Round does one round of Run.
 func (w *Worker) Round(ctx context.Context) error {
-	if err := w.follower.Sync(ctx, 0, nil); err != nil {
+	var each func(*types.LightBlock) error
+	if w.cfg.Progress != nil {
+		if st, err := w.rpc.Status(ctx); err == nil {
+			target := st.SyncInfo.LatestBlockHeight
+			each = func(lb *types.LightBlock) error {
+				w.cfg.Progress(lb.Height, target)
+				return nil
+			}
+		}
+	}
+	if err := w.follower.Sync(ctx, 0, each); err != nil {
 		return err
 	}
 	lb := w.follower.Trusted()

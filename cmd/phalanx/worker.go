@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
@@ -77,6 +78,24 @@ takes it from the node the first time it starts (trust on first use).`,
 			if genesisFile != "" {
 				if cfg.Genesis, err = node.LoadGenesis(genesisFile); err != nil {
 					return err
+				}
+			}
+			// A worker far behind the chain shows its catching up.
+			var bar *progressbar.ProgressBar
+			if isTerminal(c.stderr) {
+				cfg.Progress = func(h, target int64) {
+					if bar == nil && target-h > 100 {
+						bar = progressbar.NewOptions64(target, progressbar.OptionSetWriter(c.stderr), progressbar.OptionSetDescription("verifying the chain"),
+							progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true), progressbar.OptionThrottle(200*time.Millisecond))
+					}
+					if bar != nil {
+						_ = bar.Set64(h)
+						if h >= target {
+							_ = bar.Finish()
+							fmt.Fprintln(c.stderr)
+							bar = nil
+						}
+					}
 				}
 			}
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -103,7 +103,7 @@ func TestDashboard(t *testing.T) {
 		}
 	}
 	code, body = get(t, info.Workers[0].Query+"/metrics")
-	for _, want := range []string{`phalanx_worker_enclave_platform{insecure="true",platform="sim"} 1`, "phalanx_worker_heartbeats_total", "phalanx_worker_height"} {
+	for _, want := range []string{`phalanx_worker_enclave_platform{insecure="true",platform="sim"} 1`, "phalanx_worker_heartbeats_total", "phalanx_worker_height", "phalanx_worker_mq_backlog"} {
 		if code != http.StatusOK || !strings.Contains(body, want) {
 			t.Fatalf("worker metrics (%d) lack %q", code, want)
 		}

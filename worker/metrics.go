@@ -15,6 +15,7 @@ type metrics struct {
 	queries    *prometheus.HistogramVec
 	heartbeats prometheus.Counter
 	height     prometheus.Gauge
+	backlog    prometheus.Gauge
 }
 
 func newMetrics(platform string, insecure bool) *metrics {
@@ -27,6 +28,8 @@ func newMetrics(platform string, insecure bool) *metrics {
 			Help: "Time to answer an encrypted query, by mode and outcome.", Buckets: prometheus.ExponentialBuckets(0.0002, 2, 14)}, []string{"mode", "outcome"}),
 		heartbeats: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "phalanx_worker", Name: "heartbeats_total", Help: "Heartbeat challenges answered."}),
 		height:     prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "phalanx_worker", Name: "height", Help: "The last verified chain height."}),
+		backlog: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "phalanx_worker", Name: "mq_backlog",
+			Help: "Messages the chain has queued for this enclave that it has not handled yet."}),
 	}
 	platformGauge := prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "phalanx_worker", Name: "enclave_platform",
 		Help: "1 for the TEE platform the enclave runs on; insecure is true on sim."}, []string{"platform", "insecure"})
@@ -35,7 +38,7 @@ func newMetrics(platform string, insecure bool) *metrics {
 		ins = "true"
 	}
 	platformGauge.WithLabelValues(platform, ins).Set(1)
-	m.reg.MustRegister(m.commands, m.gas, m.queries, m.heartbeats, m.height, platformGauge,
+	m.reg.MustRegister(m.commands, m.gas, m.queries, m.heartbeats, m.height, m.backlog, platformGauge,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

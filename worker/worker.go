@@ -372,6 +372,7 @@ func (w *Worker) processMessages(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrMessage, err)
 	}
+	w.metrics.backlog.Set(float64(count - min(count, w.cp.Processed)))
 	var out []outMsg
 	for seq := w.cp.Processed; seq < count; seq++ {
 		raw, err := w.prove(ctx, mq.EgressKey(id, seq))
@@ -403,6 +404,7 @@ func (w *Worker) processMessages(ctx context.Context) error {
 	w.mu.Lock()
 	w.cp.Processed = count
 	w.mu.Unlock()
+	w.metrics.backlog.Set(0)
 	return nil
 }
 

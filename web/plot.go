@@ -78,8 +78,7 @@ type sample struct {
 	paid   float64 // PHA, display only
 }
 
-// emissionPlot draws the rewards paid so far against height, from the
-// samples the dashboard took as it was viewed.
+// emissionPlot draws the rewards paid so far against height.
 func emissionPlot(samples []sample) template.HTML {
 	if len(samples) < 2 {
 		return ""

@@ -10,10 +10,8 @@ import (
 	"log/slog"
 	"math/big"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
@@ -35,9 +33,6 @@ type Server struct {
 	log   *slog.Logger
 	pages map[string]*template.Template
 	poll  time.Duration
-
-	mu      sync.Mutex
-	samples []sample // rewards paid by height, as the dashboard is viewed
 }
 
 // New returns a dashboard over cl (usually the node's local client).
@@ -198,23 +193,34 @@ func (s *Server) overview(ctx context.Context) (*Overview, error) {
 		o.Paid = t.Paid
 	}
 	o.Values = valuePlot(o.Workers)
-	o.Emission = emissionPlot(s.sample(o.Height, o.Paid))
+	o.Emission = emissionPlot(s.emissionHistory(ctx, o.Height))
 	return o, nil
 }
 
-// sample records the rewards paid at height and returns the samples so
-// far (the last 300).
-func (s *Server) sample(height int64, paid pha.Amount) []sample {
-	f, _ := new(big.Rat).SetFrac(paid.Big(), big.NewInt(1e12)).Float64()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if n := len(s.samples); n == 0 || s.samples[n-1].height < height {
-		s.samples = append(s.samples, sample{height: height, paid: f})
-		if len(s.samples) > 300 {
-			s.samples = s.samples[len(s.samples)-300:]
-		}
+// emissionHistory reads the rewards paid at 40 heights spread over the
+// last blocks the node keeps (the state of past heights is queryable for
+// its last 10,000 versions).
+func (s *Server) emissionHistory(ctx context.Context, height int64) []sample {
+	const points, window = 40, 9000
+	from := max(height-window, 2)
+	if height-from < points {
+		return nil
 	}
-	return slices.Clone(s.samples)
+	var out []sample
+	for i := range points + 1 {
+		h := from + (height-from)*int64(i)/points
+		q, err := s.cl.Get(ctx, "/computing/totals", nil, h, false)
+		if err != nil || q.Value == nil {
+			continue
+		}
+		t, err := computing.Decode[computing.Totals](q.Value)
+		if err != nil {
+			continue
+		}
+		f, _ := new(big.Rat).SetFrac(t.Paid.Big(), big.NewInt(1e12)).Float64() // display only
+		out = append(out, sample{height: h, paid: f})
+	}
+	return out
 }
 
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
@@ -33,6 +34,11 @@ type Server struct {
 	log   *slog.Logger
 	pages map[string]*template.Template
 	poll  time.Duration
+
+	// The overview of the latest height, shared by every viewer: each
+	// one refetches the page at every block.
+	mu     sync.Mutex
+	cached *Overview
 }
 
 // New returns a dashboard over cl (usually the node's local client).
@@ -137,6 +143,24 @@ type Validator struct {
 	Power   int64
 }
 
+// currentOverview returns the overview, computed once per height.
+func (s *Server) currentOverview(ctx context.Context) (*Overview, error) {
+	st, err := s.cl.Status(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cached != nil && s.cached.Height == st.SyncInfo.LatestBlockHeight {
+		return s.cached, nil
+	}
+	o, err := s.overview(ctx)
+	if err == nil {
+		s.cached = o
+	}
+	return o, err
+}
+
 func (s *Server) overview(ctx context.Context) (*Overview, error) {
 	st, err := s.cl.Status(ctx)
 	if err != nil {
@@ -224,7 +248,7 @@ func (s *Server) emissionHistory(ctx context.Context, height int64) []sample {
 }
 
 func (s *Server) index(w http.ResponseWriter, r *http.Request) {
-	o, err := s.overview(r.Context())
+	o, err := s.currentOverview(r.Context())
 	if err != nil {
 		s.fail(w, http.StatusBadGateway, err)
 		return

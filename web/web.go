@@ -108,6 +108,12 @@ type Block struct {
 	Hash     string
 }
 
+// TxRow is a recent transaction.
+type TxRow struct {
+	Hash   string
+	Height int64
+}
+
 // WorkerRow joins a worker's registration and computing records.
 type WorkerRow struct {
 	registry.Enclave
@@ -122,6 +128,7 @@ type Overview struct {
 	Height      int64
 	Interval    time.Duration
 	Blocks      []Block
+	Txs         []TxRow       // the latest transactions, newest first
 	Plot        template.HTML // block intervals, SVG
 	Values      template.HTML // workers' V and P, SVG
 	Emission    template.HTML // rewards paid over height, SVG
@@ -187,6 +194,18 @@ func (s *Server) overview(ctx context.Context) (*Overview, error) {
 			o.Interval = (span / time.Duration(len(o.Blocks)-1)).Round(time.Millisecond)
 		}
 		o.Plot = intervalPlot(o.Blocks)
+		// The latest transactions, from the newest blocks that have some.
+		for _, b := range o.Blocks {
+			if b.Txs == 0 || len(o.Txs) >= 10 {
+				continue
+			}
+			h := b.Height
+			if blk, err := rpc.Block(ctx, &h); err == nil {
+				for _, t := range blk.Block.Txs {
+					o.Txs = append(o.Txs, TxRow{Hash: strings.ToUpper(hex.EncodeToString(t.Hash())), Height: h})
+				}
+			}
+		}
 		if len(o.Blocks) > 12 {
 			o.Blocks = o.Blocks[:12]
 		}

@@ -102,6 +102,7 @@ type Worker struct {
 	registered bool
 	registerAt int64 // height of the last registration attempt
 	nextSeq    uint64
+	answered   int64 // the height of the last challenge answered
 	seqKnown   bool
 	regCh      chan struct{} // closed once the chain confirmed the registration
 }
@@ -331,11 +332,41 @@ func (w *Worker) Round(ctx context.Context) error {
 		return err
 	}
 	if w.exec != nil {
+		if err := w.answerChallenge(ctx); err != nil {
+			return err
+		}
 		if err := w.executeCommands(ctx); err != nil {
 			return err
 		}
 	}
 	return w.save()
+}
+
+// answerChallenge answers the heartbeat challenge the chain has open for
+// this worker, if any: the worker reads it from its computing record,
+// proven, rather than from a message, so challenges leave nothing behind
+// in the state.
+func (w *Worker) answerChallenge(ctx context.Context) error {
+	raw, err := w.prove(ctx, computing.WorkerKey(w.enc.Identity()))
+	if err != nil || raw == nil {
+		return err
+	}
+	rec, err := computing.Decode[computing.Worker](raw)
+	if err != nil {
+		return fmt.Errorf("%w: computing record: %v", ErrMessage, err)
+	}
+	if rec.Challenged == 0 || rec.ChallengeHeight == w.answered {
+		return nil
+	}
+	// The heartbeat carries the instant score, measured now.
+	it, ms := enclave.Benchmark(w.cfg.BenchmarkSpan / 6)
+	w.log.Debug("answering a heartbeat challenge", "height", rec.ChallengeHeight)
+	if err := w.postAll(ctx, []outMsg{{computing.TopicHeartbeat, codec.MustMarshal(computing.Heartbeat{Height: rec.ChallengeHeight, Iterations: it, SpanMillis: ms})}}); err != nil {
+		return err
+	}
+	w.answered = rec.ChallengeHeight
+	w.metrics.heartbeats.Inc()
+	return nil
 }
 
 func (w *Worker) save() error {
@@ -438,16 +469,6 @@ func (w *Worker) handle(ctx context.Context, m mq.Message) ([]outMsg, error) {
 			out = append(out, outMsg{computing.TopicBenchmark, codec.MustMarshal(computing.Benchmark{Iterations: it, SpanMillis: ms})})
 		}
 		return out, nil
-	case computing.TopicChallenge:
-		var c computing.Challenge
-		if err := codec.Unmarshal(m.Payload, &c); err != nil {
-			return bad(err)
-		}
-		// The heartbeat carries the instant score, measured now.
-		it, ms := enclave.Benchmark(w.cfg.BenchmarkSpan / 6)
-		w.metrics.heartbeats.Inc()
-		w.log.Debug("answering a heartbeat challenge", "height", c.Height)
-		return one(computing.TopicHeartbeat, computing.Heartbeat{Height: c.Height, Iterations: it, SpanMillis: ms})
 	case keys.TopicGenerate:
 		var g keys.Generate
 		if err := codec.Unmarshal(m.Payload, &g); err != nil {

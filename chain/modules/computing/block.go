@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"math/big"
 
-	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/fixed"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
@@ -63,9 +62,10 @@ func (k *Keeper) EndBlock(ctx *module.Context, hash []byte, votes []Vote) error 
 			d := sha256.Sum256(append(append([]byte("phalanx/computing: challenge "), hash...), w.ID[:]...))
 			if binary.BigEndian.Uint64(d[:8]) < threshold {
 				challenged++
+				// The worker reads its open challenge from this record,
+				// proven: no message is stored for it.
 				w.Challenged, w.ChallengeHeight = now, ctx.Block.Height
 				k.setWorker(kv, w)
-				k.mq.Send(ctx, w.ID, TopicChallenge, codec.MustMarshal(Challenge{Height: ctx.Block.Height}))
 				ctx.Emit(EventChallenge, module.Attr{Key: AttrWorker, Value: w.ID, Index: true})
 			}
 		}

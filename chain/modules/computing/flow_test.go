@@ -105,8 +105,13 @@ func TestComputingSessionHeartbeatsAndRewards(t *testing.T) {
 	e.Advance(time.Hour)
 	e.endBlock()
 	rec = e.worker(id)
-	if rec.Challenged == 0 || e.q.EgressCount(e.State, id) < 2 {
+	if rec.Challenged == 0 || rec.ChallengeHeight != e.Height {
 		t.Fatalf("no challenge after an hour: %+v", rec)
+	}
+	// The worker reads its challenge from its record: nothing is queued
+	// for it beyond its registration notice.
+	if n := e.q.EgressCount(e.State, id); n != 1 {
+		t.Fatalf("%d messages queued for the worker", n)
 	}
 	wantErr(t, "an answer to another challenge", e.post(w, computing.TopicHeartbeat, computing.Heartbeat{Height: rec.ChallengeHeight + 1, Iterations: 1000, SpanMillis: 6000}), computing.ErrNoChallenge)
 	pool := e.bank.ModuleBalance(e.State, bank.RewardPool)

@@ -161,10 +161,10 @@ type Totals struct {
 	LastBlock int64 `cbor:"4,keyasint" json:"last_block"`
 }
 
-// Topics.
+// Topics. A challenge is no message: the worker reads its open challenge
+// (Challenged, ChallengeHeight) from its record.
 const (
 	TopicBenchmark = "computing/benchmark" // enclave → chain: Benchmark
-	TopicChallenge = "computing/challenge" // chain → enclave: Challenge
 	TopicHeartbeat = "computing/heartbeat" // enclave → chain: Heartbeat
 )
 
@@ -172,11 +172,6 @@ const (
 type Benchmark struct {
 	Iterations uint64 `cbor:"1,keyasint" json:"iterations"`
 	SpanMillis uint64 `cbor:"2,keyasint" json:"span_ms"`
-}
-
-// Challenge asks a worker for a heartbeat.
-type Challenge struct {
-	Height int64 `cbor:"1,keyasint" json:"height"`
 }
 
 // Heartbeat answers a challenge with the worker's instant score.

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -26,23 +25,7 @@ func (c *Client) ComputingWorker(ctx context.Context, id crypto.PublicKey) (comp
 
 // ComputingWorkers lists every computing record.
 func (c *Client) ComputingWorkers(ctx context.Context) ([]computing.Worker, error) {
-	q, err := c.Get(ctx, "/computing/workers", nil, 0, false)
-	if err != nil {
-		return nil, err
-	}
-	var raws []codec.RawMessage
-	if err := codec.Unmarshal(q.Value, &raws); err != nil {
-		return nil, err
-	}
-	out := make([]computing.Worker, 0, len(raws))
-	for _, r := range raws {
-		w, err := computing.Decode[computing.Worker](r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, nil
+	return list(ctx, c, "/computing/workers", computing.Decode[computing.Worker])
 }
 
 // ComputingParams returns the economics' parameters.
@@ -77,23 +60,7 @@ func (c *Client) Pool(ctx context.Context, id uint64) (stakepool.Pool, error) {
 
 // Pools lists every stake pool.
 func (c *Client) Pools(ctx context.Context) ([]stakepool.Pool, error) {
-	q, err := c.Get(ctx, "/stakepool/pools", nil, 0, false)
-	if err != nil {
-		return nil, err
-	}
-	var raws []codec.RawMessage
-	if err := codec.Unmarshal(q.Value, &raws); err != nil {
-		return nil, err
-	}
-	out := make([]stakepool.Pool, 0, len(raws))
-	for _, r := range raws {
-		p, err := stakepool.Decode[stakepool.Pool](r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, nil
+	return list(ctx, c, "/stakepool/pools", stakepool.Decode[stakepool.Pool])
 }
 
 // Delegation returns a delegator's part of a pool (zero if none).

@@ -79,20 +79,22 @@ func (c *Client) CommandResult(ctx context.Context, cluster, seq uint64) (contra
 	return getRecord[contracts.Result](ctx, c, pathResult, data, fmt.Sprintf("result %d/%d", cluster, seq))
 }
 
-func list[T contracts.Cluster | contracts.Contract](ctx context.Context, c *Client, path string) ([]T, error) {
+// list reads a list query (a CBOR array of stored records) and decodes
+// each record with decode.
+func list[T any](ctx context.Context, c *Client, path string, decode func([]byte) (T, error)) ([]T, error) {
 	q, err := c.Get(ctx, path, nil, 0, false)
 	if err != nil {
 		return nil, err
 	}
 	var raws []codec.RawMessage
 	if err := codec.Unmarshal(q.Value, &raws); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("decode the list of %s: %w", path, err)
 	}
 	out := make([]T, 0, len(raws))
 	for _, r := range raws {
-		v, err := contracts.Decode[T](r)
+		v, err := decode(r)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("decode a record of %s: %w", path, err)
 		}
 		out = append(out, v)
 	}
@@ -101,12 +103,12 @@ func list[T contracts.Cluster | contracts.Contract](ctx context.Context, c *Clie
 
 // Clusters lists every cluster.
 func (c *Client) Clusters(ctx context.Context) ([]contracts.Cluster, error) {
-	return list[contracts.Cluster](ctx, c, pathClusters)
+	return list(ctx, c, pathClusters, contracts.Decode[contracts.Cluster])
 }
 
 // Contracts lists every contract.
 func (c *Client) Contracts(ctx context.Context) ([]contracts.Contract, error) {
-	return list[contracts.Contract](ctx, c, pathContracts)
+	return list(ctx, c, pathContracts, contracts.Decode[contracts.Contract])
 }
 
 // eventAttr returns the value of an attribute of the first event of typ.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/phalanx-net/phalanx/chain/app"
-	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/crypto"
 )
@@ -50,23 +49,7 @@ func (c *Client) Gatekeepers(ctx context.Context) ([]registry.Enclave, error) {
 }
 
 func (c *Client) enclaves(ctx context.Context, path string) ([]registry.Enclave, error) {
-	q, err := c.Get(ctx, path, nil, 0, false)
-	if err != nil {
-		return nil, err
-	}
-	var raws []codec.RawMessage
-	if err := codec.Unmarshal(q.Value, &raws); err != nil {
-		return nil, fmt.Errorf("decode enclave list: %w", err)
-	}
-	out := make([]registry.Enclave, 0, len(raws))
-	for _, r := range raws {
-		e, err := registry.DecodeEnclave(r)
-		if err != nil {
-			return nil, fmt.Errorf("decode enclave record: %w", err)
-		}
-		out = append(out, e)
-	}
-	return out, nil
+	return list(ctx, c, path, registry.DecodeEnclave)
 }
 
 // RegistryParams returns the registry's parameters (the allowlist).

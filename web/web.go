@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
+
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
@@ -161,18 +163,15 @@ func (s *Server) currentOverview(ctx context.Context) (*Overview, error) {
 	if s.cached != nil && s.cached.Height == st.SyncInfo.LatestBlockHeight {
 		return s.cached, nil
 	}
-	o, err := s.overview(ctx)
+	o, err := s.overview(ctx, st)
 	if err == nil {
 		s.cached = o
 	}
 	return o, err
 }
 
-func (s *Server) overview(ctx context.Context) (*Overview, error) {
-	st, err := s.cl.Status(ctx)
-	if err != nil {
-		return nil, err
-	}
+// overview reads everything the index shows, as of st.
+func (s *Server) overview(ctx context.Context, st *coretypes.ResultStatus) (*Overview, error) {
 	o := &Overview{Title: "Phalanx " + st.NodeInfo.Network, ChainID: st.NodeInfo.Network, Height: st.SyncInfo.LatestBlockHeight, SimWarning: tee.SimWarning}
 	rpc := s.cl.RPC()
 	if o.Height > 0 {

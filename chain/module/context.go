@@ -3,6 +3,7 @@ package module
 import (
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -85,6 +86,11 @@ type Attr struct {
 type Text string
 
 func (t Text) String() string { return string(t) }
+
+// Uint is a number as an attribute value.
+type Uint uint64
+
+func (u Uint) String() string { return strconv.FormatUint(uint64(u), 10) }
 
 // Emit records an event, unless the context only checks a transaction.
 func (c *Context) Emit(typ string, attrs ...Attr) {

@@ -1,8 +1,6 @@
 package computing
 
 import (
-	"strconv"
-
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/fixed"
 	"github.com/phalanx-net/phalanx/chain/module"
@@ -41,7 +39,7 @@ func (k *Keeper) handleBenchmark(ctx *module.Context, sender crypto.PublicKey, p
 	}
 	w := Worker{ID: sender, Operator: reg.Operator, State: Ready, P: score, InstantP: score, Conf: fixed.One()}
 	k.setWorker(kv, w)
-	ctx.Emit(EventScored, module.Attr{Key: AttrWorker, Value: sender, Index: true}, module.Attr{Key: AttrP, Value: uintText(score)})
+	ctx.Emit(EventScored, module.Attr{Key: AttrWorker, Value: sender, Index: true}, module.Attr{Key: AttrP, Value: module.Uint(score)})
 	return nil
 }
 
@@ -256,7 +254,3 @@ func (k *Keeper) Penalize(ctx *module.Context, id crypto.PublicKey) error {
 	k.adjustShare(kv, old, true, w)
 	return nil
 }
-
-type uintText uint64
-
-func (u uintText) String() string { return strconv.FormatUint(uint64(u), 10) }

@@ -92,8 +92,8 @@ func (k *Keeper) appendCommand(ctx *module.Context, c *Cluster, cmd Command) uin
 	c.Commands++
 	set(kv, ClusterKey(c.ID), *c)
 	ctx.Emit(EventCommand,
-		module.Attr{Key: AttrCluster, Value: uintText(c.ID), Index: true},
-		module.Attr{Key: AttrSeq, Value: uintText(cmd.Seq), Index: true},
+		module.Attr{Key: AttrCluster, Value: module.Uint(c.ID), Index: true},
+		module.Attr{Key: AttrSeq, Value: module.Uint(cmd.Seq), Index: true},
 		module.Attr{Key: AttrContract, Value: cmd.Contract, Index: true},
 	)
 	return cmd.Seq

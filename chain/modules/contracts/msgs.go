@@ -27,8 +27,6 @@ func (k *Keeper) RegisterMsgs(r *module.Router) {
 	k.mq.Handle(TopicResult, k.handleResult)
 }
 
-var nextClusterKey = nextCluster
-
 func (k *Keeper) handleCreateCluster(ctx *module.Context, m *MsgCreateCluster) error {
 	kv := ctx.Store()
 	p := k.Params(kv)
@@ -55,10 +53,10 @@ func (k *Keeper) handleCreateCluster(ctx *module.Context, m *MsgCreateCluster) e
 		}
 	}
 	var id uint64
-	if v := kv.Get(nextClusterKey); v != nil {
+	if v := kv.Get(nextCluster); v != nil {
 		mustDecode(v, &id)
 	}
-	set(kv, nextClusterKey, id+1)
+	set(kv, nextCluster, id+1)
 	c := Cluster{ID: id, Owner: ctx.Sender, Workers: workers, GasPrice: m.GasPrice, Deposit: m.Deposit, Epoch: epoch, Height: ctx.Block.Height}
 	set(kv, ClusterKey(id), c)
 	for _, w := range workers {
@@ -67,7 +65,7 @@ func (k *Keeper) handleCreateCluster(ctx *module.Context, m *MsgCreateCluster) e
 			return err
 		}
 	}
-	ctx.Emit(EventClusterCreated, module.Attr{Key: AttrCluster, Value: uintText(id), Index: true})
+	ctx.Emit(EventClusterCreated, module.Attr{Key: AttrCluster, Value: module.Uint(id), Index: true})
 	return nil
 }
 
@@ -104,7 +102,7 @@ func (k *Keeper) handleAddWorker(ctx *module.Context, m *MsgAddWorker) error {
 	if err := k.keys.RequestClusterKey(ctx, c.ID, c.Epoch, rec); err != nil {
 		return err
 	}
-	ctx.Emit(EventClusterWorker, module.Attr{Key: AttrCluster, Value: uintText(c.ID), Index: true},
+	ctx.Emit(EventClusterWorker, module.Attr{Key: AttrCluster, Value: module.Uint(c.ID), Index: true},
 		module.Attr{Key: AttrWorker, Value: m.Worker, Index: true}, module.Attr{Key: AttrAction, Value: module.Text("add")})
 	return nil
 }
@@ -123,7 +121,7 @@ func (k *Keeper) handleRemoveWorker(ctx *module.Context, m *MsgRemoveWorker) err
 	}
 	c.Workers = slices.Delete(c.Workers, i, i+1)
 	set(ctx.Store(), ClusterKey(c.ID), c)
-	ctx.Emit(EventClusterWorker, module.Attr{Key: AttrCluster, Value: uintText(c.ID), Index: true},
+	ctx.Emit(EventClusterWorker, module.Attr{Key: AttrCluster, Value: module.Uint(c.ID), Index: true},
 		module.Attr{Key: AttrWorker, Value: m.Worker, Index: true}, module.Attr{Key: AttrAction, Value: module.Text("remove")})
 	return nil
 }
@@ -178,7 +176,7 @@ func (k *Keeper) handleInstantiate(ctx *module.Context, m *MsgInstantiate) error
 	set(kv, ContractKey(id), Contract{ID: id, Code: m.Code, Cluster: m.Cluster, Deployer: ctx.Sender, Name: m.Name, Height: ctx.Block.Height})
 	k.appendCommand(ctx, &c, Command{Kind: KindInstantiate, Contract: id, Caller: ctx.Sender})
 	ctx.Emit(EventInstantiated, module.Attr{Key: AttrContract, Value: id, Index: true},
-		module.Attr{Key: AttrCluster, Value: uintText(c.ID), Index: true})
+		module.Attr{Key: AttrCluster, Value: module.Uint(c.ID), Index: true})
 	return nil
 }
 
@@ -276,8 +274,8 @@ func (k *Keeper) handleResult(ctx *module.Context, sender crypto.PublicKey, payl
 	}
 	set(kv, ResultKey(c.ID, v.Seq), Result{ResultVote: v, Digest: digest, Height: ctx.Block.Height, Paid: paid})
 	ctx.Emit(EventResult,
-		module.Attr{Key: AttrCluster, Value: uintText(c.ID), Index: true},
-		module.Attr{Key: AttrSeq, Value: uintText(v.Seq), Index: true},
+		module.Attr{Key: AttrCluster, Value: module.Uint(c.ID), Index: true},
+		module.Attr{Key: AttrSeq, Value: module.Uint(v.Seq), Index: true},
 		module.Attr{Key: AttrContract, Value: cmd.Contract, Index: true},
 		module.Attr{Key: AttrStatus, Value: module.Text(StatusText(v.Status))},
 	)
@@ -338,8 +336,8 @@ func (k *Keeper) settle(ctx *module.Context, c Cluster, cmd Command, v ResultVot
 // penalized.
 func (k *Keeper) disagree(ctx *module.Context, cluster, seq uint64, w crypto.PublicKey) error {
 	ctx.Emit(EventDisagreement,
-		module.Attr{Key: AttrCluster, Value: uintText(cluster), Index: true},
-		module.Attr{Key: AttrSeq, Value: uintText(seq)},
+		module.Attr{Key: AttrCluster, Value: module.Uint(cluster), Index: true},
+		module.Attr{Key: AttrSeq, Value: module.Uint(seq)},
 		module.Attr{Key: AttrWorker, Value: w, Index: true},
 	)
 	kv := ctx.Store()

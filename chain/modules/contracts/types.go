@@ -396,10 +396,6 @@ func Decode[T Cluster | Code | Contract | Command | Result | Params](v []byte) (
 	return out, err
 }
 
-type uintText uint64
-
-func (u uintText) String() string { return strconv.FormatUint(uint64(u), 10) }
-
 // CallInput is the plaintext a caller seals into a command or query.
 type CallInput struct {
 	Method string `cbor:"1,keyasint" json:"method"`

@@ -93,11 +93,7 @@ func (k *Keeper) Send(ctx *module.Context, to crypto.PublicKey, topic string, pa
 	kv.Set(EgressCountKey(to), codec.MustMarshal(seq+1))
 	ctx.Emit(EventSent,
 		module.Attr{Key: AttrTo, Value: to, Index: true},
-		module.Attr{Key: AttrSeq, Value: uintText(seq)},
+		module.Attr{Key: AttrSeq, Value: module.Uint(seq)},
 		module.Attr{Key: AttrTopic, Value: module.Text(topic), Index: true},
 	)
 }
-
-type uintText uint64
-
-func (u uintText) String() string { return fmt.Sprint(uint64(u)) }

@@ -39,7 +39,7 @@ func (k *Keeper) handlePost(ctx *module.Context, m *MsgPost) error {
 	kv.Set(IngressSeqKey(m.Sender), codec.MustMarshal(m.Seq+1))
 	ctx.Emit(EventPosted,
 		module.Attr{Key: AttrSender, Value: m.Sender, Index: true},
-		module.Attr{Key: AttrSeq, Value: uintText(m.Seq)},
+		module.Attr{Key: AttrSeq, Value: module.Uint(m.Seq)},
 		module.Attr{Key: AttrTopic, Value: module.Text(m.Topic), Index: true},
 	)
 	return nil

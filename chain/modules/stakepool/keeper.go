@@ -109,7 +109,7 @@ func (k *Keeper) Reward(ctx *module.Context, id uint64, amount pha.Amount) error
 	}
 	p.Rewarded, _ = p.Rewarded.Add(amount)
 	set(kv, PoolKey(id), p)
-	ctx.Emit(EventReward, module.Attr{Key: AttrPool, Value: uintText(id), Index: true}, module.Attr{Key: AttrAmount, Value: amount})
+	ctx.Emit(EventReward, module.Attr{Key: AttrPool, Value: module.Uint(id), Index: true}, module.Attr{Key: AttrAmount, Value: amount})
 	return nil
 }
 

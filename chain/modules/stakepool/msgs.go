@@ -28,7 +28,7 @@ func (k *Keeper) handleCreate(ctx *module.Context, m *MsgCreate) error {
 	}
 	set(kv, nextPoolKey, id+1)
 	set(kv, PoolKey(id), Pool{ID: id, Owner: ctx.Sender, Commission: m.Commission, Cap: m.Cap})
-	ctx.Emit(EventCreated, module.Attr{Key: AttrPool, Value: uintText(id), Index: true})
+	ctx.Emit(EventCreated, module.Attr{Key: AttrPool, Value: module.Uint(id), Index: true})
 	return nil
 }
 
@@ -178,7 +178,7 @@ func (k *Keeper) handleWithdraw(ctx *module.Context, m *MsgWithdraw) error {
 	}
 	p.Queue = append(p.Queue, Withdrawal{Delegator: ctx.Sender, Amount: m.Amount, Since: ctx.Block.Time.UnixNano()})
 	set(kv, PoolKey(p.ID), p)
-	ctx.Emit(EventQueued, module.Attr{Key: AttrPool, Value: uintText(p.ID), Index: true},
+	ctx.Emit(EventQueued, module.Attr{Key: AttrPool, Value: module.Uint(p.ID), Index: true},
 		module.Attr{Key: AttrDelegator, Value: ctx.Sender, Index: true}, module.Attr{Key: AttrAmount, Value: m.Amount})
 	return nil
 }

@@ -2,7 +2,6 @@ package stakepool
 
 import (
 	"encoding/binary"
-	"strconv"
 
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/fixed"
@@ -204,7 +203,3 @@ func Decode[T Pool | Delegation](v []byte) (T, error) {
 	err := codec.Unmarshal(v, &out)
 	return out, err
 }
-
-type uintText uint64
-
-func (u uintText) String() string { return strconv.FormatUint(uint64(u), 10) }

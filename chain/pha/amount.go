@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/holiman/uint256"
 )
@@ -112,12 +113,10 @@ func (a Amount) String() string { return a.v.Dec() }
 // PHA returns the amount in PHA for people, e.g. "1.5 PHA", with trailing
 // zeros of the fraction dropped.
 func (a Amount) PHA() string {
-	var whole, frac uint256.Int
-	whole.DivMod(&a.v, unitsPerPHA, &frac)
-	s := groupThousands(whole.Dec())
-	if !frac.IsZero() {
-		f := fmt.Sprintf("%012d", frac.Uint64())
-		s += "." + strings.TrimRight(f, "0")
+	whole, frac, _ := strings.Cut(a.Decimal(), ".")
+	s := groupThousands(whole)
+	if frac != "" {
+		s += "." + frac
 	}
 	return s + " " + Symbol
 }
@@ -140,31 +139,81 @@ func groupThousands(s string) string {
 	return b.String()
 }
 
-// Parse reads an amount written for people: a decimal number of PHA with at
-// most 12 fractional digits and the unit, "12.5PHA" or "12.5 PHA" (the unit
-// is not case-sensitive; "," may group thousands). A bare number is refused
-// because it is ambiguous between PHA and units.
+// Parse reads an amount written for people: a decimal number of PHA and
+// the unit, with nothing else: "12.5PHA", "1000PHA", "0.000000000001PHA".
+// The grammar is strict because a lenient reading loses money: digits, at
+// most one ".", with digits on both sides of it and at most Decimals of them
+// after it, then "PHA" in capitals. Commas, spaces, signs, exponents, a
+// second point, a bare number (PHA or units?) and another case of the unit
+// are all refused, each with the reason. Every amount Parse accepts reads
+// back from its Text.
 func Parse(s string) (Amount, error) {
-	orig := s
-	s = strings.TrimSpace(s)
-	if len(s) < len(Symbol) || !strings.EqualFold(s[len(s)-len(Symbol):], Symbol) {
-		return Amount{}, fmt.Errorf("%w: %q needs the unit, as in 12.5PHA", ErrBadAmount, orig)
+	bad := func(why string) (Amount, error) {
+		return Amount{}, fmt.Errorf("%w %q: %s", ErrBadAmount, s, why)
 	}
-	num := strings.ReplaceAll(strings.TrimSpace(s[:len(s)-len(Symbol)]), ",", "")
+	if strings.ContainsAny(s, " \t\r\n") {
+		return bad("no spaces inside or around an amount, as in 12.5PHA")
+	}
+	num, hasUnit := strings.CutSuffix(s, Symbol)
+	if !hasUnit {
+		if len(s) >= len(Symbol) && strings.EqualFold(s[len(s)-len(Symbol):], Symbol) {
+			return bad("the unit is written PHA, in capitals")
+		}
+		return bad("an amount needs its unit, as in 12.5PHA")
+	}
+	if num == "" {
+		return bad("no number before the unit")
+	}
+	for i := 0; i < len(num); i++ {
+		switch c := num[i]; {
+		case c >= '0' && c <= '9' || c == '.':
+		case c == ',':
+			return bad(`"," is not allowed: write the decimal point as "." and no thousands separators, as in 1000.5PHA`)
+		case c == '_':
+			return bad("no separators inside an amount, as in 1000.5PHA")
+		case c == '+' || c == '-':
+			return bad("an amount has no sign")
+		case c == 'e' || c == 'E':
+			return bad("write the number out in full, without an exponent")
+		default:
+			r, _ := utf8.DecodeRuneInString(num[i:])
+			return bad(fmt.Sprintf("%q is not a digit", r))
+		}
+	}
 	whole, frac, hasDot := strings.Cut(num, ".")
-	if whole == "" && frac == "" || hasDot && frac == "" || !allDigits(whole) || !allDigits(frac) {
-		return Amount{}, fmt.Errorf("%w: %q is not a decimal number of PHA", ErrBadAmount, orig)
+	switch {
+	case strings.Contains(frac, "."):
+		return bad(`more than one "."`)
+	case whole == "":
+		return bad(`write a digit before the ".", as in 0.5PHA`)
+	case hasDot && frac == "":
+		return bad(`write a digit after the ".", or leave the "." out`)
+	case len(frac) > Decimals:
+		return bad(fmt.Sprintf("more than %d decimals: the smallest amount is 0.%s1PHA", Decimals, strings.Repeat("0", Decimals-1)))
 	}
-	if len(frac) > Decimals {
-		return Amount{}, fmt.Errorf("%w: %q has more than %d decimals", ErrBadAmount, orig, Decimals)
-	}
-	units := whole + frac + strings.Repeat("0", Decimals-len(frac))
-	a, err := ParseUnits(strings.TrimLeft(units, "0"))
+	units := strings.TrimLeft(whole+frac+strings.Repeat("0", Decimals-len(frac)), "0")
+	a, err := ParseUnits(units)
 	if err != nil {
-		return Amount{}, fmt.Errorf("%w: %q: %v", ErrBadAmount, orig, err)
+		return bad("too large")
 	}
 	return a, nil
 }
+
+// Decimal returns the amount in PHA as a plain decimal number, without
+// the unit or grouping and with no trailing zeros, e.g. "1000.5".
+func (a Amount) Decimal() string {
+	var whole, frac uint256.Int
+	whole.DivMod(&a.v, unitsPerPHA, &frac)
+	s := whole.Dec()
+	if !frac.IsZero() {
+		s += "." + strings.TrimRight(fmt.Sprintf("%012d", frac.Uint64()), "0")
+	}
+	return s
+}
+
+// Text returns the amount as Parse reads it, e.g. "1000.5PHA": the form
+// to put on a command line or in a configuration file.
+func (a Amount) Text() string { return a.Decimal() + Symbol }
 
 // ParseUnits reads a decimal number of units, as JSON and genesis files
 // carry amounts. The empty string is zero.

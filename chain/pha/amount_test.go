@@ -3,6 +3,7 @@ package pha
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/fxamacker/cbor/v2"
@@ -13,31 +14,97 @@ func TestParseAndPrint(t *testing.T) {
 		in    string
 		units string
 		pha   string
+		text  string
 	}{
-		{"1PHA", "1000000000000", "1 PHA"},
-		{"12.5PHA", "12500000000000", "12.5 PHA"},
-		{"12.5 pha", "12500000000000", "12.5 PHA"},
-		{"0.000000000001PHA", "1", "0.000000000001 PHA"},
-		{"1,000,000,000PHA", "1000000000000000000000", "1,000,000,000 PHA"},
-		{".5PHA", "500000000000", "0.5 PHA"},
-		{"0PHA", "0", "0 PHA"},
+		{"1PHA", "1000000000000", "1 PHA", "1PHA"},
+		{"12.5PHA", "12500000000000", "12.5 PHA", "12.5PHA"},
+		{"0.000000000001PHA", "1", "0.000000000001 PHA", "0.000000000001PHA"},
+		{"1000000000PHA", "1000000000000000000000", "1,000,000,000 PHA", "1000000000PHA"},
+		{"0.5PHA", "500000000000", "0.5 PHA", "0.5PHA"},
+		{"007.250PHA", "7250000000000", "7.25 PHA", "7.25PHA"},
+		{"0PHA", "0", "0 PHA", "0PHA"},
+		{"0.0PHA", "0", "0 PHA", "0PHA"},
 	} {
 		a, err := Parse(c.in)
 		if err != nil {
 			t.Fatalf("Parse(%q): %v", c.in, err)
 		}
-		if a.String() != c.units || a.PHA() != c.pha {
-			t.Errorf("Parse(%q) = %s units, %q; want %s, %q", c.in, a, a.PHA(), c.units, c.pha)
+		if a.String() != c.units || a.PHA() != c.pha || a.Text() != c.text {
+			t.Errorf("Parse(%q) = %s units, %q, %q; want %s, %q, %q", c.in, a, a.PHA(), a.Text(), c.units, c.pha, c.text)
 		}
 	}
 }
 
+// TestParseRefusals covers what a user types by mistake: each of these was
+// once read as some other amount, or could be.
 func TestParseRefusals(t *testing.T) {
-	for _, s := range []string{"", "12", "PHA", "1.PHA", "1.2.3PHA", "-1PHA", "1e3PHA", "0.0000000000001PHA", "abcPHA", "1 ETH"} {
-		if _, err := Parse(s); !errors.Is(err, ErrBadAmount) {
-			t.Errorf("Parse(%q) = %v, want ErrBadAmount", s, err)
+	for _, c := range []struct{ in, why string }{
+		{"1,5PHA", `"," is not allowed`},   // once sent 15 PHA
+		{",5PHA", `"," is not allowed`},    // once sent 5 PHA
+		{"1,0,0PHA", `"," is not allowed`}, // once sent 100 PHA
+		{"1,000PHA", `"," is not allowed`}, // grouping is for display only
+		{"12.5 PHA", "no spaces"},
+		{" 12PHA", "no spaces"},
+		{"1 000PHA", "no spaces"},
+		{"1_000PHA", "no separators"},
+		{"-1PHA", "no sign"},
+		{"+1PHA", "no sign"},
+		{"1e3PHA", "without an exponent"},
+		{"1E3PHA", "without an exponent"},
+		{"1.2.3PHA", `more than one "."`},
+		{"1..2PHA", `more than one "."`},
+		{".5PHA", `a digit before the "."`},
+		{"1.PHA", `a digit after the "."`},
+		{"0.0000000000001PHA", "more than 12 decimals"},
+		{"12.5pha", "in capitals"},
+		{"12.5Pha", "in capitals"},
+		{"12", "needs its unit"},
+		{"12.5", "needs its unit"},
+		{"1ETH", "needs its unit"},
+		{"", "needs its unit"},
+		{"PHA", "no number"},
+		{"abcPHA", "is not a digit"},
+		{"１PHA", "is not a digit"}, // a full-width digit
+		{"12PHA ", "no spaces"},
+		{"115792089237316195423570985008687907853269984665640564039457584007913129639936PHA", "too large"},
+	} {
+		_, err := Parse(c.in)
+		if !errors.Is(err, ErrBadAmount) || !strings.Contains(err.Error(), c.why) {
+			t.Errorf("Parse(%q) = %v, want ErrBadAmount saying %q", c.in, err, c.why)
 		}
 	}
+}
+
+// FuzzParse: Parse never panics, and every amount it accepts is written
+// back by Text in a form that Parse reads as the same amount; that form
+// is the input without redundant zeros.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"1PHA", "12.5PHA", "1,5PHA", ",5PHA", "1,0,0PHA", "0.000000000001PHA", "007.250PHA", "1e3PHA", ".5PHA", "1.PHA", "12.5 pha", "-0PHA", "1.2.3PHA"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := Parse(s)
+		if err != nil {
+			if !errors.Is(err, ErrBadAmount) {
+				t.Fatalf("Parse(%q): %v is not ErrBadAmount", s, err)
+			}
+			return
+		}
+		back, err := Parse(a.Text())
+		if err != nil || back != a {
+			t.Fatalf("Parse(%q) = %s, but Parse(%q) = %s, %v", s, a, a.Text(), back, err)
+		}
+		num := strings.TrimSuffix(s, Symbol)
+		if strings.Contains(num, ".") {
+			num = strings.TrimRight(strings.TrimRight(num, "0"), ".")
+		}
+		if num = strings.TrimLeft(num, "0"); num == "" || num[0] == '.' {
+			num = "0" + num
+		}
+		if num+Symbol != a.Text() {
+			t.Fatalf("Parse(%q) reads as %s", s, a.Text())
+		}
+	})
 }
 
 func TestArithmetic(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -266,6 +268,14 @@ func TestFailedMessageInBlockPaysFeeAndUsesNonce(t *testing.T) {
 	before := h.balance(alice)
 	res := h.block(sendTx(t, alice, 0, bob.Public().Address(), pha.Tokens(5000)))
 	wantCode(t, "overspend", bank.ErrInsufficientFunds.Codespace, bank.ErrInsufficientFunds.Code, res[0].Codespace, res[0].Code, res[0].Log)
+	// The refusal states the balance as it was and the fee held apart,
+	// not the balance minus the largest fee.
+	held := tx.Fee{GasLimit: 100_000, GasPrice: auth.DefaultParams().MinGasPrice}.Max()
+	left, _ := before.Sub(held)
+	want := fmt.Sprintf("has %s, of which %s is held for this transaction's fee, leaving %s; needs 5,000 PHA", before.PHA(), held.PHA(), left.PHA())
+	if !strings.Contains(res[0].Log, want) {
+		t.Errorf("log %q does not say %q", res[0].Log, want)
+	}
 	if h.nonce(alice) != 1 {
 		t.Fatalf("nonce %d, want 1", h.nonce(alice))
 	}

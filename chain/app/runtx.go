@@ -102,6 +102,7 @@ func (a *App) runTx(m mode, parent *store.Cache, block module.Block, params auth
 	_ = meter.Consume(params.IntrinsicGas(len(txBytes)), "transaction size")
 	msgState := store.NewCache(txState)
 	ctx := module.NewContext(msgState, block, sender, meter, a.log).WithGasCosts(params.StateGas)
+	ctx.FeeHold = maxFee
 	ctx.Check = check
 	var msgErr error
 	for i, m := range msgs {

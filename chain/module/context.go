@@ -8,6 +8,7 @@ import (
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
+	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
 )
@@ -30,6 +31,10 @@ type Context struct {
 	// Check is true when the transaction is being checked for the mempool
 	// rather than executed in a block; handlers behave the same either way.
 	Check bool
+	// FeeHold is the transaction's largest fee, taken from Sender's
+	// balance before its messages run (what is unused is refunded after):
+	// a refusal for want of funds states it apart from the balance.
+	FeeHold pha.Amount
 
 	kv     store.KV
 	gas    *GasMeter

@@ -64,7 +64,7 @@ func (Keeper) setBalance(kv store.KV, addr crypto.Address, a pha.Amount) {
 // event. It fails with ErrInsufficientFunds, changing nothing, if from's
 // balance is short.
 func (k Keeper) Transfer(ctx *module.Context, from, to crypto.Address, amount pha.Amount) error {
-	if err := k.Move(ctx.Store(), from, to, amount); err != nil {
+	if err := k.Pay(ctx, from, to, amount); err != nil {
 		return err
 	}
 	ctx.Emit(EventTransfer,
@@ -75,14 +75,35 @@ func (k Keeper) Transfer(ctx *module.Context, from, to crypto.Address, amount ph
 	return nil
 }
 
+// Pay is Move within a transaction's message: when from is the sender, a
+// refusal names the fee held from its balance apart from the balance.
+func (k Keeper) Pay(ctx *module.Context, from, to crypto.Address, amount pha.Amount) error {
+	var held pha.Amount
+	if from == ctx.Sender {
+		held = ctx.FeeHold
+	}
+	return k.move(ctx.Store(), from, to, amount, held)
+}
+
 // Move moves amount between accounts without an event, for bookkeeping
 // that reports itself otherwise (fees). It fails with ErrInsufficientFunds,
 // changing nothing, if from's balance is short.
 func (k Keeper) Move(kv store.KV, from, to crypto.Address, amount pha.Amount) error {
+	return k.move(kv, from, to, amount, pha.Zero)
+}
+
+// move is Move where held has already been taken from from's balance for
+// the transaction's fee.
+func (k Keeper) move(kv store.KV, from, to crypto.Address, amount, held pha.Amount) error {
 	fromBal := k.Balance(kv, from)
 	left, err := fromBal.Sub(amount)
 	if err != nil {
-		return ErrInsufficientFunds.Wrap("%s has %s, needs %s", from, fromBal.PHA(), amount.PHA())
+		if held.IsZero() {
+			return ErrInsufficientFunds.Wrap("%s has %s, needs %s", from, fromBal.PHA(), amount.PHA())
+		}
+		total, _ := fromBal.Add(held) // at most the supply
+		return ErrInsufficientFunds.Wrap("%s has %s, of which %s is held for this transaction's fee, leaving %s; needs %s",
+			from, total.PHA(), held.PHA(), fromBal.PHA(), amount.PHA())
 	}
 	if from == to {
 		return nil

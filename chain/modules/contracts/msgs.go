@@ -202,7 +202,7 @@ func (k *Keeper) handleCall(ctx *module.Context, m *MsgCall) error {
 	if err != nil {
 		return ErrGas.Wrap("fee overflows: %v", err)
 	}
-	if err := k.bank.Move(kv, ctx.Sender, Account(), escrow); err != nil {
+	if err := k.bank.Pay(ctx, ctx.Sender, Account(), escrow); err != nil {
 		return err
 	}
 	k.appendCommand(ctx, &c, Command{Kind: KindCall, Contract: m.Contract, Caller: ctx.Sender, Input: m.Input, GasLimit: m.GasLimit, Escrow: escrow})

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+
+	"github.com/phalanx-net/phalanx/sdk/client"
 )
 
 // MaxResponseBytes bounds one RPC response. CometBFT's HTTP client reads
@@ -17,7 +19,11 @@ const MaxResponseBytes = 64 << 20
 
 // newRPC returns an HTTP RPC client of the node at url whose responses
 // are bounded.
-func newRPC(url string) (*rpchttp.HTTP, error) {
+func newRPC(node string) (*rpchttp.HTTP, error) {
+	url, err := client.NodeURL(node)
+	if err != nil {
+		return nil, err
+	}
 	hc := &http.Client{Transport: limitedTransport{next: http.DefaultTransport, max: MaxResponseBytes}, Timeout: 2 * time.Minute}
 	c, err := rpchttp.NewWithClient(url, hc)
 	if err != nil {

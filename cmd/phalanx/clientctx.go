@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -62,11 +61,12 @@ func (c *cli) resolveAddress(s string) (crypto.Address, error) {
 	return k.Address, nil
 }
 
-// explainConn adds a hint to errors that mean no node is listening.
+// explainConn adds a hint to errors that mean no node answered; an
+// answer from a running node (a refusal, a record not found) is left as
+// it is, since the hint would send the user looking in the wrong place.
 func (c *cli) explainConn(err error) error {
-	var txErr *client.TxError
-	if err == nil || errors.As(err, &txErr) {
+	if !client.IsUnreachable(err) {
 		return err
 	}
-	return fmt.Errorf("%w\n(is a node running at %s? start one with `phalanx devnet`, or pass --node)", err, c.nodeURL())
+	return fmt.Errorf("%w\n(no node answers at %s: start one with `phalanx devnet`, or pass --node)", err, c.nodeURL())
 }

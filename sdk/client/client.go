@@ -33,9 +33,13 @@ type Client struct {
 	chainID string
 }
 
-// New returns a client of the node at url (http://host:port or
-// tcp://host:port).
-func New(url string) (*Client, error) {
+// New returns a client of the node at node: host:port, http://host:port,
+// https://... or tcp://host:port (see NodeURL).
+func New(node string) (*Client, error) {
+	url, err := NodeURL(node)
+	if err != nil {
+		return nil, err
+	}
 	c, err := rpchttp.New(url)
 	if err != nil {
 		return nil, fmt.Errorf("rpc client for %s: %w", url, err)

@@ -1,0 +1,59 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"syscall"
+)
+
+// NodeURL turns what a user gives as a node's address into the URL the
+// RPC client dials: "host:port" and CometBFT's "tcp://host:port" become
+// "http://host:port"; http, https and unix URLs are kept. Anything else
+// is refused with the forms that work.
+func NodeURL(s string) (string, error) {
+	bad := func(why string) (string, error) {
+		return "", fmt.Errorf("node address %q: %s (want host:port or http://host:port)", s, why)
+	}
+	if s == "" {
+		return bad("empty")
+	}
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return bad(err.Error())
+	}
+	switch u.Scheme {
+	case "tcp":
+		u.Scheme = "http"
+	case "http", "https":
+	case "unix":
+		return s, nil
+	default:
+		return bad(fmt.Sprintf("scheme %q is not http, https, tcp or unix", u.Scheme))
+	}
+	if u.Hostname() == "" {
+		return bad("no host")
+	}
+	if p := u.Port(); p == "" && strings.HasSuffix(u.Host, ":") {
+		return bad("no port after the colon")
+	}
+	return u.String(), nil
+}
+
+// IsUnreachable reports whether err means that no node answered at all
+// (nothing listening, no route, a name that does not resolve, a timeout
+// while connecting), as opposed to a node that answered with an error.
+func IsUnreachable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var op *net.OpError
+	var dns *net.DNSError
+	return errors.As(err, &op) || errors.As(err, &dns) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EHOSTUNREACH)
+}

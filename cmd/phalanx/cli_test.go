@@ -223,9 +223,41 @@ func TestCLIAgainstDevnet(t *testing.T) {
 		}
 	}
 
-	// Nothing listens here: the error says so.
-	if _, err := run(t, "", "status", "--node", "http://127.0.0.1:1", h); err == nil || !strings.Contains(err.Error(), "is a node running") {
+	// Nothing listens here: the error says so, and only here.
+	if _, err := run(t, "", "status", "--node", "127.0.0.1:1", h); err == nil || !strings.Contains(err.Error(), "no node answers at 127.0.0.1:1") {
 		t.Errorf("status against nothing: %v", err)
+	}
+	// What a running node does not have is not found, without the hint.
+	missing := strings.Repeat("ab", 32)
+	for _, args := range [][]string{
+		{"query", "tx", missing},
+		{"query", "worker", missing},
+		{"query", "pool", "99"},
+		{"contract", "show", missing},
+		{"cluster", "show", "99"},
+	} {
+		out, err := run(t, "", append(args, h)...)
+		if err == nil || !strings.Contains(strings.ToLower(err.Error()), "not found") && !strings.Contains(err.Error(), "no such") || strings.Contains(err.Error(), "no node answers") {
+			t.Errorf("phalanx %v: %v %s; want not found, without the hint", args, err, out)
+		}
+	}
+	// --node takes host:port as well as a URL.
+	rpc := strings.TrimPrefix(d.Info().Gatekeepers[0].RPC, "http://")
+	if out := mustRun(t, "status", "--node", rpc, h); !strings.Contains(out, "phalanx-devnet") {
+		t.Errorf("status --node %s: %s", rpc, out)
+	}
+	if _, err := run(t, "", "status", "--node", "ftp://"+rpc, h); err == nil || !strings.Contains(err.Error(), "want host:port") {
+		t.Errorf("status --node ftp://: %v", err)
+	}
+	// An amount that once meant something else is refused before signing.
+	before := mustRun(t, "query", "account", "alice", h, "-o", "json")
+	for _, amt := range []string{"1,5PHA", ",5PHA", "1,0,0PHA", "12.5pha", "-1PHA"} {
+		if out, err := run(t, "", "tx", "send", "alice", "bob", amt, h); err == nil || !strings.Contains(err.Error(), "bad amount") {
+			t.Errorf("tx send %s: %v %s", amt, err, out)
+		}
+	}
+	if after := mustRun(t, "query", "account", "alice", h, "-o", "json"); after != before {
+		t.Errorf("refused amounts changed alice's account: %s -> %s", before, after)
 	}
 }
 

@@ -258,7 +258,25 @@ func newQueryEnclavesCmd(c *cli, use, short string, list func(*client.Client, co
 }
 
 func newQueryWorkersCmd(c *cli) *cobra.Command {
-	return newQueryEnclavesCmd(c, "workers", "List the registered workers", (*client.Client).Workers, func(w io.Writer, ws []registry.Enclave) {
+	// The last sign of life is the newer of the registry's online message
+	// and the computing module's last heartbeat.
+	var beats map[crypto.PublicKey]int64
+	list := func(cl *client.Client, ctx context.Context) ([]registry.Enclave, error) {
+		ws, err := cl.Workers(ctx)
+		if err != nil {
+			return nil, err
+		}
+		comps, err := cl.ComputingWorkers(ctx)
+		if err != nil {
+			return nil, err
+		}
+		beats = make(map[crypto.PublicKey]int64, len(comps))
+		for _, cw := range comps {
+			beats[cw.ID] = cw.LastHeartbeatHeight
+		}
+		return ws, nil
+	}
+	return newQueryEnclavesCmd(c, "workers", "List the registered workers", list, func(w io.Writer, ws []registry.Enclave) {
 		fmt.Fprintf(w, "%-64s  %-8s  %-43s  %s\n", "ID", "PLATFORM", "OPERATOR", "LAST ONLINE")
 		insecure := false
 		for _, e := range ws {
@@ -267,7 +285,7 @@ func newQueryWorkersCmd(c *cli) *cobra.Command {
 				p += "*"
 				insecure = true
 			}
-			fmt.Fprintf(w, "%-64s  %-8s  %-43s  %d\n", e.Identity, p, e.Operator, e.LastSeenHeight)
+			fmt.Fprintf(w, "%-64s  %-8s  %-43s  %d\n", e.Identity, p, e.Operator, max(e.LastSeenHeight, beats[e.Identity]))
 		}
 		if insecure {
 			fmt.Fprintln(w, "* sim: no hardware protects these workers; development only.")
@@ -279,7 +297,7 @@ func newQueryGatekeepersCmd(c *cli) *cobra.Command {
 	return newQueryEnclavesCmd(c, "gatekeepers", "List the registered gatekeeper enclaves", (*client.Client).Gatekeepers, func(w io.Writer, gs []registry.Enclave) {
 		for _, e := range gs {
 			fmt.Fprintf(w, "Gatekeeper enclave of validator account %s\n", e.Validator)
-			printEnclave(w, e)
+			printEnclave(w, e, 0)
 		}
 	})
 }
@@ -314,7 +332,7 @@ func newQueryWorkerCmd(c *cli) *cobra.Command {
 			}
 			return c.print(out, func(w io.Writer) {
 				fmt.Fprintln(w, "Worker")
-				printEnclave(w, e)
+				printEnclave(w, e, comp.LastHeartbeatHeight)
 				if cerr != nil {
 					fmt.Fprintln(w, "  computing:     no benchmark score yet")
 					return

@@ -154,6 +154,7 @@ func newWorkerShowCmd(c *cli) *cobra.Command {
 				Platform string            `json:"platform"`
 				Warning  string            `json:"warning,omitempty"`
 				Chain    *registry.Enclave `json:"chain_record,omitempty"`
+				LastBeat int64             `json:"last_heartbeat_height,omitempty"`
 			}{Identity: e.Identity(), Platform: p.Name()}
 			if !p.Secure() {
 				out.Warning = tee.SimWarning
@@ -162,6 +163,9 @@ func newWorkerShowCmd(c *cli) *cobra.Command {
 				defer cancel()
 				if rec, err := cl.Worker(ctx, e.Identity(), false); err == nil {
 					out.Chain = &rec
+				}
+				if comp, err := cl.ComputingWorker(ctx, e.Identity()); err == nil {
+					out.LastBeat = comp.LastHeartbeatHeight
 				}
 			}
 			return c.print(out, func(w io.Writer) {
@@ -173,7 +177,7 @@ func newWorkerShowCmd(c *cli) *cobra.Command {
 					fmt.Fprintln(w, "Not registered on the chain at", c.nodeURL())
 					return
 				}
-				printEnclave(w, *out.Chain)
+				printEnclave(w, *out.Chain, out.LastBeat)
 			})
 		},
 	}
@@ -182,8 +186,10 @@ func newWorkerShowCmd(c *cli) *cobra.Command {
 	return cmd
 }
 
-// printEnclave writes an enclave record for people.
-func printEnclave(w io.Writer, e registry.Enclave) {
+// printEnclave writes an enclave record for people; heartbeat is the
+// height of its last heartbeat (0 if none), the newer sign of life than
+// the "online" message it sends when it registers.
+func printEnclave(w io.Writer, e registry.Enclave, heartbeat int64) {
 	fmt.Fprintf(w, "  identity        %s\n", e.Identity)
 	fmt.Fprintf(w, "  operator        %s\n", e.Operator)
 	fmt.Fprintf(w, "  platform        %s", e.Platform)
@@ -202,7 +208,10 @@ func printEnclave(w io.Writer, e registry.Enclave) {
 		fmt.Fprintf(w, "  evidence until  %s\n", time.Unix(e.EvidenceExpires, 0).UTC().Format(time.RFC3339))
 	}
 	fmt.Fprintf(w, "  registered at   height %d (refreshed at %d)\n", e.RegisteredHeight, e.RefreshedHeight)
-	if e.LastSeenHeight > 0 {
+	switch {
+	case heartbeat > e.LastSeenHeight:
+		fmt.Fprintf(w, "  last online     height %d (its last heartbeat)\n", heartbeat)
+	case e.LastSeenHeight > 0:
 		fmt.Fprintf(w, "  last online     height %d (had verified the chain to %d)\n", e.LastSeenHeight, e.SyncedHeight)
 	}
 }

@@ -122,7 +122,7 @@ func TestComputingSessionHeartbeatsAndRewards(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec = e.worker(id)
-	if rec.InstantP != 1200 || rec.Heartbeats != 1 || rec.Challenged != 0 {
+	if rec.InstantP != 1200 || rec.Heartbeats != 1 || rec.Challenged != 0 || rec.LastHeartbeatHeight != e.Height {
 		t.Fatalf("after the heartbeat: %+v", rec)
 	}
 	wantV, _ := computing.Grow(p, fixed.Int(3450), 1000, 1000, int64(61*time.Minute))

@@ -230,6 +230,7 @@ func (k *Keeper) handleHeartbeat(ctx *module.Context, sender crypto.PublicKey, p
 		k.adjustShare(kv, old, false, w)
 	}
 	w.Challenged, w.ChallengeHeight, w.LastHeartbeat = 0, 0, now
+	w.LastHeartbeatHeight = ctx.Block.Height
 	w.Heartbeats++
 	k.setWorker(kv, w)
 	return nil

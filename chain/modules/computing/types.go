@@ -147,6 +147,9 @@ type Worker struct {
 	LastHeartbeat int64      `cbor:"18,keyasint" json:"last_heartbeat"`
 	// ChallengeHeight is the height of the open challenge.
 	ChallengeHeight int64 `cbor:"19,keyasint" json:"challenge_height"`
+	// LastHeartbeatHeight is the block of the last heartbeat: the last
+	// time the chain saw the worker online.
+	LastHeartbeatHeight int64 `cbor:"20,keyasint,omitempty" json:"last_heartbeat_height,omitempty"`
 }
 
 // Totals are the network-wide sums.

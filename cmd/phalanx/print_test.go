@@ -1,0 +1,28 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
+)
+
+// A worker that sent its online message at height 10 and heartbeats since
+// was last online at its last heartbeat, not at 10.
+func TestPrintEnclaveLastOnline(t *testing.T) {
+	e := registry.Enclave{Platform: "sim", LastSeenHeight: 10, SyncedHeight: 9}
+	for _, c := range []struct {
+		heartbeat int64
+		want      string
+	}{
+		{130, "last online     height 130 (its last heartbeat)"},
+		{0, "last online     height 10 (had verified the chain to 9)"},
+	} {
+		var b bytes.Buffer
+		printEnclave(&b, e, c.heartbeat)
+		if !strings.Contains(b.String(), c.want) {
+			t.Errorf("heartbeat at %d: %s; want %q", c.heartbeat, b.String(), c.want)
+		}
+	}
+}

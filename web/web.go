@@ -1,6 +1,8 @@
 package web
 
 import (
+	"github.com/phalanx-net/phalanx/internal/safetext"
+
 	"context"
 	"embed"
 	"encoding/hex"
@@ -52,8 +54,11 @@ func New(cl *client.Client, log *slog.Logger) (*Server, error) {
 	funcs := template.FuncMap{
 		"pha":   func(a pha.Amount) string { return a.PHA() },
 		"short": func(s fmt.Stringer) string { return shorten(s.String()) },
-		"ago":   func(t time.Time) string { return time.Since(t).Round(time.Second).String() },
-		"sim":   func(platform string) bool { return platform == tee.Sim },
+		// Text another user chose (a contract's name) shows its control
+		// characters as escapes rather than acting on them.
+		"show": safetext.Show,
+		"ago":  func(t time.Time) string { return time.Since(t).Round(time.Second).String() },
+		"sim":  func(platform string) bool { return platform == tee.Sim },
 		"clock": func(unixNano int64) string {
 			if unixNano == 0 {
 				return "never"

@@ -17,6 +17,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/internal/safetext"
 	"github.com/phalanx-net/phalanx/sdk/client"
 )
 
@@ -409,7 +410,7 @@ func newContractShowCmd(c *cli) *cobra.Command {
 					if ct.PublicKey == nil {
 						ready = "waiting for its workers to derive its key"
 					}
-					fmt.Fprintf(w, "Contract %s %s\n  code %s  cluster %d  deployer %s  height %d  %s\n", ct.ID, ct.Name, ct.Code, ct.Cluster, ct.Deployer, ct.Height, ready)
+					fmt.Fprintf(w, "Contract %s %s\n  code %s  cluster %d  deployer %s  height %d  %s\n", ct.ID, safetext.Show(ct.Name), ct.Code, ct.Cluster, ct.Deployer, ct.Height, ready)
 				}
 				if len(list) == 0 {
 					fmt.Fprintln(w, "No contracts.")

@@ -376,6 +376,13 @@ func TestCommandsResultsAndSettlement(t *testing.T) {
 		t.Fatal("code not stored")
 	}
 	wantErr(t, "unknown code", f.run(f.operator, &contracts.MsgInstantiate{Code: contracts.Hash{1}, Cluster: 0}), contracts.ErrNoCode)
+	// A name others will print may not fake lines or colours in their output.
+	for _, name := range []string{"vote\nContract 00 fake ready", "\x1b[2Jvote", "vo\u202eetov", "\xffvote"} {
+		wantErr(t, "name "+name, f.run(f.operator, &contracts.MsgInstantiate{Code: code, Cluster: 0, Name: name, Salt: []byte(name)}), contracts.ErrBadMsg)
+		if _, ok := f.c.Contract(f.State, contracts.ContractID(f.operator.Public().Address(), code, 0, []byte(name))); ok {
+			t.Fatalf("a contract named %q was created", name)
+		}
+	}
 	if err := f.run(f.operator, &contracts.MsgInstantiate{Code: code, Cluster: 0, Name: "tiny"}); err != nil {
 		t.Fatal(err)
 	}

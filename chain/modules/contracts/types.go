@@ -11,6 +11,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/internal/safetext"
 )
 
 // ModuleName is the module's name: its codespace, state prefix and module
@@ -305,6 +306,11 @@ func (m *MsgUploadCode) ValidateBasic() error {
 func (m *MsgInstantiate) ValidateBasic() error {
 	if len(m.Salt) > 64 || len(m.Name) > 64 {
 		return ErrBadMsg.Wrap("salt and name are at most 64 bytes")
+	}
+	// Others print the name (contract show, the dashboard): a newline or a
+	// terminal escape in it could fake lines in their output.
+	if !safetext.Plain(m.Name) {
+		return ErrBadMsg.Wrap("the name %s has control, format or invalid characters", safetext.Show(m.Name))
 	}
 	return nil
 }

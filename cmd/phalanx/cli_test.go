@@ -116,7 +116,7 @@ func TestCLIAgainstDevnet(t *testing.T) {
 		{[]string{"tx", "send", "alice", "bob", "99999999PHA"}, "insufficient funds"},
 		{[]string{"tx", "send", "alice", "bob", "1PHA", "--gas-price", "1"}, "below the chain's minimum"},
 		{[]string{"tx", "send", "alice", "nobody", "1PHA"}, "neither an address"},
-		{[]string{"tx", "send", "alice", "bob", "12"}, "needs the unit"},
+		{[]string{"tx", "send", "alice", "bob", "12"}, "needs its unit"},
 		{[]string{"query", "tx", "00"}, "not a transaction hash"},
 		{[]string{"query", "worker", "00"}, "worker id"},
 		{[]string{"query", "worker", strings.Repeat("ab", 32)}, "no such enclave"},
@@ -152,9 +152,23 @@ func TestCLIAgainstDevnet(t *testing.T) {
 	if err := os.WriteFile(file, vault, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	up := mustRun(t, "contract", "upload", "alice", file, h)
-	code := up[strings.LastIndex(up, "code ")+5:]
-	code = strings.TrimSpace(code)
+	// The devnet uploaded this code: uploading it again sends nothing and
+	// costs nothing.
+	balBefore := mustRun(t, "query", "balance", "alice", h)
+	if up := mustRun(t, "contract", "upload", "alice", file, h); !strings.Contains(up, "is stored already as code") || !strings.Contains(up, "nothing paid") {
+		t.Fatalf("upload of stored code: %s", up)
+	}
+	if after := mustRun(t, "query", "balance", "alice", h); after != balBefore {
+		t.Fatalf("uploading stored code cost alice: %s -> %s", balBefore, after)
+	}
+	var up struct {
+		Code   string `json:"code"`
+		Stored bool   `json:"stored"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "contract", "upload", "alice", file, h, "-o", "json")), &up); err != nil || !up.Stored {
+		t.Fatalf("upload -o json: %+v %v", up, err)
+	}
+	code := up.Code
 	if o := mustRun(t, "contract", "instantiate", "alice", code, "--cluster", "0", "--salt", "second", "--name", "vault2", h); !strings.Contains(o, "is ready") {
 		t.Fatalf("instantiate: %s", o)
 	}
@@ -251,7 +265,7 @@ func TestCLIAgainstDevnet(t *testing.T) {
 	}
 	// An amount that once meant something else is refused before signing.
 	before := mustRun(t, "query", "account", "alice", h, "-o", "json")
-	for _, amt := range []string{"1,5PHA", ",5PHA", "1,0,0PHA", "12.5pha", "-1PHA"} {
+	for _, amt := range []string{"1,5PHA", ",5PHA", "1,0,0PHA", "12.5pha", "1e3PHA"} {
 		if out, err := run(t, "", "tx", "send", "alice", "bob", amt, h); err == nil || !strings.Contains(err.Error(), "bad amount") {
 			t.Errorf("tx send %s: %v %s", amt, err, out)
 		}

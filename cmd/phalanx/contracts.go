@@ -191,11 +191,18 @@ func newContractUploadCmd(c *cli) *cobra.Command {
 				return err
 			}
 			defer cancel()
+			if rec, stored, err := cl.StoredCode(ctx, wasm); err != nil {
+				return c.explainConn(err)
+			} else if stored {
+				return c.print(map[string]any{"code": rec.Hash, "size": len(wasm), "stored": true, "height": rec.Height}, func(w io.Writer) {
+					fmt.Fprintf(w, "%s is stored already as code %s (uploaded at height %d): nothing sent, nothing paid.\n", args[1], rec.Hash, rec.Height)
+				})
+			}
 			h, err := cl.UploadCode(ctx, key, wasm)
 			if err != nil {
 				return c.explainConn(err)
 			}
-			return c.print(map[string]any{"code": h, "size": len(wasm)}, func(w io.Writer) {
+			return c.print(map[string]any{"code": h, "size": len(wasm), "stored": false}, func(w io.Writer) {
 				fmt.Fprintf(w, "Uploaded %s (%d bytes): code %s\n", args[1], len(wasm), h)
 			})
 		},

@@ -142,13 +142,17 @@ func (c *Client) CreateCluster(ctx context.Context, key crypto.PrivateKey, worke
 }
 
 // UploadCode uploads a contract module (compressed on the way) and
-// returns its hash.
+// returns its hash. Code the chain stores already is not sent again, so
+// nothing is paid for it: StoredCode tells beforehand.
 func (c *Client) UploadCode(ctx context.Context, key crypto.PrivateKey, wasm []byte) (contracts.Hash, error) {
+	h := contracts.Hash(sha256.Sum256(wasm))
+	if _, stored, err := c.StoredCode(ctx, wasm); err != nil || stored {
+		return h, err
+	}
 	var buf bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
 	zw.Write(wasm)
 	zw.Close()
-	h := contracts.Hash(sha256.Sum256(wasm))
 	p, err := c.ContractsParams(ctx)
 	if err != nil {
 		return h, err
@@ -158,6 +162,16 @@ func (c *Client) UploadCode(ctx context.Context, key crypto.PrivateKey, wasm []b
 	gas := 1_000_000 + 10*uint64(buf.Len()) + (p.CodeByteGas+40)*uint64(len(wasm))
 	_, err = c.Submit(ctx, key, []module.Msg{&contracts.MsgUploadCode{Gzip: buf.Bytes()}}, TxOptions{GasLimit: gas, Timeout: time.Minute})
 	return h, err
+}
+
+// StoredCode returns the record of a module the chain already stores, by
+// the hash of its bytes.
+func (c *Client) StoredCode(ctx context.Context, wasm []byte) (contracts.Code, bool, error) {
+	rec, err := c.Code(ctx, sha256.Sum256(wasm))
+	if errors.Is(err, ErrNotFound) {
+		return rec, false, nil
+	}
+	return rec, err == nil, err
 }
 
 // ContractsParams returns the contracts module's parameters.

@@ -375,6 +375,18 @@ func TestCommandsResultsAndSettlement(t *testing.T) {
 	if _, ok := f.c.Code(f.State, code); !ok {
 		t.Fatal("code not stored")
 	}
+	// Code stored already is not charged for storage again: a module with
+	// 64 KiB of custom section, so that storage is most of its price.
+	big := append(bytes.Clone(mod), 0, 0x86, 0x80, 0x04, 1, 'x') // custom section of 65542 bytes, named "x"
+	big = append(big, make([]byte, 65540)...)
+	for range 2 {
+		if err := f.run(f.operator, &contracts.MsgUploadCode{Gzip: gz(big)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if storage := contracts.DefaultParams().CodeByteGas * uint64(len(big)); f.GasUsed >= storage {
+		t.Fatalf("uploading stored code again used %d gas: it paid for storage (%d) again", f.GasUsed, storage)
+	}
 	wantErr(t, "unknown code", f.run(f.operator, &contracts.MsgInstantiate{Code: contracts.Hash{1}, Cluster: 0}), contracts.ErrNoCode)
 	// A name others will print may not fake lines or colours in their output.
 	for _, name := range []string{"vote\nContract 00 fake ready", "\x1b[2Jvote", "vo\u202eetov", "\xffvote"} {

@@ -128,7 +128,7 @@ func (k *Keeper) handleRemoveWorker(ctx *module.Context, m *MsgRemoveWorker) err
 
 // handleUploadCode decompresses, checks and instruments a module, and
 // stores it by the hash of its uncompressed bytes. Uploading code that
-// exists changes nothing.
+// exists changes nothing and is not charged for storage.
 func (k *Keeper) handleUploadCode(ctx *module.Context, m *MsgUploadCode) error {
 	kv := ctx.Store()
 	p := k.Params(kv)
@@ -143,12 +143,14 @@ func (k *Keeper) handleUploadCode(ctx *module.Context, m *MsgUploadCode) error {
 	if uint64(len(raw)) > p.MaxCodeSize {
 		return ErrBadCode.Wrap("module exceeds %d bytes", p.MaxCodeSize)
 	}
-	if err := ctx.ConsumeGas(p.CodeByteGas*uint64(len(raw)), "code upload"); err != nil {
-		return err
-	}
 	h := Hash(sha256.Sum256(raw))
 	if _, ok := k.Code(kv, h); ok {
+		// Stored already (clients check first and send nothing): only the
+		// transaction and its decompression are paid for.
 		return nil
+	}
+	if err := ctx.ConsumeGas(p.CodeByteGas*uint64(len(raw)), "code upload"); err != nil {
+		return err
 	}
 	prepared, err := wasm.Prepare(context.Background(), raw)
 	if err != nil {

@@ -43,8 +43,10 @@ type Env struct {
 	Height int64
 	// Events are the types of the events successful messages emitted.
 	Events []string
-	seqs   map[crypto.PublicKey]uint64
-	bank   bank.Keeper
+	// GasUsed is the gas the last Run used.
+	GasUsed uint64
+	seqs    map[crypto.PublicKey]uint64
+	bank    bank.Keeper
 }
 
 // New returns an empty state at 2026-01-01, height 1.
@@ -99,8 +101,10 @@ func (e *Env) Run(sender crypto.PrivateKey, msg module.Msg) error {
 		return err
 	}
 	c := store.NewCache(e.State)
-	ctx := module.NewContext(c, e.Block(), sender.Public().Address(), module.NewGasMeter(200_000_000), nil)
+	meter := module.NewGasMeter(200_000_000)
+	ctx := module.NewContext(c, e.Block(), sender.Public().Address(), meter, nil)
 	err := e.Router.Handle(ctx, msg)
+	e.GasUsed = meter.Used()
 	if err == nil {
 		c.Write(e.State)
 		for _, ev := range ctx.Events() {

@@ -295,7 +295,9 @@ func (a *App) CheckTx(_ context.Context, req *abci.CheckTxRequest) (res *abci.Ch
 	if req.Type == abci.CHECK_TX_TYPE_RECHECK {
 		m = modeRecheck
 	}
-	return checkResponse(a.runTx(m, a.check, block, a.params, req.Tx)), nil
+	r := a.runTx(m, a.check, block, a.params, req.Tx)
+	a.metrics.checked(m == modeRecheck, r)
+	return checkResponse(r), nil
 }
 
 // verifyAhead checks a new transaction's signature before CheckTx takes

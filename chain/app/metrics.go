@@ -19,6 +19,7 @@ import (
 // own.
 type Metrics struct {
 	txs        *prometheus.CounterVec
+	refused    *prometheus.CounterVec
 	height     prometheus.Gauge
 	events     *prometheus.CounterVec
 	rewardPool prometheus.Gauge
@@ -31,6 +32,8 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m := &Metrics{
 		txs: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "phalanx", Name: "txs_total",
 			Help: "Transactions executed in blocks, by their first message's type and their result (ok, or codespace/code)."}, []string{"type", "result"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "phalanx", Name: "txs_refused_total",
+			Help: "Transactions refused before any block: at their mempool check (stage check) or when a block made them invalid there (stage recheck), by their first message's type and their codespace/code."}, []string{"stage", "type", "result"}),
 		height: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "phalanx", Name: "height", Help: "The last committed height."}),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "phalanx", Name: "events_total",
 			Help: "Chain events of interest: mq messages sent to enclaves, contract commands and results, disagreements, heartbeat challenges, rewards, workers turning unresponsive."}, []string{"event"}),
@@ -39,6 +42,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	}
 	var err error
 	m.txs = register(reg, m.txs, &err)
+	m.refused = register(reg, m.refused, &err)
 	m.height = register(reg, m.height, &err)
 	m.events = register(reg, m.events, &err)
 	m.rewardPool = register(reg, m.rewardPool, &err)
@@ -98,19 +102,38 @@ func (m *Metrics) block(results []txResult, endEvents []abci.Event) {
 		return
 	}
 	for _, r := range results {
-		result := "ok"
-		if r.err != nil {
-			cs, code, _ := module.ABCIInfo(r.err)
-			result = cs + "/" + strconv.FormatUint(uint64(code), 10)
-		}
-		kind := r.kind
-		if kind == "" {
-			kind = "undecodable"
-		}
-		m.txs.WithLabelValues(kind, result).Inc()
+		m.txs.WithLabelValues(r.labels()).Inc()
 		m.countEvents(r.events)
 	}
 	m.countEvents(endEvents)
+}
+
+// checked records a mempool check; only refusals are counted, since a
+// transaction admitted is counted once, in its block.
+func (m *Metrics) checked(recheck bool, r txResult) {
+	if m == nil || r.err == nil {
+		return
+	}
+	stage := "check"
+	if recheck {
+		stage = "recheck"
+	}
+	kind, result := r.labels()
+	m.refused.WithLabelValues(stage, kind, result).Inc()
+}
+
+// labels are a result's type and result labels: its first message's type
+// and "ok" or codespace/code.
+func (r txResult) labels() (kind, result string) {
+	kind, result = r.kind, "ok"
+	if kind == "" {
+		kind = "undecodable"
+	}
+	if r.err != nil {
+		cs, code, _ := module.ABCIInfo(r.err)
+		result = cs + "/" + strconv.FormatUint(uint64(code), 10)
+	}
+	return kind, result
 }
 
 // committed records the state after a commit.

@@ -78,11 +78,11 @@ func (a *App) runTx(m mode, parent *store.Cache, block module.Block, params auth
 	}()
 
 	t, msgs, err := a.admit(parent, params, txBytes)
+	if len(msgs) > 0 && msgs[0] != nil { // only known types: labels stay few
+		kind = msgs[0].Type()
+	}
 	if err != nil {
 		return txResult{err: err}
-	}
-	if len(msgs) > 0 {
-		kind = msgs[0].Type()
 	}
 	sender := t.Body.SenderAddress()
 	fee := t.Body.Fee
@@ -194,7 +194,9 @@ func (a *App) decode(txBytes []byte, h [32]byte) (*decodedTx, error) {
 
 // admit runs every check that can refuse a transaction, in order: size,
 // encoding, chain id, message types and contents, fee rules, signature,
-// nonce, and whether the sender can pay the largest fee.
+// nonce, and whether the sender can pay the largest fee. A refused
+// transaction's messages are returned too when they decoded, so that the
+// refusal is counted by type.
 func (a *App) admit(st store.Reader, params auth.Params, txBytes []byte) (*tx.Tx, []module.Msg, error) {
 	if uint64(len(txBytes)) > params.MaxTxBytes {
 		return nil, nil, tx.ErrTooLarge.Wrap("%d bytes, the limit is %d", len(txBytes), params.MaxTxBytes)
@@ -204,31 +206,32 @@ func (a *App) admit(st store.Reader, params auth.Params, txBytes []byte) (*tx.Tx
 	if err != nil {
 		return nil, nil, err
 	}
-	t := d.tx
+	t, msgs := d.tx, d.msgs
+	refuse := func(err error) (*tx.Tx, []module.Msg, error) { return nil, msgs, err }
 	if t.Body.ChainID != a.chainID {
-		return nil, nil, tx.ErrWrongChainID.Wrap("transaction is for chain %q, this is %q", t.Body.ChainID, a.chainID)
+		return refuse(tx.ErrWrongChainID.Wrap("transaction is for chain %q, this is %q", t.Body.ChainID, a.chainID))
 	}
 	if d.msgsErr != nil {
 		return nil, nil, d.msgsErr
 	}
 	if err := params.CheckFee(t.Body.Fee, len(txBytes)); err != nil {
-		return nil, nil, err
+		return refuse(err)
 	}
 	if !a.sigs.Verified(h) {
 		if err := t.VerifySignature(); err != nil {
-			return nil, nil, err
+			return refuse(err)
 		}
 		a.sigs.Add(h)
 	}
 	sender := t.Body.SenderAddress()
 	if err := a.auth.CheckNonce(st, sender, t.Body.Nonce); err != nil {
-		return nil, nil, err
+		return refuse(err)
 	}
 	if bal, maxFee := a.bank.Balance(st, sender), t.Body.Fee.Max(); bal.Lt(maxFee) {
-		return nil, nil, tx.ErrUnaffordableFee.Wrap("%s has %s; the fee may reach %s (gas limit %d × price %d)",
-			sender, bal.PHA(), maxFee.PHA(), t.Body.Fee.GasLimit, t.Body.Fee.GasPrice)
+		return refuse(tx.ErrUnaffordableFee.Wrap("%s has %s; the fee may reach %s (gas limit %d × price %d)",
+			sender, bal.PHA(), maxFee.PHA(), t.Body.Fee.GasLimit, t.Body.Fee.GasPrice))
 	}
-	return t, d.msgs, nil
+	return t, msgs, nil
 }
 
 func (r txResult) exec() *abci.ExecTxResult {

@@ -19,6 +19,7 @@ require (
 	github.com/google/go-tdx-guest v0.3.1
 	github.com/google/uuid v1.6.0
 	github.com/holiman/uint256 v1.3.2
+	github.com/phalanx-net/phalanx/sdk/contract v0.0.0
 	github.com/prometheus/client_golang v1.20.5
 	github.com/schollz/progressbar/v3 v3.19.1
 	github.com/spf13/cobra v1.10.2
@@ -115,3 +116,8 @@ require (
 	gopkg.in/ini.v1 v1.67.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
+
+// The contract SDK is a module of its own (standard library only), so that
+// a contract does not require the node's dependencies; in a clone it is
+// this directory.
+replace github.com/phalanx-net/phalanx/sdk/contract => ./sdk/contract

@@ -84,3 +84,19 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestExamplesWithoutGo checks that a machine without the Go toolchain
+// gets a devnet with no examples and a clear word why, not a failure.
+func TestExamplesWithoutGo(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	var out, errOut bytes.Buffer
+	c := &cli{home: t.TempDir(), stdout: &out, stderr: &errOut}
+	got, err := exampleContracts(c, "")
+	if err != nil || got != nil {
+		t.Fatalf("exampleContracts: %v, %d contracts", err, len(got))
+	}
+	if msg := errOut.String(); !strings.Contains(msg, "the Go toolchain is not installed: no go command on PATH (install Go 1.24 or newer") ||
+		!strings.Contains(msg, "No example contracts deployed; the devnet still has its cluster 0.") {
+		t.Fatalf("stderr: %s", msg)
+	}
+}

@@ -60,8 +60,8 @@ var (
 )
 
 // Contract is one instance of the contract under test: its storage and
-// the context of the next call. Set the fields between calls to change who
-// calls and when.
+// the context of the next call. Make one with New; set the fields between
+// calls to change who calls and when.
 type Contract struct {
 	// Caller is the account the calls come from (zero unless set).
 	Caller [20]byte

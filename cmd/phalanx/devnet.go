@@ -21,7 +21,7 @@ import (
 
 func newDevnetCmd(c *cli) *cobra.Command {
 	var cfg devnet.Config
-	var logLevel, cometLevel, examples string
+	var logLevel, cometLevel, examplesDir string
 	var noExamples bool
 	cmd := &cobra.Command{
 		Use:   "devnet",
@@ -54,7 +54,7 @@ height and state. A home holds either a devnet or a node made by
 			cfg.Log = slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: lvl}))
 			fmt.Fprintf(c.stdout, "Devnet home: %s\n", c.home)
 			if !noExamples {
-				if cfg.Contracts, err = exampleContracts(c, examples); err != nil {
+				if cfg.Contracts, err = exampleContracts(c, examplesDir); err != nil {
 					return err
 				}
 			}
@@ -90,7 +90,7 @@ height and state. A home holds either a devnet or a node made by
 	f.StringVar(&cfg.ChainID, "chain-id", "phalanx-devnet", "chain id of a new devnet")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&cometLevel, "comet-log-level", "error", "log level of CometBFT itself")
-	f.StringVar(&examples, "examples", "", "build the example contracts (vault, auction) to deploy on a new devnet from DIR/vault and DIR/auction (default: their sources built into phalanx)")
+	f.StringVar(&examplesDir, "examples", "", "build the example contracts (vault, auction) to deploy on a new devnet from DIR/vault and DIR/auction (default: their sources built into phalanx)")
 	f.BoolVar(&noExamples, "no-examples", false, "deploy no example contracts (the devnet still has its cluster 0)")
 	return cmd
 }

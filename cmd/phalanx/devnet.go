@@ -90,7 +90,7 @@ height and state. A home holds either a devnet or a node made by
 	f.StringVar(&cfg.ChainID, "chain-id", "phalanx-devnet", "chain id of a new devnet")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&cometLevel, "comet-log-level", "error", "log level of CometBFT itself")
-	f.StringVar(&examplesDir, "examples", "", "build the example contracts (vault, auction) to deploy on a new devnet from DIR/vault and DIR/auction (default: their sources built into phalanx)")
+	f.StringVar(&examplesDir, "examples", "", "build the example contracts a new devnet deploys from `DIR`/vault and DIR/auction (default: their sources built into phalanx)")
 	f.BoolVar(&noExamples, "no-examples", false, "deploy no example contracts (the devnet still has its cluster 0)")
 	return cmd
 }

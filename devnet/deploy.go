@@ -23,11 +23,15 @@ type Contract struct {
 // 0.05 PHA.
 var ClusterGasPrice = pha.Units(1000)
 
-// deploy waits until every gatekeeper enclave holds the master key, then
-// creates a cluster of all the workers and deploys cfg.Contracts to it,
-// from the developers' account. It runs once: a resumed devnet has them.
+// deploy gives a devnet with workers its cluster and its contracts, from
+// the developers' account: at the first start it waits until every
+// gatekeeper enclave holds the master key and creates a cluster of all
+// the workers (cluster 0 of a new chain), whether or not there are
+// contracts to deploy; then it deploys cfg.Contracts to that cluster,
+// unless the devnet has deployed contracts already. A resumed devnet has
+// both.
 func (d *Devnet) deploy(ctx context.Context) error {
-	if len(d.cfg.Contracts) == 0 || len(d.info.Contracts) > 0 || len(d.info.Workers) == 0 {
+	if len(d.info.Workers) == 0 || (len(d.info.Clusters) > 0 && (len(d.info.Contracts) > 0 || len(d.cfg.Contracts) == 0)) {
 		return nil
 	}
 	cl, err := client.New(d.info.Gatekeepers[0].RPC)
@@ -44,18 +48,25 @@ func (d *Devnet) deploy(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
-	if err := d.waitMasterKey(ctx, cl); err != nil {
-		return err
+	if len(d.info.Clusters) == 0 {
+		if err := d.waitMasterKey(ctx, cl); err != nil {
+			return err
+		}
+		var workers []crypto.PublicKey
+		for _, w := range d.info.Workers {
+			workers = append(workers, w.ID)
+		}
+		id, err := cl.CreateCluster(ctx, dev, workers, ClusterGasPrice, pha.Tokens(100))
+		if err != nil {
+			return fmt.Errorf("create the devnet cluster: %w", err)
+		}
+		d.info.Clusters = []ClusterInfo{{ID: id, Workers: workers}}
+		d.cfg.Log.Info("cluster created", "cluster", id, "workers", len(workers))
 	}
-	var workers []crypto.PublicKey
-	for _, w := range d.info.Workers {
-		workers = append(workers, w.ID)
+	if len(d.info.Contracts) > 0 {
+		return nil
 	}
-	cluster, err := cl.CreateCluster(ctx, dev, workers, ClusterGasPrice, pha.Tokens(100))
-	if err != nil {
-		return fmt.Errorf("create the devnet cluster: %w", err)
-	}
-	d.info.Clusters = []ClusterInfo{{ID: cluster, Workers: workers}}
+	cluster := d.info.Clusters[0].ID
 	for _, c := range d.cfg.Contracts {
 		code, err := cl.UploadCode(ctx, dev, c.Wasm)
 		if err != nil {

@@ -88,8 +88,9 @@ type Config struct {
 	// Workers is the number of sim workers to run in the same process;
 	// each is registered before Start returns.
 	Workers int
-	// Contracts are deployed, on a new devnet, to a cluster of all the
-	// workers (devnet.json lists them).
+	// Contracts are deployed, on a new devnet, to the cluster of all the
+	// workers that every devnet with workers has (cluster 0); devnet.json
+	// lists both.
 	Contracts []Contract
 	// Computing replaces the economics' parameters of a new devnet
 	// (default: ComputingParams).
@@ -125,7 +126,7 @@ type Info struct {
 	Keys        []keyring.Key    `json:"keys"`
 	Workers     []WorkerInfo     `json:"workers"`
 	// Clusters and Contracts are what the devnet deployed: a cluster of
-	// its workers running the example contracts.
+	// its workers (cluster 0), running the contracts of Config.
 	Clusters  []ClusterInfo  `json:"clusters"`
 	Contracts []ContractInfo `json:"contracts"`
 	// Dashboard is the URL of gk0's dashboard and explorer.

@@ -2,6 +2,9 @@ package devnet
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -9,6 +12,7 @@ import (
 	"github.com/phalanx-net/phalanx/enclave"
 	"github.com/phalanx-net/phalanx/sdk/client"
 	"github.com/phalanx-net/phalanx/tee"
+	"github.com/phalanx-net/phalanx/worker/api"
 )
 
 // TestWorkerRegistersRestartsAndCarriesOn runs a devnet with a sim worker:
@@ -55,7 +59,24 @@ func TestWorkerRegistersRestartsAndCarriesOn(t *testing.T) {
 	// message: both directions of the queue work.
 	waitFor(t, ctx, "the worker's online message", func() bool {
 		r, err := cl.Worker(ctx, id, false)
-		return err == nil && r.LastSeenHeight > 0 && d.Worker(0).Status().Processed == 1
+		return err == nil && r.LastSeenHeight > 0 && d.Worker(0).Status().Processed >= 1
+	})
+	// With no contracts to deploy, the devnet made its cluster 0 all the
+	// same, of its worker, which received the cluster's key.
+	if len(info.Clusters) != 1 || info.Clusters[0].ID != 0 || len(info.Clusters[0].Workers) != 1 || info.Clusters[0].Workers[0] != id {
+		t.Fatalf("devnet.json clusters = %+v", info.Clusters)
+	}
+	if k, err := cl.Cluster(ctx, 0); err != nil || len(k.Workers) != 1 || k.Workers[0] != id {
+		t.Fatalf("cluster 0 = %+v, %v", k, err)
+	}
+	waitFor(t, ctx, "the worker to hold cluster 0's key", func() bool {
+		res, err := http.Get(info.Workers[0].Query + api.PathInfo)
+		if err != nil {
+			return false
+		}
+		defer res.Body.Close()
+		var wi api.WorkerInfo
+		return json.NewDecoder(res.Body).Decode(&wi) == nil && slices.Equal(wi.Clusters, []uint64{0})
 	})
 
 	before := d.Worker(0).Status()

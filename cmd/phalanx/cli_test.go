@@ -46,18 +46,28 @@ func TestCLIAgainstDevnet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	vault, err := gobuild.Module("../../examples/vault")
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := devnet.Start(ctx, devnet.Config{Home: home, Gatekeepers: 1, Workers: 1, BasePort: port, BlockTime: 200 * time.Millisecond,
-		Contracts: []devnet.Contract{{Name: "vault", Wasm: vault}}})
-	if err != nil {
-		t.Fatal(err)
+	// The devnet as a user starts it, from a folder outside the
+	// repository: it builds the example contracts from the sources in the
+	// binary, deploys them and has its cluster 0.
+	d := startDevnetCmd(t, ctx, home, port)
+	defer func() {
+		if err := d.Stop(); err != nil {
+			t.Error(err)
+		}
+	}()
+	if out := d.out.String(); !strings.Contains(out, "Building the vault example contract...") || !strings.Contains(out, "Cluster 0: 1 workers") {
+		t.Fatalf("phalanx devnet printed:\n%s", out)
 	}
-	defer d.Stop()
+	if info := d.Info(); len(info.Contracts) != 2 || info.Contracts[0].Name != "vault" || info.Contracts[1].Name != "auction" ||
+		len(info.Clusters) != 1 || info.Clusters[0].ID != 0 || info.Contracts[0].Cluster != 0 {
+		t.Fatalf("devnet.json contracts %+v, clusters %+v", info.Contracts, info.Clusters)
+	}
 	h := "--home=" + home
 
 	// The devnet's worker is registered, and the listing says it is sim.
@@ -175,6 +185,34 @@ func TestCLIAgainstDevnet(t *testing.T) {
 	if o := mustRun(t, "contract", "show", h); !strings.Contains(o, "vault2") || !strings.Contains(o, "vault") {
 		t.Fatalf("contract show: %s", o)
 	}
+	// The name given at instantiation calls, queries and shows the
+	// contract; no ARG is empty input, the argument's zero value.
+	mustRun(t, "contract", "call", "alice", "vault2", "deposit", "5", h)
+	if o := mustRun(t, "contract", "query", "alice", "vault2", "my_balance", h); !strings.Contains(o, "Output: 5") {
+		t.Fatalf("query by on-chain name: %s", o)
+	}
+	if o := mustRun(t, "contract", "show", "vault2", h); !strings.Contains(o, " vault2\n") || strings.Count(o, "Contract ") != 1 {
+		t.Fatalf("contract show vault2: %s", o)
+	}
+	if o, err := run(t, "", "contract", "call", "alice", "vault2", "deposit", h); err == nil || !strings.Contains(err.Error()+o, "deposit of zero") {
+		t.Fatalf("deposit with no ARG: %v\n%s", err, o)
+	}
+	// A name two contracts share is refused, with both ids.
+	if o := mustRun(t, "contract", "instantiate", "alice", code, "--salt", "third", "--name", "vault2", h); !strings.Contains(o, "is ready") {
+		t.Fatalf("instantiate: %s", o)
+	}
+	var twins []string
+	for _, ct := range mustContracts(t, h) {
+		if ct.Name == "vault2" {
+			twins = append(twins, ct.ID)
+		}
+	}
+	if o, err := run(t, "", "contract", "call", "alice", "vault2", "my_balance", h); err == nil || len(twins) != 2 ||
+		!strings.Contains(err.Error(), `2 contracts on chain are named "vault2"`) || !strings.Contains(err.Error(), twins[0]) || !strings.Contains(err.Error(), twins[1]) {
+		t.Fatalf("a shared name: %v\n%s", err, o)
+	}
+
+	t.Run("a contract module outside the repository", func(t *testing.T) { testContractOutside(t, h) })
 	for _, c := range []struct {
 		args []string
 		want string

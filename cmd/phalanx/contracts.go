@@ -41,9 +41,11 @@ func (c *cli) signer(name string) (crypto.PrivateKey, *client.Client, context.Co
 	return key, cl, ctx, cancel, err
 }
 
-// resolveContract reads a contract id, or the name of a contract the
-// devnet in --home deployed.
-func (c *cli) resolveContract(s string) (contracts.Hash, error) {
+// resolveContract reads CONTRACT: a contract id, else the name of a
+// contract the devnet in --home deployed, else the name a contract was
+// given on chain at its instantiation (--name), which must then be one
+// contract's alone.
+func (c *cli) resolveContract(ctx context.Context, cl *client.Client, s string) (contracts.Hash, error) {
 	if h, err := contracts.ParseHash(s); err == nil {
 		return h, nil
 	}
@@ -54,16 +56,37 @@ func (c *cli) resolveContract(s string) (contracts.Hash, error) {
 			}
 		}
 	}
-	return contracts.Hash{}, fmt.Errorf("%q is neither a contract id (64 hex digits) nor a contract of the devnet in %s", s, c.home)
+	all, err := cl.Contracts(ctx)
+	if err != nil {
+		return contracts.Hash{}, c.explainConn(err)
+	}
+	var named []contracts.Hash
+	for _, ct := range all {
+		if ct.Name == s {
+			named = append(named, ct.ID)
+		}
+	}
+	switch len(named) {
+	case 0:
+		return contracts.Hash{}, fmt.Errorf("%q is neither a contract id (64 hex digits) nor the name of a contract on chain", s)
+	case 1:
+		return named[0], nil
+	}
+	var ids strings.Builder
+	for _, id := range named {
+		fmt.Fprintf(&ids, "\n  %s", id)
+	}
+	return contracts.Hash{}, fmt.Errorf("%d contracts on chain are named %q; pass the id of the one you mean:%s", len(named), s, ids.String())
 }
 
 // argsJSON turns the command line's arguments into a handler's JSON
 // input: one argument is taken as JSON if it parses, else as a string;
-// none is {}.
+// several are a JSON array of strings; none is empty input, which the
+// SDK decodes as the argument's zero value.
 func argsJSON(args []string) []byte {
 	switch len(args) {
 	case 0:
-		return []byte("{}")
+		return nil
 	case 1:
 		if json.Valid([]byte(args[0])) {
 			return []byte(args[0])
@@ -244,23 +267,30 @@ func newContractInstantiateCmd(c *cli) *cobra.Command {
 	}
 	cmd.Flags().Uint64Var(&cluster, "cluster", 0, "the cluster that runs the contract")
 	cmd.Flags().StringVar(&salt, "salt", "", "makes the contract id unique when the same key instantiates the same code twice")
-	cmd.Flags().StringVar(&name, "name", "", "a name shown with the contract")
+	cmd.Flags().StringVar(&name, "name", "", "a name for the contract, shown with it and usable in place of its id")
 	c.addClientFlags(cmd)
 	c.addKeyringFlags(cmd)
 	return cmd
 }
+
+// contractArgsHelp says how call and query read CONTRACT and ARG.
+const contractArgsHelp = `CONTRACT is a contract id, the name of a contract the devnet deployed (vault,
+auction), or the name given at instantiation (--name) if no other contract
+on chain has it. ARG is the method's JSON input: a bare word is sent as a
+JSON string, and no ARG sends empty input, which the SDK decodes as the
+argument's zero value.`
 
 func newContractCallCmd(c *cli) *cobra.Command {
 	var gas uint64
 	cmd := &cobra.Command{
 		Use:   "call FROM CONTRACT METHOD [ARG]",
 		Short: "Send an encrypted command; waits for its output and prints it decrypted",
-		Long: `Seals METHOD and ARG (JSON; a bare word is sent as a JSON string) to the
-contract's public key and sends them as a transaction from FROM, which pays
-the gas. Every worker of the contract's cluster executes the command; once
-most of them agree, the chain records the output, encrypted for FROM alone,
-and this command prints it decrypted. CONTRACT is an id or, on a devnet, a
-contract's name (vault, auction).`,
+		Long: `Seals METHOD and ARG to the contract's public key and sends them as a
+transaction from FROM, which pays the gas. Every worker of the contract's
+cluster executes the command; once most of them agree, the chain records the
+output, encrypted for FROM alone, and this command prints it decrypted.
+
+` + contractArgsHelp,
 		Args: cobra.RangeArgs(3, 4),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			key, cl, ctx, cancel, err := c.signer(args[0])
@@ -268,7 +298,7 @@ contract's name (vault, auction).`,
 				return err
 			}
 			defer cancel()
-			id, err := c.resolveContract(args[1])
+			id, err := c.resolveContract(ctx, cl, args[1])
 			if err != nil {
 				return err
 			}
@@ -309,7 +339,9 @@ func newContractQueryCmd(c *cli) *cobra.Command {
 		Long: `Sends METHOD and ARG, signed by FROM and sealed to a worker's attested key, to
 the worker's query API, and prints the answer decrypted. No transaction, no
 fee. On a devnet the worker is found in devnet.json; elsewhere pass --worker
-and --url.`,
+and --url.
+
+` + contractArgsHelp,
 		Args: cobra.RangeArgs(3, 4),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			key, cl, ctx, cancel, err := c.signer(args[0])
@@ -317,7 +349,7 @@ and --url.`,
 				return err
 			}
 			defer cancel()
-			id, err := c.resolveContract(args[1])
+			id, err := c.resolveContract(ctx, cl, args[1])
 			if err != nil {
 				return err
 			}
@@ -389,7 +421,7 @@ func (c *cli) queryWorker(ctx context.Context, cl *client.Client, id contracts.H
 func newContractShowCmd(c *cli) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "show [CONTRACT]",
-		Short: "Show a contract, or list them all",
+		Short: "Show a contract (by id or name), or list them all",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cl, ctx, cancel, err := c.connect()
@@ -399,7 +431,7 @@ func newContractShowCmd(c *cli) *cobra.Command {
 			defer cancel()
 			var list []contracts.Contract
 			if len(args) == 1 {
-				id, err := c.resolveContract(args[0])
+				id, err := c.resolveContract(ctx, cl, args[0])
 				if err != nil {
 					return err
 				}

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,12 +15,14 @@ import (
 
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/examples"
 	"github.com/phalanx-net/phalanx/wasm/gobuild"
 )
 
 func newDevnetCmd(c *cli) *cobra.Command {
 	var cfg devnet.Config
-	var logLevel, cometLevel, examples string
+	var logLevel, cometLevel, examplesDir string
+	var noExamples bool
 	cmd := &cobra.Command{
 		Use:   "devnet",
 		Short: "Run a whole Phalanx network on this machine (Ctrl-C stops it)",
@@ -51,11 +53,13 @@ height and state. A home holds either a devnet or a node made by
 			}
 			cfg.Log = slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: lvl}))
 			fmt.Fprintf(c.stdout, "Devnet home: %s\n", c.home)
-			if cfg.Contracts, err = exampleContracts(c, examples); err != nil {
-				return err
+			if !noExamples {
+				if cfg.Contracts, err = exampleContracts(c, examplesDir); err != nil {
+					return err
+				}
 			}
 
-			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			d, err := devnet.Start(ctx, cfg)
 			if err != nil {
@@ -86,30 +90,41 @@ height and state. A home holds either a devnet or a node made by
 	f.StringVar(&cfg.ChainID, "chain-id", "phalanx-devnet", "chain id of a new devnet")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&cometLevel, "comet-log-level", "error", "log level of CometBFT itself")
-	f.StringVar(&examples, "examples", "examples", "directory of the example contracts (vault, auction) to build and deploy on a new devnet; empty deploys none")
+	f.StringVar(&examplesDir, "examples", "", "build the example contracts a new devnet deploys from `DIR`/vault and DIR/auction (default: their sources built into phalanx)")
+	f.BoolVar(&noExamples, "no-examples", false, "deploy no example contracts (the devnet still has its cluster 0)")
 	return cmd
 }
 
-// exampleContracts builds the example contracts found in dir, unless the
-// devnet in --home has deployed them already.
+// exampleContracts builds the example contracts the devnet deploys,
+// unless the devnet in --home has deployed them already: from their
+// sources in dir, or by default from the sources built into this binary,
+// written into a temporary module, so that no checkout is needed. Without
+// the Go toolchain it says so and deploys none.
 func exampleContracts(c *cli, dir string) ([]devnet.Contract, error) {
-	if dir == "" {
-		return nil, nil
-	}
 	if info, err := devnet.ReadInfo(c.home); err == nil && len(info.Contracts) > 0 {
 		return nil, nil
 	}
 	var out []devnet.Contract
-	for _, name := range []string{"vault", "auction"} {
-		src := filepath.Join(dir, name)
-		if _, err := os.Stat(filepath.Join(src, "main.go")); err != nil {
-			fmt.Fprintf(c.stderr, "No example contract in %s: none deployed (run from the repository, or pass --examples).\n", src)
+	for _, name := range examples.Deployed {
+		var wasm []byte
+		var err error
+		if dir != "" {
+			src := filepath.Join(dir, name)
+			fmt.Fprintf(c.stdout, "Building the %s contract from %s...\n", name, src)
+			wasm, err = gobuild.Module(src)
+		} else {
+			fmt.Fprintf(c.stdout, "Building the %s example contract...\n", name)
+			var files map[string][]byte
+			if files, err = examples.Files(name); err == nil {
+				wasm, err = gobuild.BuildFiles(name, files)
+			}
+		}
+		if errors.Is(err, gobuild.ErrNoToolchain) {
+			fmt.Fprintf(c.stderr, "%v\nNo example contracts deployed; the devnet still has its cluster 0.\n", err)
 			return nil, nil
 		}
-		fmt.Fprintf(c.stdout, "Building the %s contract from %s...\n", name, src)
-		wasm, err := gobuild.Module(src)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("example contract %s: %w", name, err)
 		}
 		out = append(out, devnet.Contract{Name: name, Wasm: wasm})
 	}

@@ -1,5 +1,3 @@
-//go:build wasip1
-
 // Auction is a sealed-bid auction: bids stay secret (no handler returns
 // them, and the state lives sealed in the workers) until the reveal, after
 // the bidding ends, publishes the winner and the winning bid.

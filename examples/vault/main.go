@@ -1,5 +1,3 @@
-//go:build wasip1
-
 // Vault is a confidential vault: each caller's balance is secret (the
 // state lives sealed in the workers), and only its owner can read it.
 package main

@@ -10,14 +10,16 @@
 // input and host state give the same result on every worker.
 //
 // Every pointer and length a contract passes to the host is checked
-// against its memory; a contract that traps, runs out of memory, imports
-// something unknown or passes bad pointers gets an error, and the engine
-// stays usable. Gas is metered by instrumenting the module once, at upload
+// against its memory; a contract that panics, traps, runs out of memory,
+// exceeds a size limit, imports something unknown or passes bad pointers
+// gets a typed error that says which (errors.go), the same on every
+// worker, and the engine stays usable. Gas is metered by instrumenting the module once, at upload
 // (Prepare; wasm/internal/gas): every segment pays as it starts, and host
 // calls pay for the bytes they move, so the same call with the same gas
 // limit stops at the same point on every worker.
 //
-// A contract initializes once per Code, on a budget of its own; the
-// runtime snapshots the instance then and restores it before every call
+// A contract initializes once per Code, on a budget of its own (at
+// Initialize, which a worker calls when the contract is instantiated, or
+// at the first call); the runtime snapshots the instance then and restores it before every call
 // (instance.go), so calls are fast and each starts from the same state.
 package wasm

@@ -257,13 +257,13 @@ func (e *Engine) Call(ctx context.Context, code *Code, host Host, method string,
 	case exhausted:
 		// Whatever else happened, a counter below zero is out of gas: the
 		// same on every worker, wherever the overshoot stopped.
-		err, used = fmt.Errorf("%w: limit %d", ErrOutOfGas, gasLimit), gasLimit
+		err, used = &OutOfGasError{Used: gasLimit, Limit: gasLimit}, gasLimit
 	case err != nil:
-		err = classify(ctx, err, &inst.env.stderr, st)
+		err = e.classify(ctx, err, &inst.env.stderr, st)
 	case st.hostErr != nil:
 		err = st.hostErr
 	case len(res) != 1:
-		err = fmt.Errorf("%w: %s returned %d values", ErrTrap, CallExport, len(res))
+		err = &TrapError{Detail: fmt.Sprintf("%s returned %d values", CallExport, len(res))}
 	case uint32(res[0]) != 0:
 		e.release(ctx, code, inst)
 		return Result{GasUsed: used}, fmt.Errorf("%w: %s", ErrContract, st.errMsg)
@@ -316,25 +316,50 @@ func (m meter) charge(n uint64) bool {
 	return left >= 0
 }
 
-// classify turns a failed call into one of the package's errors.
-func classify(ctx context.Context, err error, stderr *limitedBuffer, st *callState) error {
+// classify turns a failed call into one of the package's errors. What a
+// contract wrote to stderr (Go's runtime reports panics and fatal errors
+// there, then traps) tells a panic from the memory limit from another
+// trap; only its first lines are kept, never wazero's stack trace, so the
+// error is the same on every worker.
+func (e *Engine) classify(ctx context.Context, err error, stderr *stderrBuffer, st *callState) error {
 	if st != nil && st.hostErr != nil {
 		return st.hostErr
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("%w: %v", ErrDeadline, ctx.Err())
 	}
-	msg := stderr.String()
-	// Go's runtime reports a failed allocation on stderr, then aborts.
-	if strings.Contains(msg, "out of memory") {
-		return fmt.Errorf("%w: %s", ErrMemoryLimit, firstLine(msg))
+	report := stderr.report.String()
+	switch {
+	case strings.HasPrefix(report, "panic: "):
+		return &PanicError{Message: panicMessage(report)}
+	// Go's runtime reports a failed allocation, then aborts.
+	case strings.HasPrefix(report, "fatal error: out of memory"), strings.HasPrefix(report, "runtime: out of memory"):
+		return &LimitError{Err: ErrMemoryLimit, Limit: uint64(e.cfg.MemoryLimitPages) * 65536}
+	case report != "":
+		return &TrapError{Detail: CutMessage(firstLine(report), MaxMessage)}
 	}
 	var exit *sys.ExitError
 	if errors.As(err, &exit) {
-		return fmt.Errorf("%w: exit code %d: %s", ErrTrap, exit.ExitCode(), firstLine(msg))
+		return &TrapError{Detail: fmt.Sprintf("exit code %d", exit.ExitCode())}
 	}
 	// The first line names the trap; wazero's stack trace follows it.
-	return fmt.Errorf("%w: %s: %s", ErrTrap, firstLine(err.Error()), firstLine(msg))
+	return &TrapError{Detail: CutMessage(firstLine(err.Error()), MaxMessage)}
+}
+
+// panicMessage is the message of the panic Go's runtime reported: from
+// "panic: " to the blank line before the goroutine dump (or the signal
+// line of a nil dereference). The runtime indents the further lines of a
+// message, and the panics a deferred call raised, with a tab; they are
+// kept, without it.
+func panicMessage(report string) string {
+	msg := strings.TrimPrefix(report, "panic: ")
+	for _, end := range []string{"\n\n", "\n[signal ", "\ngoroutine "} {
+		if i := strings.Index(msg, end); i >= 0 {
+			msg = msg[:i]
+		}
+	}
+	msg = strings.ReplaceAll(strings.TrimRight(msg, "\n"), "\n\t", "\n")
+	return CutMessage(msg, MaxMessage)
 }
 
 func firstLine(s string) string {
@@ -342,8 +367,48 @@ func firstLine(s string) string {
 	return s
 }
 
-// limitedBuffer keeps the first 4 KiB a contract writes to stderr: enough
-// to classify a failure, too little to exhaust the worker.
+// stderrBuffer keeps, bounded, the report of Go's runtime in what a
+// contract writes to stderr, however much the contract printed before it.
+// The runtime starts a report with a write of its own: "panic: " or
+// "fatal error: ", after which it only dumps (a tab before "panic: " is a
+// panic raised while the first unwound), or a "runtime: ..." line, which
+// may come before a fatal error.
+type stderrBuffer struct {
+	report   limitedBuffer
+	state    reportState
+	afterTab bool
+}
+
+type reportState uint8
+
+const (
+	noReport reportState = iota
+	runtimeLine
+	fatalReport
+)
+
+func (b *stderrBuffer) Write(p []byte) (int, error) {
+	w := string(p)
+	switch {
+	case b.state == fatalReport:
+	case !b.afterTab && (w == "panic: " || w == "fatal error: "):
+		b.report.Reset()
+		b.state = fatalReport
+	case strings.HasPrefix(w, "runtime: "):
+		b.report.Reset()
+		b.state = runtimeLine
+	}
+	if b.state != noReport {
+		b.report.Write(p)
+	}
+	b.afterTab = w == "\t"
+	return len(p), nil
+}
+
+func (b *stderrBuffer) Reset() { *b = stderrBuffer{} }
+
+// limitedBuffer keeps the first 4 KiB written to it: enough to classify
+// a failure, too little to exhaust the worker.
 type limitedBuffer struct{ bytes.Buffer }
 
 func (b *limitedBuffer) Write(p []byte) (int, error) {

@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	wabin "github.com/tetratelabs/wabin/binary"
+	wabinwasm "github.com/tetratelabs/wabin/wasm"
+
 	"github.com/phalanx-net/phalanx/wasm/wasmtest"
 )
 
@@ -25,7 +28,7 @@ var (
 // contract author would.
 func TestMain(m *testing.M) {
 	var err error
-	if probeWasm, err = wasmtest.Build("./testdata/probe"); err != nil {
+	if probeWasm, err = wasmtest.Probe(); err != nil {
 		panic(err)
 	}
 	dir, err := os.MkdirTemp("", "wasm-cache")
@@ -177,8 +180,9 @@ func TestReuseIsInvisible(t *testing.T) {
 			}
 		}
 		if i == 4 {
-			// A call that traps: its instance is dropped.
-			if _, err := e.Call(ctx, code, newHost(), "trap", nil, testGas); !errors.Is(err, ErrTrap) {
+			// A call that panics (a nil dereference): its instance is
+			// dropped.
+			if _, err := e.Call(ctx, code, newHost(), "trap", nil, testGas); !errors.Is(err, ErrPanic) {
 				t.Fatalf("trap: %v", err)
 			}
 		}
@@ -199,7 +203,7 @@ func TestInitializationHasABudget(t *testing.T) {
 	for range 2 {
 		start := time.Now()
 		_, err := e.Call(ctx, code, newHost(), "echo", nil, testGas)
-		if !errors.Is(err, ErrOutOfGas) || !strings.Contains(err.Error(), "initializ") {
+		if !errors.Is(err, ErrInit) || !errors.Is(err, ErrOutOfGas) || !strings.Contains(err.Error(), "initializ") {
 			t.Fatalf("init over budget: %v", err)
 		}
 		if d := time.Since(start); d > 2*time.Second {
@@ -212,31 +216,171 @@ func TestInitializationHasABudget(t *testing.T) {
 	}
 }
 
-// Every misbehaviour ends in a typed error, and the engine still runs a
-// normal call afterwards.
+// Every misbehaviour ends in a typed error that says what happened, with
+// the limit it hit or the panic's message as Go's runtime printed it, and
+// the engine still runs a normal call afterwards.
 func TestMisbehavingContracts(t *testing.T) {
-	e := newEngine(t, Config{MemoryLimitPages: 256})
+	const pages = 256
+	e := newEngine(t, Config{MemoryLimitPages: pages})
 	code := compileProbe(t, e)
+	memory := &LimitError{Err: ErrMemoryLimit, Limit: pages * 65536}
 	for _, c := range []struct {
-		method string
-		want   error
+		method, input string
+		kind          error
+		want          error // the exact error, when it has no pointers or sizes of memory in it
 	}{
-		{"bomb", ErrMemoryLimit},
-		{"trap", ErrTrap},
+		{"panic", "boom", ErrPanic, &PanicError{Message: "boom"}},
+		// A message's further lines, without the runtime's tab.
+		{"panic", "two\nlines", ErrPanic, &PanicError{Message: "two\nlines"}},
+		{"index", "", ErrPanic, &PanicError{Message: "runtime error: index out of range [5] with length 3"}},
+		// A nil dereference is a Go panic; the signal line is not kept.
+		{"trap", "", ErrPanic, &PanicError{Message: "runtime error: invalid memory address or nil pointer dereference"}},
+		{"nested", "", ErrPanic, &PanicError{Message: "first\npanic: second"}},
+		// Lines printed before the panic do not hide it.
+		{"chatty", "", ErrPanic, &PanicError{Message: "after the lines"}},
+		{"deadlock", "", ErrTrap, &TrapError{Detail: "fatal error: all goroutines are asleep - deadlock!"}},
+		{"exit", "", ErrTrap, &TrapError{Detail: "exit code 3"}},
+		{"bomb", "", ErrMemoryLimit, memory},
 		// Go keeps goroutine stacks in linear memory: endless recursion
 		// grows the stack until the memory cap stops it.
-		{"recurse", ErrMemoryLimit},
-		{"badptr", ErrBadPointer},
-		{"badlen", ErrBadPointer},
-		{"bigrandom", ErrBadPointer},
+		{"recurse", "", ErrMemoryLimit, memory},
+		{"bigemit", "", ErrOutputTooLarge, &LimitError{Err: ErrOutputTooLarge, Limit: MaxOutputSize}},
+		{"bigvalue", "", ErrValueTooLarge, &LimitError{Err: ErrValueTooLarge, Limit: MaxValueSize}},
+		{"bigkey", "", ErrKeyTooLarge, &LimitError{Err: ErrKeyTooLarge, Limit: MaxKeySize}},
+		{"loop", "", ErrOutOfGas, &OutOfGasError{Used: 5_000_000, Limit: 5_000_000}},
+		// Lengths beyond the contract's memory are bad pointers, not
+		// too large.
+		{"badptr", "", ErrBadPointer, nil},
+		{"badlen", "", ErrBadPointer, nil},
+		{"bigrandom", "", ErrBadPointer, nil},
 	} {
-		_, err := e.Call(context.Background(), code, newHost(), c.method, nil, testGas)
-		if !errors.Is(err, c.want) {
-			t.Errorf("%s: %v, want %v", c.method, err, c.want)
+		gas := uint64(testGas)
+		if c.method == "loop" {
+			gas = 5_000_000
+		}
+		_, err := e.Call(context.Background(), code, newHost(), c.method, []byte(c.input), gas)
+		if !errors.Is(err, c.kind) {
+			t.Errorf("%s: %v, want %v", c.method, err, c.kind)
+		}
+		if c.want != nil && (err == nil || err.Error() != c.want.Error()) {
+			t.Errorf("%s: %q, want %q", c.method, err, c.want)
+		}
+		for _, other := range []error{ErrPanic, ErrTrap, ErrMemoryLimit, ErrOutputTooLarge, ErrValueTooLarge, ErrKeyTooLarge, ErrOutOfGas, ErrBadPointer, ErrInit} {
+			if other != c.kind && errors.Is(err, other) {
+				t.Errorf("%s: %v is also %v", c.method, err, other)
+			}
 		}
 		if r, err := e.Call(context.Background(), code, newHost(), "echo", []byte("ok"), testGas); err != nil || string(r.Output) != "ok" {
 			t.Fatalf("after %s the engine is broken: %v", c.method, err)
 		}
+	}
+}
+
+// A panic's message is cut to MaxMessage bytes on a rune boundary, and
+// what cannot be printed is replaced; the same bytes on every engine.
+func TestPanicMessageIsBoundedAndPrintable(t *testing.T) {
+	long := strings.Repeat("é", 200) // 400 bytes
+	var msgs []string
+	for range 2 {
+		e := newEngine(t, Config{})
+		_, err := e.Call(context.Background(), compileProbe(t, e), newHost(), "panic", []byte(long), testGas)
+		var p *PanicError
+		if !errors.As(err, &p) {
+			t.Fatalf("long panic: %v", err)
+		}
+		msgs = append(msgs, p.Message)
+	}
+	if want := strings.Repeat("é", MaxMessage/2); msgs[0] != want || msgs[1] != msgs[0] {
+		t.Fatalf("cut message %q (%d bytes), want %d bytes of é", msgs[0], len(msgs[0]), len(want))
+	}
+	e := newEngine(t, Config{})
+	_, err := e.Call(context.Background(), compileProbe(t, e), newHost(), "panic", []byte("bell\a \xff ok"), testGas)
+	if want := (&PanicError{Message: "bell\uFFFD \uFFFD ok"}).Error(); err == nil || err.Error() != want {
+		t.Fatalf("unprintable panic: %q, want %q", err, want)
+	}
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"abc", 2, "ab"},
+		{"aé", 2, "a"},
+		{"日本", 5, "日"},
+		{"tab\tand\nnewline", 100, "tab\tand\nnewline"},
+		{"\x1b[31mred", 100, "\uFFFD[31mred"},
+	} {
+		if got := CutMessage(c.in, c.n); got != c.want {
+			t.Errorf("CutMessage(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}
+
+// A contract error keeps the contract's own message, the first
+// MaxErrorMessage bytes of a longer one.
+func TestLongContractErrorIsCut(t *testing.T) {
+	e := newEngine(t, Config{})
+	_, err := e.Call(context.Background(), compileProbe(t, e), newHost(), "longerror", nil, testGas)
+	if want := ErrContract.Error() + ": " + strings.Repeat("e", MaxErrorMessage); err == nil || err.Error() != want {
+		t.Fatalf("long error: %.80q…", err)
+	}
+}
+
+// A trap that is no Go panic, from a module without Go's runtime.
+func TestTrapOfAModuleWithoutGo(t *testing.T) {
+	m := &wabinwasm.Module{
+		TypeSection:     []*wabinwasm.FunctionType{{Results: []wabinwasm.ValueType{wabinwasm.ValueTypeI32}}},
+		FunctionSection: []wabinwasm.Index{0},
+		CodeSection:     []*wabinwasm.Code{{Body: []byte{wabinwasm.OpcodeUnreachable, wabinwasm.OpcodeEnd}}},
+		ExportSection:   []*wabinwasm.Export{{Type: wabinwasm.ExternTypeFunc, Name: CallExport, Index: 0}},
+	}
+	e := newEngine(t, Config{})
+	code, err := e.Compile(context.Background(), wabin.EncodeModule(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Call(context.Background(), code, newHost(), "x", nil, testGas)
+	if want := (&TrapError{Detail: "wasm error: unreachable"}).Error(); err == nil || err.Error() != want || !errors.Is(err, ErrTrap) {
+		t.Fatalf("unreachable: %q, want %q", err, want)
+	}
+}
+
+// A contract whose initialization fails fails with an InitError carrying
+// the cause, at Initialize and at every call, without running it again.
+func TestInitializationFailures(t *testing.T) {
+	e := newEngine(t, Config{MemoryLimitPages: 256, InitGas: 20_000_000})
+	ctx := context.Background()
+	for _, c := range []struct {
+		mode string
+		want error
+	}{
+		{wasmtest.InitPanic, &PanicError{Message: "the probe's init panics on purpose"}},
+		{wasmtest.InitLoop, &OutOfGasError{Used: 20_000_000, Limit: 20_000_000}},
+		{wasmtest.InitBomb, &LimitError{Err: ErrMemoryLimit, Limit: 256 * 65536}},
+	} {
+		mod, err := wasmtest.ProbeWithInit(probeWasm, c.mode)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, err := e.Compile(ctx, mod)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = e.Initialize(ctx, code)
+		var ie *InitError
+		if !errors.As(err, &ie) || !errors.Is(err, ErrInit) || ie.Err.Error() != c.want.Error() {
+			t.Fatalf("init %s: %v, want an InitError of %v", c.mode, err, c.want)
+		}
+		start := time.Now()
+		if _, err := e.Call(ctx, code, newHost(), "echo", nil, testGas); err != ie {
+			t.Fatalf("a call after init %s: %v, want the same InitError", c.mode, err)
+		}
+		if d := time.Since(start); d > 100*time.Millisecond {
+			t.Fatalf("the failed initialization ran again: %v", d)
+		}
+	}
+	// The unpatched probe initializes.
+	if err := e.Initialize(ctx, compileProbe(t, e)); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -297,7 +441,8 @@ func FuzzHostABI(f *testing.F) {
 	code := compileProbe(f, e)
 	f.Fuzz(func(t *testing.T, in []byte) {
 		_, err := e.Call(context.Background(), code, newHost(), "raw", in, testGas)
-		if err != nil && !errors.Is(err, ErrBadPointer) && !errors.Is(err, ErrContract) && !errors.Is(err, ErrTrap) {
+		if err != nil && !errors.Is(err, ErrBadPointer) && !errors.Is(err, ErrContract) && !errors.Is(err, ErrTrap) &&
+			!errors.Is(err, ErrKeyTooLarge) && !errors.Is(err, ErrValueTooLarge) && !errors.Is(err, ErrOutputTooLarge) {
 			t.Fatalf("raw %x: untyped error %v", in, err)
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 
 	"github.com/tetratelabs/wazero"
@@ -24,6 +25,9 @@ const (
 	MaxValueSize  = 64 << 10
 	MaxOutputSize = 64 << 10
 	MaxRandom     = 1 << 10
+	// MaxErrorMessage bounds the error message a contract sets: the
+	// first MaxErrorMessage bytes are kept.
+	MaxErrorMessage = 1 << 10
 )
 
 // hostFunctions are the ABI's functions: a contract importing anything
@@ -94,25 +98,56 @@ func (st *callState) abort(err error) {
 	panic(err)
 }
 
-// read copies n bytes at ptr out of guest memory, or aborts the call.
-func (st *callState) read(m api.Module, what string, ptr, n, limit uint32) []byte {
+// read copies n bytes at ptr out of guest memory, or aborts the call: a
+// range outside memory is a bad pointer, and more than limit bytes is
+// tooLarge (a LimitError), or a bad pointer if tooLarge is nil.
+func (st *callState) read(m api.Module, what string, ptr, n, limit uint32, tooLarge error) []byte {
+	st.inMemory(m, what, ptr, n)
 	if n > limit {
+		if tooLarge != nil {
+			st.abort(&LimitError{Err: tooLarge, Limit: uint64(limit)})
+		}
 		st.abort(fmt.Errorf("%w: %s of %d bytes exceeds %d", ErrBadPointer, what, n, limit))
 	}
 	st.pay(int(n))
-	b, ok := m.Memory().Read(ptr, n)
-	if !ok {
-		st.abort(fmt.Errorf("%w: %s at %d+%d is outside memory (%d bytes)", ErrBadPointer, what, ptr, n, m.Memory().Size()))
+	if n == 0 {
+		return []byte{}
 	}
+	b, _ := memoryOf(m).Read(ptr, n)
 	return bytes.Clone(b) // Read is a view into memory the guest may change
+}
+
+// inMemory aborts the call unless ptr+n lies in guest memory.
+func (st *callState) inMemory(m api.Module, what string, ptr, n uint32) {
+	if size := memorySize(m); uint64(ptr)+uint64(n) > size {
+		st.abort(fmt.Errorf("%w: %s at %d+%d is outside memory (%d bytes)", ErrBadPointer, what, ptr, n, size))
+	}
 }
 
 // write copies b into guest memory at ptr, or aborts the call.
 func (st *callState) write(m api.Module, what string, ptr uint32, b []byte) {
 	st.pay(len(b))
-	if !m.Memory().Write(ptr, b) {
-		st.abort(fmt.Errorf("%w: %s at %d+%d is outside memory (%d bytes)", ErrBadPointer, what, ptr, len(b), m.Memory().Size()))
+	st.inMemory(m, what, ptr, uint32(len(b)))
+	if len(b) > 0 {
+		memoryOf(m).Write(ptr, b)
 	}
+}
+
+// memoryOf returns a module's memory, or nil if it has none (wazero then
+// returns a nil pointer inside the interface).
+func memoryOf(m api.Module) api.Memory {
+	mem := m.Memory()
+	if mem == nil || reflect.ValueOf(mem).IsNil() {
+		return nil
+	}
+	return mem
+}
+
+func memorySize(m api.Module) uint64 {
+	if mem := memoryOf(m); mem != nil {
+		return uint64(mem.Size())
+	}
+	return 0
 }
 
 func (st *callState) get(key []byte) []byte {
@@ -144,7 +179,7 @@ func instantiateHost(ctx context.Context, rt wazero.Runtime) error {
 	// learns the length and asks again.
 	fn("storage_get", func(ctx context.Context, m api.Module, keyPtr, keyLen, out, outCap uint32) int32 {
 		st := stateOf(ctx)
-		v := st.get(st.read(m, "storage key", keyPtr, keyLen, MaxKeySize))
+		v := st.get(st.read(m, "storage key", keyPtr, keyLen, MaxKeySize, ErrKeyTooLarge))
 		if v == nil {
 			return -1
 		}
@@ -155,8 +190,8 @@ func instantiateHost(ctx context.Context, rt wazero.Runtime) error {
 	})
 	fn("storage_set", func(ctx context.Context, m api.Module, keyPtr, keyLen, valPtr, valLen uint32) {
 		st := stateOf(ctx)
-		k := st.read(m, "storage key", keyPtr, keyLen, MaxKeySize)
-		v := st.read(m, "storage value", valPtr, valLen, MaxValueSize)
+		k := st.read(m, "storage key", keyPtr, keyLen, MaxKeySize, ErrKeyTooLarge)
+		v := st.read(m, "storage value", valPtr, valLen, MaxValueSize, ErrValueTooLarge)
 		if v == nil {
 			v = []byte{}
 		}
@@ -164,7 +199,7 @@ func instantiateHost(ctx context.Context, rt wazero.Runtime) error {
 	})
 	fn("storage_remove", func(ctx context.Context, m api.Module, keyPtr, keyLen uint32) {
 		st := stateOf(ctx)
-		k := st.read(m, "storage key", keyPtr, keyLen, MaxKeySize)
+		k := st.read(m, "storage key", keyPtr, keyLen, MaxKeySize, ErrKeyTooLarge)
 		st.writes[string(k)] = &Write{Key: k, Delete: true}
 	})
 	fn("caller", func(ctx context.Context, m api.Module, out uint32) {
@@ -190,14 +225,18 @@ func instantiateHost(ctx context.Context, rt wazero.Runtime) error {
 	})
 	fn("emit", func(ctx context.Context, m api.Module, ptr, n uint32) {
 		st := stateOf(ctx)
-		if st.output.Len()+int(n) > MaxOutputSize {
-			st.abort(fmt.Errorf("%w: output exceeds %d bytes", ErrBadPointer, MaxOutputSize))
+		st.inMemory(m, "output", ptr, n)
+		if uint64(st.output.Len())+uint64(n) > MaxOutputSize {
+			st.abort(&LimitError{Err: ErrOutputTooLarge, Limit: MaxOutputSize})
 		}
-		st.output.Write(st.read(m, "output", ptr, n, MaxOutputSize))
+		st.output.Write(st.read(m, "output", ptr, n, MaxOutputSize, nil))
 	})
 	fn("set_error", func(ctx context.Context, m api.Module, ptr, n uint32) {
 		st := stateOf(ctx)
-		st.errMsg = string(st.read(m, "error message", ptr, n, 1024))
+		// A longer message is cut, not refused: the call still reports
+		// the contract's own error.
+		st.inMemory(m, "error message", ptr, n)
+		st.errMsg = string(st.read(m, "error message", ptr, min(n, MaxErrorMessage), MaxErrorMessage, nil))
 	})
 	_, err := b.Instantiate(ctx)
 	if err != nil {

@@ -47,7 +47,7 @@ type instanceEnv struct {
 	mu     sync.Mutex
 	now    time.Time
 	rand   io.Reader
-	stderr limitedBuffer
+	stderr stderrBuffer
 }
 
 func (v *instanceEnv) reset(now time.Time, rand io.Reader) {
@@ -95,7 +95,7 @@ func (e *Engine) instantiate(ctx context.Context, code *Code) (*instance, error)
 		WithRandSource(env)
 	mod, err := e.rt.InstantiateModule(ctx, code.compiled, cfg)
 	if err != nil {
-		return nil, classify(ctx, err, &env.stderr, nil)
+		return nil, e.classify(ctx, err, &env.stderr, nil)
 	}
 	inst := &instance{mod: mod, call: mod.ExportedFunction(CallExport), meter: newMeter(mod), env: env}
 	for i := 0; ; i++ {
@@ -143,33 +143,36 @@ func (e *Engine) acquire(ctx context.Context, code *Code) (*instance, error) {
 	return inst, nil
 }
 
+// Initialize runs the contract's initialization, unless a call or an
+// earlier Initialize did: a worker runs it when the contract is
+// instantiated, so that a contract whose initialization fails is known
+// as failed before anyone calls it. Its failure is an *InitError, the
+// same on every worker and every time.
+func (e *Engine) Initialize(ctx context.Context, code *Code) error {
+	inst, err := e.acquire(ctx, code)
+	if err != nil {
+		return err
+	}
+	e.release(ctx, code, inst)
+	return nil
+}
+
 // initialize runs the contract's initialization on a new instance, with
 // a fixed budget, and keeps the snapshot. Called with code.mu held.
 func (e *Engine) initialize(ctx context.Context, code *Code) (*instance, error) {
 	inst, err := e.instantiate(ctx, code)
+	if err == nil {
+		err = e.runInit(ctx, code, inst)
+	}
 	if err != nil {
+		if ctx.Err() == nil {
+			// The same failure awaits every call, on every worker.
+			code.initErr = &InitError{Err: err}
+			return nil, code.initErr
+		}
 		return nil, err
 	}
-	if init := inst.mod.ExportedFunction("_initialize"); init != nil {
-		st := newCallState(initHost{hash: code.Hash}, "", nil, inst.meter)
-		inst.meter.set(e.cfg.InitGas)
-		_, err = init.Call(withCallState(ctx, st))
-		if _, exhausted := inst.meter.used(e.cfg.InitGas); exhausted {
-			err = fmt.Errorf("%w: initialization needs more than %d gas", ErrOutOfGas, e.cfg.InitGas)
-		} else if err != nil {
-			err = classify(ctx, err, &inst.env.stderr, st)
-		}
-		if err != nil {
-			inst.mod.Close(ctx)
-			if ctx.Err() == nil {
-				// The same failure awaits every call, on every worker.
-				code.initErr = fmt.Errorf("initializing contract %x: %w", code.Hash[:8], err)
-				return nil, code.initErr
-			}
-			return nil, err
-		}
-	}
-	mem := inst.mod.Memory()
+	mem := memoryOf(inst.mod)
 	snap := &snapshot{}
 	if mem != nil {
 		view, _ := mem.Read(0, mem.Size())
@@ -182,11 +185,32 @@ func (e *Engine) initialize(ctx context.Context, code *Code) (*instance, error) 
 	return inst, nil
 }
 
+// runInit runs the module's _initialize export, if it has one, on the
+// initialization's own gas budget; a failure closes the instance.
+func (e *Engine) runInit(ctx context.Context, code *Code, inst *instance) error {
+	init := inst.mod.ExportedFunction("_initialize")
+	if init == nil {
+		return nil
+	}
+	st := newCallState(initHost{hash: code.Hash}, "", nil, inst.meter)
+	inst.meter.set(e.cfg.InitGas)
+	_, err := init.Call(withCallState(ctx, st))
+	if _, exhausted := inst.meter.used(e.cfg.InitGas); exhausted {
+		err = &OutOfGasError{Used: e.cfg.InitGas, Limit: e.cfg.InitGas}
+	} else if err != nil {
+		err = e.classify(ctx, err, &inst.env.stderr, st)
+	}
+	if err != nil {
+		inst.mod.Close(ctx)
+	}
+	return err
+}
+
 // restore puts the instance back in its initialized state; grow allows
 // growing memory to the snapshot's size (a new instance). It fails if
 // the memory is the wrong size, as after a call that grew it.
 func (inst *instance) restore(snap *snapshot, grow bool) error {
-	mem := inst.mod.Memory()
+	mem := memoryOf(inst.mod)
 	if mem != nil {
 		size := uint32(len(snap.memory))
 		if grow && mem.Size() < size {

@@ -78,7 +78,18 @@ func (w *Worker) executeOne(ctx context.Context, cluster, seq uint64) error {
 	if err != nil {
 		return err
 	}
-	w.log.Debug("command executed", "cluster", cluster, "seq", seq, "status", contracts.StatusText(vote.Status), "gas", vote.GasUsed)
+	// A failure is logged with its public reason only: what a panic said
+	// is the caller's, like the rest of the call.
+	switch {
+	case vote.Status == contracts.StatusOK:
+		w.log.Debug("command executed", "cluster", cluster, "seq", seq, "contract", cmd.Contract, "gas", vote.GasUsed)
+	case cmd.Kind == contracts.KindInstantiate:
+		w.log.Warn("contract instantiation failed", "cluster", cluster, "seq", seq, "contract", cmd.Contract,
+			"status", contracts.StatusText(vote.Status), "reason", vote.Reason())
+	default:
+		w.log.Info("command failed", "cluster", cluster, "seq", seq, "contract", cmd.Contract,
+			"status", contracts.StatusText(vote.Status), "reason", vote.Reason(), "gas", vote.GasUsed, "gas_limit", cmd.GasLimit)
+	}
 	w.metrics.commands.WithLabelValues(contracts.StatusText(vote.Status)).Inc()
 	w.metrics.gas.Add(float64(vote.GasUsed))
 	return nil
@@ -116,7 +127,7 @@ func (w *Worker) postResults(ctx context.Context, cluster uint64) error {
 			}
 			if res.Digest != v.Digest() {
 				w.log.Error("this worker's result differs from the one the cluster agreed on",
-					"cluster", cluster, "seq", v.Seq, "ours", contracts.StatusText(v.Status), "agreed", contracts.StatusText(res.Status))
+					"cluster", cluster, "seq", v.Seq, "ours", v.Reason(), "agreed", res.Reason())
 			}
 			continue
 		}

@@ -197,7 +197,7 @@ func (q *queries) answer(rw http.ResponseWriter, ctx context.Context, mode strin
 	if lb := q.w.follower.Trusted(); lb != nil {
 		height, at = lb.Height, lb.Time
 	}
-	status, out, gas, err := q.w.exec.Query(ctx, ct, caller.Address(), method, args, DefaultQueryGas, height, at, q.w.loadCode)
+	r, err := q.w.exec.Query(ctx, ct, caller.Address(), method, args, DefaultQueryGas, height, at, q.w.loadCode)
 	if errors.Is(err, executor.ErrNotHere) {
 		fail(rw, fmt.Errorf("%w: %v", api.ErrUnknown, err))
 		return
@@ -205,9 +205,16 @@ func (q *queries) answer(rw http.ResponseWriter, ctx context.Context, mode strin
 		fail(rw, err)
 		return
 	}
-	outcome = contracts.StatusText(status)
+	outcome = contracts.StatusText(r.Status)
+	a := api.Answer{Status: r.Status, Output: r.Output, GasUsed: r.GasUsed, Height: height}
+	if r.Status != contracts.StatusOK {
+		a.Error = r.Reason()
+		// The public reason only: the rest is the caller's.
+		q.w.log.Info("query failed", "cluster", ct.Cluster, "contract", id, "status", contracts.StatusText(r.Status),
+			"reason", contracts.Reason(r.Status, r.Public), "gas", r.GasUsed, "gas_limit", DefaultQueryGas)
+	}
 	rw.Header().Set("Content-Type", "application/octet-stream")
-	rw.Write(resp.Seal(codec.MustMarshal(api.Answer{Status: status, Output: out, GasUsed: gas, Height: height})))
+	rw.Write(resp.Seal(codec.MustMarshal(a)))
 }
 
 // contract returns a contract's record, proven against the chain and
@@ -356,6 +363,6 @@ func (w *Worker) QueryUnsealed(ctx context.Context, id contracts.Hash, caller cr
 	if lb := w.follower.Trusted(); lb != nil {
 		height, at = lb.Height, lb.Time
 	}
-	status, out, _, err := w.exec.Query(ctx, ct, caller, method, args, DefaultQueryGas, height, at, w.loadCode)
-	return status, out, err
+	r, err := w.exec.Query(ctx, ct, caller, method, args, DefaultQueryGas, height, at, w.loadCode)
+	return r.Status, r.Output, err
 }

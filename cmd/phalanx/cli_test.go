@@ -14,6 +14,7 @@ import (
 	"github.com/phalanx-net/phalanx/devnet"
 	"github.com/phalanx-net/phalanx/sdk/client"
 	"github.com/phalanx-net/phalanx/wasm/gobuild"
+	"github.com/phalanx-net/phalanx/wasm/wasmtest"
 )
 
 // run runs the phalanx command in-process and returns its output.
@@ -152,7 +153,7 @@ func TestCLIAgainstDevnet(t *testing.T) {
 	if o := mustRun(t, "contract", "call", "bob", "vault", "my_balance", h); !strings.Contains(o, "Output: 0") || !strings.Contains(o, "ok") {
 		t.Fatalf("bob's balance: %s", o)
 	}
-	if o, err := run(t, "", "contract", "call", "bob", "vault", "withdraw", "3", h); err == nil || !strings.Contains(o, "insufficient balance") {
+	if o, err := run(t, "", "contract", "call", "bob", "vault", "withdraw", "3", h); err == nil || !strings.Contains(err.Error(), "the command failed: contract error: insufficient balance") {
 		t.Fatalf("withdraw beyond the balance: %v\n%s", err, o)
 	}
 	if o := mustRun(t, "cluster", "show", h); !strings.Contains(o, "Cluster 0") || !strings.Contains(o, wid) {
@@ -213,6 +214,7 @@ func TestCLIAgainstDevnet(t *testing.T) {
 	}
 
 	t.Run("a contract module outside the repository", func(t *testing.T) { testContractOutside(t, h) })
+	failuresCarryTheirReason(t, h, d.out)
 	for _, c := range []struct {
 		args []string
 		want string
@@ -310,6 +312,134 @@ func TestCLIAgainstDevnet(t *testing.T) {
 	}
 	if after := mustRun(t, "query", "account", "alice", h, "-o", "json"); after != before {
 		t.Errorf("refused amounts changed alice's account: %s -> %s", before, after)
+	}
+}
+
+// failuresCarryTheirReason deploys the runtime's probe contract and a
+// variant whose initialization panics: a panicking command and query, one
+// out of gas and the failed contract are reported with their reason, in
+// text and JSON, and what the contract said reaches its caller but not
+// the logs.
+func failuresCarryTheirReason(t *testing.T, h string, logs *syncBuffer) {
+	t.Helper()
+	probe, err := wasmtest.Probe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken, err := wasmtest.ProbeWithInit(probe, wasmtest.InitPanic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	upload := func(name string, mod []byte) string {
+		t.Helper()
+		file := filepath.Join(dir, name+".wasm")
+		if err := os.WriteFile(file, mod, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var up struct{ Code string }
+		if err := json.Unmarshal([]byte(mustRun(t, "contract", "upload", "alice", file, h, "-o", "json")), &up); err != nil {
+			t.Fatal(err)
+		}
+		return up.Code
+	}
+	var probeCt struct{ ID string }
+	if err := json.Unmarshal([]byte(mustRun(t, "contract", "instantiate", "alice", upload("probe", probe), "--name", "probe", h, "-o", "json")), &probeCt); err != nil {
+		t.Fatal(err)
+	}
+
+	const secret = "the secret is 4242"
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"contract", "call", "alice", probeCt.ID, "index"}, "the command failed: panic: runtime error: index out of range [7] with length 3"},
+		{[]string{"contract", "call", "alice", probeCt.ID, "panic", secret}, `the command failed: panic: "` + secret + `"`},
+		{[]string{"contract", "call", "alice", probeCt.ID, "loop", "--gas", "1000000"}, "the command failed: out of gas: used 1000000 of 1000000"},
+		{[]string{"contract", "call", "alice", probeCt.ID, "bigemit"}, "the command failed: output too large: more than 65536 bytes"},
+		{[]string{"contract", "query", "alice", probeCt.ID, "panic", secret}, `the query failed: panic: "` + secret + `"`},
+		{[]string{"contract", "query", "alice", probeCt.ID, "bigvalue"}, "the query failed: value too large: more than 65536 bytes"},
+	} {
+		out, err := run(t, "", append(c.args, h)...)
+		if err == nil || err.Error() != c.want {
+			t.Errorf("phalanx %v: err %v, want %q\n%s", c.args, err, c.want, out)
+		}
+	}
+	var out struct {
+		Status uint8  `json:"status"`
+		Text   string `json:"status_text"`
+		Error  string `json:"error"`
+	}
+	o, _ := run(t, "", "contract", "call", "alice", probeCt.ID, "index", h, "-o", "json")
+	if err := json.Unmarshal([]byte(o), &out); err != nil || out.Status != 6 || out.Text != "panic" ||
+		out.Error != "panic: runtime error: index out of range [7] with length 3" {
+		t.Errorf("contract call -o json: %+v, %v\n%s", out, err, o)
+	}
+	o, _ = run(t, "", "contract", "query", "alice", probeCt.ID, "loop", h, "-o", "json")
+	if err := json.Unmarshal([]byte(o), &out); err != nil || out.Status != 2 || out.Text != "out of gas" || !strings.HasPrefix(out.Error, "out of gas: used ") {
+		t.Errorf("contract query -o json: %+v, %v\n%s", out, err, o)
+	}
+
+	// A contract whose initialization panics: instantiate says so at
+	// once, show says so, and the client refuses to call it.
+	const reason = "init failed: panic: the probe's init panics on purpose"
+	code := upload("broken", broken)
+	start := time.Now()
+	o, err = run(t, "", "contract", "instantiate", "alice", code, "--name", "broken", h)
+	if err == nil || !strings.HasSuffix(err.Error(), "failed to instantiate: "+reason) {
+		t.Fatalf("instantiate a contract whose init panics: %v\n%s", err, o)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("the failed instantiation took %v to report", d)
+	}
+	var list []struct {
+		ID, Name, Error string
+		Status          uint8
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "contract", "show", h, "-o", "json")), &list); err != nil {
+		t.Fatal(err)
+	}
+	var brokenID string
+	for _, ct := range list {
+		if ct.Name == "broken" {
+			brokenID = ct.ID
+			if ct.Status != 13 || ct.Error != "panic: the probe's init panics on purpose" {
+				t.Errorf("the failed contract's record: %+v", ct)
+			}
+		}
+	}
+	if o := mustRun(t, "contract", "show", brokenID, h); !strings.Contains(o, "failed: "+reason) || strings.Contains(o, "ready") {
+		t.Errorf("contract show of the failed contract: %s", o)
+	}
+	if o, err := run(t, "", "contract", "call", "alice", brokenID, "echo", h); err == nil || !strings.Contains(err.Error(), reason) {
+		t.Errorf("a call to the failed contract: %v\n%s", err, o)
+	}
+
+	// The worker logged each failure's kind and public numbers, never
+	// what the contract said.
+	waitLog := func(what string, want ...string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			all := true
+			for _, w := range want {
+				all = all && bytes.Contains(logs.Bytes(), []byte(w))
+			}
+			if all {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Errorf("the logs lack %s: %q", what, want)
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	waitLog("the failed command", `msg="command failed"`, "status=panic", `reason="out of gas: used 1000000 of 1000000"`)
+	waitLog("the failed query", `msg="query failed"`, `reason="value too large: more than 65536 bytes"`)
+	waitLog("the failed instantiation", `msg="contract instantiation failed"`, reason)
+	if bytes.Contains(logs.Bytes(), []byte(secret)) || bytes.Contains(logs.Bytes(), []byte("index out of range")) {
+		t.Error("the logs hold what a contract said in a call")
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/phalanx-net/phalanx/devnet"
 	"github.com/phalanx-net/phalanx/internal/safetext"
 	"github.com/phalanx-net/phalanx/sdk/client"
+	"github.com/phalanx-net/phalanx/worker/api"
 )
 
 // privateKey returns the private key named name in the keyring.
@@ -257,7 +258,9 @@ func newContractInstantiateCmd(c *cli) *cobra.Command {
 				return c.explainConn(err)
 			}
 			ct, err := cl.WaitContractKey(ctx, id, time.Minute)
-			if err != nil {
+			if errors.Is(err, client.ErrContractFailed) {
+				return err // the workers agreed it failed, and why
+			} else if err != nil {
 				return fmt.Errorf("contract %s created, but its workers have not published its key: %w", id, err)
 			}
 			return c.print(ct, func(w io.Writer) {
@@ -313,14 +316,14 @@ output, encrypted for FROM alone, and this command prints it decrypted.
 			if perr := c.print(out, func(w io.Writer) {
 				fmt.Fprintf(w, "Command %d of cluster %d, recorded at height %d (sent at %d): %s, %d gas, %s to the workers\n",
 					command.Seq, command.Cluster, out.Height, command.Height, out.Text, out.GasUsed, out.Paid)
-				if len(out.Data) > 0 {
+				if len(out.Data) > 0 && out.Status == contracts.StatusOK {
 					fmt.Fprintf(w, "Output: %s\n", out.Data)
 				}
 			}); perr != nil {
 				return perr
 			}
 			if out.Status != contracts.StatusOK {
-				return fmt.Errorf("the command failed: %s", out.Text)
+				return fmt.Errorf("the command failed: %s", out.Error)
 			}
 			return nil
 		},
@@ -365,16 +368,25 @@ and --url.
 			if err != nil {
 				return err
 			}
-			if perr := c.print(a, func(w io.Writer) {
-				fmt.Fprintf(w, "Answered by worker %s at height %d: %s, %d gas\n", wid, a.Height, contracts.StatusText(a.Status), a.GasUsed)
-				if len(a.Output) > 0 {
+			text := contracts.StatusText(a.Status)
+			answer := struct {
+				*api.Answer
+				Text string `json:"status_text"`
+			}{a, text}
+			if perr := c.print(answer, func(w io.Writer) {
+				fmt.Fprintf(w, "Answered by worker %s at height %d: %s, %d gas\n", wid, a.Height, text, a.GasUsed)
+				if len(a.Output) > 0 && a.Status == contracts.StatusOK {
 					fmt.Fprintf(w, "Output: %s\n", a.Output)
 				}
 			}); perr != nil {
 				return perr
 			}
 			if a.Status != contracts.StatusOK {
-				return fmt.Errorf("the query failed: %s", contracts.StatusText(a.Status))
+				reason := a.Error
+				if reason == "" { // a worker that does not say why
+					reason = text
+				}
+				return fmt.Errorf("the query failed: %s", reason)
 			}
 			return nil
 		},
@@ -443,18 +455,7 @@ func newContractShowCmd(c *cli) *cobra.Command {
 			} else if list, err = cl.Contracts(ctx); err != nil {
 				return c.explainConn(err)
 			}
-			return c.print(list, func(w io.Writer) {
-				for _, ct := range list {
-					ready := "ready"
-					if ct.PublicKey == nil {
-						ready = "waiting for its workers to derive its key"
-					}
-					fmt.Fprintf(w, "Contract %s %s\n  code %s  cluster %d  deployer %s  height %d  %s\n", ct.ID, safetext.Show(ct.Name), ct.Code, ct.Cluster, ct.Deployer, ct.Height, ready)
-				}
-				if len(list) == 0 {
-					fmt.Fprintln(w, "No contracts.")
-				}
-			})
+			return c.print(list, func(w io.Writer) { printContracts(w, list) })
 		},
 	}
 	c.addClientFlags(cmd)
@@ -466,4 +467,21 @@ func parsePublicKey(s string) (crypto.PublicKey, error) {
 	var p crypto.PublicKey
 	err := p.UnmarshalText([]byte(s))
 	return p, err
+}
+
+// printContracts writes contracts for people. Names are chosen by their
+// deployers and shown escaped, so that none can fake lines of the output.
+func printContracts(w io.Writer, list []contracts.Contract) {
+	for _, ct := range list {
+		ready := "ready"
+		if ct.Failed() {
+			ready = "failed: " + safetext.Show(ct.Reason())
+		} else if ct.PublicKey == nil {
+			ready = "waiting for its workers to derive its key"
+		}
+		fmt.Fprintf(w, "Contract %s %s\n  code %s  cluster %d  deployer %s  height %d  %s\n", ct.ID, safetext.Show(ct.Name), ct.Code, ct.Cluster, ct.Deployer, ct.Height, ready)
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(w, "No contracts.")
+	}
 }

@@ -32,7 +32,8 @@ func startDevnetCmd(t *testing.T, ctx context.Context, home string, port int) *c
 	d := &cmdDevnet{t: t, home: home, out: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	cmd := newRootCmd(strings.NewReader(""), d.out, d.out)
 	cmd.SetArgs([]string{"devnet", "--home", home, "--gatekeepers", "1", "--workers", "1",
-		"--base-port", fmt.Sprint(port), "--block-time", "200ms", "--log-level", "warn"})
+		// Debug logs, for tests that scan them for what a contract said.
+		"--base-port", fmt.Sprint(port), "--block-time", "200ms", "--log-level", "debug"})
 	go func() { d.done <- cmd.ExecuteContext(ctx) }()
 	for !strings.Contains(d.out.String(), "Press Ctrl-C to stop.") {
 		select {
@@ -77,6 +78,12 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
+}
+
+func (s *syncBuffer) Bytes() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytes.Clone(s.b.Bytes())
 }
 
 func (s *syncBuffer) String() string {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 )
 
@@ -24,5 +25,16 @@ func TestPrintEnclaveLastOnline(t *testing.T) {
 		if !strings.Contains(b.String(), c.want) {
 			t.Errorf("heartbeat at %d: %s; want %q", c.heartbeat, b.String(), c.want)
 		}
+	}
+}
+
+// A name with a newline and an escape (possible in state written before
+// names were checked) stays on its line, its control bytes shown escaped.
+func TestPrintContractsEscapesNames(t *testing.T) {
+	var b bytes.Buffer
+	printContracts(&b, []contracts.Contract{{Name: "vote\nContract 00 fake\x1b[0m", PublicKey: []byte{1}}})
+	out := b.String()
+	if strings.Contains(out, "\x1b") || strings.Count(out, "\n") != 2 || !strings.Contains(out, `"vote\nContract 00 fake\x1b[0m"`) {
+		t.Fatalf("contract show printed %q", out)
 	}
 }

@@ -164,20 +164,9 @@ func (x *Executor) Execute(ctx context.Context, cmd contracts.Command, ct contra
 	b := x.db.NewBatch()
 	switch cmd.Kind {
 	case contracts.KindInstantiate:
-		vote.StateRoot = contracts.InitialStateRoot(ct.ID)
-		if _, err := x.code(ctx, ct.Code, load); err != nil {
-			if errors.Is(err, wasm.ErrInvalidModule) || errors.Is(err, wasm.ErrUnknownImport) || errors.Is(err, wasm.ErrNoSuchMethod) {
-				vote.Status = contracts.StatusNoCode
-				break
-			}
+		if err := x.instantiate(ctx, cmd, ct, load, &vote, b); err != nil {
 			return vote, err
 		}
-		k, _, err := x.cfg.Enclave.Contract(cmd.Cluster, ct.ID, cmd.Seq)
-		if err != nil {
-			return vote, err
-		}
-		vote.Output = k.PublicKey().Bytes()
-		b.Set(meta, rootKey(ct.ID), codec.MustMarshal(vote.StateRoot))
 	case contracts.KindCall:
 		if err := x.call(ctx, cmd, ct, load, &vote, b); err != nil {
 			return vote, err
@@ -193,6 +182,49 @@ func (x *Executor) Execute(ctx context.Context, cmd contracts.Command, ct contra
 	b.Set(meta, progressKey(cmd.Cluster), codec.MustMarshal(cmd.Seq+1))
 	return vote, b.Write()
 }
+
+// instantiate runs an instantiation into vote: the contract's
+// initialization, which every worker runs alike, and on success the
+// derivation of its key; a failure is the vote, with its reason.
+func (x *Executor) instantiate(ctx context.Context, cmd contracts.Command, ct contracts.Contract, load CodeLoader, vote *contracts.ResultVote, b *sealeddb.Batch) error {
+	vote.StateRoot = contracts.InitialStateRoot(ct.ID)
+	code, err := x.code(ctx, ct.Code, load)
+	if errors.Is(err, wasm.ErrInvalidModule) || errors.Is(err, wasm.ErrUnknownImport) || errors.Is(err, wasm.ErrNoSuchMethod) {
+		vote.Status = contracts.StatusNoCode
+		b.Set(meta, failedKey(ct.ID), codec.MustMarshal(failedInstance{Status: vote.Status}))
+		return nil
+	} else if err != nil {
+		return err
+	}
+	// Not the worker's context: like a call, the initialization ends by
+	// its gas, the same way on every worker, not by a shutdown.
+	if err := x.engine.Initialize(context.Background(), code); err != nil {
+		var ie *wasm.InitError
+		if !errors.As(err, &ie) {
+			return err
+		}
+		f := initFailure(ie)
+		vote.Status, vote.Message = f.status, f.public
+		b.Set(meta, failedKey(ct.ID), codec.MustMarshal(failedInstance{Status: vote.Status, Message: vote.Message}))
+		return nil
+	}
+	k, _, err := x.cfg.Enclave.Contract(cmd.Cluster, ct.ID, cmd.Seq)
+	if err != nil {
+		return err
+	}
+	vote.Output = k.PublicKey().Bytes()
+	b.Set(meta, rootKey(ct.ID), codec.MustMarshal(vote.StateRoot))
+	return nil
+}
+
+// failedInstance is what a worker keeps of a contract whose
+// instantiation failed, to answer its queries with the reason.
+type failedInstance struct {
+	Status  uint8  `cbor:"1,keyasint"`
+	Message string `cbor:"2,keyasint,omitempty"`
+}
+
+func failedKey(contract contracts.Hash) []byte { return append([]byte("failed/"), contract[:]...) }
 
 // call runs a call command into vote, with its state writes in b.
 func (x *Executor) call(ctx context.Context, cmd contracts.Command, ct contracts.Contract, load CodeLoader, vote *contracts.ResultVote, b *sealeddb.Batch) error {
@@ -210,12 +242,12 @@ func (x *Executor) call(ctx context.Context, cmd contracts.Command, ct contracts
 	}
 	plain, resp, err := envelope.OpenRequest(key, contracts.SealInfo(x.cfg.ChainID, ct.ID, cmd.Caller), cmd.Input)
 	if err != nil {
-		vote.Status = contracts.StatusBadInput
+		vote.Status, vote.Message = contracts.StatusBadInput, "it does not decrypt with the contract's key for this caller"
 		return nil
 	}
 	var in contracts.CallInput
 	if err := codec.Unmarshal(plain, &in); err != nil {
-		vote.Status = contracts.StatusBadInput
+		vote.Status, vote.Message = contracts.StatusBadInput, "it decrypts, but is not a call (a method and its arguments)"
 		return nil
 	}
 	code, err := x.code(ctx, ct.Code, load)
@@ -242,15 +274,81 @@ func (x *Executor) call(ctx context.Context, cmd contracts.Command, ct contracts
 		b.Set(meta, rootKey(ct.ID), codec.MustMarshal(vote.StateRoot))
 	case h.err != nil:
 		return h.err // the store failed under the contract: not the contract's outcome
-	case errors.Is(err, wasm.ErrContract):
-		vote.Status = contracts.StatusError
-		vote.Output = resp.Seal([]byte(contractMessage(err)))
-	case errors.Is(err, wasm.ErrOutOfGas):
-		vote.Status = contracts.StatusOutOfGas
 	default:
-		vote.Status = contracts.StatusFailed
+		f := describe(err)
+		vote.Status, vote.Message = f.status, f.public
+		if f.private != "" {
+			vote.Output = resp.Seal([]byte(f.private))
+		}
 	}
 	return nil
+}
+
+// failure is how a failed call is reported.
+type failure struct {
+	status uint8
+	// public details it from public facts only (gas, limits): it is
+	// recorded on chain and logged.
+	public string
+	// private is for the caller alone (the contract's error message, a
+	// panic's): sealed in a command's output, in a query's answer.
+	private string
+}
+
+// describe reports a call's failure, from the runtime's typed errors.
+// Both messages are pure functions of the code, the input and the state,
+// so every worker votes the same bytes.
+func describe(err error) failure {
+	var (
+		ie    *wasm.InitError
+		gas   *wasm.OutOfGasError
+		pan   *wasm.PanicError
+		trap  *wasm.TrapError
+		limit *wasm.LimitError
+	)
+	switch {
+	case errors.As(err, &ie):
+		return initFailure(ie)
+	case errors.Is(err, wasm.ErrContract):
+		return failure{status: contracts.StatusError, private: contractMessage(err)}
+	case errors.As(err, &gas):
+		return failure{status: contracts.StatusOutOfGas, public: fmt.Sprintf("used %d of %d", gas.Used, gas.Limit)}
+	case errors.As(err, &pan):
+		return failure{status: contracts.StatusPanic, private: pan.Message}
+	case errors.As(err, &trap):
+		return failure{status: contracts.StatusTrap, private: trap.Detail}
+	case errors.As(err, &limit):
+		f := failure{status: contracts.StatusFailed, public: fmt.Sprintf("more than %d bytes", limit.Limit)}
+		switch {
+		case errors.Is(err, wasm.ErrMemoryLimit):
+			f.status = contracts.StatusMemoryLimit
+		case errors.Is(err, wasm.ErrOutputTooLarge):
+			f.status = contracts.StatusOutputTooLarge
+		case errors.Is(err, wasm.ErrValueTooLarge):
+			f.status = contracts.StatusValueTooLarge
+		case errors.Is(err, wasm.ErrKeyTooLarge):
+			f.status = contracts.StatusKeyTooLarge
+		}
+		return f
+	case errors.Is(err, wasm.ErrMemoryLimit):
+		return failure{status: contracts.StatusMemoryLimit}
+	case errors.Is(err, wasm.ErrBadPointer):
+		// The pointers and sizes are the contract's: for the caller.
+		return failure{status: contracts.StatusBadPointer, private: wasm.CutMessage(err.Error(), wasm.MaxMessage)}
+	}
+	return failure{status: contracts.StatusFailed}
+}
+
+// initFailure reports a failed initialization. It ran the contract's
+// public code on no input, so all of its cause is public, even a panic's
+// message.
+func initFailure(ie *wasm.InitError) failure {
+	cause := describe(ie.Err)
+	detail := cause.private
+	if detail == "" {
+		detail = cause.public
+	}
+	return failure{status: contracts.StatusInitFailed, public: wasm.CutMessage(contracts.Reason(cause.status, detail), contracts.MaxMessage)}
 }
 
 // contractMessage is the message a contract set with its error.
@@ -287,43 +385,69 @@ func (h *host) BlockHeight() int64   { return h.height }
 func (h *host) BlockTime() time.Time { return h.time }
 func (h *host) Seed() [32]byte       { return h.seed }
 
+// QueryResult is a query's outcome.
+type QueryResult struct {
+	Status uint8
+	// Output is the contract's output, or its error message.
+	Output  []byte
+	GasUsed uint64
+	// Public details a failure from public facts, as a command's result
+	// would; Private is what only the caller may read (a panic's message).
+	Public, Private string
+}
+
+// Reason says what happened, for the caller.
+func (r QueryResult) Reason() string {
+	if r.Private != "" {
+		return contracts.Reason(r.Status, r.Private)
+	}
+	return contracts.Reason(r.Status, r.Public)
+}
+
 // Query runs a method read-only on a contract's current state, for one
 // caller: its writes are dropped and its output is returned in the clear
 // for the caller's answer to be sealed. Queries need not agree between
-// workers, so their randomness is fresh.
+// workers, so their randomness is fresh. A contract whose instantiation
+// failed answers with that failure.
 func (x *Executor) Query(ctx context.Context, ct contracts.Contract, caller [20]byte, method string, args []byte, gasLimit uint64,
-	height int64, now time.Time, load CodeLoader) (status uint8, output []byte, gasUsed uint64, err error) {
+	height int64, now time.Time, load CodeLoader) (QueryResult, error) {
 	if _, ok, err := x.StateRoot(ct.ID); err != nil || !ok {
-		if err == nil {
-			err = fmt.Errorf("%w: contract %s is not instantiated on this worker yet", ErrNotHere, ct.ID)
+		if err != nil {
+			return QueryResult{}, err
 		}
-		return 0, nil, 0, err
+		var f failedInstance
+		if failed, err := x.getCBOR(failedKey(ct.ID), &f); err != nil || failed {
+			return QueryResult{Status: f.Status, Public: f.Message}, err
+		}
+		return QueryResult{}, fmt.Errorf("%w: contract %s is not instantiated on this worker yet", ErrNotHere, ct.ID)
 	}
 	if !x.cfg.Enclave.HasCluster(ct.Cluster) {
-		return 0, nil, 0, fmt.Errorf("%w: no key for cluster %d", ErrNotHere, ct.Cluster)
+		return QueryResult{}, fmt.Errorf("%w: no key for cluster %d", ErrNotHere, ct.Cluster)
 	}
 	code, err := x.code(ctx, ct.Code, load)
 	if err != nil {
-		return 0, nil, 0, err
+		return QueryResult{}, err
 	}
 	var seed [32]byte
 	rand.Read(seed[:])
 	h := &host{db: x.db, contract: ct.ID, caller: caller, height: height, time: now, seed: seed}
 	res, err := x.engine.Call(ctx, code, h, method, args, gasLimit)
+	r := QueryResult{GasUsed: res.GasUsed}
 	switch {
 	case err == nil:
-		return contracts.StatusOK, res.Output, res.GasUsed, nil
+		r.Status, r.Output = contracts.StatusOK, res.Output
 	case h.err != nil:
-		return 0, nil, res.GasUsed, h.err
+		return r, h.err
 	case errors.Is(err, wasm.ErrDeadline):
-		return 0, nil, res.GasUsed, err
-	case errors.Is(err, wasm.ErrContract):
-		return contracts.StatusError, []byte(contractMessage(err)), res.GasUsed, nil
-	case errors.Is(err, wasm.ErrOutOfGas):
-		return contracts.StatusOutOfGas, nil, res.GasUsed, nil
+		return r, err
 	default:
-		return contracts.StatusFailed, nil, res.GasUsed, nil
+		f := describe(err)
+		r.Status, r.Public, r.Private = f.status, f.public, f.private
+		if f.status == contracts.StatusError {
+			r.Output = []byte(f.private)
+		}
 	}
+	return r, nil
 }
 
 // ErrNotHere is returned for a query on a contract this worker does not

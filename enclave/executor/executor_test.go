@@ -3,7 +3,10 @@ package executor
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,6 +119,7 @@ func TestWorkersAgreeAndRefuseBadInput(t *testing.T) {
 	balance, _ := seal(alice, "my_balance", "{}")
 	cmds = append(cmds, contracts.Command{Seq: 4, Kind: contracts.KindCall, Contract: ct.ID, Caller: alice, Input: balance, GasLimit: 1_000, Height: 6, Time: at})
 	want := []uint8{contracts.StatusOK, contracts.StatusBadInput, contracts.StatusBadInput, contracts.StatusOutOfGas}
+	wantMsg := []string{"", "it does not decrypt with the contract's key for this caller", "it does not decrypt with the contract's key for this caller", "used 1000 of 1000"}
 	var votes [2][]contracts.ResultVote
 	for i, x := range xs {
 		for j, c := range cmds {
@@ -123,8 +127,8 @@ func TestWorkersAgreeAndRefuseBadInput(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if v.Status != want[j] {
-				t.Fatalf("command %d: status %s, want %s", c.Seq, contracts.StatusText(v.Status), contracts.StatusText(want[j]))
+			if v.Status != want[j] || v.Message != wantMsg[j] {
+				t.Fatalf("command %d: %q, want %q", c.Seq, v.Reason(), contracts.Reason(want[j], wantMsg[j]))
 			}
 			votes[i] = append(votes[i], v)
 		}
@@ -146,9 +150,9 @@ func TestWorkersAgreeAndRefuseBadInput(t *testing.T) {
 		t.Fatalf("replayed command: %v", err)
 	}
 	// A query sees the state; results wait to be posted until marked.
-	status, out, _, err := xs[0].Query(ctx, ct, alice, "my_balance", []byte("{}"), 50_000_000, 6, time.Unix(0, at), load)
-	if err != nil || status != contracts.StatusOK || string(out) != "41" {
-		t.Fatalf("query: %d %q %v", status, out, err)
+	q, err := xs[0].Query(ctx, ct, alice, "my_balance", []byte("{}"), 50_000_000, 6, time.Unix(0, at), load)
+	if err != nil || q.Status != contracts.StatusOK || string(q.Output) != "41" {
+		t.Fatalf("query: %+v %v", q, err)
 	}
 	if p, _ := xs[0].Pending(0); len(p) != 5 {
 		t.Fatalf("%d pending results, want 5", len(p))
@@ -174,4 +178,171 @@ func TestWorkersAgreeAndRefuseBadInput(t *testing.T) {
 		t.Fatal("state root lost across a restart")
 	}
 	xs[1].Close(ctx)
+}
+
+// Every way a contract fails is a vote with its own status and a public
+// message built from public facts only; what the contract said (a panic's
+// message) is sealed for the caller. Two workers vote byte-identical
+// results for each. A contract whose initialization fails or never ends
+// is voted failed at its instantiation, with the reason, and answers
+// queries with it.
+func TestWorkersAgreeOnEveryFailure(t *testing.T) {
+	probe, err := wasmtest.Probe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	modules := map[contracts.Hash][]byte{}
+	add := func(mod []byte) contracts.Hash {
+		t.Helper()
+		prepared, err := wasm.Prepare(ctx, mod)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := contracts.Hash(sha256.Sum256(mod))
+		modules[h] = prepared
+		return h
+	}
+	load := func(_ context.Context, h contracts.Hash) ([]byte, error) { return modules[h], nil }
+	probeCode := add(probe)
+	initPanic, _ := wasmtest.ProbeWithInit(probe, wasmtest.InitPanic)
+	initLoop, _ := wasmtest.ProbeWithInit(probe, wasmtest.InitLoop)
+	panicCode, loopCode := add(initPanic), add(initLoop)
+
+	dirs, encs := setup(t, 2)
+	var xs []*Executor
+	for i := range encs {
+		x, err := Open(ctx, Config{ChainID: chainID, Enclave: encs[i], Dir: dirs[i]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { x.Close(ctx) })
+		xs = append(xs, x)
+	}
+	ct := contracts.Contract{ID: contracts.Hash{7}, Code: probeCode}
+	alice := crypto.Address{1}
+	at := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	var pub []byte
+	for _, x := range xs {
+		v, err := x.Execute(ctx, contracts.Command{Seq: 0, Kind: contracts.KindInstantiate, Contract: ct.ID, Height: 3, Time: at}, ct, load)
+		if err != nil || v.Status != contracts.StatusOK {
+			t.Fatalf("instantiate the probe: %+v, %v", v, err)
+		}
+		pub = v.Output
+	}
+	ct.PublicKey = pub
+	pk, err := crypto.ParseEncryptionPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	const secret = "the vault's key is 4242"
+	memory := fmt.Sprintf("more than %d bytes", wasm.DefaultMemoryLimitPages*65536)
+	root := contracts.InitialStateRoot(ct.ID)
+	cases := []struct {
+		method, args string
+		gas          uint64
+		status       uint8
+		public       string // the recorded message
+		private      string // what the sealed output opens to (its start, for a bad pointer)
+	}{
+		{"echo", "hi", 0, contracts.StatusOK, "", "hi"},
+		{"fail", "", 0, contracts.StatusError, "", "not allowed"},
+		{"panic", secret, 0, contracts.StatusPanic, "", secret},
+		{"index", "", 0, contracts.StatusPanic, "", "runtime error: index out of range [5] with length 3"},
+		{"loop", "", 5_000_000, contracts.StatusOutOfGas, "used 5000000 of 5000000", ""},
+		{"bomb", "", 0, contracts.StatusMemoryLimit, memory, ""},
+		{"bigemit", "", 0, contracts.StatusOutputTooLarge, "more than 65536 bytes", ""},
+		{"bigvalue", "", 0, contracts.StatusValueTooLarge, "more than 65536 bytes", ""},
+		{"bigkey", "", 0, contracts.StatusKeyTooLarge, "more than 1024 bytes", ""},
+		{"deadlock", "", 0, contracts.StatusTrap, "", "fatal error: all goroutines are asleep - deadlock!"},
+		{"badptr", "", 0, contracts.StatusBadPointer, "", "contract passed a bad pointer or length to the host: storage key at 4294967280+64 is outside memory ("},
+	}
+	for i, c := range cases {
+		gas := c.gas
+		if gas == 0 {
+			gas = 2_000_000_000
+		}
+		in, resp, err := envelope.SealRequest(pk, contracts.SealInfo(chainID, ct.ID, alice), codec.MustMarshal(contracts.CallInput{Method: c.method, Args: []byte(c.args)}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd := contracts.Command{Seq: uint64(1 + i), Kind: contracts.KindCall, Contract: ct.ID, Caller: alice, Input: in, GasLimit: gas, Height: 4, Time: at}
+		var votes []contracts.ResultVote
+		for _, x := range xs {
+			v, err := x.Execute(ctx, cmd, ct, load)
+			if err != nil {
+				t.Fatalf("%s: %v", c.method, err)
+			}
+			votes = append(votes, v)
+		}
+		v := votes[0]
+		if v.Digest() != votes[1].Digest() {
+			t.Fatalf("%s: the workers' votes differ:\n%+v\n%+v", c.method, v, votes[1])
+		}
+		if v.Status != c.status || v.Message != c.public {
+			t.Errorf("%s: recorded %q, want %q", c.method, v.Reason(), contracts.Reason(c.status, c.public))
+		}
+		if strings.Contains(v.Message, secret) {
+			t.Errorf("%s: the recorded message holds what the contract said", c.method)
+		}
+		var private []byte
+		if len(v.Output) > 0 {
+			if private, err = resp.Open(v.Output); err != nil {
+				t.Fatalf("%s: the output does not open for the caller: %v", c.method, err)
+			}
+		}
+		if string(private) != c.private && !(c.status == contracts.StatusBadPointer && strings.HasPrefix(string(private), c.private)) {
+			t.Errorf("%s: the caller reads %q, want %q", c.method, private, c.private)
+		}
+		if c.status == contracts.StatusOK {
+			root = v.StateRoot
+		} else if v.StateRoot != root {
+			t.Errorf("%s: a failed call moved the state root", c.method)
+		}
+	}
+
+	// Instantiations of codes whose initialization panics or never ends.
+	seq := uint64(1 + len(cases))
+	for _, c := range []struct {
+		code contracts.Hash
+		want string
+	}{
+		{panicCode, "panic: the probe's init panics on purpose"},
+		{loopCode, fmt.Sprintf("out of gas: used %d of %d", wasm.DefaultInitGas, wasm.DefaultInitGas)},
+	} {
+		bad := contracts.Contract{ID: contracts.Hash{byte(seq)}, Code: c.code}
+		var votes []contracts.ResultVote
+		for _, x := range xs {
+			v, err := x.Execute(ctx, contracts.Command{Seq: seq, Kind: contracts.KindInstantiate, Contract: bad.ID, Height: 5, Time: at}, bad, load)
+			if err != nil {
+				t.Fatal(err)
+			}
+			votes = append(votes, v)
+		}
+		if votes[0].Digest() != votes[1].Digest() {
+			t.Fatalf("init %s: the workers' votes differ", c.want)
+		}
+		if v := votes[0]; v.Status != contracts.StatusInitFailed || v.Message != c.want || len(v.Output) != 0 {
+			t.Fatalf("instantiation: %+v, want init failed: %s", v, c.want)
+		}
+		q, err := xs[0].Query(ctx, bad, alice, "echo", nil, 50_000_000, 6, time.Unix(0, at), load)
+		if err != nil || q.Status != contracts.StatusInitFailed || q.Reason() != "init failed: "+c.want {
+			t.Fatalf("query of the failed contract: %+v, %v", q, err)
+		}
+		if _, ok, _ := xs[0].StateRoot(bad.ID); ok {
+			t.Fatal("a failed contract has a state root")
+		}
+		seq++
+	}
+
+	// A query reports its failure to its caller, the panic's message too.
+	q, err := xs[0].Query(ctx, ct, alice, "panic", []byte(secret), 50_000_000, 6, time.Unix(0, at), load)
+	if err != nil || q.Status != contracts.StatusPanic || q.Reason() != "panic: "+secret || q.Public != "" {
+		t.Fatalf("panicking query: %+v, %v", q, err)
+	}
+	q, err = xs[0].Query(ctx, ct, alice, "loop", nil, 1_000_000, 6, time.Unix(0, at), load)
+	if err != nil || q.Reason() != "out of gas: used 1000000 of 1000000" {
+		t.Fatalf("query out of gas: %+v, %v", q, err)
+	}
 }

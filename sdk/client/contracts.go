@@ -35,7 +35,30 @@ const (
 var (
 	ErrNotFound = errors.New("not found")
 	ErrNotReady = errors.New("contract has no public key yet")
+	// ErrContractFailed matches a FailedError.
+	ErrContractFailed = errors.New("contract failed to instantiate")
 )
+
+// FailedError is a contract whose instantiation its workers agreed had
+// failed: it takes no commands.
+type FailedError struct {
+	Contract contracts.Hash
+	// Status is the instantiation's (contracts.StatusInitFailed, say),
+	// Reason what the chain recorded, e.g. "init failed: panic: ...".
+	Status uint8
+	Reason string
+}
+
+func (e *FailedError) Error() string {
+	return fmt.Sprintf("contract %s failed to instantiate: %s", e.Contract, e.Reason)
+}
+
+// Is matches ErrContractFailed.
+func (e *FailedError) Is(target error) bool { return target == ErrContractFailed }
+
+func failedError(ct contracts.Contract) error {
+	return &FailedError{Contract: ct.ID, Status: ct.Status, Reason: ct.Reason()}
+}
 
 // KeysStatus returns the master key status.
 func (c *Client) KeysStatus(ctx context.Context) (keys.Status, error) {
@@ -194,10 +217,14 @@ func (c *Client) Instantiate(ctx context.Context, key crypto.PrivateKey, code co
 }
 
 // WaitContractKey waits until the contract's workers have published its
-// public key, and returns the contract.
+// public key, and returns the contract. If they agree that its
+// instantiation failed instead, it returns at once with a *FailedError.
 func (c *Client) WaitContractKey(ctx context.Context, id contracts.Hash, timeout time.Duration) (contracts.Contract, error) {
 	return poll(ctx, timeout, func() (contracts.Contract, bool, error) {
 		ct, err := c.Contract(ctx, id)
+		if err == nil && ct.Failed() {
+			return ct, true, failedError(ct)
+		}
 		return ct, err == nil && ct.PublicKey != nil, ignoreNotFound(err)
 	})
 }
@@ -243,8 +270,14 @@ type Output struct {
 	Status  uint8  `json:"status"`
 	Text    string `json:"status_text"`
 	GasUsed uint64 `json:"gas_used"`
-	// Data is the contract's output, or its error message, decrypted.
-	Data   []byte `json:"data"`
+	// Data is the contract's output, or what only the caller may read of
+	// a failure (the contract's error message, a panic's), decrypted.
+	Data []byte `json:"data"`
+	// Error says why the command failed: the status's name and its
+	// detail, e.g. "panic: runtime error: index out of range [5] with
+	// length 3" or "out of gas: used 50000000 of 50000000". Empty on
+	// success.
+	Error  string `json:"error,omitempty"`
 	Height int64  `json:"height"`
 	Paid   string `json:"paid"`
 }
@@ -305,6 +338,9 @@ func (c *Client) SendCall(ctx context.Context, key crypto.PrivateKey, id contrac
 	if err != nil {
 		return nil, err
 	}
+	if ct.Failed() {
+		return nil, failedError(ct)
+	}
 	if ct.PublicKey == nil {
 		return nil, fmt.Errorf("%w: %s", ErrNotReady, id)
 	}
@@ -345,6 +381,13 @@ func (c *Client) Wait(ctx context.Context, cmd *Command, timeout time.Duration) 
 	if len(res.Output) > 0 {
 		if out.Data, err = cmd.response.Open(res.Output); err != nil {
 			return out, fmt.Errorf("the recorded output does not decrypt with this command's key: %w", err)
+		}
+	}
+	if res.Status != contracts.StatusOK {
+		// What the caller alone reads says more than the public message.
+		out.Error = res.Reason()
+		if len(out.Data) > 0 {
+			out.Error = contracts.Reason(res.Status, string(out.Data))
 		}
 	}
 	return out, nil

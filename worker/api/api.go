@@ -112,6 +112,11 @@ type Answer struct {
 	GasUsed uint64 `cbor:"3,keyasint" json:"gas_used"`
 	// Height is the chain height the worker had verified.
 	Height int64 `cbor:"4,keyasint" json:"height"`
+	// Error says why a query failed, for the caller: the status's name and
+	// its detail, a panic's message included (the answer is sealed to the
+	// caller), e.g. "panic: runtime error: index out of range [5] with
+	// length 3". Empty on success.
+	Error string `cbor:"5,keyasint,omitempty" json:"error,omitempty"`
 }
 
 // WorkerInfo is what GET PathInfo returns (JSON). A client takes the

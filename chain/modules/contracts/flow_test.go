@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -477,6 +478,91 @@ func TestCommandsResultsAndSettlement(t *testing.T) {
 	}
 	if err := b.CheckSupply(f.State); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// An instantiation the workers agree failed is recorded on the contract
+// with its reason, instead of a key; calls to it are refused with that
+// reason. Results carry their public message, bounded.
+func TestFailedInstantiationIsRecordedAndRefusesCalls(t *testing.T) {
+	f := newFixture(t)
+	if err := f.run(f.operator, &contracts.MsgCreateCluster{Workers: f.ids(), GasPrice: pha.Units(10)}); err != nil {
+		t.Fatal(err)
+	}
+	mod := tinyModule()
+	if err := f.run(f.operator, &contracts.MsgUploadCode{Gzip: gz(mod)}); err != nil {
+		t.Fatal(err)
+	}
+	code := contracts.Hash(sha256Sum(mod))
+	if err := f.run(f.operator, &contracts.MsgInstantiate{Code: code, Cluster: 0, Salt: []byte("bad")}); err != nil {
+		t.Fatal(err)
+	}
+	id := contracts.ContractID(f.operator.Public().Address(), code, 0, []byte("bad"))
+
+	failed := contracts.ResultVote{Cluster: 0, Seq: 0, Status: contracts.StatusInitFailed, StateRoot: contracts.InitialStateRoot(id),
+		Message: "panic: the init panics"}
+	long := failed
+	long.Message = strings.Repeat("x", contracts.MaxMessage+1)
+	wantErr(t, "a result message over the bound", f.post(f.workers[0], contracts.TopicResult, long), contracts.ErrBadMsg)
+	for _, w := range f.workers[:2] {
+		if err := f.post(w, contracts.TopicResult, failed); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ct, _ := f.c.Contract(f.State, id)
+	if !ct.Failed() || ct.Status != contracts.StatusInitFailed || ct.Error != "panic: the init panics" || ct.PublicKey != nil {
+		t.Fatalf("failed contract recorded as %+v", ct)
+	}
+	if want := "init failed: panic: the init panics"; ct.Reason() != want {
+		t.Fatalf("reason %q, want %q", ct.Reason(), want)
+	}
+	if r, ok := f.c.Result(f.State, 0, 0); !ok || r.Message != failed.Message || r.Reason() != ct.Reason() {
+		t.Fatalf("result %+v", r)
+	}
+	caller := key(t, "caller")
+	f.fund(caller.Public().Address(), pha.Tokens(1))
+	err := f.run(caller, &contracts.MsgCall{Contract: id, Input: []byte("sealed"), GasLimit: 1_000_000})
+	wantErr(t, "a call to a failed contract", err, contracts.ErrFailed)
+	if !strings.Contains(err.Error(), "init failed: panic: the init panics") {
+		t.Fatalf("the refusal does not say why: %v", err)
+	}
+	if c, _ := f.c.Cluster(f.State, 0); c.Commands != 1 {
+		t.Fatalf("the refused call was logged: %d commands", c.Commands)
+	}
+	var b bank.Keeper
+	if got := b.Balance(f.State, caller.Public().Address()); got.Cmp(pha.Tokens(1)) != 0 {
+		t.Fatalf("the refused call cost the caller: %s left", got.PHA())
+	}
+
+	// The workers agreeing on a key that does not parse fail the contract
+	// too, rather than leave it waiting for ever.
+	if err := f.run(f.operator, &contracts.MsgInstantiate{Code: code, Cluster: 0, Salt: []byte("garbled")}); err != nil {
+		t.Fatal(err)
+	}
+	garbled := contracts.ContractID(f.operator.Public().Address(), code, 0, []byte("garbled"))
+	for _, w := range f.workers[:2] {
+		if err := f.post(w, contracts.TopicResult, contracts.ResultVote{Cluster: 0, Seq: 1, Status: contracts.StatusOK, Output: []byte("short")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ct, _ := f.c.Contract(f.State, garbled); !ct.Failed() || ct.Status != contracts.StatusFailed || ct.PublicKey != nil {
+		t.Fatalf("contract with a garbled key: %+v", ct)
+	}
+}
+
+// A successful result encodes exactly as before results had a message.
+func TestOKResultEncodingUnchanged(t *testing.T) {
+	v := contracts.ResultVote{Cluster: 1, Seq: 2, GasUsed: 3, Output: []byte{4}, StateRoot: contracts.Hash{5}}
+	var fields map[int]any
+	if err := codec.Unmarshal(codec.MustMarshal(v), &fields); err != nil {
+		t.Fatal(err)
+	}
+	if len(fields) != 6 {
+		t.Fatalf("an OK vote has fields %v, want 1..6", fields)
+	}
+	v.Status, v.Message = contracts.StatusOutOfGas, "used 3 of 3"
+	if err := codec.Unmarshal(codec.MustMarshal(v), &fields); err != nil || fields[7] != "used 3 of 3" {
+		t.Fatalf("a failed vote's message: %v, %v", fields, err)
 	}
 }
 

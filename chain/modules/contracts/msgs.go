@@ -190,6 +190,9 @@ func (k *Keeper) handleCall(ctx *module.Context, m *MsgCall) error {
 	if !ok {
 		return ErrNoContract.Wrap("%s", m.Contract)
 	}
+	if ct.Failed() {
+		return ErrFailed.Wrap("contract %s: %s", m.Contract, ct.Reason())
+	}
 	if ct.PublicKey == nil {
 		return ErrNotReady.Wrap("contract %s: its cluster's workers have not derived its key yet", m.Contract)
 	}
@@ -233,6 +236,9 @@ func (k *Keeper) handleResult(ctx *module.Context, sender crypto.PublicKey, payl
 	if v.GasUsed > cmd.GasLimit {
 		return ErrBadMsg.Wrap("gas used %d exceeds the limit %d", v.GasUsed, cmd.GasLimit)
 	}
+	if len(v.Message) > MaxMessage {
+		return ErrBadMsg.Wrap("result message of %d bytes exceeds %d", len(v.Message), MaxMessage)
+	}
 	digest := v.Digest()
 	if res, done := k.Result(kv, c.ID, v.Seq); done {
 		if res.Digest != digest {
@@ -275,12 +281,16 @@ func (k *Keeper) handleResult(ctx *module.Context, sender crypto.PublicKey, payl
 		kv.Delete(key)
 	}
 	set(kv, ResultKey(c.ID, v.Seq), Result{ResultVote: v, Digest: digest, Height: ctx.Block.Height, Paid: paid})
-	ctx.Emit(EventResult,
-		module.Attr{Key: AttrCluster, Value: module.Uint(c.ID), Index: true},
-		module.Attr{Key: AttrSeq, Value: module.Uint(v.Seq), Index: true},
-		module.Attr{Key: AttrContract, Value: cmd.Contract, Index: true},
-		module.Attr{Key: AttrStatus, Value: module.Text(StatusText(v.Status))},
-	)
+	attrs := []module.Attr{
+		{Key: AttrCluster, Value: module.Uint(c.ID), Index: true},
+		{Key: AttrSeq, Value: module.Uint(v.Seq), Index: true},
+		{Key: AttrContract, Value: cmd.Contract, Index: true},
+		{Key: AttrStatus, Value: module.Text(StatusText(v.Status))},
+	}
+	if v.Message != "" {
+		attrs = append(attrs, module.Attr{Key: AttrReason, Value: module.Text(v.Message)})
+	}
+	ctx.Emit(EventResult, attrs...)
 	for _, w := range others {
 		if err := k.disagree(ctx, c.ID, v.Seq, w); err != nil {
 			return err
@@ -291,17 +301,20 @@ func (k *Keeper) handleResult(ctx *module.Context, sender crypto.PublicKey, payl
 
 // settle pays the agreed gas to the agreeing workers' operators and
 // refunds the rest of the escrow, or records an instantiated contract's
-// public key.
+// public key, or that its instantiation failed and why.
 func (k *Keeper) settle(ctx *module.Context, c Cluster, cmd Command, v ResultVote, agree []crypto.PublicKey) (pha.Amount, error) {
 	kv := ctx.Store()
 	if cmd.Kind == KindInstantiate {
-		if v.Status == StatusOK {
-			if _, err := crypto.ParseEncryptionPublicKey(v.Output); err == nil {
-				ct, _ := k.Contract(kv, cmd.Contract)
-				ct.PublicKey = bytes.Clone(v.Output)
-				set(kv, ContractKey(ct.ID), ct)
-			}
+		ct, _ := k.Contract(kv, cmd.Contract)
+		switch _, err := crypto.ParseEncryptionPublicKey(v.Output); {
+		case v.Status != StatusOK:
+			ct.Status, ct.Error = v.Status, v.Message
+		case err != nil:
+			ct.Status, ct.Error = StatusFailed, "the workers agreed on a public key that does not parse"
+		default:
+			ct.PublicKey = bytes.Clone(v.Output)
 		}
+		set(kv, ContractKey(ct.ID), ct)
 		return pha.Amount{}, nil
 	}
 	fee, err := c.GasPrice.MulUint64(v.GasUsed)

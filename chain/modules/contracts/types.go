@@ -34,6 +34,7 @@ var (
 	ErrNoCommand       = module.DefineError(ModuleName, 12, "no such command")
 	ErrBadGenesis      = module.DefineError(ModuleName, 13, "invalid contracts genesis")
 	ErrClusterTooLarge = module.DefineError(ModuleName, 14, "too many workers in the cluster")
+	ErrFailed          = module.DefineError(ModuleName, 15, "contract failed to instantiate")
 )
 
 // Params are the module's limits, set in genesis.
@@ -137,7 +138,19 @@ type Contract struct {
 	// workers agree on it; commands wait for it.
 	PublicKey []byte `cbor:"6,keyasint" json:"public_key,omitempty"`
 	Height    int64  `cbor:"7,keyasint" json:"height"`
+	// Status and Error are set instead of PublicKey when the workers agree
+	// that the instantiation failed (its initialization, say): the status
+	// of its result and the result's public message. Such a contract
+	// takes no commands.
+	Status uint8  `cbor:"8,keyasint,omitempty" json:"status,omitempty"`
+	Error  string `cbor:"9,keyasint,omitempty" json:"error,omitempty"`
 }
+
+// Failed reports whether the contract's instantiation failed.
+func (c Contract) Failed() bool { return c.Status != StatusOK }
+
+// Reason says why the contract failed, e.g. "init failed: panic: ...".
+func (c Contract) Reason() string { return Reason(c.Status, c.Error) }
 
 // ContractID is the id of the contract a deployer instantiates from code
 // in a cluster with a salt.
@@ -174,14 +187,24 @@ func SealInfo(chainID string, contract Hash, caller crypto.Address) string {
 	return "phalanx/command v1 " + chainID + " " + contract.String() + " " + caller.String()
 }
 
-// Result statuses, the same on every worker for the same command.
+// Result statuses, the same on every worker for the same command. Each
+// failure of a contract has its own; StatusFailed is what has no better
+// one.
 const (
-	StatusOK       uint8 = 0
-	StatusError    uint8 = 1 // the contract returned an error
-	StatusOutOfGas uint8 = 2
-	StatusFailed   uint8 = 3 // trapped, memory limit, bad pointer
-	StatusBadInput uint8 = 4 // the input does not open with the contract's key
-	StatusNoCode   uint8 = 5
+	StatusOK             uint8 = 0
+	StatusError          uint8 = 1 // the contract returned an error (its message is sealed in the output)
+	StatusOutOfGas       uint8 = 2
+	StatusFailed         uint8 = 3 // another failure of the contract
+	StatusBadInput       uint8 = 4 // the input does not open with the contract's key, or is not a call
+	StatusNoCode         uint8 = 5 // the workers' runtime refused the code
+	StatusPanic          uint8 = 6 // a Go panic (its message is sealed in the output)
+	StatusMemoryLimit    uint8 = 7
+	StatusOutputTooLarge uint8 = 8
+	StatusValueTooLarge  uint8 = 9  // a storage value over the limit
+	StatusKeyTooLarge    uint8 = 10 // a storage key over the limit
+	StatusTrap           uint8 = 11 // a trap that is no Go panic (its detail is sealed in the output)
+	StatusBadPointer     uint8 = 12 // a pointer or length outside the contract's memory (detail sealed)
+	StatusInitFailed     uint8 = 13 // the contract's initialization failed
 )
 
 // StatusText names a status.
@@ -196,12 +219,40 @@ func StatusText(s uint8) string {
 	case StatusFailed:
 		return "failed"
 	case StatusBadInput:
-		return "input does not decrypt"
+		return "bad input"
 	case StatusNoCode:
 		return "code refused"
+	case StatusPanic:
+		return "panic"
+	case StatusMemoryLimit:
+		return "memory limit"
+	case StatusOutputTooLarge:
+		return "output too large"
+	case StatusValueTooLarge:
+		return "value too large"
+	case StatusKeyTooLarge:
+		return "key too large"
+	case StatusTrap:
+		return "trap"
+	case StatusBadPointer:
+		return "bad pointer"
+	case StatusInitFailed:
+		return "init failed"
 	}
 	return "status " + strconv.Itoa(int(s))
 }
+
+// Reason says what happened: the status's name, then detail if any, e.g.
+// "out of gas: used 50000000 of 50000000".
+func Reason(status uint8, detail string) string {
+	if detail == "" {
+		return StatusText(status)
+	}
+	return StatusText(status) + ": " + detail
+}
+
+// MaxMessage bounds a result's public message.
+const MaxMessage = 256
 
 // TopicResult is the topic of a worker's result for a command.
 const TopicResult = "contracts/result"
@@ -217,7 +268,17 @@ type ResultVote struct {
 	Output []byte `cbor:"5,keyasint" json:"output"`
 	// StateRoot commits to the contract's state after the command.
 	StateRoot Hash `cbor:"6,keyasint" json:"state_root"`
+	// Message details a failure from public facts only (gas used and
+	// limit, the limit a contract exceeded, why its initialization
+	// failed), never from a call's data: what a panic said, say, is for
+	// the caller alone, sealed in Output. At most MaxMessage bytes; empty
+	// for success, so a successful result encodes as before it existed.
+	Message string `cbor:"7,keyasint,omitempty" json:"message,omitempty"`
 }
+
+// Reason says what the command's outcome was, from the vote's public
+// facts.
+func (v ResultVote) Reason() string { return Reason(v.Status, v.Message) }
 
 // Digest identifies a vote's content, for counting agreement.
 func (v ResultVote) Digest() Hash { return sha256.Sum256(codec.MustMarshal(v)) }
@@ -393,6 +454,7 @@ const (
 	AttrWorker          = "worker"
 	AttrAction          = "action"
 	AttrStatus          = "status"
+	AttrReason          = "reason"
 )
 
 // Decode decodes a stored record of this module (for clients).

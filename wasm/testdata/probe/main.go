@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/binary"
+	"os"
 	"time"
 	"unsafe"
 )
@@ -151,6 +152,39 @@ func call() uint32 {
 	case "trap":
 		var p *int
 		return uint32(*p)
+	case "panic": // panics with the input as its message
+		panic(string(in))
+	case "index": // a runtime error: index out of range
+		xs := []int{1, 2, 3}
+		return uint32(xs[len(in)+5])
+	case "nested": // a deferred call panics while the first panic unwinds
+		defer func() { panic("second") }()
+		panic("first")
+	case "chatty": // prints much to stderr, then panics
+		for i := range 1000 {
+			println("a line the contract printed", i)
+		}
+		panic("after the lines")
+	case "deadlock": // a fatal error of Go's runtime, not a panic
+		select {}
+	case "exit":
+		os.Exit(3)
+	case "bigemit": // emits one byte more than the output limit, in two parts
+		out(make([]byte, 64<<10))
+		out([]byte{1})
+	case "bigvalue": // stores a value one byte over the limit
+		v := make([]byte, 64<<10+1)
+		storageSet(ptr([]byte("v")), 1, ptr(v), uint32(len(v)))
+	case "bigkey": // stores under a key one byte over the limit
+		k := make([]byte, 1<<10+1)
+		storageSet(ptr(k), uint32(len(k)), ptr([]byte("v")), 1)
+	case "longerror": // fails with an error message longer than the host keeps
+		msg := make([]byte, 3000)
+		for i := range msg {
+			msg[i] = 'e'
+		}
+		setError(ptr(msg), uint32(len(msg)))
+		return 1
 	case "badptr":
 		return uint32(storageGetRaw(0xfffffff0, 64, 0, 0))
 	case "badlen":
@@ -185,6 +219,25 @@ func call() uint32 {
 		}
 	}
 	return 0
+}
+
+// initMode chooses how the contract's initialization behaves. Tests make
+// variants of the built module by replacing these bytes with another mode
+// of the same length (wasmtest.ProbeWithInit): one build, several codes.
+var initMode = "phalanx-probe-init:ok......"
+
+func init() {
+	switch initMode[len("phalanx-probe-init:"):] {
+	case "panic...":
+		panic("the probe's init panics on purpose")
+	case "loop....":
+		for {
+		}
+	case "bomb....":
+		for {
+			sink = append(sink, make([]byte, 1<<20)...)
+		}
+	}
 }
 
 func main() {}

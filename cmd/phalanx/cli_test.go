@@ -163,13 +163,19 @@ func TestCLIAgainstDevnet(t *testing.T) {
 	if err := os.WriteFile(file, vault, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// The devnet uploaded this code: uploading it again sends nothing and
-	// costs nothing.
-	balBefore := mustRun(t, "query", "balance", "alice", h)
+	// Code stored already is not sent again, and costs nothing.
+	if up := mustRun(t, "contract", "upload", "alice", file, h); !strings.Contains(up, "Uploaded") {
+		t.Fatalf("upload: %s", up)
+	}
+	balance := func() string {
+		o := mustRun(t, "query", "balance", "alice", h)
+		return o[:strings.Index(o, " (state at")]
+	}
+	balBefore := balance()
 	if up := mustRun(t, "contract", "upload", "alice", file, h); !strings.Contains(up, "is stored already as code") || !strings.Contains(up, "nothing paid") {
 		t.Fatalf("upload of stored code: %s", up)
 	}
-	if after := mustRun(t, "query", "balance", "alice", h); after != balBefore {
+	if after := balance(); after != balBefore {
 		t.Fatalf("uploading stored code cost alice: %s -> %s", balBefore, after)
 	}
 	var up struct {
@@ -353,7 +359,8 @@ func failuresCarryTheirReason(t *testing.T, h string, logs *syncBuffer) {
 		args []string
 		want string
 	}{
-		{[]string{"contract", "call", "alice", probeCt.ID, "index"}, "the command failed: panic: runtime error: index out of range [7] with length 3"},
+		// No ARG is empty input: the probe indexes at len(input)+5.
+		{[]string{"contract", "call", "alice", probeCt.ID, "index"}, "the command failed: panic: runtime error: index out of range [5] with length 3"},
 		{[]string{"contract", "call", "alice", probeCt.ID, "panic", secret}, `the command failed: panic: "` + secret + `"`},
 		{[]string{"contract", "call", "alice", probeCt.ID, "loop", "--gas", "1000000"}, "the command failed: out of gas: used 1000000 of 1000000"},
 		{[]string{"contract", "call", "alice", probeCt.ID, "bigemit"}, "the command failed: output too large: more than 65536 bytes"},
@@ -372,7 +379,7 @@ func failuresCarryTheirReason(t *testing.T, h string, logs *syncBuffer) {
 	}
 	o, _ := run(t, "", "contract", "call", "alice", probeCt.ID, "index", h, "-o", "json")
 	if err := json.Unmarshal([]byte(o), &out); err != nil || out.Status != 6 || out.Text != "panic" ||
-		out.Error != "panic: runtime error: index out of range [7] with length 3" {
+		out.Error != "panic: runtime error: index out of range [5] with length 3" {
 		t.Errorf("contract call -o json: %+v, %v\n%s", out, err, o)
 	}
 	o, _ = run(t, "", "contract", "query", "alice", probeCt.ID, "loop", h, "-o", "json")

@@ -72,8 +72,8 @@ type Config struct {
 	// level of the handler; the other gatekeepers log warnings and errors
 	// only, so a person can follow one line per block.
 	Log *slog.Logger
-	// CometLogLevel filters CometBFT's own logs (default: errors only).
-	CometLogLevel slog.Level
+	// CometLogLevel filters CometBFT's own logs (nil: errors only).
+	CometLogLevel slog.Leveler
 	// Tune, when set, adjusts each node's CometBFT config (benchmarks use
 	// it for the mempool).
 	Tune func(*cmtcfg.Config)
@@ -112,7 +112,7 @@ func (c *Config) setDefaults() {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
-	if c.CometLogLevel == 0 {
+	if c.CometLogLevel == nil {
 		c.CometLogLevel = slog.LevelError
 	}
 }
@@ -385,6 +385,11 @@ func (d *Devnet) dashboardPort() int { return d.cfg.BasePort + dashboardPortOffs
 // nodeConfig is gatekeeper i's CometBFT configuration: everything on
 // 127.0.0.1, fast gossip, a short commit timeout, and peers listed by hand
 // (no peer exchange).
+//
+// Gatekeeper i's persistent peers are the gatekeepers before it, which
+// start before it and so listen when it dials them; the later ones dial
+// it. Each pair is thus persistent on one side, which redials after a
+// restart, and no node dials a peer that is not listening yet.
 func (d *Devnet) nodeConfig(home string, i int, peers []string) *cmtcfg.Config {
 	c := node.DefaultConfig(home)
 	c.Moniker = gkName(i)
@@ -393,13 +398,7 @@ func (d *Devnet) nodeConfig(home string, i int, peers []string) *cmtcfg.Config {
 	c.P2P.AllowDuplicateIP = true
 	c.P2P.AddrBookStrict = false
 	c.P2P.PexReactor = false
-	var others []string
-	for j, p := range peers {
-		if j != i {
-			others = append(others, p)
-		}
-	}
-	c.P2P.PersistentPeers = strings.Join(others, ",")
+	c.P2P.PersistentPeers = strings.Join(peers[:min(i, len(peers))], ",")
 	c.Consensus.TimeoutCommit = d.cfg.BlockTime
 	c.Instrumentation.PrometheusListenAddr = fmt.Sprintf("127.0.0.1:%d", d.cfg.BasePort+10*i+metricsPortOffset)
 	// CometBFT's default propose timeout (3 s) is kept: under load the
@@ -486,7 +485,7 @@ func (d *Devnet) StartGatekeeper(ctx context.Context, i int) error {
 	// The first gatekeeper of the process serves Prometheus metrics:
 	// CometBFT's share the default registry, so only one node may.
 	metrics := i == 0 && d.cfg.ABCI == nil && !metricsTaken.Swap(true)
-	opts := node.Options{Home: d.homes[i], Log: log, CometLogLevel: d.cfg.CometLogLevel, SigCache: d.sigs, Tree: d.cfg.Tree, Metrics: metrics}
+	opts := node.Options{Home: d.homes[i], Log: log, CometLogLevel: d.cfg.CometLogLevel.Level(), SigCache: d.sigs, Tree: d.cfg.Tree, Metrics: metrics}
 	if d.cfg.ABCI != nil {
 		opts.ABCI = d.cfg.ABCI(i)
 	}

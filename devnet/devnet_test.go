@@ -3,6 +3,8 @@ package devnet
 import (
 	"bytes"
 	"context"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,7 +79,11 @@ func TestDevnetFourGatekeepers(t *testing.T) {
 		t.Skip("starts a 4-node network")
 	}
 	home := t.TempDir()
-	cfg := Config{Home: home, Gatekeepers: 4, BasePort: mustFreeBasePort(t, 4), BlockTime: 200 * time.Millisecond}
+	// Every warning and error of the four nodes, CometBFT's included: a
+	// clean start, a gatekeeper's restart and a clean stop log no error.
+	var logs syncBuffer
+	cfg := Config{Home: home, Gatekeepers: 4, BasePort: mustFreeBasePort(t, 4), BlockTime: 200 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	d, err := Start(ctx, cfg)
@@ -164,6 +170,23 @@ func TestDevnetFourGatekeepers(t *testing.T) {
 		t.Fatalf("after restart bob holds %s, before %s", got.PHA(), bobBefore.PHA())
 	}
 	n.send(0, "dave", "alice", pha.Tokens(1)) // nonces and signing still work
+	if err := d.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if errs := errorLines(logs.Bytes()); len(errs) > 0 {
+		t.Fatalf("a clean start, restart and stop logged %d error(s):\n%s", len(errs), strings.Join(errs, "\n"))
+	}
+}
+
+// errorLines returns the lines of a text log at level ERROR.
+func errorLines(log []byte) []string {
+	var out []string
+	for _, l := range strings.Split(string(log), "\n") {
+		if strings.Contains(l, " level=ERROR ") {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 func mustFreeBasePort(t *testing.T, n int) int {

@@ -103,12 +103,13 @@ func New(ctx context.Context, opts Options) (*Gatekeeper, error) {
 		abciApp = a
 	}
 	dbs := &dbTracker{log: log.With("module", "db")}
+	cometLog := newCometLogger(log.With("module", "cometbft"), opts.CometLogLevel)
 	n, err := cmtnode.NewNode(ctx, c, pv, nodeKey,
 		clientCreator(abciApp),
 		cmtnode.DefaultGenesisDocProviderFunc(c),
 		dbs.provider,
 		cmtnode.DefaultMetricsProvider(c.Instrumentation),
-		CometLogger(log.With("module", "cometbft"), opts.CometLogLevel),
+		cometLog,
 	)
 	if err != nil {
 		if a != nil {
@@ -117,6 +118,7 @@ func New(ctx context.Context, opts Options) (*Gatekeeper, error) {
 		dbs.closeAll(0)
 		return nil, fmt.Errorf("cometbft node: %w", err)
 	}
+	cometLog.setBlockSyncing(n.ConsensusReactor().WaitSync)
 	return &Gatekeeper{cfg: c, app: a, node: n, log: log, dbs: dbs}, nil
 }
 

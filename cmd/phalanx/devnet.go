@@ -46,9 +46,11 @@ height and state. A home holds either a devnet or a node made by
 			if err != nil {
 				return err
 			}
-			if cfg.CometLogLevel, err = parseLevel(cometLevel); err != nil {
+			clvl, err := parseLevel(cometLevel)
+			if err != nil {
 				return err
 			}
+			cfg.CometLogLevel = clvl
 			cfg.Log = slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: lvl}))
 			fmt.Fprintf(c.stdout, "Devnet home: %s\n", c.home)
 			if cfg.Contracts, err = exampleContracts(c, examples); err != nil {

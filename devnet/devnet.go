@@ -44,8 +44,8 @@ var DevKeys = []string{"alice", "bob", "carol", "dave"}
 var DevGrant = pha.Tokens(1_000_000)
 
 // ValidatorGrant is each gatekeeper's validator account's genesis balance,
-// for the fees of registering its enclave.
-var ValidatorGrant = pha.Tokens(1_000)
+// for the fees of registering its enclave: what `genesis new` grants too.
+var ValidatorGrant = node.DefaultValidatorGrant
 
 // AllocationKeys hold the seed's allocation in a devnet (in a public
 // network these are the holders' own addresses).
@@ -325,13 +325,11 @@ func (d *Devnet) create() ([]string, error) {
 		grants = append(grants, bank.GenesisAccount{Name: name, Address: addr[name], Amount: DevGrant})
 	}
 	// Each validator account pays for registering its gatekeeper's enclave.
-	for i, v := range vals {
-		pk, err := crypto.PublicKeyFromBytes(v.ValidatorPubKey.Bytes())
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", gkName(i), err)
-		}
-		grants = append(grants, bank.GenesisAccount{Name: gkName(i) + "-validator", Address: pk.Address(), Amount: ValidatorGrant})
+	vgrants, err := node.ValidatorGrants(vals, ValidatorGrant)
+	if err != nil {
+		return nil, err
 	}
+	grants = append(grants, vgrants...)
 	grants = append(grants, cfg.ExtraAccounts...)
 	bg, err := bank.SeedGenesis(bank.Allocation{
 		PrivateSale: addr["private-sale"], Developers: addr["developers"], Airdrop: addr["airdrop"], Testers: addr["testers"],

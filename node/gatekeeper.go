@@ -41,9 +41,10 @@ type Options struct {
 	// runs CometBFT with a bare application to compare against.
 	ABCI abci.Application
 	// Metrics turns on the Prometheus metrics, CometBFT's and the
-	// application's, served at the config's prometheus_listen_addr. Only
-	// one node of a process may have them: they share the default
-	// registry.
+	// application's, served at the config's prometheus_listen_addr; it
+	// overrides the config's prometheus setting, so a node serves both or
+	// neither. Only one node of a process may have them: they share the
+	// default registry.
 	Metrics bool
 }
 
@@ -85,13 +86,13 @@ func New(ctx context.Context, opts Options) (*Gatekeeper, error) {
 	}
 	pv := privval.LoadFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
 
+	c.Instrumentation.Prometheus = opts.Metrics
 	var a *app.App
 	abciApp := opts.ABCI
 	if abciApp == nil {
 		var err error
 		var m *app.Metrics
 		if opts.Metrics {
-			c.Instrumentation.Prometheus = true
 			if m, err = app.NewMetrics(prometheus.DefaultRegisterer); err != nil {
 				return nil, err
 			}

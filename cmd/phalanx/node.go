@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -435,13 +436,29 @@ first gatekeeper, receiving it otherwise) and sends cluster keys to workers.`,
 				done = make(chan error, 1)
 				go func() { done <- svc.Run(ctx) }()
 			}
-			<-ctx.Done()
-			if done != nil {
-				if err := <-done; err != nil {
-					log.Error("enclave service", "err", err)
+			select {
+			case <-ctx.Done():
+				if done != nil {
+					if err := <-done; err != nil {
+						log.Error("gatekeeper enclave service stopped", "err", err)
+					}
 				}
+				return g.Stop()
+			case err := <-done:
+				// Run ends early only when the enclave cannot go on (the
+				// chain refuses it, or the node served something that does
+				// not verify). A gatekeeper without its enclave would hold
+				// no master key: stop the node too, and fail, so that the
+				// operator's supervisor shows it.
+				log.Error("gatekeeper enclave service stopped; stopping the node", "err", err)
+				if serr := g.Stop(); serr != nil {
+					log.Error("stopping the node", "err", serr)
+				}
+				if err == nil {
+					err = errors.New("the enclave service ended")
+				}
+				return fmt.Errorf("gatekeeper enclave service: %w", err)
 			}
-			return g.Stop()
 		},
 	}
 	f := cmd.Flags()

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,6 +48,14 @@ var DevGrant = pha.Tokens(1_000_000)
 // for the fees of registering its enclave: what `genesis new` grants too.
 var ValidatorGrant = node.DefaultValidatorGrant
 
+// DefaultBasePort is gk0's P2P port in a new devnet, so that its RPC is
+// CometBFT's usual 26657.
+const DefaultBasePort = 26656
+
+// ErrBasePort is returned when a devnet is resumed with another base port
+// than the one it was created with.
+var ErrBasePort = errors.New("the devnet listens on other ports")
+
 // AllocationKeys hold the seed's allocation in a devnet (in a public
 // network these are the holders' own addresses).
 var AllocationKeys = []string{"private-sale", "developers", "airdrop", "testers"}
@@ -60,8 +69,10 @@ type Config struct {
 	Gatekeepers int
 	// BasePort is gk0's P2P port; gatekeeper i listens for P2P on
 	// BasePort+10i and for RPC on BasePort+10i+1, worker i serves
-	// queries on BasePort+10i+5, and gk0's dashboard is on BasePort+8
-	// (default 26656).
+	// queries on BasePort+10i+5, and gk0's dashboard is on BasePort+8.
+	// Zero means DefaultBasePort for a new devnet and, for a resumed one,
+	// the port it was created with; another port than that is refused
+	// (ErrBasePort), since the gatekeepers' ports are in their config.
 	BasePort int
 	// BlockTime is CometBFT's commit timeout (default 500ms), so a block
 	// comes at least every second.
@@ -99,9 +110,6 @@ type Config struct {
 func (c *Config) setDefaults() {
 	if c.Gatekeepers == 0 {
 		c.Gatekeepers = 4
-	}
-	if c.BasePort == 0 {
-		c.BasePort = 26656
 	}
 	if c.BlockTime == 0 {
 		c.BlockTime = 500 * time.Millisecond
@@ -217,12 +225,26 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		return nil, err
 	}
 	if len(homes) == 0 {
+		if d.cfg.BasePort == 0 {
+			d.cfg.BasePort = DefaultBasePort
+		}
 		cfg.Log.Info("creating a new devnet", "home", home, "gatekeepers", cfg.Gatekeepers, "chain_id", cfg.ChainID)
 		if homes, err = d.create(); err != nil {
 			return nil, fmt.Errorf("create devnet in %s: %w", home, err)
 		}
 	} else {
-		cfg.Log.Info("resuming the devnet", "home", home, "gatekeepers", len(homes))
+		// The gatekeepers' ports are in their config.toml and in each
+		// other's peers: a devnet keeps the ports it was made with.
+		created, err := createdBasePort(homes[0])
+		if err != nil {
+			return nil, err
+		}
+		if d.cfg.BasePort != 0 && d.cfg.BasePort != created {
+			return nil, fmt.Errorf("%w: the devnet in %s was created with --base-port %d; start it with that port (or without --base-port), or remove %s to create one on %d",
+				ErrBasePort, home, created, home, d.cfg.BasePort)
+		}
+		d.cfg.BasePort = created
+		cfg.Log.Info("resuming the devnet", "home", home, "gatekeepers", len(homes), "base_port", created)
 	}
 	d.homes = homes
 	d.gks = make([]*node.Gatekeeper, len(homes))
@@ -275,6 +297,20 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 }
 
 func gkName(i int) string { return fmt.Sprintf("gk%d", i) }
+
+// createdBasePort returns the base port of the devnet whose gk0 has its
+// home in gk0: gk0's P2P port.
+func createdBasePort(gk0 string) (int, error) {
+	c, err := node.LoadConfig(gk0)
+	if err != nil {
+		return 0, err
+	}
+	_, port, err := net.SplitHostPort(strings.TrimPrefix(c.P2P.ListenAddress, "tcp://"))
+	if err != nil {
+		return 0, fmt.Errorf("%s: p2p laddr %q: %w", gk0, c.P2P.ListenAddress, err)
+	}
+	return strconv.Atoi(port)
+}
 
 func existingHomes(home string) ([]string, error) {
 	var homes []string

@@ -20,8 +20,8 @@ type Validator struct {
 }
 
 // DefaultValidatorGrant is what a genesis grants each validator account
-// unless told otherwise: enough for years of its gatekeeper enclave's
-// registrations and messages (a registration costs about 0.003 PHA at the
+// unless told otherwise: enough for thousands of its gatekeeper enclave's
+// registrations and messages (a registration costs about 0.3 PHA at the
 // default gas price).
 var DefaultValidatorGrant = pha.Tokens(1_000)
 

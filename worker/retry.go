@@ -97,10 +97,14 @@ func retryableRefusal(err error) bool {
 // waitingFor says, for the log, what a failed round waits for.
 func (w *Worker) waitingFor(ctx context.Context, err error) string {
 	op := w.cfg.Operator.Public().Address()
+	account := "operator " + op.String()
+	if w.cfg.Role == registry.RoleGatekeeper {
+		account = "validator account " + op.String()
+	}
 	var tf *txFailure
 	switch {
 	case errors.Is(err, tx.ErrUnaffordableFee) || errors.Is(err, bank.ErrInsufficientFunds):
-		s := fmt.Sprintf("waiting for operator %s to be funded", op)
+		s := fmt.Sprintf("waiting for %s to be funded", account)
 		if bal, _, berr := w.client.Balance(ctx, op, false); berr == nil {
 			s += ": has " + bal.PHA()
 			if errors.As(err, &tf) && tf.gasLimit > 0 {
@@ -117,7 +121,7 @@ func (w *Worker) waitingFor(ctx context.Context, err error) string {
 	case errors.Is(err, client.ErrTimeout):
 		return "waiting for the chain to commit the transaction"
 	case errors.Is(err, tx.ErrStaleNonce) || errors.Is(err, tx.ErrFutureNonce):
-		return fmt.Sprintf("waiting for operator %s's nonce to settle (does another program send from this account?)", op)
+		return fmt.Sprintf("waiting for the nonce of %s to settle (does another program send from this account?)", account)
 	case errors.Is(err, registry.ErrStaleAttestation) || errors.Is(err, registry.ErrAttestationReused):
 		return "waiting for the chain's time to pass the attestation's; attesting again"
 	}

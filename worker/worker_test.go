@@ -203,7 +203,8 @@ func TestWorkerWaitsForFundsAndStopsOnRefusal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg := worker.Config{Home: t.TempDir(), Node: f.info.Gatekeepers[0].RPC, Operator: op, Platform: tee.Sim, Poll: 50 * time.Millisecond}
+		cfg := worker.Config{Home: t.TempDir(), Node: f.info.Gatekeepers[0].RPC, Operator: op, Platform: tee.Sim, Poll: 50 * time.Millisecond,
+			BenchmarkSpan: 3 * time.Second}
 		if log != nil {
 			cfg.Log = slog.New(slog.NewTextHandler(log, nil))
 		}
@@ -253,6 +254,56 @@ func TestWorkerWaitsForFundsAndStopsOnRefusal(t *testing.T) {
 			t.Fatalf("the worker stopped instead of registering: %v", err)
 		case <-ctx.Done():
 			t.Fatalf("not registered once funded:\n%s", log.String())
+		}
+
+		// While the new worker runs its benchmark, its operator spends
+		// nearly everything: the "online" and benchmark messages that
+		// follow cannot pay their fee. They wait for funds, not dropped.
+		pauper, err := f.kr.PrivateKey("pauper")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bal, _, err := cl.Balance(ctx, k.Address, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keep := pha.Units(20_000_000_000) // 0.02 PHA: the send's fee, and too little for the messages
+		spend, err := bal.Sub(keep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waits := strings.Count(log.String(), want)
+		if _, err := cl.Send(ctx, pauper, alice.Public().Address(), spend, client.TxOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		wantWait := "waiting for operator " + k.Address.String() + " to be funded: has "
+		for strings.Count(log.String(), wantWait) <= waits {
+			select {
+			case err := <-done:
+				t.Fatalf("the worker stopped: %v", err)
+			case <-ctx.Done():
+				t.Fatalf("the worker did not wait for funds to post its messages:\n%s", log.String())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		if strings.Contains(log.String(), "dropped") {
+			t.Fatalf("messages refused for want of funds were dropped:\n%s", log.String())
+		}
+		if _, err := cl.Send(ctx, alice, k.Address, pha.Tokens(10), client.TxOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			rec, err := cl.Worker(ctx, w.Identity(), false)
+			if err == nil && rec.LastSeenHeight > 0 {
+				break
+			}
+			select {
+			case err := <-done:
+				t.Fatalf("the worker stopped: %v", err)
+			case <-ctx.Done():
+				t.Fatalf("the worker's online message never reached the chain:\n%s", log.String())
+			case <-time.After(50 * time.Millisecond):
+			}
 		}
 		stop()
 		if err := <-done; err != nil {

@@ -556,9 +556,21 @@ func (d *Devnet) StartGatekeeper(ctx context.Context, i int) error {
 // StopGatekeeper stops gatekeeper i; the others go on while at least two
 // thirds of the voting power runs.
 func (d *Devnet) StopGatekeeper(i int) error {
+	d.stopServices(i)
 	d.mu.Lock()
 	g := d.gks[i]
 	d.gks[i] = nil
+	d.mu.Unlock()
+	if g == nil {
+		return nil
+	}
+	return g.Stop()
+}
+
+// stopServices stops what runs on gatekeeper i's node: its enclave
+// service and, for gk0, the dashboard.
+func (d *Devnet) stopServices(i int) {
+	d.mu.Lock()
 	e := d.enclaves[i]
 	d.enclaves[i] = nil
 	var stopDash func()
@@ -573,16 +585,23 @@ func (d *Devnet) StopGatekeeper(i int) error {
 		e.cancel()
 		<-e.done
 	}
-	if g == nil {
-		return nil
-	}
-	return g.Stop()
 }
 
-// Stop stops every worker, then every gatekeeper, all at once.
+// Stop stops every worker, then every gatekeeper. The gatekeepers' nodes
+// stop from the last to the first: each dials only those before it (see
+// nodeConfig), so no running node dials one that has stopped. Their
+// databases, which close a moment after their node, close all at once.
 func (d *Devnet) Stop() error {
 	for i := range d.wks {
 		d.StopWorker(i)
+	}
+	for i := len(d.gks) - 1; i >= 0; i-- {
+		d.stopServices(i)
+		if g := d.Gatekeeper(i); g != nil {
+			if err := g.StopNode(); err != nil {
+				d.cfg.Log.Warn("stopping a gatekeeper's node", "node", gkName(i), "err", err)
+			}
+		}
 	}
 	errs := make([]error, len(d.gks))
 	var wg sync.WaitGroup

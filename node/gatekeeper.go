@@ -119,7 +119,7 @@ func New(ctx context.Context, opts Options) (*Gatekeeper, error) {
 		dbs.closeAll(0)
 		return nil, fmt.Errorf("cometbft node: %w", err)
 	}
-	cometLog.setBlockSyncing(n.ConsensusReactor().WaitSync)
+	cometLog.setNode(nodeState{blockSyncing: n.ConsensusReactor().WaitSync, p2pRunning: n.Switch().IsRunning})
 	return &Gatekeeper{cfg: c, app: a, node: n, log: log, dbs: dbs}, nil
 }
 
@@ -147,14 +147,23 @@ func (g *Gatekeeper) Start() error {
 	return nil
 }
 
+// StopNode stops CometBFT (consensus, p2p, the RPC server) and waits for
+// it; Stop does it too, then closes the databases and the application.
+// A network of nodes in one process stops their nodes in an order of its
+// choosing with StopNode, then closes them all at once with Stop.
+func (g *Gatekeeper) StopNode() error {
+	if !g.node.IsRunning() {
+		return nil
+	}
+	err := g.node.Stop()
+	g.node.Wait()
+	return err
+}
+
 // Stop stops the node and closes its databases. It is safe to call once
 // after Start.
 func (g *Gatekeeper) Stop() error {
-	var err error
-	if g.node.IsRunning() {
-		err = g.node.Stop()
-		g.node.Wait()
-	}
+	err := g.StopNode()
 	grace := 2*max(g.cfg.Consensus.PeerQueryMaj23SleepDuration, g.cfg.Consensus.PeerGossipSleepDuration) + 100*time.Millisecond
 	if cerr := g.dbs.closeAll(grace); err == nil {
 		err = cerr

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/cometbft/cometbft/libs/service"
@@ -32,8 +33,8 @@ func (l *levels) WithGroup(string) slog.Handler      { return l }
 func TestCometLoggerDowngradesOnlyExpectedErrors(t *testing.T) {
 	rec := &levels{got: map[string]slog.Level{}}
 	cl := newCometLogger(slog.New(rec), slog.LevelDebug)
-	syncing := true
-	cl.setBlockSyncing(func() bool { return syncing })
+	syncing, running := true, true
+	cl.setNode(nodeState{blockSyncing: func() bool { return syncing }, p2pRunning: func() bool { return running }})
 	log := cl.With("module", "p2p") // derived loggers share the sync state
 
 	closed := fmt.Errorf("accept tcp 127.0.0.1:26657: %w", net.ErrClosed)
@@ -43,12 +44,15 @@ func TestCometLoggerDowngradesOnlyExpectedErrors(t *testing.T) {
 		want slog.Level
 	}{
 		{"Stopping peer for error", []any{"peer", "p", "err", io.EOF}, slog.LevelInfo},
+		{"Stopping peer for error", []any{"peer", "p", "err", fmt.Errorf("read tcp: %w", syscall.ECONNRESET)}, slog.LevelInfo},
 		{"Error stopping pool", []any{"err", service.ErrAlreadyStopped}, slog.LevelInfo},
 		{"error stopping peer", []any{"peer", "p", "err", service.ErrAlreadyStopped}, slog.LevelInfo},
 		{"Error serving server", []any{"err", closed}, slog.LevelInfo},
 		{"Stopped accept routine, as transport is closed", []any{"numPeers", 0}, slog.LevelInfo},
 		{"Won't start a peer - switch is not running", []any{"peer", "p"}, slog.LevelInfo},
 		{"Tx already received from peer", []any{"tx", "AB", "sender", "p"}, slog.LevelInfo},
+		{"failed to add block", []any{"peer", "p", "err", errors.New("got an already committed block #19 (possibly from the slow peer p)")}, slog.LevelInfo},
+		{"failed to add block", []any{"peer", "p", "err", errors.New("requested block #19 from q, not p")}, slog.LevelError},
 		// The same messages for other causes stay errors.
 		{"Error dialing peer", []any{"err", errors.New("connection refused")}, slog.LevelError},
 		{"Error serving server", []any{"err", errors.New("tls: bad certificate")}, slog.LevelError},
@@ -79,6 +83,18 @@ func TestCometLoggerDowngradesOnlyExpectedErrors(t *testing.T) {
 	log.Error("SendTimeout", "reason", "peer did not send us anything")
 	if got := rec.got["SendTimeout"]; got != slog.LevelInfo {
 		t.Errorf("SendTimeout after the switch to consensus logged at %v", got)
+	}
+
+	// A failed dial is an error while the node runs, moot once it stopped.
+	rec.got = map[string]slog.Level{}
+	log.Error("Error dialing peer", "err", errors.New("dial tcp 127.0.0.1:26656: connect: connection refused"))
+	if got := rec.got["Error dialing peer"]; got != slog.LevelError {
+		t.Errorf("a running node's failed dial logged at %v", got)
+	}
+	running = false
+	log.Error("Error dialing peer", "err", errors.New("dial tcp 127.0.0.1:26656: connect: connection refused"))
+	if got := rec.got["Error dialing peer"]; got != slog.LevelInfo {
+		t.Errorf("a stopped node's failed dial logged at %v", got)
 	}
 
 	// Before the node exists, it counts as syncing.

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,8 +45,16 @@ var DevKeys = []string{"alice", "bob", "carol", "dave"}
 var DevGrant = pha.Tokens(1_000_000)
 
 // ValidatorGrant is each gatekeeper's validator account's genesis balance,
-// for the fees of registering its enclave.
-var ValidatorGrant = pha.Tokens(1_000)
+// for the fees of registering its enclave: what `genesis new` grants too.
+var ValidatorGrant = node.DefaultValidatorGrant
+
+// DefaultBasePort is gk0's P2P port in a new devnet, so that its RPC is
+// CometBFT's usual 26657.
+const DefaultBasePort = 26656
+
+// ErrBasePort is returned when a devnet is resumed with another base port
+// than the one it was created with.
+var ErrBasePort = errors.New("the devnet listens on other ports")
 
 // AllocationKeys hold the seed's allocation in a devnet (in a public
 // network these are the holders' own addresses).
@@ -60,8 +69,10 @@ type Config struct {
 	Gatekeepers int
 	// BasePort is gk0's P2P port; gatekeeper i listens for P2P on
 	// BasePort+10i and for RPC on BasePort+10i+1, worker i serves
-	// queries on BasePort+10i+5, and gk0's dashboard is on BasePort+8
-	// (default 26656).
+	// queries on BasePort+10i+5, and gk0's dashboard is on BasePort+8.
+	// Zero means DefaultBasePort for a new devnet and, for a resumed one,
+	// the port it was created with; another port than that is refused
+	// (ErrBasePort), since the gatekeepers' ports are in their config.
 	BasePort int
 	// BlockTime is CometBFT's commit timeout (default 500ms), so a block
 	// comes at least every second.
@@ -72,8 +83,8 @@ type Config struct {
 	// level of the handler; the other gatekeepers log warnings and errors
 	// only, so a person can follow one line per block.
 	Log *slog.Logger
-	// CometLogLevel filters CometBFT's own logs (default: errors only).
-	CometLogLevel slog.Level
+	// CometLogLevel filters CometBFT's own logs (nil: errors only).
+	CometLogLevel slog.Leveler
 	// Tune, when set, adjusts each node's CometBFT config (benchmarks use
 	// it for the mempool).
 	Tune func(*cmtcfg.Config)
@@ -101,9 +112,6 @@ func (c *Config) setDefaults() {
 	if c.Gatekeepers == 0 {
 		c.Gatekeepers = 4
 	}
-	if c.BasePort == 0 {
-		c.BasePort = 26656
-	}
 	if c.BlockTime == 0 {
 		c.BlockTime = 500 * time.Millisecond
 	}
@@ -113,7 +121,7 @@ func (c *Config) setDefaults() {
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
-	if c.CometLogLevel == 0 {
+	if c.CometLogLevel == nil {
 		c.CometLogLevel = slog.LevelError
 	}
 }
@@ -218,12 +226,26 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		return nil, err
 	}
 	if len(homes) == 0 {
+		if d.cfg.BasePort == 0 {
+			d.cfg.BasePort = DefaultBasePort
+		}
 		cfg.Log.Info("creating a new devnet", "home", home, "gatekeepers", cfg.Gatekeepers, "chain_id", cfg.ChainID)
 		if homes, err = d.create(); err != nil {
 			return nil, fmt.Errorf("create devnet in %s: %w", home, err)
 		}
 	} else {
-		cfg.Log.Info("resuming the devnet", "home", home, "gatekeepers", len(homes))
+		// The gatekeepers' ports are in their config.toml and in each
+		// other's peers: a devnet keeps the ports it was made with.
+		created, err := createdBasePort(homes[0])
+		if err != nil {
+			return nil, err
+		}
+		if d.cfg.BasePort != 0 && d.cfg.BasePort != created {
+			return nil, fmt.Errorf("%w: the devnet in %s was created with --base-port %d; start it with that port (or without --base-port), or remove %s to create one on %d",
+				ErrBasePort, home, created, home, d.cfg.BasePort)
+		}
+		d.cfg.BasePort = created
+		cfg.Log.Info("resuming the devnet", "home", home, "gatekeepers", len(homes), "base_port", created)
 	}
 	d.homes = homes
 	d.gks = make([]*node.Gatekeeper, len(homes))
@@ -277,6 +299,20 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 
 func gkName(i int) string { return fmt.Sprintf("gk%d", i) }
 
+// createdBasePort returns the base port of the devnet whose gk0 has its
+// home in gk0: gk0's P2P port.
+func createdBasePort(gk0 string) (int, error) {
+	c, err := node.LoadConfig(gk0)
+	if err != nil {
+		return 0, err
+	}
+	_, port, err := net.SplitHostPort(strings.TrimPrefix(c.P2P.ListenAddress, "tcp://"))
+	if err != nil {
+		return 0, fmt.Errorf("%s: p2p laddr %q: %w", gk0, c.P2P.ListenAddress, err)
+	}
+	return strconv.Atoi(port)
+}
+
 func existingHomes(home string) ([]string, error) {
 	var homes []string
 	for i := 0; ; i++ {
@@ -326,13 +362,11 @@ func (d *Devnet) create() ([]string, error) {
 		grants = append(grants, bank.GenesisAccount{Name: name, Address: addr[name], Amount: DevGrant})
 	}
 	// Each validator account pays for registering its gatekeeper's enclave.
-	for i, v := range vals {
-		pk, err := crypto.PublicKeyFromBytes(v.ValidatorPubKey.Bytes())
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", gkName(i), err)
-		}
-		grants = append(grants, bank.GenesisAccount{Name: gkName(i) + "-validator", Address: pk.Address(), Amount: ValidatorGrant})
+	vgrants, err := node.ValidatorGrants(vals, ValidatorGrant)
+	if err != nil {
+		return nil, err
 	}
+	grants = append(grants, vgrants...)
 	grants = append(grants, cfg.ExtraAccounts...)
 	bg, err := bank.SeedGenesis(bank.Allocation{
 		PrivateSale: addr["private-sale"], Developers: addr["developers"], Airdrop: addr["airdrop"], Testers: addr["testers"],
@@ -386,6 +420,11 @@ func (d *Devnet) dashboardPort() int { return d.cfg.BasePort + dashboardPortOffs
 // nodeConfig is gatekeeper i's CometBFT configuration: everything on
 // 127.0.0.1, fast gossip, a short commit timeout, and peers listed by hand
 // (no peer exchange).
+//
+// Gatekeeper i's persistent peers are the gatekeepers before it, which
+// start before it and so listen when it dials them; the later ones dial
+// it. Each pair is thus persistent on one side, which redials after a
+// restart, and no node dials a peer that is not listening yet.
 func (d *Devnet) nodeConfig(home string, i int, peers []string) *cmtcfg.Config {
 	c := node.DefaultConfig(home)
 	c.Moniker = gkName(i)
@@ -394,13 +433,7 @@ func (d *Devnet) nodeConfig(home string, i int, peers []string) *cmtcfg.Config {
 	c.P2P.AllowDuplicateIP = true
 	c.P2P.AddrBookStrict = false
 	c.P2P.PexReactor = false
-	var others []string
-	for j, p := range peers {
-		if j != i {
-			others = append(others, p)
-		}
-	}
-	c.P2P.PersistentPeers = strings.Join(others, ",")
+	c.P2P.PersistentPeers = strings.Join(peers[:min(i, len(peers))], ",")
 	c.Consensus.TimeoutCommit = d.cfg.BlockTime
 	c.Instrumentation.PrometheusListenAddr = fmt.Sprintf("127.0.0.1:%d", d.cfg.BasePort+10*i+metricsPortOffset)
 	// CometBFT's default propose timeout (3 s) is kept: under load the
@@ -487,7 +520,7 @@ func (d *Devnet) StartGatekeeper(ctx context.Context, i int) error {
 	// The first gatekeeper of the process serves Prometheus metrics:
 	// CometBFT's share the default registry, so only one node may.
 	metrics := i == 0 && d.cfg.ABCI == nil && !metricsTaken.Swap(true)
-	opts := node.Options{Home: d.homes[i], Log: log, CometLogLevel: d.cfg.CometLogLevel, SigCache: d.sigs, Tree: d.cfg.Tree, Metrics: metrics}
+	opts := node.Options{Home: d.homes[i], Log: log, CometLogLevel: d.cfg.CometLogLevel.Level(), SigCache: d.sigs, Tree: d.cfg.Tree, Metrics: metrics}
 	if d.cfg.ABCI != nil {
 		opts.ABCI = d.cfg.ABCI(i)
 	}
@@ -524,9 +557,21 @@ func (d *Devnet) StartGatekeeper(ctx context.Context, i int) error {
 // StopGatekeeper stops gatekeeper i; the others go on while at least two
 // thirds of the voting power runs.
 func (d *Devnet) StopGatekeeper(i int) error {
+	d.stopServices(i)
 	d.mu.Lock()
 	g := d.gks[i]
 	d.gks[i] = nil
+	d.mu.Unlock()
+	if g == nil {
+		return nil
+	}
+	return g.Stop()
+}
+
+// stopServices stops what runs on gatekeeper i's node: its enclave
+// service and, for gk0, the dashboard.
+func (d *Devnet) stopServices(i int) {
+	d.mu.Lock()
 	e := d.enclaves[i]
 	d.enclaves[i] = nil
 	var stopDash func()
@@ -541,16 +586,23 @@ func (d *Devnet) StopGatekeeper(i int) error {
 		e.cancel()
 		<-e.done
 	}
-	if g == nil {
-		return nil
-	}
-	return g.Stop()
 }
 
-// Stop stops every worker, then every gatekeeper, all at once.
+// Stop stops every worker, then every gatekeeper. The gatekeepers' nodes
+// stop from the last to the first: each dials only those before it (see
+// nodeConfig), so no running node dials one that has stopped. Their
+// databases, which close a moment after their node, close all at once.
 func (d *Devnet) Stop() error {
 	for i := range d.wks {
 		d.StopWorker(i)
+	}
+	for i := len(d.gks) - 1; i >= 0; i-- {
+		d.stopServices(i)
+		if g := d.Gatekeeper(i); g != nil {
+			if err := g.StopNode(); err != nil {
+				d.cfg.Log.Warn("stopping a gatekeeper's node", "node", gkName(i), "err", err)
+			}
+		}
 	}
 	errs := make([]error, len(d.gks))
 	var wg sync.WaitGroup

@@ -3,6 +3,10 @@ package devnet
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,7 +81,11 @@ func TestDevnetFourGatekeepers(t *testing.T) {
 		t.Skip("starts a 4-node network")
 	}
 	home := t.TempDir()
-	cfg := Config{Home: home, Gatekeepers: 4, BasePort: mustFreeBasePort(t, 4), BlockTime: 200 * time.Millisecond}
+	// Every warning and error of the four nodes, CometBFT's included: a
+	// clean start, a gatekeeper's restart and a clean stop log no error.
+	var logs syncBuffer
+	cfg := Config{Home: home, Gatekeepers: 4, BasePort: mustFreeBasePort(t, 4), BlockTime: 200 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	d, err := Start(ctx, cfg)
@@ -164,6 +172,23 @@ func TestDevnetFourGatekeepers(t *testing.T) {
 		t.Fatalf("after restart bob holds %s, before %s", got.PHA(), bobBefore.PHA())
 	}
 	n.send(0, "dave", "alice", pha.Tokens(1)) // nonces and signing still work
+	if err := d.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if errs := errorLines(logs.Bytes()); len(errs) > 0 {
+		t.Fatalf("a clean start, restart and stop logged %d error(s):\n%s", len(errs), strings.Join(errs, "\n"))
+	}
+}
+
+// errorLines returns the lines of a text log at level ERROR.
+func errorLines(log []byte) []string {
+	var out []string
+	for _, l := range strings.Split(string(log), "\n") {
+		if strings.Contains(l, " level=ERROR ") {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 func mustFreeBasePort(t *testing.T, n int) int {
@@ -180,4 +205,51 @@ func mustAdd(a, b pha.Amount) pha.Amount {
 		panic(err)
 	}
 	return s
+}
+
+// TestDevnetKeepsItsBasePort: a devnet resumed with another --base-port is
+// refused, naming the port it was made with, and changes nothing; without
+// one it resumes on its own ports.
+func TestDevnetKeepsItsBasePort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a network")
+	}
+	home := t.TempDir()
+	base := mustFreeBasePort(t, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cfg := Config{Home: home, Gatekeepers: 1, BasePort: base, BlockTime: 100 * time.Millisecond}
+	d, err := Start(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	before, err := ReadInfo(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	other := base + 1000
+	_, err = Start(ctx, Config{Home: home, BasePort: other, BlockTime: 100 * time.Millisecond})
+	if !errors.Is(err, ErrBasePort) || !strings.Contains(err.Error(), fmt.Sprintf("created with --base-port %d", base)) {
+		t.Fatalf("resuming on base port %d: %v", other, err)
+	}
+	if after, err := ReadInfo(home); err != nil || after.Gatekeepers[0].RPC != before.Gatekeepers[0].RPC || after.Dashboard != before.Dashboard {
+		t.Fatalf("the refused start changed devnet.json: %+v (%v), before %+v", after, err, before)
+	}
+
+	d, err = Start(ctx, Config{Home: home, BlockTime: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Stop()
+	info := d.Info()
+	if want := fmt.Sprintf("http://127.0.0.1:%d", base+1); info.Gatekeepers[0].RPC != want {
+		t.Fatalf("resumed with RPC at %s, want %s", info.Gatekeepers[0].RPC, want)
+	}
+	if want := fmt.Sprintf("http://127.0.0.1:%d", base+8); info.Dashboard != want {
+		t.Fatalf("resumed with the dashboard at %s, want %s", info.Dashboard, want)
+	}
 }

@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -12,12 +11,9 @@ import (
 	"github.com/cometbft/cometbft/privval"
 	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
 
-	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/crypto"
-	"github.com/phalanx-net/phalanx/enclave"
 	"github.com/phalanx-net/phalanx/sdk/client"
-	"github.com/phalanx-net/phalanx/tee"
 	"github.com/phalanx-net/phalanx/web"
 	"github.com/phalanx-net/phalanx/worker"
 )
@@ -36,71 +32,6 @@ func (g *Gatekeeper) ValidatorAccountKey() (crypto.PrivateKey, error) {
 		return crypto.PrivateKey{}, fmt.Errorf("validator key: want ed25519, have %s", pv.Key.PrivKey.Type())
 	}
 	return crypto.PrivateKeyFromSeed(raw[:32])
-}
-
-// RegisterEnclave opens the gatekeeper's enclave on platform (creating
-// and sealing its keys on first use) and registers it on the chain,
-// unless the chain already has it at this enclave version. The
-// attestation's time is the latest block's, read from this node.
-func (g *Gatekeeper) RegisterEnclave(ctx context.Context, platform string) (registry.Enclave, error) {
-	dir := filepath.Join(g.cfg.RootDir, EnclaveDir)
-	p, err := tee.Open(platform, tee.Options{Dir: dir, SimVersion: enclave.Version, Log: g.log})
-	if err != nil {
-		return registry.Enclave{}, err
-	}
-	if !p.Secure() {
-		g.log.Warn(tee.SimWarning, "enclave", "gatekeeper")
-	}
-	e, _, err := enclave.Open(p, dir)
-	if err != nil {
-		return registry.Enclave{}, err
-	}
-	cl := client.FromRPC(rpclocal.New(g.node))
-	rec, err := cl.Gatekeeper(ctx, e.Identity(), false)
-	if err == nil && rec.Version == enclave.Version {
-		return rec, nil
-	} else if err != nil && !errors.Is(err, client.ErrNoSuchEnclave) {
-		return rec, err
-	}
-	key, err := g.ValidatorAccountKey()
-	if err != nil {
-		return registry.Enclave{}, err
-	}
-	st, err := cl.Status(ctx)
-	if err != nil {
-		return registry.Enclave{}, err
-	}
-	reg, err := e.Registration(ctx, registry.RoleGatekeeper, st.NodeInfo.Network, key.Public().Address(), st.SyncInfo.LatestBlockTime)
-	if err != nil {
-		return registry.Enclave{}, err
-	}
-	t, err := cl.Build(ctx, key, []module.Msg{&registry.MsgRegisterGatekeeper{Registration: reg}}, client.TxOptions{GasLimit: 3_000_000})
-	if err != nil {
-		return registry.Enclave{}, err
-	}
-	raw, err := t.Encode()
-	if err != nil {
-		return registry.Enclave{}, err
-	}
-	if _, err := cl.Broadcast(ctx, raw); err != nil {
-		return registry.Enclave{}, fmt.Errorf("register the gatekeeper enclave: %w", err)
-	}
-	// Wait for the record rather than the transaction: a node may run
-	// without a transaction index.
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	for {
-		rec, err := cl.Gatekeeper(ctx, e.Identity(), false)
-		if err == nil && rec.Version == enclave.Version {
-			g.log.Info("gatekeeper enclave registered", "identity", e.Identity(), "platform", p.Name())
-			return rec, nil
-		}
-		select {
-		case <-ctx.Done():
-			return registry.Enclave{}, fmt.Errorf("register the gatekeeper enclave: no record after the transaction was accepted: %w", ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }
 
 // EnclaveService returns the gatekeeper's enclave service on platform: it

@@ -41,9 +41,10 @@ type Options struct {
 	// runs CometBFT with a bare application to compare against.
 	ABCI abci.Application
 	// Metrics turns on the Prometheus metrics, CometBFT's and the
-	// application's, served at the config's prometheus_listen_addr. Only
-	// one node of a process may have them: they share the default
-	// registry.
+	// application's, served at the config's prometheus_listen_addr; it
+	// overrides the config's prometheus setting, so a node serves both or
+	// neither. Only one node of a process may have them: they share the
+	// default registry.
 	Metrics bool
 }
 
@@ -85,13 +86,13 @@ func New(ctx context.Context, opts Options) (*Gatekeeper, error) {
 	}
 	pv := privval.LoadFilePV(c.PrivValidatorKeyFile(), c.PrivValidatorStateFile())
 
+	c.Instrumentation.Prometheus = opts.Metrics
 	var a *app.App
 	abciApp := opts.ABCI
 	if abciApp == nil {
 		var err error
 		var m *app.Metrics
 		if opts.Metrics {
-			c.Instrumentation.Prometheus = true
 			if m, err = app.NewMetrics(prometheus.DefaultRegisterer); err != nil {
 				return nil, err
 			}
@@ -103,12 +104,13 @@ func New(ctx context.Context, opts Options) (*Gatekeeper, error) {
 		abciApp = a
 	}
 	dbs := &dbTracker{log: log.With("module", "db")}
+	cometLog := newCometLogger(log.With("module", "cometbft"), opts.CometLogLevel)
 	n, err := cmtnode.NewNode(ctx, c, pv, nodeKey,
 		clientCreator(abciApp),
 		cmtnode.DefaultGenesisDocProviderFunc(c),
 		dbs.provider,
 		cmtnode.DefaultMetricsProvider(c.Instrumentation),
-		CometLogger(log.With("module", "cometbft"), opts.CometLogLevel),
+		cometLog,
 	)
 	if err != nil {
 		if a != nil {
@@ -117,6 +119,7 @@ func New(ctx context.Context, opts Options) (*Gatekeeper, error) {
 		dbs.closeAll(0)
 		return nil, fmt.Errorf("cometbft node: %w", err)
 	}
+	cometLog.setNode(nodeState{blockSyncing: n.ConsensusReactor().WaitSync, p2pRunning: n.Switch().IsRunning})
 	return &Gatekeeper{cfg: c, app: a, node: n, log: log, dbs: dbs}, nil
 }
 
@@ -144,14 +147,23 @@ func (g *Gatekeeper) Start() error {
 	return nil
 }
 
+// StopNode stops CometBFT (consensus, p2p, the RPC server) and waits for
+// it; Stop does it too, then closes the databases and the application.
+// A network of nodes in one process stops their nodes in an order of its
+// choosing with StopNode, then closes them all at once with Stop.
+func (g *Gatekeeper) StopNode() error {
+	if !g.node.IsRunning() {
+		return nil
+	}
+	err := g.node.Stop()
+	g.node.Wait()
+	return err
+}
+
 // Stop stops the node and closes its databases. It is safe to call once
 // after Start.
 func (g *Gatekeeper) Stop() error {
-	var err error
-	if g.node.IsRunning() {
-		err = g.node.Stop()
-		g.node.Wait()
-	}
+	err := g.StopNode()
 	grace := 2*max(g.cfg.Consensus.PeerQueryMaj23SleepDuration, g.cfg.Consensus.PeerGossipSleepDuration) + 100*time.Millisecond
 	if cerr := g.dbs.closeAll(grace); err == nil {
 		err = cerr

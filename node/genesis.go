@@ -8,12 +8,50 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/phalanx-net/phalanx/chain/app"
+	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/crypto"
 )
 
 // Validator is a genesis gatekeeper.
 type Validator struct {
 	Identity
 	Power int64
+}
+
+// DefaultValidatorGrant is what a genesis grants each validator account
+// unless told otherwise: enough for thousands of its gatekeeper enclave's
+// registrations and messages (a registration costs about 0.3 PHA at the
+// default gas price).
+var DefaultValidatorGrant = pha.Tokens(1_000)
+
+// ValidatorAccount returns the address of the gatekeeper's validator
+// account: the account of its consensus key. It pays for the gatekeeper
+// enclave's registration and messages, and receives the gatekeeper's
+// rewards.
+func (id Identity) ValidatorAccount() (crypto.Address, error) {
+	pk, err := crypto.PublicKeyFromBytes(id.ValidatorPubKey.Bytes())
+	if err != nil {
+		return crypto.Address{}, fmt.Errorf("validator key of %s: %w", id.Moniker, err)
+	}
+	return pk.Address(), nil
+}
+
+// ValidatorGrants returns a genesis account for each validator's account,
+// named "<moniker>-validator", holding amount (none if amount is zero).
+func ValidatorGrants(vals []Validator, amount pha.Amount) ([]bank.GenesisAccount, error) {
+	if amount.IsZero() {
+		return nil, nil
+	}
+	out := make([]bank.GenesisAccount, 0, len(vals))
+	for _, v := range vals {
+		addr, err := v.ValidatorAccount()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, bank.GenesisAccount{Name: v.Moniker + "-validator", Address: addr, Amount: amount})
+	}
+	return out, nil
 }
 
 // NewGenesis builds a genesis document: CometBFT's consensus part (chain

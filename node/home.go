@@ -22,21 +22,27 @@ var ErrNoHome = errors.New("not a node home (run phalanx init first)")
 // DefaultConfig returns CometBFT's configuration with Phalanx's defaults:
 // a one-second commit timeout (about one block a second), empty blocks so
 // block time keeps moving for time-based rules, the kv transaction index
-// (so transactions can be looked up by hash), Prometheus metrics off
-// until the operator turns them on, and room for contract uploads: a
-// compressed Go contract is about 1 MB, so transactions may be 2 MiB and
-// RPC request bodies (base64 in JSON) 4 MB.
+// (so transactions can be looked up by hash), Prometheus metrics on but
+// served on the loopback interface only (DefaultMetricsAddr; an operator
+// who scrapes from another host sets prometheus_listen_addr), and room
+// for contract uploads: a compressed Go contract is about 1 MB, so
+// transactions may be 2 MiB and RPC request bodies (base64 in JSON) 4 MB.
 func DefaultConfig(home string) *cmtcfg.Config {
 	c := cmtcfg.DefaultConfig()
 	c.SetRoot(home)
 	c.Consensus.TimeoutCommit = time.Second
 	c.Consensus.CreateEmptyBlocks = true
 	c.TxIndex.Indexer = "kv"
-	c.Instrumentation.Prometheus = false
+	c.Instrumentation.Prometheus = true
+	c.Instrumentation.PrometheusListenAddr = DefaultMetricsAddr
 	c.Mempool.MaxTxBytes = MaxTxBytes
 	c.RPC.MaxBodyBytes = 4_000_000
 	return c
 }
+
+// DefaultMetricsAddr is where a gatekeeper serves Prometheus metrics
+// unless its config.toml says otherwise: CometBFT's port, on loopback.
+const DefaultMetricsAddr = "127.0.0.1:26660"
 
 // MaxTxBytes is the largest transaction the node's mempool takes, as the
 // chain's own limit (auth.Params.MaxTxBytes) allows by default.

@@ -36,6 +36,10 @@ func TestInitIsIdempotentAndLoads(t *testing.T) {
 	if c.Moniker != "gk-test" || c.Consensus.TimeoutCommit != time.Second || c.TxIndex.Indexer != "kv" {
 		t.Fatalf("config %s %v %s", c.Moniker, c.Consensus.TimeoutCommit, c.TxIndex.Indexer)
 	}
+	// Metrics on, served to this host only.
+	if !c.Instrumentation.Prometheus || c.Instrumentation.PrometheusListenAddr != "127.0.0.1:26660" {
+		t.Fatalf("prometheus = %v at %q", c.Instrumentation.Prometheus, c.Instrumentation.PrometheusListenAddr)
+	}
 	if _, err := LoadConfig(t.TempDir()); !errors.Is(err, ErrNoHome) {
 		t.Fatalf("empty dir: %v", err)
 	}

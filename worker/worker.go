@@ -250,8 +250,12 @@ func (w *Worker) Registered() <-chan struct{} { return w.regCh }
 // Run follows the chain until ctx ends: each round verifies the new
 // headers, registers the enclave if the chain does not know it, handles
 // the new messages to the enclave, and saves the checkpoint. It returns
-// nil when ctx ends, and an error when the node serves something that
-// does not verify: a worker stops rather than act on a forgery.
+// nil when ctx ends; an error when the node serves something that does
+// not verify (a worker stops rather than act on a forgery); and a
+// *RefusedError when the chain refuses the enclave for good (its platform,
+// measurement, version, ...). Anything else (an unreachable node, an
+// operator without funds, a full mempool) is retried with a growing pause,
+// each retry logging what it waits for.
 func (w *Worker) Run(ctx context.Context) error {
 	// Whatever stops the worker, keep what it verified and processed.
 	defer func() {
@@ -278,12 +282,13 @@ func (w *Worker) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return nil
 			}
+			var refused *RefusedError
 			var te *client.TxError
-			if !isTransient(err) && !errors.As(err, &te) {
+			if errors.As(err, &refused) || !isTransient(err) && !errors.As(err, &te) {
 				return err
 			}
 			pause = min(2*pause, maxRetryPause)
-			w.log.Warn("round failed; retrying", "err", err, "in", pause)
+			w.log.Warn(w.waitingFor(ctx, err), "retry_in", pause, "err", err)
 		} else {
 			pause = w.cfg.Poll
 		}
@@ -541,10 +546,15 @@ func (w *Worker) postAll(ctx context.Context, msgs []outMsg) error {
 	if len(msgs) == 0 {
 		return nil
 	}
+	// A refusal of the moment (the operator's funds, its nonce) is not
+	// the messages' fault: the round fails and they go again later.
+	refusedForContent := func(err error) bool {
+		var te *client.TxError
+		return errors.As(err, &te) && !retryableRefusal(err)
+	}
 	err := w.post(ctx, msgs)
-	var te *client.TxError
-	if err == nil || !errors.As(err, &te) || len(msgs) == 1 {
-		if errors.As(err, &te) {
+	if err == nil || !refusedForContent(err) || len(msgs) == 1 {
+		if refusedForContent(err) {
 			w.log.Warn("message refused by the chain; dropped", "topic", msgs[0].topic, "err", err)
 			return nil
 		}
@@ -552,7 +562,7 @@ func (w *Worker) postAll(ctx context.Context, msgs []outMsg) error {
 	}
 	for _, m := range msgs {
 		if err := w.post(ctx, []outMsg{m}); err != nil {
-			if !errors.As(err, &te) {
+			if !refusedForContent(err) {
 				return err
 			}
 			w.log.Warn("message refused by the chain; dropped", "topic", m.topic, "err", err)
@@ -587,7 +597,7 @@ func (w *Worker) post(ctx context.Context, msgs []outMsg) error {
 		if errors.Is(err, mq.ErrBadSequence) {
 			w.seqKnown = false // someone relayed them already, or the view was stale
 		}
-		return fmt.Errorf("post %d message(s), first %s: %w", len(msgs), msgs[0].topic, err)
+		return &txFailure{op: fmt.Sprintf("post %d message(s), first %s", len(msgs), msgs[0].topic), purpose: "this message transaction", gasLimit: gas, err: err}
 	}
 	w.nextSeq += uint64(len(msgs))
 	return nil
@@ -630,7 +640,10 @@ func (w *Worker) ensureRegistered(ctx context.Context, lb *types.LightBlock) err
 	}
 	res, err := w.client.Submit(ctx, w.cfg.Operator, []module.Msg{msg}, client.TxOptions{GasLimit: RegisterGas})
 	if err != nil {
-		return fmt.Errorf("register: %w", err)
+		if r := refusal(err); r != nil {
+			return r
+		}
+		return &txFailure{op: "register", purpose: "a registration", gasLimit: RegisterGas, err: err}
 	}
 	w.registerAt = res.Height
 	return nil

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,8 +16,13 @@ import (
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto/keyring"
 	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/enclave"
+	"github.com/phalanx-net/phalanx/sdk/client"
 	"github.com/phalanx-net/phalanx/tee"
 	"github.com/phalanx-net/phalanx/worker"
 	"github.com/phalanx-net/phalanx/worker/follow"
@@ -154,5 +162,195 @@ func TestWorkerRefusesForgedHeadersAndMessages(t *testing.T) {
 		default:
 			t.Fatal("the worker stopped before it registered; the forged message was never reached")
 		}
+	})
+}
+
+// logBuffer collects a worker's log lines; safe for concurrent writers.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestWorkerWaitsForFundsAndStopsOnRefusal: a worker whose operator has no
+// funds says so and registers once funded; a worker the chain refuses for
+// good (the platform, the measurement) stops with the reason.
+func TestWorkerWaitsForFundsAndStopsOnRefusal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a network")
+	}
+	f := startDevnet(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cl, err := client.New(f.info.Gatekeepers[0].RPC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := func(operator string, log *logBuffer) (*worker.Worker, chan error, context.CancelFunc) {
+		t.Helper()
+		op, err := f.kr.PrivateKey(operator)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := worker.Config{Home: t.TempDir(), Node: f.info.Gatekeepers[0].RPC, Operator: op, Platform: tee.Sim, Poll: 50 * time.Millisecond,
+			BenchmarkSpan: 3 * time.Second}
+		if log != nil {
+			cfg.Log = slog.New(slog.NewTextHandler(log, nil))
+		}
+		w, err := worker.New(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rctx, rcancel := context.WithTimeout(ctx, time.Minute)
+		done := make(chan error, 1)
+		go func() { done <- w.Run(rctx) }()
+		return w, done, rcancel
+	}
+
+	t.Run("operator without funds", func(t *testing.T) {
+		k, err := f.kr.Add("pauper")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := cl.Params(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fee, _ := pha.Units(worker.RegisterGas).MulUint64(p.MinGasPrice)
+		want := "waiting for operator " + k.Address.String() + " to be funded: has 0 PHA, a registration needs about " + fee.PHA()
+		var log logBuffer
+		w, done, stop := start("pauper", &log)
+		defer stop()
+		for !strings.Contains(log.String(), want) {
+			select {
+			case err := <-done:
+				t.Fatalf("the worker stopped: %v", err)
+			case <-ctx.Done():
+				t.Fatalf("no %q in the log:\n%s", want, log.String())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		alice, err := f.kr.PrivateKey("alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cl.Send(ctx, alice, k.Address, pha.Tokens(10), client.TxOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-w.Registered():
+		case err := <-done:
+			t.Fatalf("the worker stopped instead of registering: %v", err)
+		case <-ctx.Done():
+			t.Fatalf("not registered once funded:\n%s", log.String())
+		}
+
+		// While the new worker runs its benchmark, its operator spends
+		// nearly everything: the "online" and benchmark messages that
+		// follow cannot pay their fee. They wait for funds, not dropped.
+		pauper, err := f.kr.PrivateKey("pauper")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bal, _, err := cl.Balance(ctx, k.Address, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keep := pha.Units(20_000_000_000) // 0.02 PHA: the send's fee, and too little for the messages
+		spend, err := bal.Sub(keep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waits := strings.Count(log.String(), want)
+		if _, err := cl.Send(ctx, pauper, alice.Public().Address(), spend, client.TxOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		wantWait := "waiting for operator " + k.Address.String() + " to be funded: has "
+		for strings.Count(log.String(), wantWait) <= waits {
+			select {
+			case err := <-done:
+				t.Fatalf("the worker stopped: %v", err)
+			case <-ctx.Done():
+				t.Fatalf("the worker did not wait for funds to post its messages:\n%s", log.String())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		if strings.Contains(log.String(), "dropped") {
+			t.Fatalf("messages refused for want of funds were dropped:\n%s", log.String())
+		}
+		if _, err := cl.Send(ctx, alice, k.Address, pha.Tokens(10), client.TxOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			rec, err := cl.Worker(ctx, w.Identity(), false)
+			if err == nil && rec.LastSeenHeight > 0 {
+				break
+			}
+			select {
+			case err := <-done:
+				t.Fatalf("the worker stopped: %v", err)
+			case <-ctx.Done():
+				t.Fatalf("the worker's online message never reached the chain:\n%s", log.String())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		stop()
+		if err := <-done; err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	})
+
+	// The council changes the rules; new workers are refused for good.
+	dev, err := f.kr.PrivateKey("developers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	setParams := func(t *testing.T, change func(*registry.Params)) {
+		t.Helper()
+		p, err := cl.RegistryParams(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		change(&p)
+		if _, err := cl.Submit(ctx, dev, []module.Msg{&registry.MsgUpdateParams{Params: p}}, client.TxOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refused := func(t *testing.T, operator string, want error, hint string) {
+		t.Helper()
+		_, done, stop := start(operator, nil)
+		defer stop()
+		var err error
+		select {
+		case err = <-done:
+		case <-ctx.Done():
+			t.Fatal("the worker kept retrying a refusal")
+		}
+		var r *worker.RefusedError
+		if !errors.As(err, &r) || !errors.Is(err, want) || !strings.Contains(err.Error(), hint) {
+			t.Fatalf("Run returned %v; want a refusal for %v saying %q", err, want, hint)
+		}
+	}
+	t.Run("sim not allowed", func(t *testing.T) {
+		setParams(t, func(p *registry.Params) { p.AllowSim = false })
+		refused(t, "bob", registry.ErrSimNotAllowed, "genesis new --allow-sim")
+	})
+	t.Run("measurement not allowlisted", func(t *testing.T) {
+		setParams(t, func(p *registry.Params) {
+			p.AllowSim = true
+			p.Measurements = []registry.Measurement{{Platform: tee.Sim, Value: tee.SimMeasurement(enclave.Version + 1)}}
+		})
+		refused(t, "carol", registry.ErrNotAllowlisted, "registry/update-params")
 	})
 }

@@ -48,9 +48,11 @@ height and state. A home holds either a devnet or a node made by
 			if err != nil {
 				return err
 			}
-			if cfg.CometLogLevel, err = parseLevel(cometLevel); err != nil {
+			clvl, err := parseLevel(cometLevel)
+			if err != nil {
 				return err
 			}
+			cfg.CometLogLevel = clvl
 			cfg.Log = slog.New(slog.NewTextHandler(c.stderr, &slog.HandlerOptions{Level: lvl}))
 			fmt.Fprintf(c.stdout, "Devnet home: %s\n", c.home)
 			if !noExamples {
@@ -85,7 +87,7 @@ height and state. A home holds either a devnet or a node made by
 	f := cmd.Flags()
 	f.IntVar(&cfg.Gatekeepers, "gatekeepers", 4, "number of gatekeepers (validators) of a new devnet")
 	f.IntVar(&cfg.Workers, "workers", 2, "number of sim workers to run and register")
-	f.IntVar(&cfg.BasePort, "base-port", 26656, "gk0's P2P port; gatekeeper i uses base+10i for P2P and base+10i+1 for RPC")
+	f.IntVar(&cfg.BasePort, "base-port", 0, "gk0's P2P port; gatekeeper i uses base+10i for P2P and base+10i+1 for RPC (default 26656 for a new devnet; a devnet keeps the port it was created with)")
 	f.DurationVar(&cfg.BlockTime, "block-time", 500*time.Millisecond, "commit timeout: the pause between blocks")
 	f.StringVar(&cfg.ChainID, "chain-id", "phalanx-devnet", "chain id of a new devnet")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,6 +26,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/enclave"
 	"github.com/phalanx-net/phalanx/node"
 	"github.com/phalanx-net/phalanx/tee"
 )
@@ -33,20 +35,28 @@ type identityOut struct {
 	Moniker         string `json:"moniker"`
 	NodeID          string `json:"node_id"`
 	ValidatorPubKey string `json:"validator_pubkey"`
-	P2PListen       string `json:"p2p_listen"`
-	Home            string `json:"home"`
+	// ValidatorAccount pays the gatekeeper enclave's registration and
+	// messages: genesis new funds it, or the operator does.
+	ValidatorAccount crypto.Address `json:"validator_account"`
+	P2PListen        string         `json:"p2p_listen"`
+	RPCListen        string         `json:"rpc_listen"`
+	MetricsListen    string         `json:"metrics_listen"`
+	Home             string         `json:"home"`
 }
 
 func newInitCmd(c *cli) *cobra.Command {
-	var moniker, p2p, rpc, peers string
+	var moniker, p2p, rpc, metricsAddr, peers string
 	cmd := &cobra.Command{
 		Use:   "init",
 		Short: "Create a gatekeeper's home: config, node key and validator key",
 		Long: `Creates the home of one gatekeeper node that runs on its own machine:
 config/config.toml, the node key (its p2p identity) and the validator key
 (which signs blocks; back it up, with data/priv_validator_state.json, and
-never run two nodes with one key). Then build the genesis with
-` + "`phalanx genesis new`" + ` and start the node with ` + "`phalanx node start`" + `.`,
+never run two nodes with one key). It prints what the others need: the
+node id (for their peers), the validator public key (for the genesis) and
+the validator account, which pays for the gatekeeper enclave's registration
+and messages (` + "`phalanx genesis new`" + ` funds it). Then start the node with
+` + "`phalanx node start`" + `.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if _, err := os.Stat(filepath.Join(c.home, devnet.InfoFile)); err == nil {
@@ -56,6 +66,7 @@ never run two nodes with one key). Then build the genesis with
 			cfg.P2P.ListenAddress = p2p
 			cfg.RPC.ListenAddress = rpc
 			cfg.P2P.PersistentPeers = peers
+			cfg.Instrumentation.PrometheusListenAddr = metricsAddr
 			if moniker == "" {
 				moniker, _ = os.Hostname()
 			}
@@ -63,10 +74,20 @@ never run two nodes with one key). Then build the genesis with
 			if err != nil {
 				return err
 			}
-			out := identityOut{Moniker: id.Moniker, NodeID: id.NodeID, ValidatorPubKey: base64.StdEncoding.EncodeToString(id.ValidatorPubKey.Bytes()), P2PListen: p2p, Home: c.home}
+			account, err := id.ValidatorAccount()
+			if err != nil {
+				return err
+			}
+			out := identityOut{Moniker: id.Moniker, NodeID: id.NodeID, ValidatorPubKey: base64.StdEncoding.EncodeToString(id.ValidatorPubKey.Bytes()),
+				ValidatorAccount: account, P2PListen: p2p, RPCListen: rpc, MetricsListen: metricsAddr, Home: c.home}
 			return c.print(out, func(w io.Writer) {
-				fmt.Fprintf(w, "Initialized gatekeeper %q in %s\n  node id           %s\n  validator pubkey  %s\n  p2p listen        %s\n", out.Moniker, c.home, out.NodeID, out.ValidatorPubKey, p2p)
-				fmt.Fprintf(w, "Give the validator pubkey to whoever builds the genesis (phalanx genesis new --validator %s=%s),\nand %s@<this host's address>:<p2p port> to the other gatekeepers as a peer.\n", out.Moniker, out.ValidatorPubKey, out.NodeID)
+				fmt.Fprintf(w, "Initialized gatekeeper %q in %s\n", out.Moniker, c.home)
+				fmt.Fprintf(w, "  node id            %s\n  validator pubkey   %s\n  validator account  %s\n", out.NodeID, out.ValidatorPubKey, out.ValidatorAccount)
+				fmt.Fprintf(w, "  p2p listen         %s\n  rpc listen         %s\n  metrics listen     %s\n", p2p, rpc, metricsAddr)
+				fmt.Fprintf(w, "Give the validator pubkey to whoever builds the genesis (phalanx genesis new --validator %s=%s);\n", out.Moniker, out.ValidatorPubKey)
+				fmt.Fprintf(w, "it grants the validator account %s for the enclave's registration and messages\n", node.DefaultValidatorGrant.PHA())
+				fmt.Fprintf(w, "(on a chain already running, send the validator account PHA before node start --enclave).\n")
+				fmt.Fprintf(w, "Give %s@<this host's address>:<p2p port> to the other gatekeepers as a peer.\n", out.NodeID)
 			})
 		},
 	}
@@ -74,6 +95,7 @@ never run two nodes with one key). Then build the genesis with
 	f.StringVar(&moniker, "moniker", "", "the node's name (default: the host name)")
 	f.StringVar(&p2p, "p2p-laddr", "tcp://0.0.0.0:26656", "P2P listen address")
 	f.StringVar(&rpc, "rpc-laddr", "tcp://127.0.0.1:26657", "RPC listen address (use tcp://0.0.0.0:26657 to serve clients on other hosts)")
+	f.StringVar(&metricsAddr, "metrics-laddr", node.DefaultMetricsAddr, "where to serve Prometheus metrics (host:port; loopback by default, so only this host can scrape them)")
 	f.StringVar(&peers, "peers", "", "persistent peers: id@host:port,... (can be set later in config.toml or with node start --peers)")
 	return cmd
 }
@@ -96,13 +118,18 @@ func newGenesisNewCmd(c *cli) *cobra.Command {
 	var measurements []string
 	var allowSim bool
 	var minWorkerVersion uint32
+	var validatorGrant string
 	cmd := &cobra.Command{
 		Use:   "new",
 		Short: "Write a genesis with the seed's allocation and the given gatekeepers",
 		Long: `Writes a genesis file: 1,000,000,000 PHA allocated as the seed says (15 %
 private sale, 5 % developers, 9 % airdrop, 1 % testers, 70 % in the
 computing-reward pool), the gatekeepers given with --validator, and the
-chain's default parameters. --grant pays accounts out of the testers' share.
+chain's default parameters. Each gatekeeper's validator account, which pays
+for its enclave's registration and messages, is granted --validator-grant
+(1,000 PHA by default) out of the testers' share, and --grant pays other
+accounts from it too: the testers' account holds the rest. --allow-sim
+accepts the sim platform and this build's sim enclave (development chains).
 Copy the file to config/genesis.json on every gatekeeper.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -126,7 +153,14 @@ Copy the file to config/genesis.json on every gatekeeper.`,
 				}
 				a[i] = addr
 			}
-			var gs []bank.GenesisAccount
+			vgrant, err := parseValidatorGrant(validatorGrant)
+			if err != nil {
+				return err
+			}
+			gs, err := node.ValidatorGrants(vals, vgrant)
+			if err != nil {
+				return err
+			}
 			for _, g := range grants {
 				ga, err := parseGrant(g)
 				if err != nil {
@@ -151,10 +185,20 @@ Copy the file to config/genesis.json on every gatekeeper.`,
 			rg := registry.DefaultGenesis(councilAddr)
 			rg.Params.AllowSim = allowSim
 			rg.Params.MinWorkerVersion = minWorkerVersion
+			var simMeasurement registry.HexBytes
+			if allowSim {
+				// A sim measurement names only the enclave version and protects
+				// nothing: a chain that accepts sim accepts this build's.
+				simMeasurement = tee.SimMeasurement(enclave.Version)
+				rg.Params.Measurements = append(rg.Params.Measurements, registry.Measurement{Platform: tee.Sim, Value: simMeasurement, Note: fmt.Sprintf("phalanx sim enclave, version %d", enclave.Version)})
+			}
 			for _, m := range measurements {
 				ms, err := parseMeasurement(m)
 				if err != nil {
 					return err
+				}
+				if ms.Platform == tee.Sim && string(ms.Value) == string(simMeasurement) {
+					continue // already listed by --allow-sim
 				}
 				rg.Params.Measurements = append(rg.Params.Measurements, ms)
 			}
@@ -169,8 +213,28 @@ Copy the file to config/genesis.json on every gatekeeper.`,
 			if err := doc.SaveAs(out); err != nil {
 				return err
 			}
-			fmt.Fprintf(c.stdout, "Wrote the genesis of chain %s with %d gatekeepers to %s\n", chainID, len(vals), out)
-			return nil
+			res := genesisOut{ChainID: chainID, Gatekeepers: len(vals), File: out, Grants: append([]bank.GenesisAccount{}, gs...), SimMeasurement: simMeasurement}
+			var testers bank.GenesisAccount
+			for _, acc := range bg.Accounts {
+				if acc.Name == "testers" {
+					testers = acc
+				}
+			}
+			return c.print(res, func(w io.Writer) {
+				fmt.Fprintf(w, "Wrote the genesis of chain %s with %d gatekeepers to %s\n", chainID, len(vals), out)
+				if len(gs) > 0 {
+					fmt.Fprintf(w, "Granted out of the testers' share:\n")
+					for _, g := range gs {
+						fmt.Fprintf(w, "  %-20s %s  %s\n", g.Name, g.Address, g.Amount.PHA())
+					}
+				} else {
+					fmt.Fprintf(w, "No validator account is funded (--validator-grant 0): fund each before its node starts --enclave.\n")
+				}
+				fmt.Fprintf(w, "The testers' account %s holds the rest: %s.\n", testers.Address, testers.Amount.PHA())
+				if allowSim {
+					fmt.Fprintf(w, "WARNING: the chain accepts the sim platform, which protects nothing, and this build's sim enclave\n(measurement sim:%s): for development chains only.\n", simMeasurement)
+				}
+			})
 		},
 	}
 	f := cmd.Flags()
@@ -181,16 +245,41 @@ Copy the file to config/genesis.json on every gatekeeper.`,
 	f.StringVar(&alloc[2], "airdrop", "", "address holding the airdrop's 9 %")
 	f.StringVar(&alloc[3], "testers", "", "address holding the testers' 1 %")
 	f.StringArrayVar(&grants, "grant", nil, "an account funded out of the testers' share: NAME=ADDRESS:AMOUNT, e.g. faucet=pha1...:100000PHA")
+	f.StringVar(&validatorGrant, "validator-grant", "1000PHA", "what each validator account is granted out of the testers' share, for its enclave's fees (0: none)")
 	f.Uint64Var(&minGasPrice, "min-gas-price", 0, "minimum gas price in units per gas (default: the chain default)")
 	f.StringVar(&out, "out", "", "where to write (default: config/genesis.json in --home)")
 	f.StringVar(&council, "council", "", "account that may change the registry's allowlist until governance exists (default: the developers' address)")
 	f.StringArrayVar(&measurements, "measurement", nil, "an accepted enclave measurement: PLATFORM:HEX, PLATFORM one of tdx, sevsnp, sim (repeat for each)")
-	f.BoolVar(&allowSim, "allow-sim", false, "accept workers on the sim TEE platform, which protects nothing (development chains only)")
+	f.BoolVar(&allowSim, "allow-sim", false, "accept enclaves on the sim TEE platform, which protects nothing, and this build's sim measurement (development chains only)")
 	f.Uint32Var(&minWorkerVersion, "min-worker-version", 0, "refuse worker enclaves older than this version")
 	for _, n := range []string{"chain-id", "private-sale", "developers", "airdrop", "testers"} {
 		_ = cmd.MarkFlagRequired(n)
 	}
 	return cmd
+}
+
+// genesisOut is what genesis new reports.
+type genesisOut struct {
+	ChainID     string `json:"chain_id"`
+	Gatekeepers int    `json:"gatekeepers"`
+	File        string `json:"file"`
+	// Grants are the accounts funded out of the testers' share, the
+	// validator accounts first.
+	Grants []bank.GenesisAccount `json:"grants"`
+	// SimMeasurement is the sim enclave measurement --allow-sim accepted.
+	SimMeasurement registry.HexBytes `json:"sim_measurement,omitempty"`
+}
+
+// parseValidatorGrant reads --validator-grant: an amount, or 0 for none.
+func parseValidatorGrant(s string) (pha.Amount, error) {
+	if strings.TrimSpace(s) == "0" {
+		return pha.Amount{}, nil
+	}
+	a, err := pha.Parse(s)
+	if err != nil {
+		return pha.Amount{}, fmt.Errorf("--validator-grant: %w", err)
+	}
+	return a, nil
 }
 
 func parseValidator(s string) (node.Validator, error) {
@@ -299,6 +388,11 @@ first gatekeeper, receiving it otherwise) and sends cluster keys to workers.`,
 			if cmd.Flags().Changed("peers") {
 				cfg.P2P.PersistentPeers = peers
 			}
+			// The flag, when given, wins for this run; else config.toml's
+			// instrumentation.prometheus decides.
+			if !cmd.Flags().Changed("metrics") {
+				metrics = cfg.Instrumentation.Prometheus
+			}
 			lvl, err := parseLevel(logLevel)
 			if err != nil {
 				return err
@@ -342,13 +436,29 @@ first gatekeeper, receiving it otherwise) and sends cluster keys to workers.`,
 				done = make(chan error, 1)
 				go func() { done <- svc.Run(ctx) }()
 			}
-			<-ctx.Done()
-			if done != nil {
-				if err := <-done; err != nil {
-					log.Error("enclave service", "err", err)
+			select {
+			case <-ctx.Done():
+				if done != nil {
+					if err := <-done; err != nil {
+						log.Error("gatekeeper enclave service stopped", "err", err)
+					}
 				}
+				return g.Stop()
+			case err := <-done:
+				// Run ends early only when the enclave cannot go on (the
+				// chain refuses it, or the node served something that does
+				// not verify). A gatekeeper without its enclave would hold
+				// no master key: stop the node too, and fail, so that the
+				// operator's supervisor shows it.
+				log.Error("gatekeeper enclave service stopped; stopping the node", "err", err)
+				if serr := g.Stop(); serr != nil {
+					log.Error("stopping the node", "err", serr)
+				}
+				if err == nil {
+					err = errors.New("the enclave service ended")
+				}
+				return fmt.Errorf("gatekeeper enclave service: %w", err)
 			}
-			return g.Stop()
 		},
 	}
 	f := cmd.Flags()
@@ -356,7 +466,7 @@ first gatekeeper, receiving it otherwise) and sends cluster keys to workers.`,
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&cometLevel, "comet-log-level", "error", "log level of CometBFT itself")
 	f.StringVar(&enclavePlatform, "enclave", "", "run the gatekeeper's enclave service on this TEE platform (sim, tdx, sevsnp); empty runs none")
-	f.BoolVar(&metrics, "metrics", true, "serve Prometheus metrics (CometBFT's and the application's) at config.toml's prometheus_listen_addr")
+	f.BoolVar(&metrics, "metrics", true, "serve Prometheus metrics (CometBFT's and the application's) at config.toml's prometheus_listen_addr; without the flag, config.toml's prometheus setting decides")
 	f.StringVar(&dashboard, "dashboard", "127.0.0.1:26670", "where to serve the dashboard and explorer (host:port; empty serves none)")
 	return cmd
 }

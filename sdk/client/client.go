@@ -240,6 +240,9 @@ func (c *Client) Broadcast(ctx context.Context, txBytes []byte) ([]byte, error) 
 		if te := refusalOf(err); te != nil {
 			return nil, te
 		}
+		if isMempoolFull(err) {
+			return nil, fmt.Errorf("broadcast: %w: %v", ErrMempoolFull, err)
+		}
 		return nil, fmt.Errorf("broadcast: %w", err)
 	}
 	if res.Code != 0 {
@@ -297,6 +300,14 @@ func refusalOf(err error) *TxError {
 		return nil
 	}
 	return &TxError{Codespace: m[3], Code: uint32(code), Log: m[2]}
+}
+
+// isMempoolFull recognizes CometBFT's mempool.ErrMempoolIsFull, typed from
+// the in-process client and as its message over HTTP (the RPC error
+// carries no code).
+func isMempoolFull(err error) bool {
+	var full mempool.ErrMempoolIsFull
+	return errors.As(err, &full) || strings.Contains(err.Error(), "mempool is full")
 }
 
 func isNotFound(err error) bool { return err != nil && strings.Contains(err.Error(), "not found") }

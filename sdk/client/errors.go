@@ -10,6 +10,10 @@ import (
 // ErrTimeout is returned when a transaction is not committed in time.
 var ErrTimeout = errors.New("transaction not committed in time")
 
+// ErrMempoolFull is returned by Broadcast when the node's mempool has no
+// room: the transaction was not checked, and may be sent again later.
+var ErrMempoolFull = errors.New("the node's mempool is full")
+
 // TxError is a chain's refusal or failure of a transaction.
 type TxError struct {
 	Codespace string

@@ -1,0 +1,406 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/phalanx-net/phalanx/chain/modules/keys"
+	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/sdk/client"
+)
+
+// TestOperationsWalkthrough runs docs/operations.md's "network of
+// gatekeepers on several hosts" as an operator would, each step a separate
+// phalanx process, on 127.0.0.1 with a port range per "host": four inits,
+// the allocation holders' keys, genesis new, the genesis copied to every
+// node, four `node start --enclave sim` with their peers, and a worker.
+// Then it checks, on a chain whose genesis does not allow sim, that the
+// gatekeeper's enclave service and the worker stop with the reason instead
+// of retrying.
+func TestOperationsWalkthrough(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds phalanx and runs a network of processes")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "phalanx")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	ph := &phalanxBin{t: t, bin: bin}
+	base, err := devnet.FreeBasePort(5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Host i's ports: P2P base+10i, RPC +1, the worker's queries +5, the
+	// dashboard +8, metrics +9.
+	port := func(i, off int) int { return base + 10*i + off }
+
+	// 1. Each gatekeeper's home and keys.
+	ids := make([]identityOut, 4)
+	for i := range ids {
+		out := ph.run("init", "--home", filepath.Join(dir, fmt.Sprintf("gk%d", i)), "--moniker", fmt.Sprintf("gk%d", i),
+			"--p2p-laddr", fmt.Sprintf("tcp://127.0.0.1:%d", port(i, 0)), "--rpc-laddr", fmt.Sprintf("tcp://127.0.0.1:%d", port(i, 1)),
+			"--metrics-laddr", fmt.Sprintf("127.0.0.1:%d", port(i, 9)), "-o", "json")
+		mustJSON(t, out, &ids[i])
+		if ids[i].ValidatorAccount.IsZero() {
+			t.Fatalf("init printed no validator account: %s", out)
+		}
+		rehearseOnOneHost(t, ids[i].Home)
+	}
+
+	// 2. The allocation holders' keys, and the worker operator's.
+	holders := map[string]crypto.Address{}
+	for _, name := range []string{"private-sale", "developers", "airdrop", "testers"} {
+		holders[name] = ph.key(filepath.Join(dir, "holders"), name)
+	}
+	operator := ph.key(filepath.Join(dir, "worker"), "operator")
+
+	// 3. The genesis: the four validators (their accounts funded), the four
+	// holders, the operator's grant; sim allowed, as this machine is no TEE.
+	genesisArgs := func(chainID, out string, allowSim bool, gks []identityOut, grant crypto.Address) []string {
+		args := []string{"genesis", "new", "--chain-id", chainID}
+		for _, id := range gks {
+			args = append(args, "--validator", id.Moniker+"="+id.ValidatorPubKey)
+		}
+		for _, name := range []string{"private-sale", "developers", "airdrop", "testers"} {
+			args = append(args, "--"+name, holders[name].String())
+		}
+		args = append(args, "--grant", "operator="+grant.String()+":1000PHA", "--out", out, "-o", "json")
+		if allowSim {
+			args = append(args, "--allow-sim")
+		}
+		return args
+	}
+	genesis := filepath.Join(dir, "genesis.json")
+	var gen genesisOut
+	mustJSON(t, ph.run(genesisArgs("phalanx-1", genesis, true, ids, operator)...), &gen)
+	for i, id := range ids {
+		if g := gen.Grants[i]; g.Address != id.ValidatorAccount || g.Amount.IsZero() {
+			t.Fatalf("genesis new did not fund %s's validator account %s: %+v", id.Moniker, id.ValidatorAccount, gen.Grants)
+		}
+	}
+	if out := ph.run("genesis", "validate", genesis); !strings.Contains(out, "is valid") {
+		t.Fatalf("genesis validate: %s", out)
+	}
+
+	// 4. The same genesis on every node.
+	raw, err := os.ReadFile(genesis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if err := os.WriteFile(filepath.Join(id.Home, "config", "genesis.json"), raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// 5. Each node with the other three as persistent peers, and its
+	// gatekeeper enclave.
+	nodes := make([]*process, len(ids))
+	for i, id := range ids {
+		var peers []string
+		for j, o := range ids {
+			if j != i {
+				peers = append(peers, fmt.Sprintf("%s@127.0.0.1:%d", o.NodeID, port(j, 0)))
+			}
+		}
+		nodes[i] = ph.start("node", "start", "--home", id.Home, "--enclave", "sim", "--peers", strings.Join(peers, ","),
+			"--dashboard", fmt.Sprintf("127.0.0.1:%d", port(i, 8)))
+	}
+
+	// 6. Blocks, four registered gatekeeper enclaves holding the master key.
+	rpc0 := fmt.Sprintf("http://127.0.0.1:%d", port(0, 1))
+	cl, err := client.New(rpc0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, ctx, nodes, "four gatekeeper enclaves, each holding the master key", func() bool {
+		gks, err := cl.Gatekeepers(ctx)
+		if err != nil || len(gks) != 4 {
+			return false
+		}
+		accounts := map[crypto.Address]bool{}
+		for _, g := range gks {
+			accounts[g.Validator] = true
+			q, err := cl.Get(ctx, "/store", keys.HolderKey(0, g.Identity), 0, false)
+			if err != nil || q.Value == nil {
+				return false
+			}
+		}
+		for _, id := range ids {
+			if !accounts[id.ValidatorAccount] {
+				t.Fatalf("no enclave of %s's validator account %s among %+v", id.Moniker, id.ValidatorAccount, gks)
+			}
+		}
+		return true
+	})
+	var st statusOut
+	mustJSON(t, ph.run("status", "--node", fmt.Sprintf("http://127.0.0.1:%d", port(2, 1)), "-o", "json"), &st)
+	if st.ChainID != "phalanx-1" || st.Height < 2 || st.Validators != 4 {
+		t.Fatalf("status: %+v", st)
+	}
+	if out := ph.run("query", "supply", "--node", fmt.Sprintf("http://127.0.0.1:%d", port(1, 1))); !strings.Contains(out, "1,000,000,000 PHA") {
+		t.Fatalf("query supply: %s", out)
+	}
+	// Metrics are on by default, on loopback.
+	if body := httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/metrics", port(0, 9))); !strings.Contains(body, "cometbft_consensus_height") || !strings.Contains(body, "phalanx_height") {
+		t.Fatalf("gk0's metrics lack CometBFT's or the application's:\n%.500s", body)
+	}
+
+	// 7. A worker, paid by its funded operator.
+	wk := ph.start("worker", "start", "--home", filepath.Join(dir, "worker"), "--operator", "operator", "--keyring-backend", "test",
+		"--node", rpc0, "--platform", "sim", "--genesis", genesis, "--query-addr", fmt.Sprintf("127.0.0.1:%d", port(4, 5)))
+	waitUntil(t, ctx, append(nodes, wk), "the worker to register", func() bool {
+		ws, err := cl.Workers(ctx)
+		return err == nil && len(ws) == 1 && ws[0].Operator == operator
+	})
+	if out := ph.run("query", "workers", "--node", rpc0); !strings.Contains(out, operator.String()) {
+		t.Fatalf("query workers: %s", out)
+	}
+
+	// Everything stops cleanly on SIGINT.
+	for _, p := range append([]*process{wk}, nodes...) {
+		p.interrupt()
+	}
+	for _, p := range append([]*process{wk}, nodes...) {
+		if err := p.wait(30 * time.Second); err != nil {
+			t.Fatalf("%s did not stop cleanly: %v\n%s", p.name, err, p.out.String())
+		}
+	}
+
+	// A chain without --allow-sim: the refusals stop the services.
+	soloBase, err := devnet.FreeBasePort(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var solo identityOut
+	mustJSON(t, ph.run("init", "--home", filepath.Join(dir, "solo"), "--moniker", "solo",
+		"--p2p-laddr", fmt.Sprintf("tcp://127.0.0.1:%d", soloBase), "--rpc-laddr", fmt.Sprintf("tcp://127.0.0.1:%d", soloBase+1),
+		"--metrics-laddr", fmt.Sprintf("127.0.0.1:%d", soloBase+9), "-o", "json"), &solo)
+	rehearseOnOneHost(t, solo.Home)
+	soloOperator := ph.key(filepath.Join(dir, "solo-worker"), "operator")
+	soloGenesis := filepath.Join(solo.Home, "config", "genesis.json")
+	ph.run(genesisArgs("phalanx-solo", soloGenesis, false, []identityOut{solo}, soloOperator)...)
+	dashboard := fmt.Sprintf("127.0.0.1:%d", soloBase+8)
+
+	// The gatekeeper's enclave is refused: the node stops, and fails.
+	gk := ph.start("node", "start", "--home", solo.Home, "--enclave", "sim", "--dashboard", dashboard)
+	err = gk.wait(time.Minute)
+	wantRefusal(t, "node start --enclave sim", err, gk.out.String())
+
+	// The node alone runs; a sim worker is refused and stops.
+	gk = ph.start("node", "start", "--home", solo.Home, "--dashboard", dashboard)
+	defer gk.interrupt()
+	wk = ph.start("worker", "start", "--home", filepath.Join(dir, "solo-worker"), "--operator", "operator", "--keyring-backend", "test",
+		"--node", fmt.Sprintf("http://127.0.0.1:%d", soloBase+1), "--platform", "sim", "--genesis", soloGenesis,
+		"--query-addr", fmt.Sprintf("127.0.0.1:%d", soloBase+5))
+	err = wk.wait(time.Minute)
+	wantRefusal(t, "worker start --platform sim", err, wk.out.String())
+	gk.interrupt()
+	if err := gk.wait(30 * time.Second); err != nil {
+		t.Fatalf("the solo node did not stop cleanly: %v\n%s", err, gk.out.String())
+	}
+}
+
+// rehearseOnOneHost edits a node's config.toml as docs/operations.md says
+// for a rehearsal on one machine: several peers share one IP address, and
+// 127.0.0.1 is not a routable address for the address book.
+func rehearseOnOneHost(t *testing.T, home string) {
+	t.Helper()
+	path := filepath.Join(home, "config", "config.toml")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(raw)
+	for old, repl := range map[string]string{"allow_duplicate_ip = false": "allow_duplicate_ip = true", "addr_book_strict = true": "addr_book_strict = false"} {
+		if !strings.Contains(s, old) {
+			t.Fatalf("%s has no %q", path, old)
+		}
+		s = strings.Replace(s, old, repl, 1)
+	}
+	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wantRefusal checks that a service exited with status 1 and said that
+// the chain refuses sim and how to get one that accepts it.
+func wantRefusal(t *testing.T, what string, err error, out string) {
+	t.Helper()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("%s on a chain without sim: %v, want exit status 1\n%s", what, err, out)
+	}
+	for _, want := range []string{"the chain refuses this enclave", "does not accept the sim platform", "genesis new --allow-sim"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("%s: the output does not say %q:\n%s", what, want, out)
+		}
+	}
+	if n := strings.Count(out, "level=WARN"); n > 3 {
+		t.Fatalf("%s retried %d times before stopping:\n%s", what, n, out)
+	}
+}
+
+// phalanxBin runs the built binary.
+type phalanxBin struct {
+	t   *testing.T
+	bin string
+}
+
+// run runs one command to completion and returns its standard output.
+func (p *phalanxBin) run(args ...string) string {
+	p.t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(p.bin, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		p.t.Fatalf("phalanx %s: %v\n%s%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
+	}
+	return stdout.String()
+}
+
+// key makes a key in the test keyring of home and returns its address.
+func (p *phalanxBin) key(home, name string) crypto.Address {
+	p.t.Helper()
+	var k struct {
+		Address crypto.Address `json:"address"`
+	}
+	mustJSON(p.t, p.run("keys", "add", name, "--home", home, "--keyring-backend", "test", "-o", "json"), &k)
+	return k.Address
+}
+
+// start starts a long-running command; the test's end kills it if it
+// still runs.
+func (p *phalanxBin) start(args ...string) *process {
+	p.t.Helper()
+	pr := &process{name: "phalanx " + strings.Join(args[:2], " "), done: make(chan struct{})}
+	pr.cmd = exec.Command(p.bin, args...)
+	pr.cmd.Stdout, pr.cmd.Stderr = &pr.out, &pr.out
+	if err := pr.cmd.Start(); err != nil {
+		p.t.Fatal(err)
+	}
+	go func() {
+		pr.err = pr.cmd.Wait()
+		close(pr.done)
+	}()
+	p.t.Cleanup(func() {
+		select {
+		case <-pr.done:
+		default:
+			pr.cmd.Process.Kill()
+			<-pr.done
+		}
+	})
+	return pr
+}
+
+// process is a running phalanx command.
+type process struct {
+	name string
+	cmd  *exec.Cmd
+	out  lockedBuffer
+	done chan struct{}
+	err  error
+}
+
+func (p *process) interrupt() { p.cmd.Process.Signal(syscall.SIGINT) }
+
+// wait waits for the process to end and returns how it ended.
+func (p *process) wait(timeout time.Duration) error {
+	select {
+	case <-p.done:
+		return p.err
+	case <-time.After(timeout):
+		p.cmd.Process.Kill()
+		<-p.done
+		return fmt.Errorf("still running after %s", timeout)
+	}
+}
+
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// waitUntil polls cond until it holds; it fails at once if a process
+// exits.
+func waitUntil(t *testing.T, ctx context.Context, procs []*process, what string, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		for _, p := range procs {
+			if p.exited() {
+				t.Fatalf("waiting for %s: %s exited: %v\n%s", what, p.name, p.err, p.out.String())
+			}
+		}
+		select {
+		case <-ctx.Done():
+			var logs strings.Builder
+			for _, p := range procs {
+				fmt.Fprintf(&logs, "--- %s\n%s\n", p.name, p.out.String())
+			}
+			t.Fatalf("no %s in time\n%s", what, logs.String())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func mustJSON(t *testing.T, out string, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(out), v); err != nil {
+		t.Fatalf("%v in %q", err, out)
+	}
+}
+
+func httpGet(t *testing.T, url string) string {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// lockedBuffer is a bytes.Buffer safe for the writers of a process's two
+// output streams.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +21,7 @@ import (
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/crypto/envelope"
 	"github.com/phalanx-net/phalanx/crypto/keyring"
+	"github.com/phalanx-net/phalanx/internal/syncbuf"
 	"github.com/phalanx-net/phalanx/sdk/client"
 	"github.com/phalanx-net/phalanx/wasm/wasmtest"
 	"github.com/phalanx-net/phalanx/worker/api"
@@ -63,7 +63,7 @@ func TestConfidentialContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	home := t.TempDir()
-	var logs syncBuffer // every log line, debug included, to scan for plaintext
+	var logs syncbuf.Buffer // every log line, debug included, to scan for plaintext
 	cfg := Config{Home: home, Gatekeepers: 2, Workers: 2, BasePort: mustFreeBasePort(t, 2), BlockTime: 100 * time.Millisecond,
 		Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
@@ -291,28 +291,4 @@ func TestConfidentialContract(t *testing.T) {
 			return nil
 		})
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) Bytes() []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return bytes.Clone(s.b.Bytes())
-}
-
-func (s *syncBuffer) Len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Len()
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/crypto/keyring"
+	"github.com/phalanx-net/phalanx/internal/syncbuf"
 	"github.com/phalanx-net/phalanx/sdk/client"
 )
 
@@ -83,7 +84,7 @@ func TestDevnetFourGatekeepers(t *testing.T) {
 	home := t.TempDir()
 	// Every warning and error of the four nodes, CometBFT's included: a
 	// clean start, a gatekeeper's restart and a clean stop log no error.
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	cfg := Config{Home: home, Gatekeepers: 4, BasePort: mustFreeBasePort(t, 4), BlockTime: 200 * time.Millisecond,
 		Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/phalanx-net/phalanx/crypto/keyring"
 	"github.com/phalanx-net/phalanx/devnet"
 	"github.com/phalanx-net/phalanx/enclave"
+	"github.com/phalanx-net/phalanx/internal/syncbuf"
 	"github.com/phalanx-net/phalanx/sdk/client"
 	"github.com/phalanx-net/phalanx/tee"
 	"github.com/phalanx-net/phalanx/worker"
@@ -165,24 +165,6 @@ func TestWorkerRefusesForgedHeadersAndMessages(t *testing.T) {
 	})
 }
 
-// logBuffer collects a worker's log lines; safe for concurrent writers.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestWorkerWaitsForFundsAndStopsOnRefusal: a worker whose operator has no
 // funds says so and registers once funded; a worker the chain refuses for
 // good (the platform, the measurement) stops with the reason.
@@ -197,7 +179,7 @@ func TestWorkerWaitsForFundsAndStopsOnRefusal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := func(operator string, log *logBuffer) (*worker.Worker, chan error, context.CancelFunc) {
+	start := func(operator string, log *syncbuf.Buffer) (*worker.Worker, chan error, context.CancelFunc) {
 		t.Helper()
 		op, err := f.kr.PrivateKey(operator)
 		if err != nil {
@@ -229,7 +211,7 @@ func TestWorkerWaitsForFundsAndStopsOnRefusal(t *testing.T) {
 		}
 		fee, _ := pha.Units(worker.RegisterGas).MulUint64(p.MinGasPrice)
 		want := "waiting for operator " + k.Address.String() + " to be funded: has 0 PHA, a registration needs about " + fee.PHA()
-		var log logBuffer
+		var log syncbuf.Buffer
 		w, done, stop := start("pauper", &log)
 		defer stop()
 		for !strings.Contains(log.String(), want) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/internal/syncbuf"
 	"github.com/phalanx-net/phalanx/sdk/client"
 	"github.com/phalanx-net/phalanx/wasm/gobuild"
 	"github.com/phalanx-net/phalanx/wasm/wasmtest"
@@ -326,7 +327,7 @@ func TestCLIAgainstDevnet(t *testing.T) {
 // out of gas and the failed contract are reported with their reason, in
 // text and JSON, and what the contract said reaches its caller but not
 // the logs.
-func failuresCarryTheirReason(t *testing.T, h string, logs *syncBuffer) {
+func failuresCarryTheirReason(t *testing.T, h string, logs *syncbuf.Buffer) {
 	t.Helper()
 	probe, err := wasmtest.Probe()
 	if err != nil {

@@ -5,11 +5,11 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/internal/syncbuf"
 )
 
 // cmdDevnet is a devnet started as a user starts one: `phalanx devnet`
@@ -17,7 +17,7 @@ import (
 type cmdDevnet struct {
 	t      *testing.T
 	home   string
-	out    *syncBuffer
+	out    *syncbuf.Buffer
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -29,7 +29,7 @@ func startDevnetCmd(t *testing.T, ctx context.Context, home string, port int) *c
 	t.Helper()
 	t.Chdir(t.TempDir()) // nothing of the repository is at hand from here
 	ctx, cancel := context.WithCancel(ctx)
-	d := &cmdDevnet{t: t, home: home, out: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	d := &cmdDevnet{t: t, home: home, out: &syncbuf.Buffer{}, cancel: cancel, done: make(chan error, 1)}
 	cmd := newRootCmd(strings.NewReader(""), d.out, d.out)
 	cmd.SetArgs([]string{"devnet", "--home", home, "--gatekeepers", "1", "--workers", "1",
 		// Debug logs, for tests that scan them for what a contract said.
@@ -66,30 +66,6 @@ func (d *cmdDevnet) Stop() error {
 	case <-time.After(time.Minute):
 		return fmt.Errorf("phalanx devnet did not stop:\n%s", d.out.String())
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) Bytes() []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return bytes.Clone(s.b.Bytes())
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestExamplesWithoutGo checks that a machine without the Go toolchain

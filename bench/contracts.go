@@ -21,6 +21,7 @@ import (
 	"github.com/phalanx-net/phalanx/crypto/envelope"
 	"github.com/phalanx-net/phalanx/crypto/keyring"
 	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/examples"
 	"github.com/phalanx-net/phalanx/sdk/client"
 	"github.com/phalanx-net/phalanx/wasm/gobuild"
 	"github.com/phalanx-net/phalanx/worker/api"
@@ -28,7 +29,8 @@ import (
 
 // ContractsConfig configures the confidential-contract benchmark.
 type ContractsConfig struct {
-	// Vault is the directory of the vault example contract.
+	// Vault is the directory of a vault contract to build; empty builds
+	// the example vault the binary carries.
 	Vault string
 	// Duration of each query phase (default 10 s).
 	Duration time.Duration
@@ -96,7 +98,15 @@ func RunContracts(ctx context.Context, cfg ContractsConfig) (*ContractsResult, e
 			cfg.Phase(s)
 		}
 	}
-	wasm, err := gobuild.Module(cfg.Vault)
+	var wasm []byte
+	var err error
+	if cfg.Vault != "" {
+		wasm, err = gobuild.Module(cfg.Vault)
+	} else if files, ferr := examples.Files("vault"); ferr != nil {
+		err = ferr
+	} else {
+		wasm, err = gobuild.BuildFiles("vault", files)
+	}
 	if err != nil {
 		return nil, err
 	}

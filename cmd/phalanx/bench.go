@@ -190,7 +190,7 @@ func newBenchContractsCmd(c *cli) *cobra.Command {
 		Use:   "contracts",
 		Short: "Measure encrypted queries and commands on the vault contract",
 		Long: `Starts a fresh devnet (one gatekeeper, one worker) in a temporary directory,
-deploys the vault contract built from --vault, and measures, each for
+deploys the vault contract (the example built into the binary, or --vault), and measures, each for
 --duration with --concurrency clients: the server's HPKE work alone (open a
 request, seal an answer), the contract query alone (in-process, no
 encryption), encrypted one-shot queries over HTTP, and encrypted queries in
@@ -238,7 +238,7 @@ transaction and its recorded result.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&cfg.Vault, "vault", "examples/vault", "directory of the vault example contract")
+	f.StringVar(&cfg.Vault, "vault", "", "directory of a vault contract to build (default: the example vault built into this binary)")
 	f.DurationVar(&cfg.Duration, "duration", 10*time.Second, "length of each query phase")
 	f.IntVar(&cfg.Concurrency, "concurrency", 0, "concurrent clients (default 4 x GOMAXPROCS)")
 	f.IntVar(&cfg.Commands, "commands", 40, "commands to send end to end")

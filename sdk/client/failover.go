@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"strings"
@@ -165,15 +166,34 @@ func (e *NoAnswerError) add(url string, err error) {
 }
 
 func (e *NoAnswerError) Error() string {
-	if len(e.Errs) == 1 {
-		return fmt.Sprintf("no answer from %s: %v", e.URLs[0], e.Errs[0])
-	}
-	var b strings.Builder
-	b.WriteString("no node answered:")
+	var parts []string
 	for i, err := range e.Errs {
-		fmt.Fprintf(&b, "\n  %s: %v", e.URLs[i], err)
+		p := e.URLs[i] + ": " + failure(err)
+		if len(parts) > 0 && parts[len(parts)-1] == p {
+			continue // the same node, the same failure, asked twice
+		}
+		parts = append(parts, p)
 	}
-	return b.String()
+	if len(parts) == 1 {
+		return "no answer from " + parts[0]
+	}
+	return "no node answered: " + strings.Join(parts, "; ")
+}
+
+// failure says in a few words why a node gave no answer, without the
+// HTTP client's wrapping ("post failed: Post URL: ...").
+func failure(err error) string {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err.Error()
+	}
+	if notSent(ue.Err) {
+		return ue.Err.Error()
+	}
+	if errors.Is(ue.Err, io.EOF) || errors.Is(ue.Err, io.ErrUnexpectedEOF) || errors.Is(ue.Err, syscall.ECONNRESET) {
+		return "the connection broke off before the answer (" + ue.Err.Error() + ")"
+	}
+	return ue.Err.Error()
 }
 
 // Unwrap returns each node's failure.

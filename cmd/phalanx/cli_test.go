@@ -611,6 +611,14 @@ func TestCLIUnknownOutcome(t *testing.T) {
 	if o, err := run(t, "", "query", "tx", hash, h); err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Fatalf("the swallowed transaction is on chain: %v\n%s", err, o)
 	}
+	// With -o json the unknown outcome is printed too, for scripts. (The
+	// same transaction: alice's nonce has not moved, so the bytes are equal.)
+	var asJSON struct{ Hash, Outcome, Saved string }
+	o, err := run(t, "", "tx", "send", "alice", "bob", "3PHA", h, "--node", proxy, "-o", "json")
+	if exitCode(err) != exitUnknown || json.Unmarshal([]byte(o), &asJSON) != nil || asJSON.Outcome != "unknown" || asJSON.Hash != hash ||
+		asJSON.Saved != saved {
+		t.Fatalf("send -o json through a node that hangs up: %v\n%s", err, o)
+	}
 
 	// Resent to the devnet's gatekeepers: committed once.
 	if o := mustRun(t, "tx", "resend", hash, h); !strings.Contains(o, "Committed in block") || !strings.Contains(o, strings.ToLower(hash)) {

@@ -62,7 +62,7 @@ func NewMulti(urls []string) (*Client, error) {
 		if err != nil {
 			return nil, err
 		}
-		c, err := rpchttp.New(url)
+		c, err := rpchttp.NewWithTimeout(url, uint(RequestTimeout/time.Second))
 		if err != nil {
 			return nil, fmt.Errorf("rpc client for %s: %w", url, err)
 		}
@@ -70,6 +70,11 @@ func NewMulti(urls []string) (*Client, error) {
 	}
 	return &Client{nodes: n}, nil
 }
+
+// RequestTimeout bounds one request to a node, so that a node that hangs
+// (a frozen process, a host that drops packets) is given up for the next
+// instead of holding the call until its context ends.
+const RequestTimeout = 30 * time.Second
 
 // FromRPC returns a client over any CometBFT RPC client, such as the
 // in-process rpc/client/local of a node.

@@ -47,7 +47,8 @@ func New(node string) (*Client, error) {
 	return NewMulti(urls)
 }
 
-// NewMulti returns a client of several nodes of one chain. It asks one
+// NewMulti returns a client of several nodes of one chain (each in a form
+// NodeURL takes; a node given twice is kept once). It asks one
 // node at a time: first the first, then whichever answered last; a node
 // that gives no answer is passed over for the next. Each node is asked
 // for its chain id before its first use, and one of another chain than
@@ -57,11 +58,16 @@ func NewMulti(urls []string) (*Client, error) {
 		return nil, errors.New("no node address given")
 	}
 	n := &nodes{}
+	seen := map[string]bool{}
 	for _, u := range urls {
-		url, err := NodeURL(u)
+		url, err := NodeURL(strings.TrimSpace(u))
 		if err != nil {
 			return nil, err
 		}
+		if seen[url] {
+			continue // the same node twice would only be asked twice
+		}
+		seen[url] = true
 		c, err := rpchttp.NewWithTimeout(url, uint(RequestTimeout/time.Second))
 		if err != nil {
 			return nil, fmt.Errorf("rpc client for %s: %w", url, err)

@@ -10,19 +10,15 @@ import (
 )
 
 // NodeURLs splits a comma-separated list of node addresses and turns each
-// into a URL with NodeURL; empty items are refused, duplicates dropped.
+// into a URL with NodeURL; an empty item is refused.
 func NodeURLs(list string) ([]string, error) {
 	var out []string
-	seen := map[string]bool{}
 	for _, s := range strings.Split(list, ",") {
 		u, err := NodeURL(strings.TrimSpace(s))
 		if err != nil {
 			return nil, err
 		}
-		if !seen[u] {
-			seen[u] = true
-			out = append(out, u)
-		}
+		out = append(out, u)
 	}
 	return out, nil
 }

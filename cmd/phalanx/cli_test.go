@@ -632,7 +632,7 @@ func TestCLIUnknownOutcome(t *testing.T) {
 	if err := os.WriteFile(file, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if o := mustRun(t, "tx", "resend", file, h); !strings.Contains(o, "had this transaction already; nothing new was applied") {
+	if o := mustRun(t, "tx", "resend", file, h); !strings.Contains(o, "had this transaction already (it applies once): this is its outcome") {
 		t.Fatalf("tx resend of committed bytes: %s", o)
 	}
 	mustJSON(t, mustRun(t, "query", "account", "alice", h, "-o", "json"), &account)

@@ -329,7 +329,7 @@ they are sent: a transaction committed already is shown, not sent twice.`,
 			}
 			if perr := c.print(res, func(w io.Writer) {
 				if res.AlreadySent {
-					fmt.Fprintln(w, "The chain had this transaction already; nothing new was applied.")
+					fmt.Fprintln(w, "A node had this transaction already (it applies once): this is its outcome.")
 				}
 				printCommitted(w, res)
 			}); perr != nil {

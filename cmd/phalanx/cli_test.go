@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	cmtcfg "github.com/cometbft/cometbft/config"
+
 	"github.com/phalanx-net/phalanx/devnet"
 	"github.com/phalanx-net/phalanx/internal/syncbuf"
 	"github.com/phalanx-net/phalanx/sdk/client"
@@ -568,7 +570,10 @@ func TestCLIUnknownOutcome(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := devnet.Start(ctx, devnet.Config{Home: home, Gatekeepers: 2, BasePort: port, BlockTime: 200 * time.Millisecond})
+	// A mempool cache of one transaction: the next transaction evicts a
+	// committed one, as a busy node's cache does.
+	d, err := devnet.Start(ctx, devnet.Config{Home: home, Gatekeepers: 2, BasePort: port, BlockTime: 200 * time.Millisecond,
+		Tune: func(c *cmtcfg.Config) { c.Mempool.CacheSize = 1 }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -627,7 +632,9 @@ func TestCLIUnknownOutcome(t *testing.T) {
 	if _, err := os.Stat(saved); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the kept bytes of a committed transaction are still there: %v", err)
 	}
-	// The same bytes from a file once more: shown, not applied again.
+	// The same bytes from a file once more: shown, not applied again; also
+	// once another transaction pushed them out of the nodes' caches, so
+	// that the nodes refuse them for their spent nonce.
 	file := filepath.Join(t.TempDir(), "signed.tx")
 	if err := os.WriteFile(file, raw, 0o600); err != nil {
 		t.Fatal(err)
@@ -635,10 +642,15 @@ func TestCLIUnknownOutcome(t *testing.T) {
 	if o := mustRun(t, "tx", "resend", file, h); !strings.Contains(o, "had this transaction already (it applies once): this is its outcome") {
 		t.Fatalf("tx resend of committed bytes: %s", o)
 	}
+	mustRun(t, "tx", "send", "alice", "carol", "1PHA", h)
+	if o := mustRun(t, "tx", "resend", file, h); !strings.Contains(o, "had this transaction already (it applies once): this is its outcome") ||
+		!strings.Contains(o, strings.ToLower(hash)) {
+		t.Fatalf("tx resend of committed bytes no longer in a cache: %s", o)
+	}
 	mustJSON(t, mustRun(t, "query", "account", "alice", h, "-o", "json"), &account)
 	bobAfter := mustRun(t, "query", "balance", "bob", h)
-	if account.Nonce != nonce+1 || !strings.Contains(bobBefore, "1,000,000 PHA") || !strings.Contains(bobAfter, "1,000,003 PHA") {
-		t.Fatalf("alice's nonce %d -> %d; bob: %q -> %q; want one transfer of 3 PHA", nonce, account.Nonce, bobBefore, bobAfter)
+	if account.Nonce != nonce+2 || !strings.Contains(bobBefore, "1,000,000 PHA") || !strings.Contains(bobAfter, "1,000,003 PHA") {
+		t.Fatalf("alice's nonce %d -> %d (want +2: the transfer to bob and one to carol); bob: %q -> %q; want one transfer of 3 PHA", nonce, account.Nonce, bobBefore, bobAfter)
 	}
 	if o, err := run(t, "", "tx", "resend", hash, h); err == nil || !strings.Contains(err.Error(), "no signed transaction "+hash+" is kept") {
 		t.Fatalf("resend of a hash not kept: %v\n%s", err, o)

@@ -143,6 +143,15 @@ func (c *Client) broadcast(ctx context.Context, raw []byte) (sent, error) {
 				err = te
 			}
 			if !maybe {
+				// These very bytes may have been committed before (sent by
+				// an earlier call, and gone from the node's cache since):
+				// their spent nonce is then their own doing.
+				if errors.Is(err, tx.ErrStaleNonce) {
+					if r := c.lookup(ctx, s.hash, 0); r != nil {
+						s.found, s.dup = r, true
+						return s, nil
+					}
+				}
 				// The chain's refusal of bytes no node had: nothing applied.
 				return s, err
 			}

@@ -55,6 +55,9 @@ type Gatekeeper struct {
 	node *cmtnode.Node
 	log  *slog.Logger
 	dbs  *dbTracker
+	// metrics serves the Prometheus metrics while the node runs (see
+	// metrics.go); nil when they are off or not served yet.
+	metrics *metricsServer
 }
 
 // New prepares a gatekeeper from its home: it opens the application state
@@ -105,7 +108,7 @@ func New(ctx context.Context, opts Options) (*Gatekeeper, error) {
 	}
 	dbs := &dbTracker{log: log.With("module", "db")}
 	cometLog := newCometLogger(log.With("module", "cometbft"), opts.CometLogLevel)
-	n, err := cmtnode.NewNode(ctx, c, pv, nodeKey,
+	n, err := cmtnode.NewNode(ctx, withoutCometMetricsServer(c), pv, nodeKey,
 		clientCreator(abciApp),
 		cmtnode.DefaultGenesisDocProviderFunc(c),
 		dbs.provider,
@@ -135,9 +138,24 @@ func clientCreator(a abci.Application) proxy.ClientCreator {
 	return proxy.NewLocalClientCreator(a)
 }
 
-// Start starts the node: p2p, consensus and the RPC server.
+// Start starts the node: the metrics server (when metrics are on), p2p,
+// consensus and the RPC server. A metrics address that cannot be bound is
+// an error before anything starts, and the gatekeeper is closed.
 func (g *Gatekeeper) Start() error {
+	if g.cfg.Instrumentation.IsPrometheusEnabled() {
+		m, err := serveMetrics(g.cfg.Instrumentation)
+		if err != nil {
+			// Nothing ran: no goroutine of the node holds the databases.
+			g.dbs.closeAll(0)
+			if g.app != nil {
+				g.app.Close()
+			}
+			return err
+		}
+		g.metrics = m
+	}
 	if err := g.node.Start(); err != nil {
+		g.stopMetrics()
 		if g.app != nil {
 			g.app.Close()
 		}
@@ -152,12 +170,20 @@ func (g *Gatekeeper) Start() error {
 // A network of nodes in one process stops their nodes in an order of its
 // choosing with StopNode, then closes them all at once with Stop.
 func (g *Gatekeeper) StopNode() error {
+	g.stopMetrics()
 	if !g.node.IsRunning() {
 		return nil
 	}
 	err := g.node.Stop()
 	g.node.Wait()
 	return err
+}
+
+func (g *Gatekeeper) stopMetrics() {
+	if g.metrics != nil {
+		g.metrics.close()
+		g.metrics = nil
+	}
 }
 
 // Stop stops the node and closes its databases. It is safe to call once

@@ -2,7 +2,9 @@ package node
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,5 +106,66 @@ func TestHTTPURL(t *testing.T) {
 		if got := HTTPURL(in); got != want {
 			t.Errorf("HTTPURL(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestMetricsAddressTaken: a gatekeeper whose metrics address is taken
+// fails at start, naming the address, and starts nothing (CometBFT alone
+// would log one error and run on without metrics).
+func TestMetricsAddressTaken(t *testing.T) {
+	home := t.TempDir()
+	id, err := Init(home, InitOptions{Moniker: "gk0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bg, err := bank.SeedGenesis(bank.Allocation{PrivateSale: crypto.ModuleAddress("s"), Developers: crypto.ModuleAddress("d"),
+		Airdrop: crypto.ModuleAddress("a"), Testers: crypto.ModuleAddress("t")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := NewGenesis("phalanx-test", time.Now(), []Validator{{Identity: id, Power: 10}},
+		app.AppState{Auth: auth.DefaultGenesis(), Bank: bg, Registry: registry.DefaultGenesis(crypto.ModuleAddress("council"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadConfig(home)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.SaveAs(c.GenesisFile()); err != nil {
+		t.Fatal(err)
+	}
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	rpc, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rpcAddr := rpc.Addr().String()
+	rpc.Close()
+	c.Instrumentation.PrometheusListenAddr = taken.Addr().String()
+	c.RPC.ListenAddress = "tcp://" + rpcAddr
+	c.P2P.ListenAddress = "tcp://127.0.0.1:0"
+	g, err := New(context.Background(), Options{Home: home, Config: c, Metrics: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = g.Start()
+	if err == nil {
+		g.Stop()
+		t.Fatal("a gatekeeper started with its metrics address taken")
+	}
+	if !strings.Contains(err.Error(), "serve metrics at "+taken.Addr().String()) || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("start with the metrics address taken: %v", err)
+	}
+	if g.Node().IsRunning() {
+		t.Fatal("the node runs")
+	}
+	if conn, err := net.Dial("tcp", rpcAddr); err == nil {
+		conn.Close()
+		t.Fatalf("the RPC listens at %s", rpcAddr)
 	}
 }

@@ -4,12 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	cmtcfg "github.com/cometbft/cometbft/config"
 
 	"github.com/phalanx-net/phalanx/devnet"
 	"github.com/phalanx-net/phalanx/internal/syncbuf"
@@ -515,5 +522,155 @@ func TestContractBuild(t *testing.T) {
 	}
 	if _, err := run(t, "", "contract", "build", "testdata/no-such-dir"); err == nil {
 		t.Fatal("building a missing directory succeeded")
+	}
+}
+
+// swallowBroadcasts is an RPC proxy in front of target that breaks the
+// connection off, without an answer, on every broadcast, as a node that
+// dies while it takes one does; it forwards everything else.
+func swallowBroadcasts(t *testing.T, target string) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var req struct {
+			Method string `json:"method"`
+		}
+		json.Unmarshal(body, &req)
+		var res *http.Response
+		var err error
+		if req.Method != "broadcast_tx_sync" {
+			res, err = http.Post(target, "application/json", bytes.NewReader(body))
+		}
+		if res == nil || err != nil {
+			if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+				conn.Close()
+			}
+			return
+		}
+		defer res.Body.Close()
+		w.Header().Set("Content-Type", "application/json")
+		io.Copy(w, res.Body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestCLIUnknownOutcome: a transaction whose outcome the CLI cannot know
+// is reported as unknown, with its hash, the commands that settle it and
+// exit status 3, never as failed; `tx resend` sends the same bytes, which
+// apply once; --node defaults to every gatekeeper of the devnet and fails
+// over.
+func TestCLIUnknownOutcome(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a devnet")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	home := t.TempDir()
+	port, err := devnet.FreeBasePort(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A mempool cache of one transaction: the next transaction evicts a
+	// committed one, as a busy node's cache does.
+	d, err := devnet.Start(ctx, devnet.Config{Home: home, Gatekeepers: 2, BasePort: port, BlockTime: 200 * time.Millisecond,
+		Tune: func(c *cmtcfg.Config) { c.Mempool.CacheSize = 1 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Stop()
+	h := "--home=" + home
+	var account struct {
+		Nonce uint64 `json:"nonce"`
+	}
+	mustJSON(t, mustRun(t, "query", "account", "alice", h, "-o", "json"), &account)
+	nonce := account.Nonce
+	bobBefore := mustRun(t, "query", "balance", "bob", h)
+
+	// The only node named breaks every broadcast off.
+	proxy := swallowBroadcasts(t, d.Info().Gatekeepers[0].RPC)
+	out, err := run(t, "", "tx", "send", "alice", "bob", "3PHA", h, "--node", proxy)
+	var u *client.UnknownError
+	if !errors.As(err, &u) || exitCode(err) != exitUnknown {
+		t.Fatalf("send through a node that hangs up: exit %d, %v\n%s", exitCode(err), err, out)
+	}
+	hash := fmt.Sprintf("%X", u.Hash)
+	msg := err.Error()
+	for _, want := range []string{
+		"the outcome of transaction " + hash + " is unknown: ",
+		"it may still be committed",
+		"Look it up with: phalanx query tx " + hash + " --home " + home + " --node " + proxy,
+		"phalanx tx resend " + hash + " --home " + home + " --node " + proxy,
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the unknown outcome does not say %q:\n%s", want, msg)
+		}
+	}
+	if strings.Contains(strings.ToLower(msg), "failed") || strings.Contains(msg, "no node answers") {
+		t.Errorf("an unknown outcome reported as a failure:\n%s", msg)
+	}
+	saved := filepath.Join(home, "unconfirmed", hash+".tx")
+	raw, err := os.ReadFile(saved)
+	if err != nil {
+		t.Fatalf("the signed bytes were not kept: %v", err)
+	}
+	if o, err := run(t, "", "query", "tx", hash, h); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Fatalf("the swallowed transaction is on chain: %v\n%s", err, o)
+	}
+	// With -o json the unknown outcome is printed too, for scripts. (The
+	// same transaction: alice's nonce has not moved, so the bytes are equal.)
+	var asJSON struct{ Hash, Outcome, Saved string }
+	o, err := run(t, "", "tx", "send", "alice", "bob", "3PHA", h, "--node", proxy, "-o", "json")
+	if exitCode(err) != exitUnknown || json.Unmarshal([]byte(o), &asJSON) != nil || asJSON.Outcome != "unknown" || asJSON.Hash != hash ||
+		asJSON.Saved != saved {
+		t.Fatalf("send -o json through a node that hangs up: %v\n%s", err, o)
+	}
+
+	// Resent to the devnet's gatekeepers: committed once.
+	if o := mustRun(t, "tx", "resend", hash, h); !strings.Contains(o, "Committed in block") || !strings.Contains(o, strings.ToLower(hash)) {
+		t.Fatalf("tx resend: %s", o)
+	}
+	if _, err := os.Stat(saved); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the kept bytes of a committed transaction are still there: %v", err)
+	}
+	// The same bytes from a file once more: shown, not applied again; also
+	// once another transaction pushed them out of the nodes' caches, so
+	// that the nodes refuse them for their spent nonce.
+	file := filepath.Join(t.TempDir(), "signed.tx")
+	if err := os.WriteFile(file, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if o := mustRun(t, "tx", "resend", file, h); !strings.Contains(o, "had this transaction already (it applies once): this is its outcome") {
+		t.Fatalf("tx resend of committed bytes: %s", o)
+	}
+	mustRun(t, "tx", "send", "alice", "carol", "1PHA", h)
+	if o := mustRun(t, "tx", "resend", file, h); !strings.Contains(o, "had this transaction already (it applies once): this is its outcome") ||
+		!strings.Contains(o, strings.ToLower(hash)) {
+		t.Fatalf("tx resend of committed bytes no longer in a cache: %s", o)
+	}
+	mustJSON(t, mustRun(t, "query", "account", "alice", h, "-o", "json"), &account)
+	bobAfter := mustRun(t, "query", "balance", "bob", h)
+	if account.Nonce != nonce+2 || !strings.Contains(bobBefore, "1,000,000 PHA") || !strings.Contains(bobAfter, "1,000,003 PHA") {
+		t.Fatalf("alice's nonce %d -> %d (want +2: the transfer to bob and one to carol); bob: %q -> %q; want one transfer of 3 PHA", nonce, account.Nonce, bobBefore, bobAfter)
+	}
+	if o, err := run(t, "", "tx", "resend", hash, h); err == nil || !strings.Contains(err.Error(), "no signed transaction "+hash+" is kept") {
+		t.Fatalf("resend of a hash not kept: %v\n%s", err, o)
+	}
+
+	// gk0 down: the default nodes are both gatekeepers, and gk1 answers.
+	if err := d.StopGatekeeper(0); err != nil {
+		t.Fatal(err)
+	}
+	if o := mustRun(t, "query", "balance", "bob", h); !strings.Contains(o, "1,000,003 PHA") {
+		t.Fatalf("balance with gk0 down: %s", o)
+	}
+	// The hint names every node tried, and only when none answers.
+	if _, err := run(t, "", "status", "--node", "127.0.0.1:1,127.0.0.1:2", h); err == nil || !strings.Contains(err.Error(), "no node answers at 127.0.0.1:1, 127.0.0.1:2") {
+		t.Errorf("status against nothing: %v", err)
+	}
+	if _, err := run(t, "", "status", "--node", "127.0.0.1:1", "--node", d.Info().Gatekeepers[1].RPC, h); err != nil {
+		t.Errorf("status with a repeated --node, the first dead: %v", err)
+	}
+	if exitCode(errors.New("refused")) != 1 {
+		t.Error("a failure does not exit with 1")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/phalanx-net/phalanx/crypto"
@@ -13,21 +14,30 @@ import (
 	"github.com/phalanx-net/phalanx/sdk/client"
 )
 
-// nodeURL resolves which node to talk to: --node if given; else the first
-// gatekeeper of the devnet in --home; else the RPC address of the node
-// home in --home; else CometBFT's default local address.
-func (c *cli) nodeURL() string {
-	if c.node != "" {
-		return c.node
+// nodeURLs resolves which nodes to talk to: --node if given (a
+// comma-separated list, or the flag repeated); else every gatekeeper of
+// the devnet in --home; else the RPC address of the node home in --home;
+// else CometBFT's default local address. A client asks them in turn (see
+// sdk/client).
+func (c *cli) nodeURLs() []string {
+	if len(c.nodes) > 0 {
+		return c.nodes
 	}
 	if info, err := devnet.ReadInfo(c.home); err == nil && len(info.Gatekeepers) > 0 {
-		return info.Gatekeepers[0].RPC
+		var urls []string
+		for _, g := range info.Gatekeepers {
+			urls = append(urls, g.RPC)
+		}
+		return urls
 	}
 	if cfg, err := node.LoadConfig(c.home); err == nil {
-		return node.HTTPURL(cfg.RPC.ListenAddress)
+		return []string{node.HTTPURL(cfg.RPC.ListenAddress)}
 	}
-	return "http://127.0.0.1:26657"
+	return []string{"http://127.0.0.1:26657"}
 }
+
+// nodeURL is the first of nodeURLs, for the commands that follow one node.
+func (c *cli) nodeURL() string { return c.nodeURLs()[0] }
 
 // isDevnetHome reports whether --home holds a devnet.
 func (c *cli) isDevnetHome() bool {
@@ -37,7 +47,7 @@ func (c *cli) isDevnetHome() bool {
 
 // connect returns a client of the node and a context bounding one command.
 func (c *cli) connect() (*client.Client, context.Context, context.CancelFunc, error) {
-	cl, err := client.New(c.nodeURL())
+	cl, err := client.NewMulti(c.nodeURLs())
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -68,5 +78,5 @@ func (c *cli) explainConn(err error) error {
 	if !client.IsUnreachable(err) {
 		return err
 	}
-	return fmt.Errorf("%w\n(no node answers at %s: start one with `phalanx devnet`, or pass --node)", err, c.nodeURL())
+	return fmt.Errorf("%w\n(no node answers at %s: start one with `phalanx devnet`, or pass --node)", err, strings.Join(c.nodeURLs(), ", "))
 }

@@ -145,7 +145,7 @@ func newClusterCmd(c *cli) *cobra.Command {
 			}
 			id, err := cl.CreateCluster(ctx, key, ids, price, dep)
 			if err != nil {
-				return c.explainConn(err)
+				return c.txError(err)
 			}
 			return c.print(map[string]any{"cluster": id, "workers": ids}, func(w io.Writer) {
 				fmt.Fprintf(w, "Created cluster %d with %d workers. The gatekeepers now send each worker the cluster's key.\n", id, len(ids))
@@ -224,7 +224,7 @@ func newContractUploadCmd(c *cli) *cobra.Command {
 			}
 			h, err := cl.UploadCode(ctx, key, wasm)
 			if err != nil {
-				return c.explainConn(err)
+				return c.txError(err)
 			}
 			return c.print(map[string]any{"code": h, "size": len(wasm), "stored": false}, func(w io.Writer) {
 				fmt.Fprintf(w, "Uploaded %s (%d bytes): code %s\n", args[1], len(wasm), h)
@@ -255,7 +255,7 @@ func newContractInstantiateCmd(c *cli) *cobra.Command {
 			defer cancel()
 			id, err := cl.Instantiate(ctx, key, code, cluster, []byte(salt), name)
 			if err != nil {
-				return c.explainConn(err)
+				return c.txError(err)
 			}
 			ct, err := cl.WaitContractKey(ctx, id, time.Minute)
 			if errors.Is(err, client.ErrContractFailed) {
@@ -307,7 +307,7 @@ output, encrypted for FROM alone, and this command prints it decrypted.
 			}
 			command, err := cl.Call(ctx, key, id, args[2], argsJSON(args[3:]), gas)
 			if err != nil {
-				return c.explainConn(err)
+				return c.txError(err)
 			}
 			out, err := cl.Wait(ctx, command, time.Minute)
 			if err != nil {

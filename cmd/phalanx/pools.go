@@ -117,7 +117,7 @@ func newTxMsgCmd(c *cli, use, short string, nargs int, msg func(args []string) (
 			defer cancel()
 			res, err := cl.Submit(ctx, key, []module.Msg{m}, f.options())
 			if res == nil && err != nil {
-				return c.explainConn(err)
+				return c.txError(err)
 			}
 			if perr := c.printTxResult(res, func(w io.Writer) { fmt.Fprintf(w, "%s from %s\n", m.Type(), args[0]) }); perr != nil {
 				return perr

@@ -16,9 +16,9 @@ import (
 // and the standard streams (so tests can run commands in-process).
 type cli struct {
 	home           string
-	output         string // "text" or "json"
-	node           string // RPC URL; empty: resolved from the home
-	keyringBackend string // "file" or "test"; empty: resolved from the home
+	output         string   // "text" or "json"
+	nodes          []string // RPC URLs (--node); empty: resolved from the home
+	keyringBackend string   // "file" or "test"; empty: resolved from the home
 
 	stdin          io.Reader
 	stdinReader    *bufio.Reader // shared by every prompt of one command
@@ -72,7 +72,7 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 
 // addClientFlags adds the flags of commands that talk to a node.
 func (c *cli) addClientFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&c.node, "node", "", "RPC URL of a node (default: the first gatekeeper of the devnet in --home)")
+	cmd.Flags().StringSliceVar(&c.nodes, "node", nil, "RPC URL of a node, or several of one chain (comma-separated or repeated), asked in turn when one does not answer (default: every gatekeeper of the devnet in --home)")
 }
 
 // addKeyringFlags adds the flags of commands that use the keyring.

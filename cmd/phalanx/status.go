@@ -40,7 +40,7 @@ func newStatusCmd(c *cli) *cobra.Command {
 				return c.explainConn(err)
 			}
 			out := statusOut{
-				Node: c.nodeURL(), ChainID: st.NodeInfo.Network, Moniker: st.NodeInfo.Moniker, NodeID: string(st.NodeInfo.DefaultNodeID),
+				Node: cl.Node(), ChainID: st.NodeInfo.Network, Moniker: st.NodeInfo.Moniker, NodeID: string(st.NodeInfo.DefaultNodeID),
 				Height: st.SyncInfo.LatestBlockHeight, Time: st.SyncInfo.LatestBlockTime, AppHash: st.SyncInfo.LatestAppHash.String(),
 				CatchingUp: st.SyncInfo.CatchingUp, IsValidator: st.ValidatorInfo.VotingPower > 0,
 				AppVersion: st.NodeInfo.ProtocolVersion.App, CometVersion: st.NodeInfo.Version,

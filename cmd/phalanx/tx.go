@@ -2,8 +2,12 @@ package main
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,7 +25,7 @@ func newTxCmd(c *cli) *cobra.Command {
 		Use:   "tx",
 		Short: "Sign and send transactions; each waits until it is committed",
 	}
-	cmd.AddCommand(newTxSendCmd(c), newTxRotateMasterKeyCmd(c),
+	cmd.AddCommand(newTxSendCmd(c), newTxResendCmd(c), newTxRotateMasterKeyCmd(c),
 		newTxComputingCmd(c, "start-computing OPERATOR WORKER STAKE", "Start a worker computing, staking STAKE (at least 50 PHA x sqrt(P)) from OPERATOR", 3,
 			func(id crypto.PublicKey, args []string) (module.Msg, error) {
 				stake, err := pha.Parse(args[2])
@@ -68,7 +72,7 @@ created from now on derive their keys from the new one.`,
 			defer cancel()
 			res, err := cl.Submit(ctx, key, []module.Msg{&keys.MsgRotateMasterKey{}}, f.options())
 			if res == nil && err != nil {
-				return c.explainConn(err)
+				return c.txError(err)
 			}
 			if perr := c.printTxResult(res, func(w io.Writer) {
 				fmt.Fprintln(w, "Master key rotation requested.")
@@ -133,7 +137,7 @@ func newTxSendCmd(c *cli) *cobra.Command {
 			defer cancel()
 			res, err := cl.Send(ctx, key, to, amount, f.options())
 			if res == nil && err != nil {
-				return c.explainConn(err)
+				return c.txError(err)
 			}
 			if perr := c.printTxResult(res, func(w io.Writer) {
 				fmt.Fprintf(w, "Send %s from %s (%s) to %s\n", amount.PHA(), args[0], from.Address, describe(args[1], to))
@@ -161,15 +165,22 @@ func describe(arg string, a crypto.Address) string {
 func (c *cli) printTxResult(res *client.Result, what func(w io.Writer)) error {
 	return c.print(res, func(w io.Writer) {
 		what(w)
-		status := "succeeded"
-		if res.Code != 0 {
-			status = "FAILED"
-		}
-		fmt.Fprintf(w, "Committed in block %d: %s\n  tx    %s\n  gas   %d used\n  fee   %s\n", res.Height, status, res.Hash, res.GasUsed, res.Fee.PHA())
-		if res.Code != 0 {
-			fmt.Fprintf(w, "  error %s\n", res.Log)
+		printCommitted(w, res)
+		if res.AlreadySent {
+			fmt.Fprintln(w, "  note  the node had these very bytes already: an identical transaction (same nonce) was sent before, and this is its outcome, not a second one")
 		}
 	})
+}
+
+func printCommitted(w io.Writer, res *client.Result) {
+	status := "succeeded"
+	if res.Code != 0 {
+		status = "FAILED"
+	}
+	fmt.Fprintf(w, "Committed in block %d: %s\n  tx    %s\n  gas   %d used\n  fee   %s\n", res.Height, status, res.Hash, res.GasUsed, res.Fee.PHA())
+	if res.Code != 0 {
+		fmt.Fprintf(w, "  error %s\n", res.Log)
+	}
 }
 
 func hexHash(s string) ([]byte, error) {
@@ -178,4 +189,156 @@ func hexHash(s string) ([]byte, error) {
 		return nil, fmt.Errorf("%q is not a transaction hash (64 hex digits)", s)
 	}
 	return b, nil
+}
+
+// exitUnknown is the exit status of a command whose transaction's outcome
+// is unknown: it may or may not be committed (exit status 1 is a failure,
+// and nothing of a failed command's transaction was applied unless it
+// printed the block it failed in).
+const exitUnknown = 3
+
+// exitCode is the process's exit status for a command's error.
+func exitCode(err error) int {
+	if errors.Is(err, client.ErrUnknown) {
+		return exitUnknown
+	}
+	return 1
+}
+
+// unconfirmedDir holds, under the home, the signed bytes of transactions
+// whose outcome was unknown, by hash, for `tx resend`.
+const unconfirmedDir = "unconfirmed"
+
+// unknownOutcome is the error of a command whose transaction may still
+// be committed: it says so, with the hash and the commands that settle
+// it, and never that the transaction failed.
+type unknownOutcome struct {
+	u      *client.UnknownError
+	flags  string // the --home and --node of this command, for the ones it prints
+	saved  string // where the signed bytes are, if they were saved
+	unsave error  // why they could not be saved
+}
+
+func (e *unknownOutcome) Error() string {
+	h := fmt.Sprintf("%X", e.u.Hash)
+	msg := fmt.Sprintf("the outcome of transaction %s is unknown: %v; it may still be committed.\nLook it up with: phalanx query tx %s%s", h, e.u.Err, h, e.flags)
+	switch {
+	case e.saved != "":
+		msg += fmt.Sprintf("\nOr send the same signed bytes again (kept in %s; they cannot apply twice) with: phalanx tx resend %s%s", e.saved, h, e.flags)
+	case e.unsave != nil:
+		msg += fmt.Sprintf("\n(the signed bytes could not be kept for a resend: %v)", e.unsave)
+	}
+	return msg
+}
+
+func (e *unknownOutcome) Unwrap() error { return e.u }
+
+// txError turns the error of a command that sent a transaction into what
+// the user reads: an unknown outcome as such (its signed bytes kept for
+// `tx resend`), anything else with the hint when no node answered.
+func (c *cli) txError(err error) error {
+	var u *client.UnknownError
+	if !errors.As(err, &u) {
+		return c.explainConn(err)
+	}
+	out := &unknownOutcome{u: u, flags: c.flagsForHint()}
+	if len(u.Tx) > 0 {
+		out.saved, out.unsave = c.saveUnconfirmed(u.Hash, u.Tx)
+	}
+	if c.output == "json" {
+		c.printJSON(map[string]any{"hash": fmt.Sprintf("%X", u.Hash), "outcome": "unknown", "reason": u.Err.Error(), "saved": out.saved})
+	}
+	return out
+}
+
+// flagsForHint repeats the --home and --node of this command, so that
+// the commands an unknown outcome suggests ask the same nodes.
+func (c *cli) flagsForHint() string {
+	var s string
+	if c.home != defaultHome() {
+		s += " --home " + c.home
+	}
+	if len(c.nodes) > 0 {
+		s += " --node " + strings.Join(c.nodes, ",")
+	}
+	return s
+}
+
+func (c *cli) unconfirmedPath(hash []byte) string {
+	return filepath.Join(c.home, unconfirmedDir, fmt.Sprintf("%X.tx", hash))
+}
+
+// saveUnconfirmed keeps a transaction's signed bytes for `tx resend`.
+func (c *cli) saveUnconfirmed(hash, raw []byte) (string, error) {
+	path := c.unconfirmedPath(hash)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+// readUnconfirmed reads the signed bytes that `tx resend` sends: a file,
+// or the hash of a transaction kept under the home.
+func (c *cli) readUnconfirmed(arg string) ([]byte, string, error) {
+	if raw, err := os.ReadFile(arg); err == nil {
+		return raw, arg, nil
+	}
+	hash, err := hexHash(arg)
+	if err != nil {
+		return nil, "", fmt.Errorf("%q is neither a file nor a transaction hash (64 hex digits)", arg)
+	}
+	path := c.unconfirmedPath(hash)
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, "", fmt.Errorf("no signed transaction %X is kept in %s (only those whose outcome was unknown are); look it up with: phalanx query tx %X", hash, filepath.Dir(path), hash)
+	}
+	return raw, path, err
+}
+
+func newTxResendCmd(c *cli) *cobra.Command {
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "resend HASH|FILE",
+		Short: "Send again a transaction whose outcome was unknown: the same signed bytes, which cannot apply twice",
+		Long: `Sends the signed bytes of a transaction again and waits for its commit. When a
+command could not tell whether its transaction was committed (exit status 3), it
+kept the bytes under --home; HASH names them. FILE is a file of signed bytes.
+
+The bytes carry their nonce, so the chain applies them at most once however often
+they are sent: a transaction committed already is shown, not sent twice.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			raw, path, err := c.readUnconfirmed(args[0])
+			if err != nil {
+				return err
+			}
+			cl, ctx, cancel, err := c.connect()
+			if err != nil {
+				return err
+			}
+			defer cancel()
+			res, err := cl.Resume(ctx, raw, timeout)
+			if res == nil && err != nil {
+				return c.txError(err)
+			}
+			if path != args[0] {
+				os.Remove(path) // the outcome is known now
+			}
+			if perr := c.print(res, func(w io.Writer) {
+				if res.AlreadySent {
+					fmt.Fprintln(w, "A node had this transaction already (it applies once): this is its outcome.")
+				}
+				printCommitted(w, res)
+			}); perr != nil {
+				return perr
+			}
+			return err
+		},
+	}
+	cmd.Flags().DurationVar(&timeout, "timeout", 30*time.Second, "how long to wait for the commit")
+	c.addClientFlags(cmd)
+	return cmd
 }

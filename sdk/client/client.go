@@ -27,49 +27,101 @@ import (
 	"github.com/phalanx-net/phalanx/crypto"
 )
 
-// Client talks to one gatekeeper.
+// Client talks to one or more gatekeepers of one chain. With several, a
+// call that gets no answer from one node (nothing listens, the
+// connection breaks) is asked of the next; see the package doc for what
+// that does and does not promise. A Client is safe for concurrent use.
 type Client struct {
-	rpc     rpcclient.Client
-	chainID string
+	nodes *nodes
 }
 
 // New returns a client of the node at node: host:port, http://host:port,
-// https://... or tcp://host:port (see NodeURL).
+// https://... or tcp://host:port (see NodeURL), or of several nodes of
+// one chain given as a comma-separated list of those, which fail over
+// (see NewMulti).
 func New(node string) (*Client, error) {
-	url, err := NodeURL(node)
+	urls, err := NodeURLs(node)
 	if err != nil {
 		return nil, err
 	}
-	c, err := rpchttp.New(url)
-	if err != nil {
-		return nil, fmt.Errorf("rpc client for %s: %w", url, err)
-	}
-	return &Client{rpc: c}, nil
+	return NewMulti(urls)
 }
+
+// NewMulti returns a client of several nodes of one chain (each in a form
+// NodeURL takes; a node given twice is kept once). It asks one
+// node at a time: first the first, then whichever answered last; a node
+// that gives no answer is passed over for the next. Each node is asked
+// for its chain id before its first use, and one of another chain than
+// the first that answered is refused with a *ChainMismatchError.
+func NewMulti(urls []string) (*Client, error) {
+	if len(urls) == 0 {
+		return nil, errors.New("no node address given")
+	}
+	n := &nodes{}
+	seen := map[string]bool{}
+	for _, u := range urls {
+		url, err := NodeURL(strings.TrimSpace(u))
+		if err != nil {
+			return nil, err
+		}
+		if seen[url] {
+			continue // the same node twice would only be asked twice
+		}
+		seen[url] = true
+		c, err := rpchttp.NewWithTimeout(url, uint(RequestTimeout/time.Second))
+		if err != nil {
+			return nil, fmt.Errorf("rpc client for %s: %w", url, err)
+		}
+		n.list = append(n.list, &endpoint{url: url, rpc: c})
+	}
+	return &Client{nodes: n}, nil
+}
+
+// RequestTimeout bounds one request to a node, so that a node that hangs
+// (a frozen process, a host that drops packets) is given up for the next
+// instead of holding the call until its context ends.
+const RequestTimeout = 30 * time.Second
 
 // FromRPC returns a client over any CometBFT RPC client, such as the
 // in-process rpc/client/local of a node.
-func FromRPC(c rpcclient.Client) *Client { return &Client{rpc: c} }
-
-// RPC returns the underlying CometBFT RPC client.
-func (c *Client) RPC() rpcclient.Client { return c.rpc }
-
-// Status returns the node's status.
-func (c *Client) Status(ctx context.Context) (*coretypes.ResultStatus, error) {
-	return c.rpc.Status(ctx)
+func FromRPC(c rpcclient.Client) *Client {
+	return &Client{nodes: &nodes{list: []*endpoint{{url: "the node's RPC", rpc: c}}}}
 }
 
-// ChainID returns the chain id, asking the node once.
+// RPC returns the CometBFT RPC client of the node the client asks first
+// (the one that answered last). Calls made on it do not fail over.
+func (c *Client) RPC() rpcclient.Client { return c.nodes.list[c.nodes.current()].rpc }
+
+// Node returns the URL of the node the client asks first.
+func (c *Client) Node() string { return c.nodes.list[c.nodes.current()].url }
+
+// Nodes returns the URLs of the client's nodes, in the order given.
+func (c *Client) Nodes() []string { return c.nodes.urls() }
+
+// Status returns the status of the first node that answers.
+func (c *Client) Status(ctx context.Context) (*coretypes.ResultStatus, error) {
+	return call(ctx, c, func(r rpcclient.Client) (*coretypes.ResultStatus, error) { return r.Status(ctx) })
+}
+
+// ChainID returns the chain id, asking a node once.
 func (c *Client) ChainID(ctx context.Context) (string, error) {
-	if c.chainID != "" {
-		return c.chainID, nil
+	n := c.nodes
+	n.mu.Lock()
+	id := n.id
+	n.mu.Unlock()
+	if id != "" {
+		return id, nil
 	}
-	st, err := c.rpc.Status(ctx)
+	st, err := c.Status(ctx)
 	if err != nil {
 		return "", fmt.Errorf("node status: %w", err)
 	}
-	c.chainID = st.NodeInfo.Network
-	return c.chainID, nil
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.id == "" {
+		n.id, n.by = st.NodeInfo.Network, n.list[n.cur].url
+	}
+	return n.id, nil
 }
 
 // Query is a state read: the raw value of one key at a height.
@@ -83,7 +135,9 @@ type Query struct {
 // against that header's app hash; the header itself is trusted from this
 // node (a light client verifies headers; workers do).
 func (c *Client) Get(ctx context.Context, path string, data []byte, height int64, prove bool) (Query, error) {
-	res, err := c.rpc.ABCIQueryWithOptions(ctx, path, data, rpcclient.ABCIQueryOptions{Height: height, Prove: prove})
+	res, err := call(ctx, c, func(r rpcclient.Client) (*coretypes.ResultABCIQuery, error) {
+		return r.ABCIQueryWithOptions(ctx, path, data, rpcclient.ABCIQueryOptions{Height: height, Prove: prove})
+	})
 	if err != nil {
 		return Query{}, fmt.Errorf("query %s: %w", path, err)
 	}
@@ -106,7 +160,8 @@ func (c *Client) verify(ctx context.Context, r abci.QueryResponse) error {
 	var err error
 	// The next header may not exist yet; it comes within a block time.
 	for i := 0; i < 50; i++ {
-		if commit, err = c.rpc.Commit(ctx, &next); err == nil {
+		commit, err = call(ctx, c, func(r rpcclient.Client) (*coretypes.ResultCommit, error) { return r.Commit(ctx, &next) })
+		if err == nil {
 			break
 		}
 		select {
@@ -221,64 +276,20 @@ func (c *Client) Build(ctx context.Context, key crypto.PrivateKey, msgs []module
 
 // Result is a committed transaction.
 type Result struct {
-	Hash    string              `json:"hash"`
-	Height  int64               `json:"height"`
-	Code    uint32              `json:"code"`
-	Log     string              `json:"log,omitempty"`
-	GasUsed int64               `json:"gas_used"`
-	Fee     pha.Amount          `json:"fee"`
-	Events  []abci.Event        `json:"events,omitempty"`
-	Tx      *tx.Tx              `json:"-"`
-	Raw     *coretypes.ResultTx `json:"-"`
-}
-
-// Broadcast sends signed transaction bytes and returns its hash once the
-// node admitted it to its mempool, or the node's refusal as *TxError.
-func (c *Client) Broadcast(ctx context.Context, txBytes []byte) ([]byte, error) {
-	res, err := c.rpc.BroadcastTxSync(ctx, txBytes)
-	if err != nil {
-		if te := refusalOf(err); te != nil {
-			return nil, te
-		}
-		if isMempoolFull(err) {
-			return nil, fmt.Errorf("broadcast: %w: %v", ErrMempoolFull, err)
-		}
-		return nil, fmt.Errorf("broadcast: %w", err)
-	}
-	if res.Code != 0 {
-		return nil, &TxError{Codespace: res.Codespace, Code: res.Code, Log: res.Log}
-	}
-	return res.Hash, nil
-}
-
-// WaitTx waits until the transaction with this hash is in a block and
-// returns its result; a failure in the block is returned as *TxError
-// beside the result.
-func (c *Client) WaitTx(ctx context.Context, hash []byte, timeout time.Duration) (*Result, error) {
-	if timeout == 0 {
-		timeout = 30 * time.Second
-	}
-	deadline := time.Now().Add(timeout)
-	for {
-		r, err := c.Tx(ctx, hash)
-		if err == nil {
-			if r.Code != 0 {
-				return r, &TxError{Codespace: r.Raw.TxResult.Codespace, Code: r.Code, Log: r.Log, Height: r.Height}
-			}
-			return r, nil
-		}
-		if !isNotFound(err) {
-			return nil, err
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("%w: %X after %s", ErrTimeout, hash, timeout)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(150 * time.Millisecond):
-		}
-	}
+	Hash    string       `json:"hash"`
+	Height  int64        `json:"height"`
+	Code    uint32       `json:"code"`
+	Log     string       `json:"log,omitempty"`
+	GasUsed int64        `json:"gas_used"`
+	Fee     pha.Amount   `json:"fee"`
+	Events  []abci.Event `json:"events,omitempty"`
+	// AlreadySent says that the first node to answer held these very
+	// bytes already, before this client sent them: an identical
+	// transaction (same key, nonce and content) was sent before, and this
+	// is its outcome, not a second one.
+	AlreadySent bool                `json:"already_sent,omitempty"`
+	Tx          *tx.Tx              `json:"-"`
+	Raw         *coretypes.ResultTx `json:"-"`
 }
 
 // invalidTx matches CometBFT's mempool.ErrInvalidTx as its RPC server
@@ -315,26 +326,34 @@ func isNotFound(err error) bool { return err != nil && strings.Contains(err.Erro
 // ErrTxNotFound is returned by Tx for a hash the node does not know.
 var ErrTxNotFound = errors.New("transaction not found")
 
-// Tx looks a committed transaction up by hash.
+// Tx looks a committed transaction up by hash; ErrTxNotFound if the node
+// asked does not have it (WaitTx asks every node before it gives up).
 func (c *Client) Tx(ctx context.Context, hash []byte) (*Result, error) {
-	res, err := c.rpc.Tx(ctx, hash, false)
+	res, err := call(ctx, c, func(r rpcclient.Client) (*coretypes.ResultTx, error) { return r.Tx(ctx, hash, false) })
 	if err != nil {
 		if isNotFound(err) {
 			return nil, fmt.Errorf("%w: %X", ErrTxNotFound, hash)
 		}
 		return nil, fmt.Errorf("tx %X: %w", hash, err)
 	}
+	return resultOf(res), nil
+}
+
+func resultOf(res *coretypes.ResultTx) *Result {
 	r := &Result{Hash: hex.EncodeToString(res.Hash), Height: res.Height, Code: res.TxResult.Code, Log: res.TxResult.Log,
 		GasUsed: res.TxResult.GasUsed, Events: res.TxResult.Events, Raw: res}
 	if t, err := tx.Decode(res.Tx); err == nil {
 		r.Tx = t
 		r.Fee = tx.Fee{GasLimit: uint64(res.TxResult.GasUsed), GasPrice: t.Body.Fee.GasPrice}.Max()
 	}
-	return r, nil
+	return r
 }
 
-// Submit builds, signs and broadcasts a transaction and waits for its
-// commit.
+// Submit builds and signs a transaction, broadcasts it and waits for its
+// commit. The signed bytes are made once: every resend, to this node or
+// the next, is of the same bytes, with the same nonce, so the chain
+// applies the transaction at most once. An outcome it cannot tell is an
+// *UnknownError, never a failure (see Resume).
 func (c *Client) Submit(ctx context.Context, key crypto.PrivateKey, msgs []module.Msg, o TxOptions) (*Result, error) {
 	t, err := c.Build(ctx, key, msgs, o)
 	if err != nil {
@@ -344,11 +363,7 @@ func (c *Client) Submit(ctx context.Context, key crypto.PrivateKey, msgs []modul
 	if err != nil {
 		return nil, err
 	}
-	hash, err := c.Broadcast(ctx, b)
-	if err != nil {
-		return nil, err
-	}
-	return c.WaitTx(ctx, hash, o.Timeout)
+	return c.Resume(ctx, b, o.Timeout)
 }
 
 // Send transfers amount from key's account to to.

@@ -308,15 +308,23 @@ func (c *Client) Call(ctx context.Context, key crypto.PrivateKey, id contracts.H
 type PendingCommand struct {
 	c        *Client
 	hash     []byte
+	raw      []byte  // the signed transaction, resent if its node dies
+	found    *Result // the result, if the broadcast found it committed
 	contract contracts.Hash
 	cluster  uint64
 	response *envelope.ResponseKey
 }
 
 // Committed waits for the command's transaction and returns the command.
+// An outcome it cannot tell is an *UnknownError, as for Submit.
 func (p *PendingCommand) Committed(ctx context.Context) (*Command, error) {
-	r, err := p.c.WaitTx(ctx, p.hash, time.Minute)
-	if err != nil {
+	r := p.found
+	if r == nil {
+		var err error
+		if r, err = p.c.wait(ctx, p.hash, p.raw, time.Minute); err != nil {
+			return nil, err
+		}
+	} else if err := resultErr(r); err != nil {
 		return nil, err
 	}
 	v, ok := eventAttr(r, contracts.EventCommand, contracts.AttrSeq)
@@ -361,11 +369,11 @@ func (c *Client) SendCall(ctx context.Context, key crypto.PrivateKey, id contrac
 	if err != nil {
 		return nil, err
 	}
-	hash, err := c.Broadcast(ctx, raw)
+	s, err := c.broadcast(ctx, raw)
 	if err != nil {
 		return nil, err
 	}
-	return &PendingCommand{c: c, hash: hash, contract: id, cluster: ct.Cluster, response: resp}, nil
+	return &PendingCommand{c: c, hash: s.hash, raw: raw, found: s.found, contract: id, cluster: ct.Cluster, response: resp}, nil
 }
 
 // Wait waits for the command's result and decrypts its output.

@@ -9,6 +9,20 @@ import (
 	"syscall"
 )
 
+// NodeURLs splits a comma-separated list of node addresses and turns each
+// into a URL with NodeURL; an empty item is refused.
+func NodeURLs(list string) ([]string, error) {
+	var out []string
+	for _, s := range strings.Split(list, ",") {
+		u, err := NodeURL(strings.TrimSpace(s))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
 // NodeURL turns what a user gives as a node's address into the URL the
 // RPC client dials: "host:port" and CometBFT's "tcp://host:port" become
 // "http://host:port"; http, https and unix URLs are kept. Anything else
@@ -48,9 +62,20 @@ func NodeURL(s string) (string, error) {
 // IsUnreachable reports whether err means that no node answered at all
 // (nothing listening, no route, a name that does not resolve, a timeout
 // while connecting), as opposed to a node that answered with an error.
+//
+// For a *NoAnswerError it reports whether every node was unreachable.
 func IsUnreachable(err error) bool {
 	if err == nil {
 		return false
+	}
+	var none *NoAnswerError
+	if errors.As(err, &none) {
+		for _, e := range none.Errs {
+			if !IsUnreachable(e) {
+				return false
+			}
+		}
+		return len(none.Errs) > 0
 	}
 	var op *net.OpError
 	var dns *net.DNSError

@@ -238,7 +238,10 @@ func (k *Keeper) handleHeartbeat(ctx *module.Context, sender crypto.PublicKey, p
 
 // Penalize marks a worker that disagreed with its cluster unresponsive:
 // it stops earning and its V decays until it answers a challenge. The
-// contracts module calls it.
+// contracts module calls it. The challenge is opened here, at once: no
+// draw in EndBlock challenges a worker that is not idle, so without one a
+// penalized worker could never answer, and every heartbeat it sent would
+// be refused for ever.
 func (k *Keeper) Penalize(ctx *module.Context, id crypto.PublicKey) error {
 	kv := ctx.Store()
 	w, ok := k.Worker(kv, id)
@@ -251,6 +254,10 @@ func (k *Keeper) Penalize(ctx *module.Context, id crypto.PublicKey) error {
 	}
 	w.Missed++
 	k.setState(ctx, &w, Unresponsive)
+	if w.Challenged == 0 {
+		w.Challenged, w.ChallengeHeight = ctx.Block.Time.UnixNano(), ctx.Block.Height
+		ctx.Emit(EventChallenge, module.Attr{Key: AttrWorker, Value: w.ID, Index: true})
+	}
 	k.setWorker(kv, w)
 	k.adjustShare(kv, old, true, w)
 	return nil

@@ -273,7 +273,10 @@ type fixture struct {
 	workers []*enclave.Enclave
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureN(t, 3) }
+
+// newFixtureN is a fixture with n workers.
+func newFixtureN(t *testing.T, n int) *fixture {
 	v := key(t, "validator")
 	e := newEnv(t, v)
 	e.fund(v.Public().Address(), pha.Tokens(10))
@@ -286,7 +289,7 @@ func newFixture(t *testing.T) *fixture {
 	if err := e.post(f.gk, keys.TopicPublish, keys.Publish{Epoch: 0, PublicKey: pub}); err != nil {
 		t.Fatal(err)
 	}
-	for range 3 {
+	for range n {
 		w := e.newEnclave()
 		e.register(w, registry.RoleWorker, e.operator)
 		f.workers = append(f.workers, w)
@@ -427,7 +430,9 @@ func TestCommandsResultsAndSettlement(t *testing.T) {
 	if ct, _ := f.c.Contract(f.State, id); !bytes.Equal(ct.PublicKey, pub) {
 		t.Fatal("the agreed key is not recorded")
 	}
-	// The third worker disagrees: named in an event, nothing else changes.
+	// The third worker disagrees: it is named in an event and removed
+	// from the cluster (the computing module, not wired here, slashes and
+	// penalizes it: byzantine_test.go).
 	f.Events = nil
 	bad := inst
 	bad.StateRoot = contracts.Hash{6}
@@ -436,6 +441,9 @@ func TestCommandsResultsAndSettlement(t *testing.T) {
 	}
 	if len(f.Events) == 0 || f.Events[0] != contracts.EventDisagreement {
 		t.Fatalf("events %v", f.Events)
+	}
+	if c, _ := f.c.Cluster(f.State, 0); c.Has(f.workers[2].Identity()) || len(c.Workers) != 2 {
+		t.Fatalf("the dissenting worker is still in the cluster: %v", c.Workers)
 	}
 
 	// A call: gas bounds, escrow, then settlement.

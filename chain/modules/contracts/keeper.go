@@ -88,7 +88,9 @@ func (k *Keeper) appendCommand(ctx *module.Context, c *Cluster, cmd Command) uin
 	cmd.Cluster, cmd.Seq = c.ID, c.Commands
 	cmd.Height, cmd.Time = ctx.Block.Height, ctx.Block.Time.UnixNano()
 	kv := ctx.Store()
+	cmd.Deadline = cmd.Height + k.Params(kv).ResultTimeout
 	set(kv, CommandKey(c.ID, cmd.Seq), cmd)
+	kv.Set(deadlineKey(cmd.Deadline, cmd.Cluster, cmd.Seq), []byte{1}) // the key is the index
 	c.Commands++
 	set(kv, ClusterKey(c.ID), *c)
 	ctx.Emit(EventCommand,

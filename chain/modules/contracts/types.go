@@ -1,10 +1,12 @@
 package contracts
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/phalanx-net/phalanx/chain/codec"
@@ -51,13 +53,20 @@ type Params struct {
 	MaxInput uint64 `cbor:"5,keyasint" json:"max_input"`
 	// MaxClusterWorkers bounds a cluster.
 	MaxClusterWorkers uint32 `cbor:"6,keyasint" json:"max_cluster_workers"`
+	// ResultTimeout is how many blocks after its own a command waits for
+	// a majority of its cluster to agree on its result; at the end of the
+	// block its deadline falls in, a command without one is closed with
+	// StatusNoMajority and its whole escrow refunded.
+	ResultTimeout int64 `cbor:"7,keyasint" json:"result_timeout"`
 }
 
 // DefaultParams: Go contracts of up to 8 MiB, commands of 100 thousand to
-// 10 billion gas (the latter a few seconds of a worker's time).
+// 10 billion gas (the latter a few seconds of a worker's time), and 600
+// blocks (10 minutes of one-second blocks) for a cluster to agree on a
+// command's result.
 func DefaultParams() Params {
 	return Params{MaxCodeSize: 8 << 20, CodeByteGas: 2, MinCommandGas: 100_000, MaxCommandGas: 10_000_000_000,
-		MaxInput: 64 << 10, MaxClusterWorkers: 32}
+		MaxInput: 64 << 10, MaxClusterWorkers: 32, ResultTimeout: 600}
 }
 
 // Validate checks the parameters.
@@ -71,6 +80,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("max_command_gas %d exceeds the runtime's 2^40", p.MaxCommandGas)
 	case p.MaxInput == 0 || p.MaxClusterWorkers == 0:
 		return fmt.Errorf("max_input and max_cluster_workers must be positive")
+	case p.ResultTimeout <= 0:
+		return fmt.Errorf("result_timeout must be a positive number of blocks")
 	}
 	return nil
 }
@@ -117,6 +128,14 @@ type Cluster struct {
 	// Commands is the length of the cluster's command log.
 	Commands uint64 `cbor:"8,keyasint" json:"commands"`
 }
+
+// Has reports whether w is one of the cluster's workers.
+func (c Cluster) Has(w crypto.PublicKey) bool {
+	_, found := slices.BinarySearchFunc(c.Workers, w, comparePublicKeys)
+	return found
+}
+
+func comparePublicKeys(a, b crypto.PublicKey) int { return bytes.Compare(a[:], b[:]) }
 
 // Code is an uploaded module's record; its prepared (instrumented) bytes
 // are stored under CodeBytesKey.
@@ -177,6 +196,9 @@ type Command struct {
 	Escrow   pha.Amount `cbor:"8,keyasint" json:"escrow"`
 	Height   int64      `cbor:"9,keyasint" json:"height"`
 	Time     int64      `cbor:"10,keyasint" json:"time"` // block time, unix nanoseconds
+	// Deadline is the height at whose end the command is closed if no
+	// majority of its cluster agreed on a result by then.
+	Deadline int64 `cbor:"11,keyasint,omitempty" json:"deadline,omitempty"`
 }
 
 // SealInfo is the HPKE info of a command's input: a command sealed for
@@ -205,6 +227,12 @@ const (
 	StatusTrap           uint8 = 11 // a trap that is no Go panic (its detail is sealed in the output)
 	StatusBadPointer     uint8 = 12 // a pointer or length outside the contract's memory (detail sealed)
 	StatusInitFailed     uint8 = 13 // the contract's initialization failed
+	// StatusNoMajority is the chain's, never a worker's: no result had a
+	// majority of the cluster by the command's deadline (the workers
+	// disagreed, tied, or too few answered). The caller is refunded the
+	// whole escrow; the command may still have taken effect in the state
+	// of the workers that executed it.
+	StatusNoMajority uint8 = 14
 )
 
 // StatusText names a status.
@@ -238,6 +266,8 @@ func StatusText(s uint8) string {
 		return "bad pointer"
 	case StatusInitFailed:
 		return "init failed"
+	case StatusNoMajority:
+		return "no majority"
 	}
 	return "status " + strconv.Itoa(int(s))
 }
@@ -394,7 +424,9 @@ var (
 	contractPref  = []byte("contracts/contract/")
 	logPrefix     = []byte("contracts/log/")
 	votePrefix    = []byte("contracts/vote/")
+	ballotPrefix  = []byte("contracts/ballot/")
 	resultPrefix  = []byte("contracts/result/")
+	deadlinePref  = []byte("contracts/deadline/")
 )
 
 func clone(b []byte) []byte { return append(make([]byte, 0, len(b)+72), b...) }
@@ -436,6 +468,24 @@ func voteKey(cluster, seq uint64, worker crypto.PublicKey) []byte {
 
 func votePrefixOf(cluster, seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(clone(votePrefix), cluster), seq)
+}
+
+// ballotKey holds the content of a vote with digest d for a command, once
+// whatever the number of workers that posted it, so that a majority found
+// at the deadline can be recorded.
+func ballotKey(cluster, seq uint64, d Hash) []byte {
+	return append(ballotPrefixOf(cluster, seq), d[:]...)
+}
+
+func ballotPrefixOf(cluster, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(clone(ballotPrefix), cluster), seq)
+}
+
+// deadlineKey indexes a command by its deadline, so the block it falls in
+// finds it without scanning the open commands.
+func deadlineKey(height int64, cluster, seq uint64) []byte {
+	k := binary.BigEndian.AppendUint64(clone(deadlinePref), uint64(height))
+	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(k, cluster), seq)
 }
 
 // Event types and attributes.

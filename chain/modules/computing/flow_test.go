@@ -250,7 +250,7 @@ func TestPenalizedWorkerRecoversByAnsweringItsChallenge(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Advance(time.Minute)
-	if err := e.c.Penalize(e.Ctx(), id); err != nil {
+	if _, err := e.c.Penalize(e.Ctx(), id); err != nil {
 		t.Fatal(err)
 	}
 	rec := e.worker(id)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -352,3 +353,82 @@ func TestWorkersCannotPostNoMajority(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A liar with stake: the disagreement takes slash_wrong_result (5 %) of
+// its stake to the treasury, to the unit, says so in the event and on its
+// computing record, and turns it unresponsive with a challenge to answer.
+func TestLiarIsSlashed(t *testing.T) {
+	r := newReady(t, 3)
+	liar := r.workers[2]
+	if err := r.post(liar, computing.TopicBenchmark, computing.Benchmark{Iterations: 1000, SpanMillis: 6000}); err != nil {
+		t.Fatal(err)
+	}
+	r.fund(r.operator.Public().Address(), pha.Tokens(2000))
+	stake := mustParse(t, "1999.999999999999PHA") // 5 % of it is not a whole number of units
+	if err := r.run(r.operator, &computing.MsgStart{Worker: liar.Identity(), Stake: stake}); err != nil {
+		t.Fatal(err)
+	}
+	treasury := crypto.ModuleAddress(computing.Treasury)
+	before := bank.Keeper{}.Balance(r.State, treasury)
+	seq := r.call(t)
+	r.vote(t, 2, seq, lie)
+	r.vote(t, 0, seq, honest)
+	r.vote(t, 1, seq, honest)
+	// 1,999.999999999999 PHA × 0.05 = 99.99999999999995, rounded down to
+	// the unit (10^-12 PHA).
+	want := mustParse(t, "99.999999999999PHA")
+	if got, _ := (bank.Keeper{}).Balance(r.State, treasury).Sub(before); got.Cmp(want) != 0 {
+		t.Fatalf("the treasury got %s, want %s", got.PHA(), want.PHA())
+	}
+	rec, _ := r.comp.Worker(r.State, liar.Identity())
+	left, _ := stake.Sub(want)
+	if rec.Stake.Cmp(left) != 0 || rec.Slashed.Cmp(want) != 0 || rec.WrongResults != 1 {
+		t.Fatalf("the liar's record: stake %s, slashed %s, %d wrong results", rec.Stake.PHA(), rec.Slashed.PHA(), rec.WrongResults)
+	}
+	if rec.State != computing.Unresponsive || rec.ChallengeHeight != r.Height-1 {
+		t.Fatalf("the liar is %s with a challenge of height %d", rec.State, rec.ChallengeHeight)
+	}
+	if err := (bank.Keeper{}).CheckSupply(r.State); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The event of a disagreement carries what it cost the worker.
+func TestDisagreementEventSaysWhatWasSlashed(t *testing.T) {
+	r := newReady(t, 3)
+	liar := r.workers[0]
+	if err := r.post(liar, computing.TopicBenchmark, computing.Benchmark{Iterations: 1000, SpanMillis: 6000}); err != nil {
+		t.Fatal(err)
+	}
+	r.fund(r.operator.Public().Address(), pha.Tokens(2000))
+	if err := r.run(r.operator, &computing.MsgStart{Worker: liar.Identity(), Stake: pha.Tokens(2000)}); err != nil {
+		t.Fatal(err)
+	}
+	seq := r.call(t)
+	r.vote(t, 1, seq, honest)
+	r.vote(t, 2, seq, honest)
+	r.Emitted = nil
+	r.vote(t, 0, seq, lie)
+	var slashed string
+	for _, e := range r.Emitted {
+		if e.Type == contracts.EventDisagreement {
+			for _, a := range e.Attributes {
+				if a.Key == contracts.AttrSlashed {
+					slashed = a.Value
+				}
+			}
+		}
+	}
+	if slashed != pha.Tokens(100).String() {
+		t.Fatalf("the disagreement says %q was slashed, want %s", slashed, pha.Tokens(100))
+	}
+}
+
+func mustParse(t *testing.T, s string) pha.Amount {
+	t.Helper()
+	a, err := pha.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}

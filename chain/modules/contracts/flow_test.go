@@ -15,6 +15,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/chain/modules/internal/modtest"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
@@ -37,6 +38,7 @@ type env struct {
 	q        *mq.Keeper
 	keys     *keys.Keeper
 	c        *contracts.Keeper
+	comp     *computing.Keeper
 	council  crypto.PrivateKey
 	operator crypto.PrivateKey
 }
@@ -49,8 +51,10 @@ func newEnv(t *testing.T, validators ...crypto.PrivateKey) *env {
 	e.keys = keys.NewKeeper(e.q, &reg)
 	reg = registry.NewKeeper(e.q, e.keys)
 	e.reg = reg
-	e.c = contracts.NewKeeper(e.q, &reg, e.keys, nil)
+	e.comp = computing.NewKeeper(e.q, &reg)
+	e.c = contracts.NewKeeper(e.q, &reg, e.keys, e.comp) // a worker that disagrees is slashed
 	e.q.RegisterMsgs(e.Router)
+	e.comp.RegisterMsgs(e.Router)
 	reg.RegisterMsgs(e.Router)
 	e.keys.RegisterMsgs(e.Router)
 	e.c.RegisterMsgs(e.Router)
@@ -62,6 +66,9 @@ func newEnv(t *testing.T, validators ...crypto.PrivateKey) *env {
 		t.Fatal(err)
 	}
 	if err := e.c.InitGenesis(e.State, contracts.DefaultGenesis()); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.comp.InitGenesis(e.Ctx(), computing.DefaultGenesis()); err != nil {
 		t.Fatal(err)
 	}
 	e.Fund(e.operator.Public().Address(), pha.Tokens(1000))
@@ -431,8 +438,8 @@ func TestCommandsResultsAndSettlement(t *testing.T) {
 		t.Fatal("the agreed key is not recorded")
 	}
 	// The third worker disagrees: it is named in an event and removed
-	// from the cluster (the computing module, not wired here, slashes and
-	// penalizes it: byzantine_test.go).
+	// from the cluster (with no stake, it has nothing to be slashed:
+	// byzantine_test.go slashes one).
 	f.Events = nil
 	bad := inst
 	bad.StateRoot = contracts.Hash{6}

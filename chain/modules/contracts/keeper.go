@@ -7,6 +7,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
 )
@@ -22,10 +23,11 @@ type Keeper struct {
 	penalty  Penalizer
 }
 
-// Penalizer is told about a worker that disagreed with its cluster's
-// majority (the computing module lowers its value).
+// Penalizer is told about a worker whose result differed from the one
+// its cluster's majority settled on (the computing module slashes its
+// stake and turns it unresponsive); it reports the stake taken.
 type Penalizer interface {
-	Penalize(ctx *module.Context, worker crypto.PublicKey) error
+	Penalize(ctx *module.Context, worker crypto.PublicKey) (slashed pha.Amount, err error)
 }
 
 // NewKeeper returns a keeper; penalty may be nil.

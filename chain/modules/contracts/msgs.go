@@ -415,13 +415,9 @@ func (k *Keeper) settle(ctx *module.Context, c Cluster, cmd Command, v ResultVot
 
 // disagree names a worker whose result differs from the recorded one,
 // removes it from the cluster (if another worker remains) and has it
-// penalized.
+// penalized: slashed and turned unresponsive. The event says what it was
+// slashed; the worker's computing record keeps the count and the total.
 func (k *Keeper) disagree(ctx *module.Context, cluster, seq uint64, w crypto.PublicKey) error {
-	ctx.Emit(EventDisagreement,
-		module.Attr{Key: AttrCluster, Value: module.Uint(cluster), Index: true},
-		module.Attr{Key: AttrSeq, Value: module.Uint(seq)},
-		module.Attr{Key: AttrWorker, Value: w, Index: true},
-	)
 	kv := ctx.Store()
 	if c, ok := k.Cluster(kv, cluster); ok && len(c.Workers) > 1 {
 		if i, found := slices.BinarySearchFunc(c.Workers, w, comparePublicKeys); found {
@@ -429,8 +425,18 @@ func (k *Keeper) disagree(ctx *module.Context, cluster, seq uint64, w crypto.Pub
 			set(kv, ClusterKey(c.ID), c)
 		}
 	}
+	slashed := pha.Amount{}
 	if k.penalty != nil {
-		return k.penalty.Penalize(ctx, w)
+		var err error
+		if slashed, err = k.penalty.Penalize(ctx, w); err != nil {
+			return err
+		}
 	}
+	ctx.Emit(EventDisagreement,
+		module.Attr{Key: AttrCluster, Value: module.Uint(cluster), Index: true},
+		module.Attr{Key: AttrSeq, Value: module.Uint(seq)},
+		module.Attr{Key: AttrWorker, Value: w, Index: true},
+		module.Attr{Key: AttrSlashed, Value: slashed},
+	)
 	return nil
 }

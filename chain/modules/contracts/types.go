@@ -505,6 +505,7 @@ const (
 	AttrAction          = "action"
 	AttrStatus          = "status"
 	AttrReason          = "reason"
+	AttrSlashed         = "slashed"
 )
 
 // Decode decodes a stored record of this module (for clients).

@@ -432,3 +432,58 @@ func mustParse(t *testing.T, s string) pha.Amount {
 	}
 	return a
 }
+
+// A cluster created with a minimum size refuses calls and instantiations
+// with a typed error saying how many workers it has and needs, once a
+// liar's removal takes it below; its owner adding a worker lifts it.
+func TestClusterBelowItsMinimumRefusesCommands(t *testing.T) {
+	f := newFixtureN(t, 4)
+	ids := f.ids()
+	wantErr(t, "a minimum above the workers", f.run(f.operator, &contracts.MsgCreateCluster{Workers: ids[:3], MinWorkers: 4}), contracts.ErrClusterTooSmall)
+	if err := f.run(f.operator, &contracts.MsgCreateCluster{Workers: ids[:3], GasPrice: pha.Units(10), MinWorkers: 3}); err != nil {
+		t.Fatal(err)
+	}
+	mod := tinyModule()
+	if err := f.run(f.operator, &contracts.MsgUploadCode{Gzip: gz(mod)}); err != nil {
+		t.Fatal(err)
+	}
+	code := contracts.Hash(sha256Sum(mod))
+	if err := f.run(f.operator, &contracts.MsgInstantiate{Code: code, Cluster: 0}); err != nil {
+		t.Fatal(err)
+	}
+	id := contracts.ContractID(f.operator.Public().Address(), code, 0, nil)
+	k, _ := crypto.GenerateEncryptionKey()
+	inst := contracts.ResultVote{Cluster: 0, Seq: 0, Output: k.PublicKey().Bytes(), StateRoot: contracts.InitialStateRoot(id)}
+	for i, w := range f.workers[:3] {
+		v := inst
+		if i == 2 {
+			v.StateRoot = contracts.Hash{lie} // the liar: removed, 2 of 3 left
+		}
+		if err := f.post(w, contracts.TopicResult, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c, _ := f.c.Cluster(f.State, 0); len(c.Workers) != 2 {
+		t.Fatalf("cluster %v", c.Workers)
+	}
+	caller := key(t, "caller")
+	f.fund(caller.Public().Address(), pha.Tokens(1))
+	err := f.run(caller, &contracts.MsgCall{Contract: id, Input: []byte("x"), GasLimit: 1_000_000})
+	wantErr(t, "a call below the minimum", err, contracts.ErrClusterTooSmall)
+	if want := "cluster 0 has 2 workers and takes commands with at least 3: its owner must add workers"; !strings.Contains(err.Error(), want) {
+		t.Fatalf("the refusal %q does not say %q", err, want)
+	}
+	wantErr(t, "an instantiation below the minimum", f.run(f.operator, &contracts.MsgInstantiate{Code: code, Cluster: 0, Salt: []byte("2")}), contracts.ErrClusterTooSmall)
+	if got := (bank.Keeper{}).Balance(f.State, caller.Public().Address()); got.Cmp(pha.Tokens(1)) != 0 {
+		t.Fatalf("the refused call cost %s", got.PHA())
+	}
+	if c, _ := f.c.Cluster(f.State, 0); c.Commands != 1 {
+		t.Fatalf("refused commands were logged: %d", c.Commands)
+	}
+	if err := f.run(f.operator, &contracts.MsgAddWorker{Cluster: 0, Worker: ids[3]}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.run(caller, &contracts.MsgCall{Contract: id, Input: []byte("x"), GasLimit: 1_000_000}); err != nil {
+		t.Fatalf("a call after the owner added a worker: %v", err)
+	}
+}

@@ -34,6 +34,9 @@ func (k *Keeper) handleCreateCluster(ctx *module.Context, m *MsgCreateCluster) e
 	if uint64(len(m.Workers)) > uint64(p.MaxClusterWorkers) {
 		return ErrClusterTooLarge.Wrap("%d workers, at most %d", len(m.Workers), p.MaxClusterWorkers)
 	}
+	if uint64(m.MinWorkers) > uint64(len(m.Workers)) {
+		return ErrClusterTooSmall.Wrap("a minimum of %d workers for a cluster created with %d", m.MinWorkers, len(m.Workers))
+	}
 	workers := slices.Clone(m.Workers)
 	slices.SortFunc(workers, comparePublicKeys)
 	for i, w := range workers {
@@ -58,7 +61,8 @@ func (k *Keeper) handleCreateCluster(ctx *module.Context, m *MsgCreateCluster) e
 		mustDecode(v, &id)
 	}
 	set(kv, nextCluster, id+1)
-	c := Cluster{ID: id, Owner: ctx.Sender, Workers: workers, GasPrice: m.GasPrice, Deposit: m.Deposit, Epoch: epoch, Height: ctx.Block.Height}
+	c := Cluster{ID: id, Owner: ctx.Sender, Workers: workers, GasPrice: m.GasPrice, Deposit: m.Deposit, Epoch: epoch, Height: ctx.Block.Height,
+		MinWorkers: m.MinWorkers}
 	set(kv, ClusterKey(id), c)
 	for _, w := range workers {
 		rec, _ := k.registry.Worker(kv, w)
@@ -172,6 +176,9 @@ func (k *Keeper) handleInstantiate(ctx *module.Context, m *MsgInstantiate) error
 	if !ok {
 		return ErrNoCluster.Wrap("%d", m.Cluster)
 	}
+	if err := c.CheckSize(); err != nil {
+		return err
+	}
 	id := ContractID(ctx.Sender, m.Code, m.Cluster, m.Salt)
 	if _, ok := k.Contract(kv, id); ok {
 		return ErrExists.Wrap("%s", id)
@@ -204,6 +211,9 @@ func (k *Keeper) handleCall(ctx *module.Context, m *MsgCall) error {
 		return ErrGas.Wrap("%d is outside [%d, %d]", m.GasLimit, p.MinCommandGas, p.MaxCommandGas)
 	}
 	c, _ := k.Cluster(kv, ct.Cluster)
+	if err := c.CheckSize(); err != nil {
+		return err
+	}
 	escrow, err := c.GasPrice.MulUint64(m.GasLimit)
 	if err != nil {
 		return ErrGas.Wrap("fee overflows: %v", err)

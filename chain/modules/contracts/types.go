@@ -37,6 +37,7 @@ var (
 	ErrBadGenesis      = module.DefineError(ModuleName, 13, "invalid contracts genesis")
 	ErrClusterTooLarge = module.DefineError(ModuleName, 14, "too many workers in the cluster")
 	ErrFailed          = module.DefineError(ModuleName, 15, "contract failed to instantiate")
+	ErrClusterTooSmall = module.DefineError(ModuleName, 16, "cluster has fewer workers than its minimum")
 )
 
 // Params are the module's limits, set in genesis.
@@ -127,6 +128,23 @@ type Cluster struct {
 	Height int64  `cbor:"7,keyasint" json:"height"`
 	// Commands is the length of the cluster's command log.
 	Commands uint64 `cbor:"8,keyasint" json:"commands"`
+	// MinWorkers is the fewest workers the cluster takes commands with
+	// (0 reads as 1): below it, after removals, new calls and
+	// instantiations are refused until its owner adds workers.
+	MinWorkers uint32 `cbor:"9,keyasint,omitempty" json:"min_workers,omitempty"`
+}
+
+// Min is the fewest workers the cluster takes commands with.
+func (c Cluster) Min() int { return max(int(c.MinWorkers), 1) }
+
+// CheckSize refuses a command to a cluster below its minimum, saying how
+// many workers it has and needs.
+func (c Cluster) CheckSize() error {
+	if len(c.Workers) < c.Min() {
+		return ErrClusterTooSmall.Wrap("cluster %d has %d workers and takes commands with at least %d: its owner must add workers",
+			c.ID, len(c.Workers), c.Min())
+	}
+	return nil
 }
 
 // Has reports whether w is one of the cluster's workers.
@@ -330,6 +348,9 @@ type MsgCreateCluster struct {
 	Workers  []crypto.PublicKey `cbor:"1,keyasint" json:"workers"`
 	GasPrice pha.Amount         `cbor:"2,keyasint" json:"gas_price"`
 	Deposit  pha.Amount         `cbor:"3,keyasint" json:"deposit"`
+	// MinWorkers is the cluster's minimum size (0: 1); it may not exceed
+	// the workers it starts with.
+	MinWorkers uint32 `cbor:"4,keyasint,omitempty" json:"min_workers,omitempty"`
 }
 
 // MsgAddWorker adds a worker to a cluster (owner only).

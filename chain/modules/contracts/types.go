@@ -62,12 +62,13 @@ type Params struct {
 }
 
 // DefaultParams: Go contracts of up to 8 MiB, commands of 100 thousand to
-// 10 billion gas (the latter a few seconds of a worker's time), and 600
-// blocks (10 minutes of one-second blocks) for a cluster to agree on a
-// command's result.
+// 10 billion gas (the latter a few seconds of a worker's time), and 100
+// blocks (under two minutes of one-second blocks) for a cluster to agree
+// on a command's result: ample for workers that run a command in
+// seconds, short enough that a caller's escrow is not held for long.
 func DefaultParams() Params {
 	return Params{MaxCodeSize: 8 << 20, CodeByteGas: 2, MinCommandGas: 100_000, MaxCommandGas: 10_000_000_000,
-		MaxInput: 64 << 10, MaxClusterWorkers: 32, ResultTimeout: 600}
+		MaxInput: 64 << 10, MaxClusterWorkers: 32, ResultTimeout: 100}
 }
 
 // Validate checks the parameters.

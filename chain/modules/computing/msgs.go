@@ -59,6 +59,13 @@ func (k *Keeper) handleStart(ctx *module.Context, m *MsgStart) error {
 	if _, err := k.operated(ctx, m.Worker); err != nil {
 		return err
 	}
+	// A pool's worker is started with the pool's stake, so that a slash
+	// of its stake is the pool's loss and nobody else's.
+	if k.pools != nil {
+		if pool, in := k.pools.PoolOf(ctx.Store(), m.Worker); in {
+			return ErrState.Wrap("%s is in stake pool %d: start it through its pool", m.Worker, pool)
+		}
+	}
 	return k.StartWorker(ctx, m.Worker, m.Stake, ctx.Sender)
 }
 

@@ -1,8 +1,6 @@
 package stakepool
 
 import (
-	"fmt"
-
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/fixed"
 	"github.com/phalanx-net/phalanx/chain/module"
@@ -124,11 +122,15 @@ func (k *Keeper) Slash(ctx *module.Context, id uint64, amount pha.Amount) error 
 	if !ok {
 		return ErrNoPool.Wrap("%d", id)
 	}
-	left, err := p.Stake.Sub(amount)
-	if err != nil {
-		return fmt.Errorf("pool %d: slash of %s exceeds its stake %s: %w", id, amount.PHA(), p.Stake.PHA(), err)
+	// The stake its workers hold is Stake − Free; a slash larger than it
+	// would be a broken invariant, and it must not stop the vote that
+	// caused it from settling: the pool loses at most that.
+	bonded, _ := p.Stake.Sub(p.Free)
+	if bonded.Lt(amount) {
+		ctx.Log.Error("slash exceeds the pool's bonded stake", "pool", id, "slash", amount.PHA(), "bonded", bonded.PHA())
+		amount = bonded
 	}
-	p.Stake = left
+	p.Stake, _ = p.Stake.Sub(amount)
 	p.Slashed, _ = p.Slashed.Add(amount)
 	set(kv, PoolKey(id), p)
 	ctx.Emit(EventSlashed, module.Attr{Key: AttrPool, Value: module.Uint(id), Index: true}, module.Attr{Key: AttrAmount, Value: amount})

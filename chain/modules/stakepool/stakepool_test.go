@@ -3,6 +3,7 @@ package stakepool_test
 import (
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -326,5 +327,27 @@ func TestSlashLowersEveryShareAlike(t *testing.T) {
 	}
 	if err := e.bank.CheckSupply(e.State); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A pool's worker computes with the pool's stake only, so that a slash of
+// its stake is the pool's loss: its operator may not start it with stake
+// of its own.
+func TestPoolWorkerStartsOnlyThroughItsPool(t *testing.T) {
+	e := newEnv(t)
+	id := e.w.Identity()
+	if err := e.run("owner", &stakepool.MsgCreate{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.run("owner", &stakepool.MsgAddWorker{Pool: 0, Worker: id}); err != nil {
+		t.Fatal(err)
+	}
+	err := e.run("owner", &computing.MsgStart{Worker: id, Stake: pha.Tokens(2000)})
+	wantErr(t, "starting a pool's worker outside its pool", err, computing.ErrState)
+	if !strings.Contains(err.Error(), "is in stake pool 0: start it through its pool") {
+		t.Fatalf("the refusal does not say why: %v", err)
+	}
+	if rec, _ := e.c.Worker(e.State, id); rec.State != computing.Ready {
+		t.Fatalf("the worker is %s", rec.State)
 	}
 }

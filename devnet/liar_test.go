@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,8 +35,13 @@ func TestLiarIsOutvotedRemovedAndSlashed(t *testing.T) {
 	}
 	home := t.TempDir()
 	var logs syncbuf.Buffer
+	// A result timeout of 45 s (a new cluster needs its key and the
+	// compiled code before its first result), so the split below closes
+	// in under a minute.
+	cp := contracts.DefaultParams()
+	cp.ResultTimeout = 45
 	cfg := Config{Home: home, Gatekeepers: 1, Workers: 3, BasePort: mustFreeBasePort(t, 1), BlockTime: 100 * time.Millisecond,
-		Log: slog.New(slog.NewTextHandler(&logs, nil)), Contracts: []Contract{{Name: "vault", Wasm: vault}}}
+		Log: slog.New(slog.NewTextHandler(&logs, nil)), Contracts: []Contract{{Name: "vault", Wasm: vault}}, ContractsParams: &cp}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	d, err := Start(ctx, cfg)
@@ -140,5 +146,38 @@ func TestLiarIsOutvotedRemovedAndSlashed(t *testing.T) {
 		if rec, _ := cl.ComputingWorker(ctx, w.ID); rec.WrongResults != 0 || !rec.Slashed.IsZero() {
 			t.Fatalf("an honest worker was slashed: %+v", rec)
 		}
+	}
+
+	// Two workers left, and one of them lies too: no majority is
+	// possible. At the command's deadline it closes as "no majority",
+	// nobody is paid, removed or slashed, and the escrow comes back.
+	executor.Lie(info.Workers[1].ID)
+	raw, _ := json.Marshal(5)
+	cmd, err := cl.Call(ctx, alice, vc.ID, "deposit", raw, 50_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cl.Wait(ctx, cmd, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want2 := "no majority: 2 of the cluster's 2 workers answered by height "
+	if out.Status != contracts.StatusNoMajority || out.Paid != "0 PHA" || !strings.HasPrefix(out.Error, want2) {
+		t.Fatalf("the split command: %+v, want %q", out, want2)
+	}
+	// Closed by the first block at its deadline, 45 s of block time on.
+	q, err := cl.Get(ctx, "/store", contracts.CommandKey(cmd.Cluster, cmd.Seq), 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logged, err := contracts.Decode[contracts.Command](q.Value)
+	if err != nil || logged.Deadline != logged.Time+45*int64(time.Second) {
+		t.Fatalf("command %+v, %v", logged, err)
+	}
+	if c, _ := cl.Cluster(ctx, vc.Cluster); len(c.Workers) != 2 {
+		t.Fatalf("a worker was removed on a split: %v", c.Workers)
+	}
+	if rec, _ := cl.ComputingWorker(ctx, info.Workers[1].ID); rec.WrongResults != 0 {
+		t.Fatalf("a worker was judged on a split: %+v", rec)
 	}
 }

@@ -8,7 +8,8 @@ import (
 	"github.com/phalanx-net/phalanx/chain/pha"
 )
 
-// EndBlock closes the commands whose deadline has come without a result.
+// EndBlock closes the commands whose deadline (in block time) has come
+// without a result.
 // They are found through the deadline index, so a block's work is the
 // commands due in it, not every open command. Each is counted once more
 // against its cluster's workers of now (a cluster that lost a silent
@@ -22,7 +23,7 @@ func (k *Keeper) EndBlock(ctx *module.Context) error {
 	var dues []due
 	kv.Iterate(deadlinePref, func(key, _ []byte) bool {
 		rest := key[len(deadlinePref):]
-		if int64(binary.BigEndian.Uint64(rest)) > ctx.Block.Height {
+		if int64(binary.BigEndian.Uint64(rest)) > ctx.Block.Time.UnixNano() {
 			return false
 		}
 		dues = append(dues, due{binary.BigEndian.Uint64(rest[8:]), binary.BigEndian.Uint64(rest[16:])})
@@ -57,9 +58,9 @@ func (k *Keeper) closeWithoutMajority(ctx *module.Context, c Cluster, cmd Comman
 	kv := ctx.Store()
 	need := len(c.Workers)/2 + 1
 	msg := fmt.Sprintf("%d of the cluster's %d workers answered by height %d and at most %d agreed; %d had to agree",
-		t.voters, len(c.Workers), cmd.Deadline, len(t.agree), need)
+		t.voters, len(c.Workers), ctx.Block.Height, len(t.agree), need)
 	if t.voters == 0 {
-		msg = fmt.Sprintf("none of the cluster's %d workers answered by height %d", len(c.Workers), cmd.Deadline)
+		msg = fmt.Sprintf("none of the cluster's %d workers answered by height %d", len(c.Workers), ctx.Block.Height)
 	}
 	v := ResultVote{Cluster: cmd.Cluster, Seq: cmd.Seq, Status: StatusNoMajority, Message: msg}
 	switch cmd.Kind {

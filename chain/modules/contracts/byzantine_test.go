@@ -74,21 +74,37 @@ func (r *ready) vote(t *testing.T, i int, seq uint64, root byte) {
 	}
 }
 
-// endBlocks runs the end of each block up to and including height h.
-func (r *ready) endBlocks(t *testing.T, h int64) {
+// endBlocks runs the end of each block, one a second from the current
+// one, while their block time is at most until (unix ns).
+func (r *ready) endBlocks(t *testing.T, until int64) {
 	t.Helper()
-	for r.Height <= h {
-		ctx := r.Ctx()
-		if err := r.c.EndBlock(ctx); err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range ctx.Events() {
-			r.Events = append(r.Events, e.Type)
-		}
-		if r.Height == h {
+	for r.Now.UnixNano() <= until {
+		r.endBlock(t)
+		if r.Now.Add(time.Second).UnixNano() > until {
 			return
 		}
 		r.Advance(time.Second)
+	}
+}
+
+// closeAt runs the blocks before deadline, then the block at deadline
+// exactly, and returns its height.
+func (r *ready) closeAt(t *testing.T, deadline int64) int64 {
+	t.Helper()
+	r.endBlocks(t, deadline-1)
+	r.Advance(time.Duration(deadline - r.Now.UnixNano()))
+	r.endBlock(t)
+	return r.Height
+}
+
+func (r *ready) endBlock(t *testing.T) {
+	t.Helper()
+	ctx := r.Ctx()
+	if err := r.c.EndBlock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ctx.Events() {
+		r.Events = append(r.Events, e.Type)
 	}
 }
 
@@ -167,7 +183,7 @@ func TestTwoWorkersThatDisagreeAreRefundedAtTheDeadline(t *testing.T) {
 	start := r.balance(r.caller)
 	seq := r.call(t)
 	cmd, _ := r.c.Command(r.State, 0, seq)
-	if want := cmd.Height + contracts.DefaultParams().ResultTimeout; cmd.Deadline != want {
+	if want := cmd.Time + contracts.DefaultParams().ResultTimeout*int64(time.Second); cmd.Deadline != want {
 		t.Fatalf("deadline %d, want %d", cmd.Deadline, want)
 	}
 	r.vote(t, 0, seq, honest)
@@ -179,11 +195,10 @@ func TestTwoWorkersThatDisagreeAreRefundedAtTheDeadline(t *testing.T) {
 	if got := r.balance(r.caller); got.Cmp(start) >= 0 {
 		t.Fatalf("no escrow held before the deadline: %s", got)
 	}
-	r.Advance(time.Second)
-	r.endBlocks(t, cmd.Deadline)
+	h := r.closeAt(t, cmd.Deadline)
 	res, ok := r.c.Result(r.State, 0, seq)
-	want := "2 of the cluster's 2 workers answered by height " + itoa(cmd.Deadline) + " and at most 1 agreed; 2 had to agree"
-	if !ok || res.Status != contracts.StatusNoMajority || !res.Paid.IsZero() || res.Message != want || res.Height != cmd.Deadline {
+	want := "2 of the cluster's 2 workers answered by height " + itoa(h) + " and at most 1 agreed; 2 had to agree"
+	if !ok || res.Status != contracts.StatusNoMajority || !res.Paid.IsZero() || res.Message != want || res.Height != h {
 		t.Fatalf("result %+v, want message %q", res, want)
 	}
 	if res.Reason() != "no majority: "+want {
@@ -209,7 +224,7 @@ func TestTwoWorkersThatDisagreeAreRefundedAtTheDeadline(t *testing.T) {
 	}
 	// The next deadline's block has nothing left of the command.
 	r.Advance(time.Second)
-	r.endBlocks(t, r.Height)
+	r.endBlock(t)
 	if err := (bank.Keeper{}).CheckSupply(r.State); err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +244,7 @@ func TestTieInFourIsRefundedAndPunishesNoOne(t *testing.T) {
 		t.Fatal("a tie recorded a result")
 	}
 	cmd, _ := r.c.Command(r.State, 0, seq)
-	r.endBlocks(t, cmd.Deadline)
+	r.closeAt(t, cmd.Deadline)
 	res, _ := r.c.Result(r.State, 0, seq)
 	if res.Status != contracts.StatusNoMajority || !strings.Contains(res.Message, "4 of the cluster's 4 workers answered") || !strings.Contains(res.Message, "at most 2 agreed; 3 had to agree") {
 		t.Fatalf("result %+v", res)
@@ -250,10 +265,10 @@ func TestTimeoutWithTooFewVotes(t *testing.T) {
 	none := r.call(t)
 	r.vote(t, 0, one, honest)
 	cmd, _ := r.c.Command(r.State, 0, none)
-	r.endBlocks(t, cmd.Deadline)
+	h := r.closeAt(t, cmd.Deadline)
 	for seq, want := range map[uint64]string{
 		one:  "1 of the cluster's 3 workers answered by height",
-		none: "none of the cluster's 3 workers answered by height " + itoa(cmd.Deadline),
+		none: "none of the cluster's 3 workers answered by height " + itoa(h),
 	} {
 		res, ok := r.c.Result(r.State, 0, seq)
 		if !ok || res.Status != contracts.StatusNoMajority || !strings.HasPrefix(res.Message, want) {
@@ -298,7 +313,7 @@ func TestVotesAreCountedAgainstTheClusterOfNow(t *testing.T) {
 	}
 	cmd, _ := r.c.Command(r.State, 0, seq)
 	r.Events = nil
-	r.endBlocks(t, cmd.Deadline)
+	r.closeAt(t, cmd.Deadline)
 	res, _ := r.c.Result(r.State, 0, seq)
 	if res.Status != contracts.StatusOK || res.StateRoot != (contracts.Hash{honest}) || res.Paid.Cmp(pha.Units(4_000_000)) != 0 {
 		t.Fatalf("result at the deadline %+v", res)
@@ -329,7 +344,7 @@ func TestInstantiationWithoutMajorityFailsTheContract(t *testing.T) {
 		}
 	}
 	cmd, _ := r.c.Command(r.State, 0, seq)
-	r.endBlocks(t, cmd.Deadline)
+	r.closeAt(t, cmd.Deadline)
 	ct, _ := r.c.Contract(r.State, id)
 	if !ct.Failed() || ct.Status != contracts.StatusNoMajority || ct.PublicKey != nil {
 		t.Fatalf("contract %+v", ct)

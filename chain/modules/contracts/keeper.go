@@ -1,6 +1,8 @@
 package contracts
 
 import (
+	"time"
+
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
@@ -90,7 +92,7 @@ func (k *Keeper) appendCommand(ctx *module.Context, c *Cluster, cmd Command) uin
 	cmd.Cluster, cmd.Seq = c.ID, c.Commands
 	cmd.Height, cmd.Time = ctx.Block.Height, ctx.Block.Time.UnixNano()
 	kv := ctx.Store()
-	cmd.Deadline = cmd.Height + k.Params(kv).ResultTimeout
+	cmd.Deadline = cmd.Time + k.Params(kv).ResultTimeout*int64(time.Second)
 	set(kv, CommandKey(c.ID, cmd.Seq), cmd)
 	kv.Set(deadlineKey(cmd.Deadline, cmd.Cluster, cmd.Seq), []byte{1}) // the key is the index
 	c.Commands++

@@ -54,21 +54,24 @@ type Params struct {
 	MaxInput uint64 `cbor:"5,keyasint" json:"max_input"`
 	// MaxClusterWorkers bounds a cluster.
 	MaxClusterWorkers uint32 `cbor:"6,keyasint" json:"max_cluster_workers"`
-	// ResultTimeout is how many blocks after its own a command waits for
-	// a majority of its cluster to agree on its result; at the end of the
-	// block its deadline falls in, a command without one is closed with
-	// StatusNoMajority and its whole escrow refunded.
+	// ResultTimeout is how long, in seconds of block time from its
+	// block's, a command waits for a majority of its cluster to agree on
+	// its result; at the end of the first block at or past that deadline,
+	// a command without one is closed with StatusNoMajority and its whole
+	// escrow refunded. Block time, not blocks, so that a chain of fast
+	// blocks gives its workers as long as a slow one.
 	ResultTimeout int64 `cbor:"7,keyasint" json:"result_timeout"`
 }
 
 // DefaultParams: Go contracts of up to 8 MiB, commands of 100 thousand to
-// 10 billion gas (the latter a few seconds of a worker's time), and 100
-// blocks (under two minutes of one-second blocks) for a cluster to agree
-// on a command's result: ample for workers that run a command in
-// seconds, short enough that a caller's escrow is not held for long.
+// 10 billion gas (the latter a few seconds of a worker's time), and a
+// minute for a cluster to agree on a command's result: ample for workers
+// that run a command in seconds (and a new cluster's, which first receive
+// its key and compile the code), short enough that a caller's escrow is
+// not held for long, and that `contract call` waits for the outcome.
 func DefaultParams() Params {
 	return Params{MaxCodeSize: 8 << 20, CodeByteGas: 2, MinCommandGas: 100_000, MaxCommandGas: 10_000_000_000,
-		MaxInput: 64 << 10, MaxClusterWorkers: 32, ResultTimeout: 100}
+		MaxInput: 64 << 10, MaxClusterWorkers: 32, ResultTimeout: 60}
 }
 
 // Validate checks the parameters.
@@ -82,8 +85,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("max_command_gas %d exceeds the runtime's 2^40", p.MaxCommandGas)
 	case p.MaxInput == 0 || p.MaxClusterWorkers == 0:
 		return fmt.Errorf("max_input and max_cluster_workers must be positive")
-	case p.ResultTimeout <= 0:
-		return fmt.Errorf("result_timeout must be a positive number of blocks")
+	case p.ResultTimeout <= 0 || p.ResultTimeout > 7*24*3600:
+		return fmt.Errorf("result_timeout must be between 1 s and 7 days, is %d s", p.ResultTimeout)
 	}
 	return nil
 }
@@ -215,8 +218,9 @@ type Command struct {
 	Escrow   pha.Amount `cbor:"8,keyasint" json:"escrow"`
 	Height   int64      `cbor:"9,keyasint" json:"height"`
 	Time     int64      `cbor:"10,keyasint" json:"time"` // block time, unix nanoseconds
-	// Deadline is the height at whose end the command is closed if no
-	// majority of its cluster agreed on a result by then.
+	// Deadline is the block time (unix nanoseconds) from which the end of
+	// a block closes the command if no majority of its cluster agreed on
+	// a result by then.
 	Deadline int64 `cbor:"11,keyasint,omitempty" json:"deadline,omitempty"`
 }
 
@@ -505,8 +509,8 @@ func ballotPrefixOf(cluster, seq uint64) []byte {
 
 // deadlineKey indexes a command by its deadline, so the block it falls in
 // finds it without scanning the open commands.
-func deadlineKey(height int64, cluster, seq uint64) []byte {
-	k := binary.BigEndian.AppendUint64(clone(deadlinePref), uint64(height))
+func deadlineKey(deadline int64, cluster, seq uint64) []byte {
+	k := binary.BigEndian.AppendUint64(clone(deadlinePref), uint64(deadline))
 	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(k, cluster), seq)
 }
 

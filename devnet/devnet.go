@@ -106,6 +106,17 @@ type Config struct {
 	// Computing replaces the economics' parameters of a new devnet
 	// (default: ComputingParams).
 	Computing *computing.Params
+	// ContractsParams replaces the contracts module's parameters of a
+	// new devnet (default: contracts.DefaultParams); tests shorten the
+	// result timeout with it.
+	ContractsParams *contracts.Params
+}
+
+func (d *Devnet) contractsGenesis() contracts.Genesis {
+	if d.cfg.ContractsParams != nil {
+		return contracts.Genesis{Params: *d.cfg.ContractsParams}
+	}
+	return contracts.DefaultGenesis()
 }
 
 func (c *Config) setDefaults() {
@@ -379,7 +390,7 @@ func (d *Devnet) create() ([]string, error) {
 		return nil, err
 	}
 	gen, err := node.NewGenesis(cfg.ChainID, time.Now(), vals, app.AppState{Auth: auth.DefaultGenesis(), Bank: bg, Registry: reg,
-		Computing: computing.Genesis{Params: d.computingParams()}})
+		Computing: computing.Genesis{Params: d.computingParams()}, Contracts: d.contractsGenesis()})
 	if err != nil {
 		return nil, err
 	}

@@ -125,7 +125,10 @@ func (w *Worker) postResults(ctx context.Context, cluster uint64) error {
 			if err != nil {
 				return fmt.Errorf("%w: result %d of cluster %d: %v", ErrMessage, v.Seq, cluster, err)
 			}
-			if res.Digest != v.Digest() {
+			if res.Status == contracts.StatusNoMajority {
+				w.log.Warn("the chain closed this command without a majority: its caller was refunded",
+					"cluster", cluster, "seq", v.Seq, "ours", v.Reason(), "reason", res.Message)
+			} else if res.Digest != v.Digest() {
 				w.log.Error("this worker's result differs from the one the cluster agreed on",
 					"cluster", cluster, "seq", v.Seq, "ours", v.Reason(), "agreed", res.Reason())
 			}

@@ -419,6 +419,9 @@ func (a *App) endBlock(ctx *module.Context, hash []byte, votes []computing.Vote)
 	if err := a.stakepool.EndBlock(ectx); err != nil {
 		return err
 	}
+	if err := a.contracts.EndBlock(ectx); err != nil { // commands without a majority by their deadline
+		return err
+	}
 	c.Write(ctx.Store())
 	ctx.AppendEvents(ectx.Events())
 	return nil

@@ -309,7 +309,13 @@ output, encrypted for FROM alone, and this command prints it decrypted.
 			if err != nil {
 				return c.txError(err)
 			}
-			out, err := cl.Wait(ctx, command, time.Minute)
+			// Every command has a result by its deadline (no majority at
+			// worst): wait that long, and a little for the block after.
+			wait := time.Minute
+			if p, err := cl.ContractsParams(ctx); err == nil {
+				wait = max(wait, time.Duration(p.ResultTimeout)*time.Second+30*time.Second)
+			}
+			out, err := cl.Wait(ctx, command, wait)
 			if err != nil {
 				return err
 			}

@@ -174,6 +174,7 @@ func (x *Executor) Execute(ctx context.Context, cmd contracts.Command, ct contra
 	default:
 		return vote, fmt.Errorf("command kind %d unknown to this worker version", cmd.Kind)
 	}
+	x.tamper(cmd, &vote)
 	pending, err := x.Pending(cmd.Cluster)
 	if err != nil {
 		return vote, err

@@ -2,7 +2,9 @@
 // on chain and in fixed point: workers' benchmark scores, computing
 // sessions backed by stake, heartbeat challenges drawn from block hashes,
 // each worker's value V, and rewards paid from the 700 M PHA reward pool
-// to the worker, the gatekeepers and the treasury.
+// to the worker, the gatekeepers and the treasury. A worker whose contract
+// result its cluster outvoted is slashed (part of its stake goes to the
+// treasury) and must answer a challenge to earn again (Penalize).
 //
 // All rates are per unit of block time (the BFT time in each header), not
 // per block, so they hold whatever the block interval. State changes are

@@ -236,3 +236,60 @@ func TestEmptyPoolPaysNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A penalized worker (its contract result differed from its cluster's)
+// turns unresponsive with a challenge open, and answering that challenge
+// makes it idle and earning again.
+func TestPenalizedWorkerRecoversByAnsweringItsChallenge(t *testing.T) {
+	e, w, op := newEnv(t)
+	id := w.Identity()
+	if err := e.post(w, computing.TopicBenchmark, computing.Benchmark{Iterations: 1000, SpanMillis: 6000}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Run(op, &computing.MsgStart{Worker: id, Stake: pha.Tokens(2000)}); err != nil {
+		t.Fatal(err)
+	}
+	e.Advance(time.Minute)
+	if _, err := e.c.Penalize(e.Ctx(), id); err != nil {
+		t.Fatal(err)
+	}
+	rec := e.worker(id)
+	if rec.State != computing.Unresponsive || rec.Missed != 1 || rec.Challenged != e.Now.UnixNano() || rec.ChallengeHeight != e.Height {
+		t.Fatalf("after the penalty: %+v", rec)
+	}
+	if !e.c.Totals(e.State).Share.IsZero() {
+		t.Fatal("a penalized worker still counts in Σshare")
+	}
+	// Blocks pass: no draw challenges it again, the open one stays.
+	for range 3 {
+		e.Advance(time.Hour)
+		e.endBlock()
+	}
+	if got := e.worker(id); got.ChallengeHeight != rec.ChallengeHeight || got.State != computing.Unresponsive {
+		t.Fatalf("after three blocks: %+v", got)
+	}
+	if err := e.post(w, computing.TopicHeartbeat, computing.Heartbeat{Height: rec.ChallengeHeight, Iterations: 1000, SpanMillis: 6000}); err != nil {
+		t.Fatalf("the answer to the penalty's challenge: %v", err)
+	}
+	rec = e.worker(id)
+	if rec.State != computing.Idle || rec.Challenged != 0 || rec.Heartbeats != 1 {
+		t.Fatalf("after the answer: %+v", rec)
+	}
+	if e.c.Totals(e.State).Share.Cmp(rec.Share) != 0 {
+		t.Fatalf("Σshare %s, the recovered worker's share %s", e.c.Totals(e.State).Share, rec.Share)
+	}
+	// Earning again: its next challenge answered in time pays it.
+	e.Advance(time.Hour)
+	e.endBlock()
+	rec = e.worker(id)
+	if rec.Challenged == 0 {
+		t.Fatal("no challenge an hour after recovery")
+	}
+	before := e.bank.Balance(e.State, op.Public().Address())
+	if err := e.post(w, computing.TopicHeartbeat, computing.Heartbeat{Height: rec.ChallengeHeight, Iterations: 1000, SpanMillis: 6000}); err != nil {
+		t.Fatal(err)
+	}
+	if after := e.bank.Balance(e.State, op.Public().Address()); !before.Lt(after) {
+		t.Fatalf("the recovered worker earned nothing: %s → %s", before.PHA(), after.PHA())
+	}
+}

@@ -31,6 +31,9 @@ type Pools interface {
 	Account() crypto.Address
 	// Reward credits a pool with amount, already paid into Account.
 	Reward(ctx *module.Context, pool uint64, amount pha.Amount) error
+	// Slash takes amount off a pool's stake: its worker's bonded stake,
+	// held by this module, lost it.
+	Slash(ctx *module.Context, pool uint64, amount pha.Amount) error
 }
 
 // NewKeeper returns a keeper.

@@ -59,6 +59,13 @@ func (k *Keeper) handleStart(ctx *module.Context, m *MsgStart) error {
 	if _, err := k.operated(ctx, m.Worker); err != nil {
 		return err
 	}
+	// A pool's worker is started with the pool's stake, so that a slash
+	// of its stake is the pool's loss and nobody else's.
+	if k.pools != nil {
+		if pool, in := k.pools.PoolOf(ctx.Store(), m.Worker); in {
+			return ErrState.Wrap("%s is in stake pool %d: start it through its pool", m.Worker, pool)
+		}
+	}
 	return k.StartWorker(ctx, m.Worker, m.Stake, ctx.Sender)
 }
 
@@ -236,22 +243,72 @@ func (k *Keeper) handleHeartbeat(ctx *module.Context, sender crypto.PublicKey, p
 	return nil
 }
 
-// Penalize marks a worker that disagreed with its cluster unresponsive:
-// it stops earning and its V decays until it answers a challenge. The
-// contracts module calls it.
-func (k *Keeper) Penalize(ctx *module.Context, id crypto.PublicKey) error {
+// Penalize punishes a worker whose contract result differed from the one
+// its cluster's majority settled on (the contracts module calls it): it
+// loses slash_wrong_result of its stake to the treasury, whatever its
+// state, and an idle worker turns unresponsive, earning nothing while its
+// V decays. The challenge it must answer to be idle again is opened here,
+// at once: no draw in EndBlock challenges a worker that is not idle, so
+// without one a penalized worker could never answer, and every heartbeat
+// it sent would be refused for ever. It reports the stake taken.
+func (k *Keeper) Penalize(ctx *module.Context, id crypto.PublicKey) (pha.Amount, error) {
 	kv := ctx.Store()
 	w, ok := k.Worker(kv, id)
-	if !ok || w.State != Idle {
-		return nil
+	if !ok {
+		return pha.Amount{}, nil
 	}
-	old, err := k.bringUp(k.Params(kv), &w, ctx.Block.Time.UnixNano())
+	p := k.Params(kv)
+	slashed, err := k.slash(ctx, p, &w)
 	if err != nil {
-		return err
+		return slashed, err
+	}
+	if w.State != Idle {
+		k.setWorker(kv, w)
+		return slashed, nil
+	}
+	old, err := k.bringUp(p, &w, ctx.Block.Time.UnixNano())
+	if err != nil {
+		return slashed, err
 	}
 	w.Missed++
 	k.setState(ctx, &w, Unresponsive)
+	if w.Challenged == 0 {
+		w.Challenged, w.ChallengeHeight = ctx.Block.Time.UnixNano(), ctx.Block.Height
+		ctx.Emit(EventChallenge, module.Attr{Key: AttrWorker, Value: w.ID, Index: true})
+	}
 	k.setWorker(kv, w)
 	k.adjustShare(kv, old, true, w)
-	return nil
+	return slashed, nil
+}
+
+// slash takes slash_wrong_result of the worker's stake (rounded down to a
+// unit) to the treasury, and off its stake pool's stake if it has one. V
+// is left as it is: the penalty on earnings is the unresponsive state.
+func (k *Keeper) slash(ctx *module.Context, p Params, w *Worker) (pha.Amount, error) {
+	w.WrongResults++
+	cut, err := fixed.FromPHA(w.Stake).Mul(p.SlashWrongResult)
+	if err != nil {
+		return pha.Amount{}, err
+	}
+	amt := cut.PHA()
+	if amt.IsZero() {
+		return amt, nil
+	}
+	kv := ctx.Store()
+	if err := k.bank.Move(kv, Account(), crypto.ModuleAddress(Treasury), amt); err != nil {
+		return pha.Amount{}, err
+	}
+	w.Stake, _ = w.Stake.Sub(amt)
+	w.Slashed, _ = w.Slashed.Add(amt)
+	attrs := []module.Attr{{Key: AttrWorker, Value: w.ID, Index: true}, {Key: AttrAmount, Value: amt}}
+	if k.pools != nil {
+		if pool, in := k.pools.PoolOf(kv, w.ID); in {
+			if err := k.pools.Slash(ctx, pool, amt); err != nil {
+				return pha.Amount{}, err
+			}
+			attrs = append(attrs, module.Attr{Key: AttrPool, Value: module.Uint(pool), Index: true})
+		}
+	}
+	ctx.Emit(EventSlashed, attrs...)
+	return amt, nil
 }

@@ -64,6 +64,10 @@ type Params struct {
 	GKShare    fixed.Num `cbor:"19,keyasint" json:"gatekeeper_share"`
 	// The treasury gets the rest: 1 − pool − gatekeepers.
 	Hour int64 `cbor:"20,keyasint" json:"hour"` // the length of "an hour" in the rates above (3600; a devnet shortens it)
+	// SlashWrongResult is the fraction of a worker's stake taken, to the
+	// treasury, each time its contract result differs from the one its
+	// cluster's majority settled on.
+	SlashWrongResult fixed.Num `cbor:"21,keyasint" json:"slash_wrong_result"`
 }
 
 // DefaultParams are Phala's numbers (docs/economics.md).
@@ -75,6 +79,7 @@ func DefaultParams() Params {
 		Rho: fixed.MustParse("1.0002"), VMax: fixed.Int(30_000), Slash: fixed.MustParse("0.001"),
 		Budget: fixed.Int(720_000), Decay: fixed.MustParse("0.75"), DecayEvery: 180 * 24 * 3600,
 		PoolShare: fixed.MustParse("0.7"), GKShare: fixed.MustParse("0.1"), Hour: 3600,
+		SlashWrongResult: fixed.MustParse("0.05"),
 	}
 }
 
@@ -90,6 +95,9 @@ func (p Params) Validate() error {
 		return fmt.Errorf("hour, heartbeat_window and budget_decay_period must be positive")
 	case p.Rho.Cmp(fixed.One()) < 0 || p.Slash.Cmp(fixed.One()) > 0 || p.Decay.Cmp(fixed.One()) > 0:
 		return fmt.Errorf("rho must be at least 1, slash_per_hour and budget_decay at most 1")
+	case p.SlashWrongResult.Cmp(fixed.One()) >= 0:
+		// All of it would leave a pool with shares and no stake behind them.
+		return fmt.Errorf("slash_wrong_result must be below 1")
 	case p.MaxChall == 0:
 		return fmt.Errorf("max_challenges_per_block must be positive")
 	}
@@ -150,6 +158,11 @@ type Worker struct {
 	// LastHeartbeatHeight is the block of the last heartbeat: the last
 	// time the chain saw the worker online.
 	LastHeartbeatHeight int64 `cbor:"20,keyasint,omitempty" json:"last_heartbeat_height,omitempty"`
+	// WrongResults counts the contract results of the worker that
+	// differed from its cluster's settled one; Slashed is the stake they
+	// cost it, in all.
+	WrongResults uint64     `cbor:"21,keyasint,omitempty" json:"wrong_results,omitempty"`
+	Slashed      pha.Amount `cbor:"22,keyasint,omitzero" json:"slashed,omitzero"`
 }
 
 // Totals are the network-wide sums.
@@ -247,10 +260,12 @@ const (
 	EventState     = "computing_state"
 	EventChallenge = "computing_challenge"
 	EventReward    = "computing_reward"
+	EventSlashed   = "computing_slashed"
 	AttrWorker     = "worker"
 	AttrState      = "state"
 	AttrAmount     = "amount"
 	AttrP          = "p"
+	AttrPool       = "pool"
 )
 
 // Decode decodes a stored record of this module (for clients).

@@ -13,5 +13,10 @@
 // to the contract's new state. The chain records a result once more than
 // half of the cluster's workers posted the same one, pays the gas used to
 // the agreeing workers' operators, refunds the rest of the caller's
-// escrow, and names any worker that posted something else.
+// escrow, and names any worker that posted something else: it is removed
+// from the cluster and penalized (the computing module slashes it). A
+// command no majority agreed on by its deadline (result_timeout of block
+// time) is closed at the end of a block (EndBlock) as StatusNoMajority and
+// its escrow refunded. A cluster below its minimum size takes no new
+// commands.
 package contracts

@@ -15,6 +15,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/chain/modules/internal/modtest"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
@@ -37,6 +38,7 @@ type env struct {
 	q        *mq.Keeper
 	keys     *keys.Keeper
 	c        *contracts.Keeper
+	comp     *computing.Keeper
 	council  crypto.PrivateKey
 	operator crypto.PrivateKey
 }
@@ -49,8 +51,10 @@ func newEnv(t *testing.T, validators ...crypto.PrivateKey) *env {
 	e.keys = keys.NewKeeper(e.q, &reg)
 	reg = registry.NewKeeper(e.q, e.keys)
 	e.reg = reg
-	e.c = contracts.NewKeeper(e.q, &reg, e.keys, nil)
+	e.comp = computing.NewKeeper(e.q, &reg)
+	e.c = contracts.NewKeeper(e.q, &reg, e.keys, e.comp) // a worker that disagrees is slashed
 	e.q.RegisterMsgs(e.Router)
+	e.comp.RegisterMsgs(e.Router)
 	reg.RegisterMsgs(e.Router)
 	e.keys.RegisterMsgs(e.Router)
 	e.c.RegisterMsgs(e.Router)
@@ -62,6 +66,9 @@ func newEnv(t *testing.T, validators ...crypto.PrivateKey) *env {
 		t.Fatal(err)
 	}
 	if err := e.c.InitGenesis(e.State, contracts.DefaultGenesis()); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.comp.InitGenesis(e.Ctx(), computing.DefaultGenesis()); err != nil {
 		t.Fatal(err)
 	}
 	e.Fund(e.operator.Public().Address(), pha.Tokens(1000))
@@ -273,7 +280,10 @@ type fixture struct {
 	workers []*enclave.Enclave
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureN(t, 3) }
+
+// newFixtureN is a fixture with n workers.
+func newFixtureN(t *testing.T, n int) *fixture {
 	v := key(t, "validator")
 	e := newEnv(t, v)
 	e.fund(v.Public().Address(), pha.Tokens(10))
@@ -286,7 +296,7 @@ func newFixture(t *testing.T) *fixture {
 	if err := e.post(f.gk, keys.TopicPublish, keys.Publish{Epoch: 0, PublicKey: pub}); err != nil {
 		t.Fatal(err)
 	}
-	for range 3 {
+	for range n {
 		w := e.newEnclave()
 		e.register(w, registry.RoleWorker, e.operator)
 		f.workers = append(f.workers, w)
@@ -427,7 +437,9 @@ func TestCommandsResultsAndSettlement(t *testing.T) {
 	if ct, _ := f.c.Contract(f.State, id); !bytes.Equal(ct.PublicKey, pub) {
 		t.Fatal("the agreed key is not recorded")
 	}
-	// The third worker disagrees: named in an event, nothing else changes.
+	// The third worker disagrees: it is named in an event and removed
+	// from the cluster (with no stake, it has nothing to be slashed:
+	// byzantine_test.go slashes one).
 	f.Events = nil
 	bad := inst
 	bad.StateRoot = contracts.Hash{6}
@@ -436,6 +448,9 @@ func TestCommandsResultsAndSettlement(t *testing.T) {
 	}
 	if len(f.Events) == 0 || f.Events[0] != contracts.EventDisagreement {
 		t.Fatalf("events %v", f.Events)
+	}
+	if c, _ := f.c.Cluster(f.State, 0); c.Has(f.workers[2].Identity()) || len(c.Workers) != 2 {
+		t.Fatalf("the dissenting worker is still in the cluster: %v", c.Workers)
 	}
 
 	// A call: gas bounds, escrow, then settlement.

@@ -1,12 +1,15 @@
 package contracts
 
 import (
+	"time"
+
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
 )
@@ -22,10 +25,11 @@ type Keeper struct {
 	penalty  Penalizer
 }
 
-// Penalizer is told about a worker that disagreed with its cluster's
-// majority (the computing module lowers its value).
+// Penalizer is told about a worker whose result differed from the one
+// its cluster's majority settled on (the computing module slashes its
+// stake and turns it unresponsive); it reports the stake taken.
 type Penalizer interface {
-	Penalize(ctx *module.Context, worker crypto.PublicKey) error
+	Penalize(ctx *module.Context, worker crypto.PublicKey) (slashed pha.Amount, err error)
 }
 
 // NewKeeper returns a keeper; penalty may be nil.
@@ -88,7 +92,9 @@ func (k *Keeper) appendCommand(ctx *module.Context, c *Cluster, cmd Command) uin
 	cmd.Cluster, cmd.Seq = c.ID, c.Commands
 	cmd.Height, cmd.Time = ctx.Block.Height, ctx.Block.Time.UnixNano()
 	kv := ctx.Store()
+	cmd.Deadline = cmd.Time + k.Params(kv).ResultTimeout*int64(time.Second)
 	set(kv, CommandKey(c.ID, cmd.Seq), cmd)
+	kv.Set(deadlineKey(cmd.Deadline, cmd.Cluster, cmd.Seq), []byte{1}) // the key is the index
 	c.Commands++
 	set(kv, ClusterKey(c.ID), *c)
 	ctx.Emit(EventCommand,

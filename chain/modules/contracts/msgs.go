@@ -11,6 +11,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/wasm"
 )
@@ -33,8 +34,11 @@ func (k *Keeper) handleCreateCluster(ctx *module.Context, m *MsgCreateCluster) e
 	if uint64(len(m.Workers)) > uint64(p.MaxClusterWorkers) {
 		return ErrClusterTooLarge.Wrap("%d workers, at most %d", len(m.Workers), p.MaxClusterWorkers)
 	}
+	if uint64(m.MinWorkers) > uint64(len(m.Workers)) {
+		return ErrClusterTooSmall.Wrap("a minimum of %d workers for a cluster created with %d", m.MinWorkers, len(m.Workers))
+	}
 	workers := slices.Clone(m.Workers)
-	slices.SortFunc(workers, func(a, b crypto.PublicKey) int { return bytes.Compare(a[:], b[:]) })
+	slices.SortFunc(workers, comparePublicKeys)
 	for i, w := range workers {
 		if i > 0 && w == workers[i-1] {
 			return ErrBadWorker.Wrap("%s is listed twice", w)
@@ -57,7 +61,8 @@ func (k *Keeper) handleCreateCluster(ctx *module.Context, m *MsgCreateCluster) e
 		mustDecode(v, &id)
 	}
 	set(kv, nextCluster, id+1)
-	c := Cluster{ID: id, Owner: ctx.Sender, Workers: workers, GasPrice: m.GasPrice, Deposit: m.Deposit, Epoch: epoch, Height: ctx.Block.Height}
+	c := Cluster{ID: id, Owner: ctx.Sender, Workers: workers, GasPrice: m.GasPrice, Deposit: m.Deposit, Epoch: epoch, Height: ctx.Block.Height,
+		MinWorkers: m.MinWorkers}
 	set(kv, ClusterKey(id), c)
 	for _, w := range workers {
 		rec, _ := k.registry.Worker(kv, w)
@@ -90,7 +95,7 @@ func (k *Keeper) handleAddWorker(ctx *module.Context, m *MsgAddWorker) error {
 	if !ok {
 		return ErrBadWorker.Wrap("%s is not a registered worker", m.Worker)
 	}
-	i, found := slices.BinarySearchFunc(c.Workers, m.Worker, func(a, b crypto.PublicKey) int { return bytes.Compare(a[:], b[:]) })
+	i, found := slices.BinarySearchFunc(c.Workers, m.Worker, comparePublicKeys)
 	if found {
 		return ErrBadWorker.Wrap("%s is already in cluster %d", m.Worker, c.ID)
 	}
@@ -112,7 +117,7 @@ func (k *Keeper) handleRemoveWorker(ctx *module.Context, m *MsgRemoveWorker) err
 	if err != nil {
 		return err
 	}
-	i, found := slices.BinarySearchFunc(c.Workers, m.Worker, func(a, b crypto.PublicKey) int { return bytes.Compare(a[:], b[:]) })
+	i, found := slices.BinarySearchFunc(c.Workers, m.Worker, comparePublicKeys)
 	if !found {
 		return ErrBadWorker.Wrap("%s is not in cluster %d", m.Worker, c.ID)
 	}
@@ -171,6 +176,9 @@ func (k *Keeper) handleInstantiate(ctx *module.Context, m *MsgInstantiate) error
 	if !ok {
 		return ErrNoCluster.Wrap("%d", m.Cluster)
 	}
+	if err := c.CheckSize(); err != nil {
+		return err
+	}
 	id := ContractID(ctx.Sender, m.Code, m.Cluster, m.Salt)
 	if _, ok := k.Contract(kv, id); ok {
 		return ErrExists.Wrap("%s", id)
@@ -203,6 +211,9 @@ func (k *Keeper) handleCall(ctx *module.Context, m *MsgCall) error {
 		return ErrGas.Wrap("%d is outside [%d, %d]", m.GasLimit, p.MinCommandGas, p.MaxCommandGas)
 	}
 	c, _ := k.Cluster(kv, ct.Cluster)
+	if err := c.CheckSize(); err != nil {
+		return err
+	}
 	escrow, err := c.GasPrice.MulUint64(m.GasLimit)
 	if err != nil {
 		return ErrGas.Wrap("fee overflows: %v", err)
@@ -215,18 +226,22 @@ func (k *Keeper) handleCall(ctx *module.Context, m *MsgCall) error {
 }
 
 // handleResult counts a worker's result; the first result more than half
-// of the cluster posted is recorded and settled.
+// of the cluster posted is recorded and settled. A vote for a command
+// closed without a majority is ignored: it judges no one.
 func (k *Keeper) handleResult(ctx *module.Context, sender crypto.PublicKey, payload []byte) error {
 	var v ResultVote
 	if err := codec.Unmarshal(payload, &v); err != nil {
 		return ErrBadMsg.Wrap("result: %v", err)
+	}
+	if v.Status == StatusNoMajority {
+		return ErrBadMsg.Wrap("status %q is the chain's, for a command no majority agreed on", StatusText(v.Status))
 	}
 	kv := ctx.Store()
 	c, ok := k.Cluster(kv, v.Cluster)
 	if !ok {
 		return ErrNoCluster.Wrap("%d", v.Cluster)
 	}
-	if _, member := slices.BinarySearchFunc(c.Workers, sender, func(a, b crypto.PublicKey) int { return bytes.Compare(a[:], b[:]) }); !member {
+	if !c.Has(sender) {
 		return ErrNotMember.Wrap("%s, cluster %d", sender, c.ID)
 	}
 	cmd, ok := k.Command(kv, c.ID, v.Seq)
@@ -241,7 +256,7 @@ func (k *Keeper) handleResult(ctx *module.Context, sender crypto.PublicKey, payl
 	}
 	digest := v.Digest()
 	if res, done := k.Result(kv, c.ID, v.Seq); done {
-		if res.Digest != digest {
+		if res.Status != StatusNoMajority && res.Digest != digest {
 			return k.disagree(ctx, c.ID, v.Seq, sender)
 		}
 		return nil
@@ -251,39 +266,107 @@ func (k *Keeper) handleResult(ctx *module.Context, sender crypto.PublicKey, payl
 		return nil // a repeat; the first vote counts
 	}
 	set(kv, vk, digest)
-	var agree []crypto.PublicKey
-	var others []crypto.PublicKey
-	var keys [][]byte
-	prefix := votePrefixOf(c.ID, v.Seq)
-	kv.Iterate(prefix, func(key, val []byte) bool {
-		var d Hash
-		mustDecode(val, &d)
-		w, err := crypto.PublicKeyFromBytes(key[len(prefix):])
-		if err != nil {
-			panic(err)
-		}
-		if d == digest {
-			agree = append(agree, w)
-		} else {
-			others = append(others, w)
-		}
-		keys = append(keys, bytes.Clone(key))
-		return true
-	})
-	if 2*len(agree) <= len(c.Workers) {
+	if bk := ballotKey(c.ID, v.Seq, digest); kv.Get(bk) == nil {
+		set(kv, bk, v)
+	}
+	t := k.tally(kv, c, v.Seq)
+	if !t.majority(c) {
 		return nil
 	}
-	paid, err := k.settle(ctx, c, cmd, v, agree)
+	return k.record(ctx, c, cmd, v, t)
+}
+
+// tally is the count of a command's votes by the cluster's current
+// workers: a worker removed since it voted no longer counts.
+type tally struct {
+	voters int
+	// lead is the digest most workers posted (the lowest of a tie), and
+	// agree those workers; others posted something else.
+	lead   Hash
+	agree  []crypto.PublicKey
+	others []crypto.PublicKey
+}
+
+// majority reports whether the lead has more than half of the cluster.
+func (t tally) majority(c Cluster) bool { return 2*len(t.agree) > len(c.Workers) }
+
+func (k *Keeper) tally(r store.Reader, c Cluster, seq uint64) tally {
+	prefix := votePrefixOf(c.ID, seq)
+	var voters []crypto.PublicKey
+	var digests []Hash
+	count := map[Hash]int{}
+	r.Iterate(prefix, func(key, val []byte) bool {
+		w, err := crypto.PublicKeyFromBytes(key[len(prefix):])
+		if err != nil {
+			panic(&store.IOError{Err: err}) // only this keeper writes it
+		}
+		if !c.Has(w) {
+			return true
+		}
+		var d Hash
+		mustDecode(val, &d)
+		voters, digests = append(voters, w), append(digests, d)
+		count[d]++
+		return true
+	})
+	t := tally{voters: len(voters)}
+	best := 0
+	for _, d := range digests { // in voter order, not map order
+		if n := count[d]; n > best || (n == best && bytes.Compare(d[:], t.lead[:]) < 0) {
+			t.lead, best = d, n
+		}
+	}
+	for i, w := range voters {
+		if digests[i] == t.lead {
+			t.agree = append(t.agree, w)
+		} else {
+			t.others = append(t.others, w)
+		}
+	}
+	return t
+}
+
+// record settles a command on the result v its cluster's majority t
+// agreed on, and names the workers that posted something else.
+func (k *Keeper) record(ctx *module.Context, c Cluster, cmd Command, v ResultVote, t tally) error {
+	kv := ctx.Store()
+	paid, err := k.settle(ctx, c, cmd, v, t.agree)
 	if err != nil {
 		return err
 	}
-	for _, key := range keys {
+	k.closeCommand(kv, cmd)
+	set(kv, ResultKey(c.ID, v.Seq), Result{ResultVote: v, Digest: t.lead, Height: ctx.Block.Height, Paid: paid})
+	k.emitResult(ctx, cmd, v)
+	for _, w := range t.others {
+		if err := k.disagree(ctx, c.ID, v.Seq, w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// closeCommand deletes what an open command keeps: its votes, their
+// ballots and its place in the deadline index.
+func (k *Keeper) closeCommand(kv store.KV, cmd Command) {
+	var dead [][]byte
+	for _, prefix := range [][]byte{votePrefixOf(cmd.Cluster, cmd.Seq), ballotPrefixOf(cmd.Cluster, cmd.Seq)} {
+		kv.Iterate(prefix, func(key, _ []byte) bool {
+			dead = append(dead, bytes.Clone(key))
+			return true
+		})
+	}
+	for _, key := range dead {
 		kv.Delete(key)
 	}
-	set(kv, ResultKey(c.ID, v.Seq), Result{ResultVote: v, Digest: digest, Height: ctx.Block.Height, Paid: paid})
+	if cmd.Deadline != 0 {
+		kv.Delete(deadlineKey(cmd.Deadline, cmd.Cluster, cmd.Seq))
+	}
+}
+
+func (k *Keeper) emitResult(ctx *module.Context, cmd Command, v ResultVote) {
 	attrs := []module.Attr{
-		{Key: AttrCluster, Value: module.Uint(c.ID), Index: true},
-		{Key: AttrSeq, Value: module.Uint(v.Seq), Index: true},
+		{Key: AttrCluster, Value: module.Uint(cmd.Cluster), Index: true},
+		{Key: AttrSeq, Value: module.Uint(cmd.Seq), Index: true},
 		{Key: AttrContract, Value: cmd.Contract, Index: true},
 		{Key: AttrStatus, Value: module.Text(StatusText(v.Status))},
 	}
@@ -291,12 +374,6 @@ func (k *Keeper) handleResult(ctx *module.Context, sender crypto.PublicKey, payl
 		attrs = append(attrs, module.Attr{Key: AttrReason, Value: module.Text(v.Message)})
 	}
 	ctx.Emit(EventResult, attrs...)
-	for _, w := range others {
-		if err := k.disagree(ctx, c.ID, v.Seq, w); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // settle pays the agreed gas to the agreeing workers' operators and
@@ -348,22 +425,28 @@ func (k *Keeper) settle(ctx *module.Context, c Cluster, cmd Command, v ResultVot
 
 // disagree names a worker whose result differs from the recorded one,
 // removes it from the cluster (if another worker remains) and has it
-// penalized.
+// penalized: slashed and turned unresponsive. The event says what it was
+// slashed; the worker's computing record keeps the count and the total.
 func (k *Keeper) disagree(ctx *module.Context, cluster, seq uint64, w crypto.PublicKey) error {
-	ctx.Emit(EventDisagreement,
-		module.Attr{Key: AttrCluster, Value: module.Uint(cluster), Index: true},
-		module.Attr{Key: AttrSeq, Value: module.Uint(seq)},
-		module.Attr{Key: AttrWorker, Value: w, Index: true},
-	)
 	kv := ctx.Store()
 	if c, ok := k.Cluster(kv, cluster); ok && len(c.Workers) > 1 {
-		if i, found := slices.BinarySearchFunc(c.Workers, w, func(a, b crypto.PublicKey) int { return bytes.Compare(a[:], b[:]) }); found {
+		if i, found := slices.BinarySearchFunc(c.Workers, w, comparePublicKeys); found {
 			c.Workers = slices.Delete(c.Workers, i, i+1)
 			set(kv, ClusterKey(c.ID), c)
 		}
 	}
+	slashed := pha.Amount{}
 	if k.penalty != nil {
-		return k.penalty.Penalize(ctx, w)
+		var err error
+		if slashed, err = k.penalty.Penalize(ctx, w); err != nil {
+			return err
+		}
 	}
+	ctx.Emit(EventDisagreement,
+		module.Attr{Key: AttrCluster, Value: module.Uint(cluster), Index: true},
+		module.Attr{Key: AttrSeq, Value: module.Uint(seq)},
+		module.Attr{Key: AttrWorker, Value: w, Index: true},
+		module.Attr{Key: AttrSlashed, Value: slashed},
+	)
 	return nil
 }

@@ -1,10 +1,12 @@
 package contracts
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/phalanx-net/phalanx/chain/codec"
@@ -35,6 +37,7 @@ var (
 	ErrBadGenesis      = module.DefineError(ModuleName, 13, "invalid contracts genesis")
 	ErrClusterTooLarge = module.DefineError(ModuleName, 14, "too many workers in the cluster")
 	ErrFailed          = module.DefineError(ModuleName, 15, "contract failed to instantiate")
+	ErrClusterTooSmall = module.DefineError(ModuleName, 16, "cluster has fewer workers than its minimum")
 )
 
 // Params are the module's limits, set in genesis.
@@ -51,13 +54,24 @@ type Params struct {
 	MaxInput uint64 `cbor:"5,keyasint" json:"max_input"`
 	// MaxClusterWorkers bounds a cluster.
 	MaxClusterWorkers uint32 `cbor:"6,keyasint" json:"max_cluster_workers"`
+	// ResultTimeout is how long, in seconds of block time from its
+	// block's, a command waits for a majority of its cluster to agree on
+	// its result; at the end of the first block at or past that deadline,
+	// a command without one is closed with StatusNoMajority and its whole
+	// escrow refunded. Block time, not blocks, so that a chain of fast
+	// blocks gives its workers as long as a slow one.
+	ResultTimeout int64 `cbor:"7,keyasint" json:"result_timeout"`
 }
 
 // DefaultParams: Go contracts of up to 8 MiB, commands of 100 thousand to
-// 10 billion gas (the latter a few seconds of a worker's time).
+// 10 billion gas (the latter a few seconds of a worker's time), and a
+// minute for a cluster to agree on a command's result: ample for workers
+// that run a command in seconds (and a new cluster's, which first receive
+// its key and compile the code), short enough that a caller's escrow is
+// not held for long, and that `contract call` waits for the outcome.
 func DefaultParams() Params {
 	return Params{MaxCodeSize: 8 << 20, CodeByteGas: 2, MinCommandGas: 100_000, MaxCommandGas: 10_000_000_000,
-		MaxInput: 64 << 10, MaxClusterWorkers: 32}
+		MaxInput: 64 << 10, MaxClusterWorkers: 32, ResultTimeout: 60}
 }
 
 // Validate checks the parameters.
@@ -71,6 +85,8 @@ func (p Params) Validate() error {
 		return fmt.Errorf("max_command_gas %d exceeds the runtime's 2^40", p.MaxCommandGas)
 	case p.MaxInput == 0 || p.MaxClusterWorkers == 0:
 		return fmt.Errorf("max_input and max_cluster_workers must be positive")
+	case p.ResultTimeout <= 0 || p.ResultTimeout > 7*24*3600:
+		return fmt.Errorf("result_timeout must be between 1 s and 7 days, is %d s", p.ResultTimeout)
 	}
 	return nil
 }
@@ -116,7 +132,32 @@ type Cluster struct {
 	Height int64  `cbor:"7,keyasint" json:"height"`
 	// Commands is the length of the cluster's command log.
 	Commands uint64 `cbor:"8,keyasint" json:"commands"`
+	// MinWorkers is the fewest workers the cluster takes commands with
+	// (0 reads as 1): below it, after removals, new calls and
+	// instantiations are refused until its owner adds workers.
+	MinWorkers uint32 `cbor:"9,keyasint,omitempty" json:"min_workers,omitempty"`
 }
+
+// Min is the fewest workers the cluster takes commands with.
+func (c Cluster) Min() int { return max(int(c.MinWorkers), 1) }
+
+// CheckSize refuses a command to a cluster below its minimum, saying how
+// many workers it has and needs.
+func (c Cluster) CheckSize() error {
+	if len(c.Workers) < c.Min() {
+		return ErrClusterTooSmall.Wrap("cluster %d has %d workers and takes commands with at least %d: its owner must add workers",
+			c.ID, len(c.Workers), c.Min())
+	}
+	return nil
+}
+
+// Has reports whether w is one of the cluster's workers.
+func (c Cluster) Has(w crypto.PublicKey) bool {
+	_, found := slices.BinarySearchFunc(c.Workers, w, comparePublicKeys)
+	return found
+}
+
+func comparePublicKeys(a, b crypto.PublicKey) int { return bytes.Compare(a[:], b[:]) }
 
 // Code is an uploaded module's record; its prepared (instrumented) bytes
 // are stored under CodeBytesKey.
@@ -177,6 +218,10 @@ type Command struct {
 	Escrow   pha.Amount `cbor:"8,keyasint" json:"escrow"`
 	Height   int64      `cbor:"9,keyasint" json:"height"`
 	Time     int64      `cbor:"10,keyasint" json:"time"` // block time, unix nanoseconds
+	// Deadline is the block time (unix nanoseconds) from which the end of
+	// a block closes the command if no majority of its cluster agreed on
+	// a result by then.
+	Deadline int64 `cbor:"11,keyasint,omitempty" json:"deadline,omitempty"`
 }
 
 // SealInfo is the HPKE info of a command's input: a command sealed for
@@ -205,6 +250,12 @@ const (
 	StatusTrap           uint8 = 11 // a trap that is no Go panic (its detail is sealed in the output)
 	StatusBadPointer     uint8 = 12 // a pointer or length outside the contract's memory (detail sealed)
 	StatusInitFailed     uint8 = 13 // the contract's initialization failed
+	// StatusNoMajority is the chain's, never a worker's: no result had a
+	// majority of the cluster by the command's deadline (the workers
+	// disagreed, tied, or too few answered). The caller is refunded the
+	// whole escrow; the command may still have taken effect in the state
+	// of the workers that executed it.
+	StatusNoMajority uint8 = 14
 )
 
 // StatusText names a status.
@@ -238,6 +289,8 @@ func StatusText(s uint8) string {
 		return "bad pointer"
 	case StatusInitFailed:
 		return "init failed"
+	case StatusNoMajority:
+		return "no majority"
 	}
 	return "status " + strconv.Itoa(int(s))
 }
@@ -300,6 +353,9 @@ type MsgCreateCluster struct {
 	Workers  []crypto.PublicKey `cbor:"1,keyasint" json:"workers"`
 	GasPrice pha.Amount         `cbor:"2,keyasint" json:"gas_price"`
 	Deposit  pha.Amount         `cbor:"3,keyasint" json:"deposit"`
+	// MinWorkers is the cluster's minimum size (0: 1); it may not exceed
+	// the workers it starts with.
+	MinWorkers uint32 `cbor:"4,keyasint,omitempty" json:"min_workers,omitempty"`
 }
 
 // MsgAddWorker adds a worker to a cluster (owner only).
@@ -394,7 +450,9 @@ var (
 	contractPref  = []byte("contracts/contract/")
 	logPrefix     = []byte("contracts/log/")
 	votePrefix    = []byte("contracts/vote/")
+	ballotPrefix  = []byte("contracts/ballot/")
 	resultPrefix  = []byte("contracts/result/")
+	deadlinePref  = []byte("contracts/deadline/")
 )
 
 func clone(b []byte) []byte { return append(make([]byte, 0, len(b)+72), b...) }
@@ -438,6 +496,24 @@ func votePrefixOf(cluster, seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(clone(votePrefix), cluster), seq)
 }
 
+// ballotKey holds the content of a vote with digest d for a command, once
+// whatever the number of workers that posted it, so that a majority found
+// at the deadline can be recorded.
+func ballotKey(cluster, seq uint64, d Hash) []byte {
+	return append(ballotPrefixOf(cluster, seq), d[:]...)
+}
+
+func ballotPrefixOf(cluster, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(clone(ballotPrefix), cluster), seq)
+}
+
+// deadlineKey indexes a command by its deadline, so the block it falls in
+// finds it without scanning the open commands.
+func deadlineKey(deadline int64, cluster, seq uint64) []byte {
+	k := binary.BigEndian.AppendUint64(clone(deadlinePref), uint64(deadline))
+	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(k, cluster), seq)
+}
+
 // Event types and attributes.
 const (
 	EventClusterCreated = "contracts_cluster_created"
@@ -455,6 +531,7 @@ const (
 	AttrAction          = "action"
 	AttrStatus          = "status"
 	AttrReason          = "reason"
+	AttrSlashed         = "slashed"
 )
 
 // Decode decodes a stored record of this module (for clients).

@@ -11,5 +11,6 @@
 // cooldown. Shares, rewards per share and commissions are fixed point; a
 // delegator's reward is shares × (accumulated reward per share − what it
 // was when they last claimed), so paying a pool costs the same however
-// many delegators it has.
+// many delegators it has. A slash of a pool's worker lowers the pool's
+// stake, not its shares: every delegator loses the same fraction.
 package stakepool

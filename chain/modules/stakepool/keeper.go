@@ -113,6 +113,52 @@ func (k *Keeper) Reward(ctx *module.Context, id uint64, amount pha.Amount) error
 	return nil
 }
 
+// Slash implements computing.Pools: a worker of the pool lost amount of
+// its bonded stake. The loss is every delegator's, by their shares: a
+// share is worth Stake/Shares PHA from now on (one PHA until a slash).
+func (k *Keeper) Slash(ctx *module.Context, id uint64, amount pha.Amount) error {
+	kv := ctx.Store()
+	p, ok := k.Pool(kv, id)
+	if !ok {
+		return ErrNoPool.Wrap("%d", id)
+	}
+	// The stake its workers hold is Stake − Free; a slash larger than it
+	// would be a broken invariant, and it must not stop the vote that
+	// caused it from settling: the pool loses at most that.
+	bonded, _ := p.Stake.Sub(p.Free)
+	if bonded.Lt(amount) {
+		ctx.Log.Error("slash exceeds the pool's bonded stake", "pool", id, "slash", amount.PHA(), "bonded", bonded.PHA())
+		amount = bonded
+	}
+	p.Stake, _ = p.Stake.Sub(amount)
+	p.Slashed, _ = p.Slashed.Add(amount)
+	set(kv, PoolKey(id), p)
+	ctx.Emit(EventSlashed, module.Attr{Key: AttrPool, Value: module.Uint(id), Index: true}, module.Attr{Key: AttrAmount, Value: amount})
+	return nil
+}
+
+// Value is what shares of a pool are worth: Stake × shares / Shares,
+// rounded down.
+func Value(p Pool, shares fixed.Num) (pha.Amount, error) {
+	if p.Shares.IsZero() {
+		return pha.Amount{}, nil
+	}
+	v, err := shares.MulDiv(fixed.FromPHA(p.Stake), p.Shares)
+	return v.PHA(), err
+}
+
+// sharesOf is the number of shares amount of PHA is worth in the pool:
+// one per PHA while no slash has lowered the stake behind them.
+func sharesOf(p Pool, amount pha.Amount) (fixed.Num, error) {
+	if p.Shares.IsZero() || p.Shares.Cmp(fixed.FromPHA(p.Stake)) == 0 {
+		return fixed.FromPHA(amount), nil
+	}
+	if p.Stake.IsZero() {
+		return fixed.Num{}, ErrBadMsg.Wrap("pool %d has shares but no stake left", p.ID)
+	}
+	return fixed.FromPHA(amount).MulDiv(p.Shares, fixed.FromPHA(p.Stake))
+}
+
 // settle moves a delegation's accrued rewards into Pending.
 func settle(p Pool, d *Delegation) error {
 	acc, err := d.Shares.Mul(p.RewardPerShare)
@@ -147,15 +193,27 @@ func (k *Keeper) serveQueue(ctx *module.Context, p *Pool) error {
 	return nil
 }
 
-// payOut returns amount of a delegator's stake from free stake.
+// payOut returns amount of a delegator's stake from free stake, or what
+// its shares are still worth if a slash since it queued left less.
 func (k *Keeper) payOut(ctx *module.Context, p *Pool, who crypto.Address, amount pha.Amount) error {
 	kv := ctx.Store()
 	d := k.Delegation(kv, p.ID, who)
 	if err := settle(*p, &d); err != nil {
 		return err
 	}
-	d.Shares = d.Shares.SubFloor(fixed.FromPHA(amount))
-	p.Shares = p.Shares.SubFloor(fixed.FromPHA(amount))
+	worth, err := Value(*p, d.Shares)
+	if err != nil {
+		return err
+	}
+	if worth.Lt(amount) {
+		amount = worth
+	}
+	burn, err := sharesOf(*p, amount)
+	if err != nil {
+		return err
+	}
+	d.Shares = d.Shares.SubFloor(burn)
+	p.Shares = p.Shares.SubFloor(burn)
 	if err := rebase(*p, &d); err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package stakepool
 
 import (
 	"errors"
-	"github.com/phalanx-net/phalanx/chain/fixed"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/pha"
@@ -135,7 +134,10 @@ func (k *Keeper) handleDelegate(ctx *module.Context, m *MsgDelegate) error {
 	if err := settle(p, &d); err != nil {
 		return err
 	}
-	add := fixed.FromPHA(m.Amount)
+	add, err := sharesOf(p, m.Amount)
+	if err != nil {
+		return err
+	}
 	if d.Shares, err = d.Shares.Add(add); err != nil {
 		return err
 	}
@@ -166,8 +168,12 @@ func (k *Keeper) handleWithdraw(ctx *module.Context, m *MsgWithdraw) error {
 		}
 	}
 	want, _ := queued.Add(m.Amount)
-	if d.Shares.Cmp(fixed.FromPHA(want)) < 0 {
-		return ErrShares.Wrap("%s has %s PHA in pool %d (%s already queued), asks %s", ctx.Sender, d.Shares, p.ID, queued.PHA(), m.Amount.PHA())
+	worth, err := Value(p, d.Shares)
+	if err != nil {
+		return err
+	}
+	if worth.Lt(want) {
+		return ErrShares.Wrap("%s has %s in pool %d (%s already queued), asks %s", ctx.Sender, worth.PHA(), p.ID, queued.PHA(), m.Amount.PHA())
 	}
 	if len(p.Queue) == 0 && !p.Free.Lt(m.Amount) {
 		if err := k.payOut(ctx, &p, ctx.Sender, m.Amount); err != nil {

@@ -3,6 +3,7 @@ package stakepool_test
 import (
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -238,5 +239,115 @@ func TestRandomOperationsKeepTheBooks(t *testing.T) {
 	// The sequence did what it is for: rewards reached the pool.
 	if p, _ := e.pools.Pool(e.State, 0); p.Rewarded.IsZero() {
 		t.Fatal("no reward in 400 random steps")
+	}
+}
+
+// A slash of a pool's worker lowers the value of every share alike:
+// delegators withdraw what their shares are worth, to the unit, and a
+// later delegation buys shares at the lowered price.
+func TestSlashLowersEveryShareAlike(t *testing.T) {
+	e := newEnv(t)
+	id := e.w.Identity()
+	if err := e.run("owner", &stakepool.MsgCreate{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []struct {
+		who string
+		msg module.Msg
+	}{
+		{"owner", &stakepool.MsgAddWorker{Pool: 0, Worker: id}},
+		{"alice", &stakepool.MsgDelegate{Pool: 0, Amount: pha.Tokens(3000)}},
+		{"bob", &stakepool.MsgDelegate{Pool: 0, Amount: pha.Tokens(1000)}},
+		{"owner", &stakepool.MsgStartWorker{Pool: 0, Worker: id, Stake: pha.Tokens(4000)}},
+	} {
+		if err := e.run(m.who, m.msg); err != nil {
+			t.Fatalf("%s: %v", m.msg.Type(), err)
+		}
+	}
+	treasury := crypto.ModuleAddress(computing.Treasury)
+	ctx := e.Ctx()
+	slashed, err := e.c.Penalize(ctx, id) // 5 % of 4,000 PHA
+	if err != nil || slashed.Cmp(pha.Tokens(200)) != 0 {
+		t.Fatalf("slashed %s, %v", slashed.PHA(), err)
+	}
+	if got := e.bank.Balance(e.State, treasury); got.Cmp(pha.Tokens(200)) != 0 {
+		t.Fatalf("the treasury holds %s", got.PHA())
+	}
+	p, _ := e.pools.Pool(e.State, 0)
+	if p.Stake.Cmp(pha.Tokens(3800)) != 0 || p.Slashed.Cmp(pha.Tokens(200)) != 0 || p.Shares.Cmp(fixed.Int(4000)) != 0 {
+		t.Fatalf("pool after the slash: stake %s, slashed %s, shares %s", p.Stake.PHA(), p.Slashed.PHA(), p.Shares)
+	}
+	var types []string
+	for _, ev := range ctx.Events() {
+		types = append(types, ev.Type)
+	}
+	if len(types) < 2 || types[0] != stakepool.EventSlashed || types[1] != computing.EventSlashed {
+		t.Fatalf("events %v", types)
+	}
+
+	// The worker's stake, less the slash, comes back after the cooldown.
+	if err := e.run("owner", &stakepool.MsgStopWorker{Pool: 0, Worker: id}); err != nil {
+		t.Fatal(err)
+	}
+	e.Advance(7 * 24 * time.Hour)
+	if err := e.run("owner", &stakepool.MsgReclaimWorker{Pool: 0, Worker: id}); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ = e.pools.Pool(e.State, 0); p.Free.Cmp(pha.Tokens(3800)) != 0 {
+		t.Fatalf("free after reclaim: %s", p.Free.PHA())
+	}
+	// Alice's 3,000 shares are worth 3,000 × 3,800 / 4,000 = 2,850 PHA.
+	wantErr(t, "more than her shares are worth", e.run("alice", &stakepool.MsgWithdraw{Pool: 0, Amount: pha.Tokens(2851)}), stakepool.ErrShares)
+	before := e.balance("alice")
+	if err := e.run("alice", &stakepool.MsgWithdraw{Pool: 0, Amount: pha.Tokens(2850)}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.balance("alice").Sub(before); got.Cmp(pha.Tokens(2850)) != 0 {
+		t.Fatalf("alice got %s", got.PHA())
+	}
+	if d := e.pools.Delegation(e.State, 0, key("alice").Public().Address()); !d.Shares.IsZero() {
+		t.Fatalf("alice keeps %s shares", d.Shares)
+	}
+	// Bob's 1,000 shares back 950 PHA: 95 PHA more buys 100 shares.
+	if err := e.run("bob", &stakepool.MsgDelegate{Pool: 0, Amount: pha.Tokens(95)}); err != nil {
+		t.Fatal(err)
+	}
+	if d := e.pools.Delegation(e.State, 0, key("bob").Public().Address()); d.Shares.Cmp(fixed.Int(1100)) != 0 {
+		t.Fatalf("bob has %s shares", d.Shares)
+	}
+	before = e.balance("bob")
+	if err := e.run("bob", &stakepool.MsgWithdraw{Pool: 0, Amount: pha.Tokens(1045)}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.balance("bob").Sub(before); got.Cmp(pha.Tokens(1045)) != 0 {
+		t.Fatalf("bob got %s", got.PHA())
+	}
+	if p, _ = e.pools.Pool(e.State, 0); !p.Stake.IsZero() || !p.Shares.IsZero() || !p.Free.IsZero() {
+		t.Fatalf("the emptied pool: stake %s, shares %s, free %s", p.Stake.PHA(), p.Shares, p.Free.PHA())
+	}
+	if err := e.bank.CheckSupply(e.State); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A pool's worker computes with the pool's stake only, so that a slash of
+// its stake is the pool's loss: its operator may not start it with stake
+// of its own.
+func TestPoolWorkerStartsOnlyThroughItsPool(t *testing.T) {
+	e := newEnv(t)
+	id := e.w.Identity()
+	if err := e.run("owner", &stakepool.MsgCreate{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.run("owner", &stakepool.MsgAddWorker{Pool: 0, Worker: id}); err != nil {
+		t.Fatal(err)
+	}
+	err := e.run("owner", &computing.MsgStart{Worker: id, Stake: pha.Tokens(2000)})
+	wantErr(t, "starting a pool's worker outside its pool", err, computing.ErrState)
+	if !strings.Contains(err.Error(), "is in stake pool 0: start it through its pool") {
+		t.Fatalf("the refusal does not say why: %v", err)
+	}
+	if rec, _ := e.c.Worker(e.State, id); rec.State != computing.Ready {
+		t.Fatalf("the worker is %s", rec.State)
 	}
 }

@@ -43,7 +43,8 @@ type Pool struct {
 	// Stake is all the PHA delegated; Free is what no worker holds.
 	Stake pha.Amount `cbor:"6,keyasint" json:"stake"`
 	Free  pha.Amount `cbor:"7,keyasint" json:"free"`
-	// Shares total the delegators' shares: one per unit of PHA delegated.
+	// Shares total the delegators' shares: one per PHA delegated while
+	// no slash lowered Stake; a share is worth Stake/Shares PHA.
 	Shares fixed.Num `cbor:"8,keyasint" json:"shares"`
 	// RewardPerShare accumulates the delegators' rewards, in PHA.
 	RewardPerShare fixed.Num `cbor:"9,keyasint" json:"reward_per_share"`
@@ -53,6 +54,8 @@ type Pool struct {
 	Rewarded pha.Amount `cbor:"11,keyasint" json:"rewarded"`
 	// Queue holds the withdrawals waiting for free stake, oldest first.
 	Queue []Withdrawal `cbor:"12,keyasint" json:"queue"`
+	// Slashed is the stake the pool's workers lost for wrong results.
+	Slashed pha.Amount `cbor:"13,keyasint,omitzero" json:"slashed,omitzero"`
 }
 
 // Withdrawal is a queued withdrawal.
@@ -192,6 +195,7 @@ const (
 	EventCreated  = "stakepool_created"
 	EventReward   = "stakepool_reward"
 	EventQueued   = "stakepool_withdrawal_queued"
+	EventSlashed  = "stakepool_slashed"
 	AttrPool      = "pool"
 	AttrDelegator = "delegator"
 	AttrAmount    = "amount"

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	abci "github.com/cometbft/cometbft/abci/types"
+
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
@@ -41,8 +43,10 @@ type Env struct {
 	Router *module.Router
 	Now    time.Time
 	Height int64
-	// Events are the types of the events successful messages emitted.
-	Events []string
+	// Events are the types of the events successful messages emitted,
+	// and Emitted the events themselves.
+	Events  []string
+	Emitted []abci.Event
 	// GasUsed is the gas the last Run used.
 	GasUsed uint64
 	seqs    map[crypto.PublicKey]uint64
@@ -110,6 +114,7 @@ func (e *Env) Run(sender crypto.PrivateKey, msg module.Msg) error {
 		for _, ev := range ctx.Events() {
 			e.Events = append(e.Events, ev.Type)
 		}
+		e.Emitted = append(e.Emitted, ctx.Events()...)
 	}
 	return err
 }

@@ -167,6 +167,10 @@ func TestCLIAgainstDevnet(t *testing.T) {
 	if o := mustRun(t, "cluster", "show", h); !strings.Contains(o, "Cluster 0") || !strings.Contains(o, wid) {
 		t.Fatalf("cluster show: %s", o)
 	}
+	// A minimum size above the workers a cluster starts with is refused.
+	if o, err := run(t, "", "cluster", "create", "alice", "--workers", wid, "--min-workers", "2", h); err == nil || !strings.Contains(err.Error(), "contracts/16") {
+		t.Fatalf("a cluster of one worker with a minimum of two: %v\n%s", err, o)
+	}
 	file := filepath.Join(t.TempDir(), "vault.wasm")
 	if err := os.WriteFile(file, vault, 0o644); err != nil {
 		t.Fatal(err)

@@ -103,6 +103,7 @@ func newClusterCmd(c *cli) *cobra.Command {
 	cmd := &cobra.Command{Use: "cluster", Short: "Create and show clusters of workers"}
 	var workers string
 	var gasPrice, deposit string
+	var minWorkers uint32
 	create := &cobra.Command{
 		Use:   "create FROM",
 		Short: "Create a cluster owned by key FROM",
@@ -143,7 +144,7 @@ func newClusterCmd(c *cli) *cobra.Command {
 					ids = append(ids, id)
 				}
 			}
-			id, err := cl.CreateCluster(ctx, key, ids, price, dep)
+			id, err := cl.CreateClusterFrom(ctx, key, &contracts.MsgCreateCluster{Workers: ids, GasPrice: price, Deposit: dep, MinWorkers: minWorkers})
 			if err != nil {
 				return c.txError(err)
 			}
@@ -155,6 +156,7 @@ func newClusterCmd(c *cli) *cobra.Command {
 	create.Flags().StringVar(&workers, "workers", "all", "comma-separated worker ids, or all registered workers")
 	create.Flags().StringVar(&gasPrice, "gas-price", "1000", "what a command pays per unit of contract gas, in units of PHA")
 	create.Flags().StringVar(&deposit, "deposit", "10PHA", "the owner's deposit")
+	create.Flags().Uint32Var(&minWorkers, "min-workers", 0, "the fewest workers the cluster takes commands with (0: 1); below it, calls are refused until the owner adds workers")
 	c.addClientFlags(create)
 	c.addKeyringFlags(create)
 	show := &cobra.Command{
@@ -183,8 +185,11 @@ func newClusterCmd(c *cli) *cobra.Command {
 			}
 			return c.print(list, func(w io.Writer) {
 				for _, k := range list {
-					fmt.Fprintf(w, "Cluster %d  owner %s  gas price %s units  deposit %s  commands %d  key epoch %d\n",
-						k.ID, k.Owner, k.GasPrice, k.Deposit.PHA(), k.Commands, k.Epoch)
+					fmt.Fprintf(w, "Cluster %d  owner %s  gas price %s units  deposit %s  commands %d  key epoch %d  min workers %d\n",
+						k.ID, k.Owner, k.GasPrice, k.Deposit.PHA(), k.Commands, k.Epoch, k.Min())
+					if len(k.Workers) < k.Min() {
+						fmt.Fprintf(w, "  refuses commands: %d workers, needs %d (the owner must add workers)\n", len(k.Workers), k.Min())
+					}
 					for _, wk := range k.Workers {
 						fmt.Fprintf(w, "  worker %s\n", wk)
 					}

@@ -152,8 +152,13 @@ func eventAttr(r *Result, typ, key string) (string, bool) {
 // CreateCluster creates a cluster of workers owned by key and returns its
 // id.
 func (c *Client) CreateCluster(ctx context.Context, key crypto.PrivateKey, workers []crypto.PublicKey, gasPrice, deposit pha.Amount) (uint64, error) {
-	r, err := c.Submit(ctx, key, []module.Msg{&contracts.MsgCreateCluster{Workers: workers, GasPrice: gasPrice, Deposit: deposit}},
-		TxOptions{GasLimit: 1_000_000 + 200_000*uint64(len(workers))})
+	return c.CreateClusterFrom(ctx, key, &contracts.MsgCreateCluster{Workers: workers, GasPrice: gasPrice, Deposit: deposit})
+}
+
+// CreateClusterFrom creates the cluster m describes (with every setting,
+// such as its minimum size) and returns its id.
+func (c *Client) CreateClusterFrom(ctx context.Context, key crypto.PrivateKey, m *contracts.MsgCreateCluster) (uint64, error) {
+	r, err := c.Submit(ctx, key, []module.Msg{m}, TxOptions{GasLimit: 1_000_000 + 200_000*uint64(len(m.Workers))})
 	if err != nil {
 		return 0, err
 	}

@@ -1,0 +1,64 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestFaultsShort is the short form of the fault run, in every `go test
+// ./...`: four gatekeepers and a worker as separate processes, under
+// load, through testdata/short.json's kill -9 and restart of a
+// gatekeeper, a wiped gatekeeper that block-syncs back, a kill -9 and
+// restart of the worker and a paused gatekeeper.
+func TestFaultsShort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds phalanx and runs a network of processes")
+	}
+	m, err := LoadManifest(filepath.Join("testdata", "short.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "phalanx")
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/phalanx").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	var log strings.Builder
+	r, err := Run(ctx, Config{Binary: bin, Dir: filepath.Join(dir, "net"), Manifest: m, Log: &log})
+	t.Log(log.String())
+	if err != nil {
+		dumpLogs(t, filepath.Join(dir, "net"))
+		t.Fatal(err)
+	}
+	if len(r.Steps) != len(m.Perturbations) {
+		t.Fatalf("%d steps reported, the manifest has %d", len(r.Steps), len(m.Perturbations))
+	}
+	if r.Acknowledged == 0 || r.Sent-r.Acknowledged > m.Senders {
+		t.Fatalf("%d transfers acknowledged of %d sent: the load did not run, or more than one per sender is left in flight", r.Acknowledged, r.Sent)
+	}
+	for _, s := range r.Steps {
+		if s.Op() != Pause && s.Recovered == 0 {
+			t.Errorf("step %s: no recovery measured", s.Step)
+		}
+	}
+	t.Logf("%+v", r.Phases)
+}
+
+// dumpLogs prints the end of each node's log.
+func dumpLogs(t *testing.T, dir string) {
+	logs, _ := filepath.Glob(filepath.Join(dir, "*.log"))
+	for _, p := range logs {
+		b, _ := os.ReadFile(p)
+		if len(b) > 6000 {
+			b = b[len(b)-6000:]
+		}
+		t.Logf("--- %s (end)\n%s", filepath.Base(p), b)
+	}
+}

@@ -30,6 +30,11 @@ type transfer struct {
 	committed time.Time
 	height    int64
 	fee       pha.Amount
+	// Commands: a deposit into the vault and the cluster sequence number
+	// the chain gave it.
+	command bool
+	deposit uint64
+	seq     uint64
 }
 
 // load sends transfers from each sender to its own recipient, one at a
@@ -84,10 +89,13 @@ func (l *load) senders() []crypto.Address {
 
 // run sends until stop is closed, then waits (until ctx ends) for the
 // transfers in flight to be seen in a block.
-func (l *load) run(ctx context.Context, stop <-chan struct{}) {
+func (l *load) run(ctx context.Context, stop <-chan struct{}, v *vault) {
 	var wg sync.WaitGroup
 	for i := range l.keys {
 		wg.Go(func() { l.send(ctx, stop, i) })
+	}
+	if v != nil {
+		wg.Go(func() { l.sendCommands(ctx, stop, v) })
 	}
 	wg.Wait()
 }
@@ -128,13 +136,9 @@ func (l *load) send(ctx context.Context, stop <-chan struct{}, i int) {
 // so a transfer applied twice would show in the balances.
 func (l *load) sign(ctx context.Context, i int, nonce uint64) (*transfer, error) {
 	amount := pha.Units(1000 + nonce%100)
-	var cl *client.Client
-	for _, g := range l.nodes() {
-		cl = g.cl
-		break
-	}
-	if cl == nil {
-		return nil, errors.New("no gatekeeper to sign against")
+	cl, err := l.client()
+	if err != nil {
+		return nil, err
 	}
 	signed, err := cl.Build(ctx, l.keys[i], []module.Msg{&bank.MsgSend{To: l.recipients[i], Amount: amount}},
 		client.TxOptions{Nonce: &nonce, GasPrice: l.gasPrice, GasLimit: client.DefaultGasLimit})
@@ -171,12 +175,17 @@ func (l *load) deliver(ctx context.Context, t *transfer) error {
 		if done, err := l.check(ctx, g, t); done || err != nil {
 			return err
 		}
-		// Refusals are expected here: a copy already in the mempool ("tx
-		// already exists in cache") or already committed (stale nonce).
-		// The polling below tells which.
+		// Some errors are expected here: a copy already in the mempool
+		// ("tx already exists in cache"), a node that just died, a copy
+		// already committed (a stale nonce; the polling below finds it).
+		// Any other refusal by the chain is final: the bytes never change.
 		bctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		_, _ = g.cl.Broadcast(bctx, t.raw)
+		_, err := g.cl.Broadcast(bctx, t.raw)
 		cancel()
+		var refused *client.TxError
+		if errors.As(err, &refused) && !errors.Is(err, tx.ErrStaleNonce) && !errors.Is(err, tx.ErrFutureNonce) {
+			return fmt.Errorf("%s refused %s %d/%d: %w", g.name, t.kind(), t.sender, t.nonce, err)
+		}
 		deadline := time.Now().Add(pollFor)
 		for time.Now().Before(deadline) {
 			select {
@@ -206,10 +215,31 @@ func (l *load) check(ctx context.Context, g *member, t *transfer) (done bool, er
 	if r.Code != 0 {
 		return true, fmt.Errorf("transfer %d/%d failed in block %d: code %d: %s", t.sender, t.nonce, r.Height, r.Code, r.Log)
 	}
+	seq, ok := commandSeq(r)
+	if t.command && !ok {
+		return true, fmt.Errorf("command %d committed at height %d without a sequence number in its events", t.nonce, r.Height)
+	}
 	l.mu.Lock()
-	t.acked, t.committed, t.height, t.fee = true, time.Now(), r.Height, r.Fee
+	t.acked, t.committed, t.height, t.fee, t.seq = true, time.Now(), r.Height, r.Fee, seq
 	l.mu.Unlock()
 	return true, nil
+}
+
+// client is a live gatekeeper's, for the reads signing needs (the chain
+// id, a contract's key).
+func (l *load) client() (*client.Client, error) {
+	nodes := l.nodes()
+	if len(nodes) == 0 {
+		return nil, errors.New("no gatekeeper runs")
+	}
+	return nodes[0].cl, nil
+}
+
+func (t *transfer) kind() string {
+	if t.command {
+		return "command"
+	}
+	return "transfer"
 }
 
 // transfers returns a snapshot of what was sent.

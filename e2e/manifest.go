@@ -1,12 +1,13 @@
 package e2e
 
 import (
+	"bytes"
+	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -42,6 +43,10 @@ type Manifest struct {
 	Gatekeepers int `json:"gatekeepers"`
 	// Workers is the number of workers (default 0).
 	Workers int `json:"workers"`
+	// Commands deploys the example vault contract on a cluster of every
+	// worker and sends deposit commands beside the transfers (needs a
+	// worker).
+	Commands bool `json:"commands"`
 	// Senders is the number of accounts the load generator sends from,
 	// each one transfer at a time (default 4).
 	Senders int `json:"senders"`
@@ -99,14 +104,18 @@ func LoadManifest(path string) (Manifest, error) {
 	if err != nil {
 		return Manifest{}, err
 	}
+	return parseManifest(path, raw)
+}
+
+func parseManifest(name string, raw []byte) (Manifest, error) {
 	var m Manifest
-	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
-		return Manifest{}, fmt.Errorf("%s: %w", path, err)
+		return Manifest{}, fmt.Errorf("%s: %w", name, err)
 	}
 	if err := m.Validate(); err != nil {
-		return Manifest{}, fmt.Errorf("%s: %w", path, err)
+		return Manifest{}, fmt.Errorf("%s: %w", name, err)
 	}
 	return m, nil
 }
@@ -152,6 +161,9 @@ func (m *Manifest) Validate() error {
 	}
 	if m.Senders < 1 || m.Senders > 256 {
 		return fmt.Errorf("senders: %d, want 1 to 256", m.Senders)
+	}
+	if m.Commands && m.Workers == 0 {
+		return errors.New("commands need at least one worker")
 	}
 	state := map[string]nodeState{}
 	for i, p := range m.Perturbations {
@@ -204,4 +216,18 @@ func (m *Manifest) node(name string) (kind string, i int, err error) {
 		return "", 0, fmt.Errorf("node %q: the network has %d gatekeepers and %d workers", name, m.Gatekeepers, m.Workers)
 	}
 	return "", 0, errors.New("node " + strconv.Quote(name) + ": want gk<i> or wk<i>")
+}
+
+//go:embed manifests/*.json
+var builtin embed.FS
+
+// Builtin returns one of the manifests this package carries: "short"
+// (the form `go test ./e2e` runs), "long" (`phalanx bench faults`) or
+// "commands" (contract commands across worker restarts).
+func Builtin(name string) (Manifest, error) {
+	raw, err := builtin.ReadFile("manifests/" + name + ".json")
+	if err != nil {
+		return Manifest{}, fmt.Errorf("no built-in manifest %q (want short, long or commands)", name)
+	}
+	return parseManifest(name, raw)
 }

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -38,18 +40,29 @@ func TestManifestValidate(t *testing.T) {
 	}
 }
 
-// The manifests in testdata load and are valid.
+// The built-in manifests load and are valid; a file loads the same way.
 func TestManifestFiles(t *testing.T) {
-	for _, name := range []string{"short.json", "long.json"} {
-		m, err := LoadManifest("testdata/" + name)
+	for _, name := range []string{"short", "long", "commands"} {
+		m, err := Builtin(name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(m.Perturbations) == 0 {
-			t.Fatalf("%s has no perturbations", name)
+		f, err := LoadManifest("manifests/" + name + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Perturbations) == 0 || len(f.Perturbations) != len(m.Perturbations) {
+			t.Fatalf("%s: %d perturbations built in, %d from the file", name, len(m.Perturbations), len(f.Perturbations))
 		}
 	}
-	if _, err := LoadManifest("testdata/short.json.missing"); err == nil {
-		t.Fatal("a missing file loaded")
+	if _, err := Builtin("medium"); err == nil || !strings.Contains(err.Error(), `no built-in manifest "medium"`) {
+		t.Fatalf("Builtin(medium): %v", err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"gatekeepers": 4, "perturbation": []}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadManifest(bad); err == nil || !strings.Contains(err.Error(), `unknown field "perturbation"`) {
+		t.Fatalf("a misspelt field: %v", err)
 	}
 }

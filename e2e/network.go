@@ -98,7 +98,7 @@ func newNetwork(ctx context.Context, bin, dir string, m Manifest, senders []cryp
 			"--metrics-laddr", fmt.Sprintf("127.0.0.1:%d", port(i, 9)), "-o", "json"); err != nil {
 			return nil, err
 		}
-		if err := rehearseOnOneHost(g.home); err != nil {
+		if err := RehearseOnOneHost(g.home); err != nil {
 			return nil, err
 		}
 		if g.cl, err = client.New(g.rpc); err != nil {
@@ -120,7 +120,7 @@ func newNetwork(ctx context.Context, bin, dir string, m Manifest, senders []cryp
 		args = append(args, "--"+name, holders[name].String())
 	}
 	for i, a := range senders {
-		args = append(args, "--grant", fmt.Sprintf("sender%d=%s:%s", i, a, senderGrant))
+		args = append(args, "--grant", fmt.Sprintf("account%d=%s:%s", i, a, senderGrant))
 	}
 	for i := range m.Workers {
 		w := &member{name: fmt.Sprintf("wk%d", i), kind: "wk", home: filepath.Join(dir, fmt.Sprintf("wk%d", i)),
@@ -169,10 +169,10 @@ func (n *network) key(home, name string) (crypto.Address, error) {
 	return k.Address, err
 }
 
-// rehearseOnOneHost edits a node's config.toml as docs/operations.md says
+// RehearseOnOneHost edits a node's config.toml as docs/operations.md says
 // for a rehearsal on one machine: several peers share one IP address, and
 // 127.0.0.1 is not a routable address for the address book.
-func rehearseOnOneHost(home string) error {
+func RehearseOnOneHost(home string) error {
 	path := filepath.Join(home, "config", "config.toml")
 	raw, err := os.ReadFile(path)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/crypto"
 )
 
 // Config is a fault run.
@@ -33,9 +34,12 @@ type Report struct {
 	Phases []Phase `json:"phases"`
 	// Sent counts transfers signed; Acknowledged those a node showed in a
 	// block. Only a run's last transfers may be unacknowledged.
-	Sent         int   `json:"sent"`
-	Acknowledged int   `json:"acknowledged"`
-	Height       int64 `json:"height"`
+	Sent         int `json:"sent"`
+	Acknowledged int `json:"acknowledged"`
+	// Commands counts the deposit commands acknowledged, each found
+	// executed once.
+	Commands int   `json:"commands"`
+	Height   int64 `json:"height"`
 	// AppHash is what every gatekeeper reported at Height.
 	AppHash string `json:"app_hash"`
 }
@@ -43,16 +47,12 @@ type Report struct {
 // Step is one perturbation's outcome.
 type Step struct {
 	Step string `json:"step"`
-	op   Op
 	// Height is the chain's height when the step was taken.
 	Height int64 `json:"height"`
 	// Recovered is how long until the chain made Manifest.Progress more
 	// blocks (and a restarted node caught up); zero while no quorum is up.
 	Recovered time.Duration `json:"recovered"`
 }
-
-// Op is what the step did.
-func (s Step) Op() Op { return s.op }
 
 // Phase is the block rate and the commit latency of transfers sent while
 // the network had one shape.
@@ -90,7 +90,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := newNetwork(ctx, cfg.Binary, cfg.Dir, m, l.senders())
+	// The depositor funds the cluster and pays for the commands.
+	depositor, err := crypto.GenerateKey()
+	if err != nil {
+		return nil, err
+	}
+	n, err := newNetwork(ctx, cfg.Binary, cfg.Dir, m, append(l.senders(), depositor.Public().Address()))
 	if err != nil {
 		return nil, err
 	}
@@ -131,6 +136,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	l.gasPrice, l.nodes = params.MinGasPrice, n.live
+	var v *vault
+	if m.Commands {
+		if v, err = n.deployVault(ctx, depositor, 2*time.Minute); err != nil {
+			return nil, err
+		}
+		logf("vault deployed on cluster %d of %d workers", v.cluster, len(n.wks))
+	}
 	logf("network up: %d gatekeepers, %d workers at height %d", len(n.gks), len(n.wks), n.height(ctx))
 
 	stop := make(chan struct{})
@@ -138,7 +150,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	defer cancelLoad()
 	loadDone := make(chan struct{})
 	go func() {
-		l.run(loadCtx, stop)
+		l.run(loadCtx, stop, v)
 		close(loadDone)
 	}()
 
@@ -189,7 +201,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		l.phase.Store(phase)
 		open = window{phase: phase, from: time.Now(), fromH: n.height(ctx)}
-		step := Step{Step: p.String(), op: p.Op, Height: h}
+		step := Step{Step: p.String(), Height: h}
 		if n.quorum() {
 			if err := n.recover(ctx, m, p, h); err != nil {
 				errs = append(errs, fmt.Errorf("step %d (%s): %w", i+1, p, err))
@@ -219,7 +231,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	sent := l.transfers()
 	r.Sent = len(sent)
 	for _, t := range sent {
-		if t.acked {
+		switch {
+		case t.acked && t.command:
+			r.Commands++
+		case t.acked:
 			r.Acknowledged++
 		}
 	}
@@ -228,8 +243,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		h, appHash, err := n.checkChain(ctx, m, l, sent)
 		r.Height, r.AppHash = h, appHash
 		errs = append(errs, err)
+		if v != nil {
+			errs = append(errs, n.checkVault(ctx, v, sent, m.ProgressTimeout.Duration))
+		}
 	}
-	logf("sent %d transfers, %d acknowledged; final height %d", r.Sent, r.Acknowledged, r.Height)
+	logf("sent %d transfers and commands, %d transfers and %d commands acknowledged; final height %d", r.Sent, r.Acknowledged, r.Commands, r.Height)
 	return r, errors.Join(errs...)
 }
 
@@ -302,7 +320,7 @@ func (n *network) checkChain(ctx context.Context, m Manifest, l *load, sent []tr
 	for i, k := range l.keys {
 		spent, received, applied := pha.Amount{}, pha.Amount{}, uint64(0)
 		for _, t := range sent {
-			if t.sender != i || t.height < 0 {
+			if t.sender != i || t.command || t.height < 0 {
 				continue
 			}
 			applied++
@@ -391,7 +409,7 @@ func phases(ws []window, sent []transfer) []Phase {
 	}
 	lat := map[string][]time.Duration{}
 	for _, t := range sent {
-		if t.acked {
+		if t.acked && !t.command {
 			lat[t.phase] = append(lat[t.phase], t.committed.Sub(t.sent))
 		}
 	}

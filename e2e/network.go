@@ -1,14 +1,12 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -55,15 +53,7 @@ type network struct {
 
 // run runs one phalanx command to completion and returns its standard
 // output.
-func (n *network) run(args ...string) (string, error) {
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(n.bin, args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("phalanx %s: %w\n%s%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
-	}
-	return stdout.String(), nil
-}
+func (n *network) run(args ...string) (string, error) { return proc.Run(n.bin, args...) }
 
 func (n *network) runJSON(v any, args ...string) error {
 	out, err := n.run(args...)
@@ -78,7 +68,7 @@ func (n *network) runJSON(v any, args ...string) error {
 
 // newNetwork sets the nodes' homes and genesis up under dir, funding the
 // senders' accounts; nothing runs yet.
-func newNetwork(ctx context.Context, bin, dir string, m Manifest, senders []crypto.Address) (*network, error) {
+func newNetwork(bin, dir string, m Manifest, senders []crypto.Address) (*network, error) {
 	n := &network{bin: bin, dir: dir, genesis: filepath.Join(dir, "genesis.json")}
 	base, err := devnet.FreeBasePort(m.Gatekeepers + m.Workers)
 	if err != nil {
@@ -254,12 +244,13 @@ func (n *network) apply(p Perturbation) error {
 
 // wipe deletes a stopped node's data and keeps its keys (see Wipe).
 func wipe(x *member) error {
-	var dir string
-	var keep map[string]bool
-	if x.kind == "gk" {
-		dir, keep = filepath.Join(x.home, "data"), map[string]bool{"priv_validator_state.json": true}
-	} else {
-		dir, keep = filepath.Join(x.home, "worker"), map[string]bool{}
+	if x.kind == "wk" {
+		// The worker's state is under <home>/worker (docs/operations.md):
+		// its sealed keys stay, what the chain can give back goes.
+		dir := filepath.Join(x.home, "worker")
+		if _, err := os.Stat(dir); err != nil {
+			return fmt.Errorf("wipe %s: %w", x.name, err)
+		}
 		for _, name := range []string{"checkpoint.sealed", "contract-state", "wasm-cache"} {
 			if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
 				return fmt.Errorf("wipe %s: %w", x.name, err)
@@ -267,15 +258,17 @@ func wipe(x *member) error {
 		}
 		return nil
 	}
+	dir := filepath.Join(x.home, "data")
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return fmt.Errorf("wipe %s: %w", x.name, err)
 	}
 	for _, e := range entries {
-		if !keep[e.Name()] {
-			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-				return fmt.Errorf("wipe %s: %w", x.name, err)
-			}
+		if e.Name() == "priv_validator_state.json" {
+			continue // the double-sign guard
+		}
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return fmt.Errorf("wipe %s: %w", x.name, err)
 		}
 	}
 	return nil

@@ -50,7 +50,8 @@ type Step struct {
 	// Height is the chain's height when the step was taken.
 	Height int64 `json:"height"`
 	// Recovered is how long until the chain made Manifest.Progress more
-	// blocks (and a restarted node caught up); zero while no quorum is up.
+	// blocks and, if the step started a node, that node reached the
+	// chain's height; zero when the step left no quorum.
 	Recovered time.Duration `json:"recovered"`
 }
 
@@ -95,7 +96,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := newNetwork(ctx, cfg.Binary, cfg.Dir, m, append(l.senders(), depositor.Public().Address()))
+	n, err := newNetwork(cfg.Binary, cfg.Dir, m, append(l.senders(), depositor.Public().Address()))
 	if err != nil {
 		return nil, err
 	}
@@ -239,7 +240,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	r.Phases = phases(windows, sent)
-	if len(errs) == 0 || errors.Join(errs...) == nil {
+	if errors.Join(errs...) == nil {
 		h, appHash, err := n.checkChain(ctx, m, l, sent)
 		r.Height, r.AppHash = h, appHash
 		errs = append(errs, err)

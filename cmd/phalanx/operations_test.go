@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -249,13 +248,11 @@ type phalanxBin struct {
 // run runs one command to completion and returns its standard output.
 func (p *phalanxBin) run(args ...string) string {
 	p.t.Helper()
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(p.bin, args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		p.t.Fatalf("phalanx %s: %v\n%s%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
+	out, err := proc.Run(p.bin, args...)
+	if err != nil {
+		p.t.Fatal(err)
 	}
-	return stdout.String()
+	return out
 }
 
 // key makes a key in the test keyring of home and returns its address.

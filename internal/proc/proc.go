@@ -1,8 +1,11 @@
 package proc
 
 import (
+	"bytes"
 	"fmt"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -86,3 +89,15 @@ func (p *Process) Err() error {
 
 // Output is everything the process wrote so far, stdout and stderr.
 func (p *Process) Output() string { return p.out.String() }
+
+// Run runs bin with args to completion and returns its standard output;
+// a failure's error carries both outputs.
+func Run(bin string, args ...string) (string, error) {
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("%s %s: %w\n%s%s", filepath.Base(bin), strings.Join(args, " "), err, stdout.String(), stderr.String())
+	}
+	return stdout.String(), nil
+}

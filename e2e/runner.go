@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/chain/tx"
 	"github.com/phalanx-net/phalanx/crypto"
 )
 
@@ -42,6 +43,9 @@ type Report struct {
 	Height   int64 `json:"height"`
 	// AppHash is what every gatekeeper reported at Height.
 	AppHash string `json:"app_hash"`
+	// IndexMisses counts, per gatekeeper, applied transfers that are in
+	// its blocks but that its /tx lookup does not find (see checkChain).
+	IndexMisses map[string]int `json:"index_misses,omitempty"`
 }
 
 // Step is one perturbation's outcome.
@@ -241,8 +245,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	r.Phases = phases(windows, sent)
 	if errors.Join(errs...) == nil {
-		h, appHash, err := n.checkChain(ctx, m, l, sent)
-		r.Height, r.AppHash = h, appHash
+		h, appHash, misses, err := n.checkChain(ctx, m, l, sent)
+		r.Height, r.AppHash, r.IndexMisses = h, appHash, misses
 		errs = append(errs, err)
 		if v != nil {
 			errs = append(errs, n.checkVault(ctx, v, sent, m.ProgressTimeout.Duration))
@@ -283,7 +287,7 @@ func (n *network) recover(ctx context.Context, m Manifest, p Perturbation, h int
 // what the applied transfers make them, the supply is whole, every
 // gatekeeper has one app hash at a common height, and every worker is
 // registered once.
-func (n *network) checkChain(ctx context.Context, m Manifest, l *load, sent []transfer) (int64, string, error) {
+func (n *network) checkChain(ctx context.Context, m Manifest, l *load, sent []transfer) (int64, string, map[string]int, error) {
 	var errs []error
 	// Unacknowledged transfers (the last of each sender, when the load
 	// stopped) may still have landed: look them up, so the balances
@@ -293,30 +297,50 @@ func (n *network) checkChain(ctx context.Context, m Manifest, l *load, sent []tr
 		if t.acked {
 			continue
 		}
-		if r, err := n.gks[0].cl.Tx(ctx, t.hash); err == nil && r.Code == 0 {
-			t.height, t.fee = r.Height, r.Fee
-		} else {
-			t.height = -1
+		t.height = -1
+		for _, g := range n.gks {
+			if r, err := g.cl.Tx(ctx, t.hash); err == nil && r.Code == 0 {
+				t.height, t.fee = r.Height, r.Fee
+				break
+			}
 		}
 	}
+	// Every applied transfer is in the block it was seen in, on every
+	// gatekeeper: read from the blocks themselves. The transaction index
+	// is checked too, but a miss there is counted, not failed: CometBFT
+	// indexes a block after committing it, and a node killed in between
+	// does not index that block again when it restarts.
+	byHeight := map[int64][]transfer{}
+	for _, t := range sent {
+		if t.height >= 0 {
+			byHeight[t.height] = append(byHeight[t.height], t)
+		}
+	}
+	misses := map[string]int{}
 	for _, g := range n.gks {
-		for _, t := range sent {
-			if t.height < 0 {
-				continue
-			}
-			r, err := g.cl.Tx(ctx, t.hash)
+		for h, ts := range byHeight {
+			b, err := g.cl.RPC().Block(ctx, &h)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: transfer %d/%d (acknowledged %v at height %d): %w", g.name, t.sender, t.nonce, t.acked, t.height, err))
+				errs = append(errs, fmt.Errorf("%s: block %d: %w", g.name, h, err))
 				continue
 			}
-			if r.Height != t.height || r.Code != 0 {
-				errs = append(errs, fmt.Errorf("%s: transfer %d/%d at height %d code %d, first seen at height %d", g.name, t.sender, t.nonce, r.Height, r.Code, t.height))
+			in := map[[32]byte]bool{}
+			for _, raw := range b.Block.Txs {
+				in[tx.Hash(raw)] = true
+			}
+			for _, t := range ts {
+				if !in[[32]byte(t.hash)] {
+					errs = append(errs, fmt.Errorf("%s: %s %d/%d (acknowledged %v) is not in block %d", g.name, t.kind(), t.sender, t.nonce, t.acked, h))
+				}
+				if _, err := g.cl.Tx(ctx, t.hash); err != nil {
+					misses[g.name]++
+				}
 			}
 		}
 	}
 	grant, err := pha.Parse(senderGrant)
 	if err != nil {
-		return 0, "", err
+		return 0, "", nil, err
 	}
 	for i, k := range l.keys {
 		spent, received, applied := pha.Amount{}, pha.Amount{}, uint64(0)
@@ -331,7 +355,7 @@ func (n *network) checkChain(ctx context.Context, m Manifest, l *load, sent []tr
 		}
 		want, err := grant.Sub(spent)
 		if err != nil {
-			return 0, "", err
+			return 0, "", nil, err
 		}
 		cl := n.gks[i%len(n.gks)].cl
 		acc, err := cl.Account(ctx, k.Public().Address())
@@ -389,7 +413,7 @@ func (n *network) checkChain(ctx context.Context, m Manifest, l *load, sent []tr
 			errs = append(errs, fmt.Errorf("%d workers registered, want %d (one each)", len(ws), len(n.wks)))
 		}
 	}
-	return h, fmt.Sprintf("%X", appHash), errors.Join(errs...)
+	return h, fmt.Sprintf("%X", appHash), misses, errors.Join(errs...)
 }
 
 // phases sums the windows and the transfers per phase, "all up" first.

@@ -85,6 +85,9 @@ vault and its commands to any manifest with a worker.`,
 					}
 					fmt.Fprintf(w, "  %-12s at height %4d: %s\n", s.Step, s.Height, rec)
 				}
+				for name, k := range r.IndexMisses {
+					fmt.Fprintf(w, "  note: %s's /tx does not find %d transfers that are in its blocks (killed between commit and indexing)\n", name, k)
+				}
 				for _, p := range r.Phases {
 					fmt.Fprintf(w, "%-20s %6.0f s  %5d blocks  %.2f blocks/s  %5d transfers  commit p50 %v  p99 %v\n",
 						p.Name, p.Seconds, p.Blocks, p.BlockRate, p.Transfers, p.P50.Round(time.Millisecond), p.P99.Round(time.Millisecond))

@@ -5,12 +5,35 @@ import (
 	"encoding/binary"
 	"errors"
 	"testing"
+
+	"github.com/phalanx-net/phalanx/internal/fuzzlimit"
 )
 
 // The fuzz targets feed arbitrary quotes and collateral to Verify, seeded
 // with the samples (here and in testdata/fuzz). Verify must not panic, and
 // whatever it accepts must be a sample: a mutation that still verifies
 // would be a forgery, or at least an encoding the checks do not pin down.
+//
+// Settings that let them run: the full samples are kilobytes and take about
+// a millisecond each to verify, so Go's default of 60 s to minimize every
+// new input spent a 45 s run on the first one (10-20 executions). Each
+// target caps minimization at minimizeLimit runs, seeds the parser's stages
+// with prefixes of the samples (cheap inputs that reach each length check),
+// and skips inputs far larger than any real quote: Verify refuses them on
+// their size alone, which the unit tests cover, and mutating them is slow.
+const (
+	minimizeLimit = "100x"
+	// maxFuzzQuote is above every sample TDX quote (5 kB) with room for a
+	// longer PCK chain; an SNP report is 1184 bytes, its collateral 6 kB.
+	maxFuzzQuote      = 8 << 10
+	maxFuzzCollateral = 8 << 10
+)
+
+// tdxStages are where a version 4 TDX quote's parts end: the header, the
+// TD report body, the signature data's length, the ECDSA signature, the
+// attestation key, the certification data's type and size, the QE report,
+// its signature, and the QE authentication data's length.
+var tdxStages = []int{48, 632, 636, 700, 764, 770, 1154, 1218, 1220}
 
 // failOnPanic reports a panic Verify recovered from: harmless to the
 // chain, but a bug to know of (and to guard against before the library
@@ -32,13 +55,20 @@ func tdxSignedEnd(q []byte) int {
 }
 
 func FuzzVerifyTDX(f *testing.F) {
+	fuzzlimit.Minimize(f, minimizeLimit)
 	var samples [][]byte
 	for _, s := range tdxSamples {
 		q := s.evidence(f).Quote
 		samples = append(samples, q[:tdxSignedEnd(q)])
 		f.Add(q)
 	}
+	for _, n := range tdxStages {
+		f.Add(samples[0][:n])
+	}
 	f.Fuzz(func(t *testing.T, quote []byte) {
+		if len(quote) > maxFuzzQuote {
+			t.Skip("larger than any quote")
+		}
 		v, err := Verify(Evidence{Platform: TDX, Quote: quote}, VerifyOptions{Now: sampleNow})
 		if err != nil {
 			failOnPanic(t, err)
@@ -55,13 +85,28 @@ func FuzzVerifyTDX(f *testing.F) {
 }
 
 func FuzzVerifySNP(f *testing.F) {
+	fuzzlimit.Minimize(f, minimizeLimit)
 	var samples []Evidence
 	for _, s := range snpSamples {
 		ev := s.evidence(f)
 		samples = append(samples, ev)
 		f.Add(ev.Quote, ev.Collateral)
 	}
+	// Small seeds for the report's and the collateral's own checks: a
+	// report with no collateral, a short report, collateral with a VCEK
+	// but no chain.
+	first := snpSamples[0].collateral(f)
+	vcekOnly, err := SNPCollateral{VCEK: first.VCEK}.Marshal()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(samples[0].Quote, []byte{})
+	f.Add(samples[0].Quote[:0x2a0], samples[0].Collateral)
+	f.Add(samples[0].Quote, vcekOnly)
 	f.Fuzz(func(t *testing.T, report, collateral []byte) {
+		if len(report) > maxFuzzQuote || len(collateral) > maxFuzzCollateral {
+			t.Skip("larger than any report or collateral")
+		}
 		v, err := Verify(Evidence{Platform: SEVSNP, Quote: report, Collateral: collateral}, VerifyOptions{Now: sampleNow})
 		if err != nil {
 			failOnPanic(t, err)
@@ -91,6 +136,7 @@ func simFuzzSeeds(tb testing.TB) [][]byte {
 }
 
 func FuzzVerifySim(f *testing.F) {
+	fuzzlimit.Minimize(f, minimizeLimit)
 	samples := simFuzzSeeds(f)
 	for _, q := range samples {
 		f.Add(q)

@@ -22,7 +22,7 @@ func newBenchCmd(c *cli) *cobra.Command {
 		Use:   "bench",
 		Short: "Measure this machine against Phalanx's performance targets",
 	}
-	cmd.AddCommand(newBenchTransfersCmd(c), newBenchSyncCmd(c), newBenchContractsCmd(c))
+	cmd.AddCommand(newBenchTransfersCmd(c), newBenchSyncCmd(c), newBenchContractsCmd(c), newBenchFaultsCmd(c))
 	return cmd
 }
 

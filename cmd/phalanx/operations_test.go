@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,14 +11,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/devnet"
-	"github.com/phalanx-net/phalanx/internal/syncbuf"
+	"github.com/phalanx-net/phalanx/e2e"
+	"github.com/phalanx-net/phalanx/internal/proc"
 	"github.com/phalanx-net/phalanx/sdk/client"
 )
 
@@ -61,7 +60,9 @@ func TestOperationsWalkthrough(t *testing.T) {
 		if ids[i].ValidatorAccount.IsZero() {
 			t.Fatalf("init printed no validator account: %s", out)
 		}
-		rehearseOnOneHost(t, ids[i].Home)
+		if err := e2e.RehearseOnOneHost(ids[i].Home); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	// 2. The allocation holders' keys, and the worker operator's.
@@ -112,7 +113,7 @@ func TestOperationsWalkthrough(t *testing.T) {
 
 	// 5. Each node with the other three as persistent peers, and its
 	// gatekeeper enclave.
-	nodes := make([]*process, len(ids))
+	nodes := make([]*proc.Process, len(ids))
 	for i, id := range ids {
 		var peers []string
 		for j, o := range ids {
@@ -175,12 +176,12 @@ func TestOperationsWalkthrough(t *testing.T) {
 	}
 
 	// Everything stops cleanly on SIGINT.
-	for _, p := range append([]*process{wk}, nodes...) {
-		p.interrupt()
+	for _, p := range append([]*proc.Process{wk}, nodes...) {
+		p.Interrupt()
 	}
-	for _, p := range append([]*process{wk}, nodes...) {
-		if err := p.wait(30 * time.Second); err != nil {
-			t.Fatalf("%s did not stop cleanly: %v\n%s", p.name, err, p.out.String())
+	for _, p := range append([]*proc.Process{wk}, nodes...) {
+		if err := p.Wait(30 * time.Second); err != nil {
+			t.Fatalf("%s did not stop cleanly: %v\n%s", p.Name, err, p.Output())
 		}
 	}
 
@@ -193,7 +194,9 @@ func TestOperationsWalkthrough(t *testing.T) {
 	mustJSON(t, ph.run("init", "--home", filepath.Join(dir, "solo"), "--moniker", "solo",
 		"--p2p-laddr", fmt.Sprintf("tcp://127.0.0.1:%d", soloBase), "--rpc-laddr", fmt.Sprintf("tcp://127.0.0.1:%d", soloBase+1),
 		"--metrics-laddr", fmt.Sprintf("127.0.0.1:%d", soloBase+9), "-o", "json"), &solo)
-	rehearseOnOneHost(t, solo.Home)
+	if err := e2e.RehearseOnOneHost(solo.Home); err != nil {
+		t.Fatal(err)
+	}
 	soloOperator := ph.key(filepath.Join(dir, "solo-worker"), "operator")
 	soloGenesis := filepath.Join(solo.Home, "config", "genesis.json")
 	ph.run(genesisArgs("phalanx-solo", soloGenesis, false, []identityOut{solo}, soloOperator)...)
@@ -201,42 +204,20 @@ func TestOperationsWalkthrough(t *testing.T) {
 
 	// The gatekeeper's enclave is refused: the node stops, and fails.
 	gk := ph.start("node", "start", "--home", solo.Home, "--enclave", "sim", "--dashboard", dashboard)
-	err = gk.wait(time.Minute)
-	wantRefusal(t, "node start --enclave sim", err, gk.out.String())
+	err = gk.Wait(time.Minute)
+	wantRefusal(t, "node start --enclave sim", err, gk.Output())
 
 	// The node alone runs; a sim worker is refused and stops.
 	gk = ph.start("node", "start", "--home", solo.Home, "--dashboard", dashboard)
-	defer gk.interrupt()
+	defer gk.Interrupt()
 	wk = ph.start("worker", "start", "--home", filepath.Join(dir, "solo-worker"), "--operator", "operator", "--keyring-backend", "test",
 		"--node", fmt.Sprintf("http://127.0.0.1:%d", soloBase+1), "--platform", "sim", "--genesis", soloGenesis,
 		"--query-addr", fmt.Sprintf("127.0.0.1:%d", soloBase+5))
-	err = wk.wait(time.Minute)
-	wantRefusal(t, "worker start --platform sim", err, wk.out.String())
-	gk.interrupt()
-	if err := gk.wait(30 * time.Second); err != nil {
-		t.Fatalf("the solo node did not stop cleanly: %v\n%s", err, gk.out.String())
-	}
-}
-
-// rehearseOnOneHost edits a node's config.toml as docs/operations.md says
-// for a rehearsal on one machine: several peers share one IP address, and
-// 127.0.0.1 is not a routable address for the address book.
-func rehearseOnOneHost(t *testing.T, home string) {
-	t.Helper()
-	path := filepath.Join(home, "config", "config.toml")
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := string(raw)
-	for old, repl := range map[string]string{"allow_duplicate_ip = false": "allow_duplicate_ip = true", "addr_book_strict = true": "addr_book_strict = false"} {
-		if !strings.Contains(s, old) {
-			t.Fatalf("%s has no %q", path, old)
-		}
-		s = strings.Replace(s, old, repl, 1)
-	}
-	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
-		t.Fatal(err)
+	err = wk.Wait(time.Minute)
+	wantRefusal(t, "worker start --platform sim", err, wk.Output())
+	gk.Interrupt()
+	if err := gk.Wait(30 * time.Second); err != nil {
+		t.Fatalf("the solo node did not stop cleanly: %v\n%s", err, gk.Output())
 	}
 }
 
@@ -267,13 +248,11 @@ type phalanxBin struct {
 // run runs one command to completion and returns its standard output.
 func (p *phalanxBin) run(args ...string) string {
 	p.t.Helper()
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(p.bin, args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		p.t.Fatalf("phalanx %s: %v\n%s%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
+	out, err := proc.Run(p.bin, args...)
+	if err != nil {
+		p.t.Fatal(err)
 	}
-	return stdout.String()
+	return out
 }
 
 // key makes a key in the test keyring of home and returns its address.
@@ -288,76 +267,31 @@ func (p *phalanxBin) key(home, name string) crypto.Address {
 
 // start starts a long-running command; the test's end kills it if it
 // still runs.
-func (p *phalanxBin) start(args ...string) *process {
+func (p *phalanxBin) start(args ...string) *proc.Process {
 	p.t.Helper()
-	pr := &process{name: "phalanx " + strings.Join(args[:2], " "), done: make(chan struct{})}
-	pr.cmd = exec.Command(p.bin, args...)
-	pr.cmd.Stdout, pr.cmd.Stderr = &pr.out, &pr.out
-	if err := pr.cmd.Start(); err != nil {
+	pr, err := proc.Start("phalanx "+strings.Join(args[:2], " "), p.bin, args...)
+	if err != nil {
 		p.t.Fatal(err)
 	}
-	go func() {
-		pr.err = pr.cmd.Wait()
-		close(pr.done)
-	}()
-	p.t.Cleanup(func() {
-		select {
-		case <-pr.done:
-		default:
-			pr.cmd.Process.Kill()
-			<-pr.done
-		}
-	})
+	p.t.Cleanup(pr.Kill)
 	return pr
-}
-
-// process is a running phalanx command.
-type process struct {
-	name string
-	cmd  *exec.Cmd
-	out  syncbuf.Buffer
-	done chan struct{}
-	err  error
-}
-
-func (p *process) interrupt() { p.cmd.Process.Signal(syscall.SIGINT) }
-
-// wait waits for the process to end and returns how it ended.
-func (p *process) wait(timeout time.Duration) error {
-	select {
-	case <-p.done:
-		return p.err
-	case <-time.After(timeout):
-		p.cmd.Process.Kill()
-		<-p.done
-		return fmt.Errorf("still running after %s", timeout)
-	}
-}
-
-func (p *process) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
 }
 
 // waitUntil polls cond until it holds; it fails at once if a process
 // exits.
-func waitUntil(t *testing.T, ctx context.Context, procs []*process, what string, cond func() bool) {
+func waitUntil(t *testing.T, ctx context.Context, procs []*proc.Process, what string, cond func() bool) {
 	t.Helper()
 	for !cond() {
 		for _, p := range procs {
-			if p.exited() {
-				t.Fatalf("waiting for %s: %s exited: %v\n%s", what, p.name, p.err, p.out.String())
+			if p.Exited() {
+				t.Fatalf("waiting for %s: %s exited: %v\n%s", what, p.Name, p.Err(), p.Output())
 			}
 		}
 		select {
 		case <-ctx.Done():
 			var logs strings.Builder
 			for _, p := range procs {
-				fmt.Fprintf(&logs, "--- %s\n%s\n", p.name, p.out.String())
+				fmt.Fprintf(&logs, "--- %s\n%s\n", p.Name, p.Output())
 			}
 			t.Fatalf("no %s in time\n%s", what, logs.String())
 		case <-time.After(200 * time.Millisecond):

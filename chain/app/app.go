@@ -46,6 +46,11 @@ type Options struct {
 	Verifier *crypto.BatchingVerifier
 	// Metrics, if set, receives the application's metrics.
 	Metrics *Metrics
+	// Retention says which blocks CometBFT may prune.
+	Retention Retention
+	// Snapshots configures the state sync snapshots the app takes and
+	// serves; the zero value takes none.
+	Snapshots SnapshotOptions
 }
 
 // App is the Phalanx ABCI application.
@@ -84,6 +89,10 @@ type App struct {
 	check     *store.Cache
 	halted    error
 
+	retention Retention
+	snaps     *snapshots // nil: snapshots off
+	restore   *restore   // the state sync restore under way, if any
+
 	metrics      *Metrics // nil: none
 	lastBlockTxs int
 	committedTxs atomic.Int64 // transactions executed successfully, for benchmarks
@@ -112,7 +121,11 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{log: opts.Log, tree: tree, sigs: opts.SigCache, verifier: opts.Verifier, metrics: opts.Metrics}
+	a := &App{log: opts.Log, tree: tree, sigs: opts.SigCache, verifier: opts.Verifier, metrics: opts.Metrics, retention: opts.Retention}
+	if a.snaps, err = openSnapshots(opts.Snapshots, opts.Log); err != nil {
+		tree.Close()
+		return nil, err
+	}
 	m := newModules()
 	a.router, a.mq, a.registry, a.keys, a.contracts, a.computing, a.stakepool = m.router, m.mq, m.registry, m.keys, m.contracts, m.computing, m.stakepool
 	if tree.Version() > 0 {
@@ -173,6 +186,10 @@ func (a *App) Close() error {
 		return nil
 	}
 	a.closed = true
+	a.snaps.stop() // a snapshot being taken reads the tree
+	if a.restore != nil {
+		a.restore.imp.Close()
+	}
 	return a.tree.Close()
 }
 
@@ -444,7 +461,13 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (res *abci.CommitResp
 	if a.metrics != nil {
 		a.metrics.committed(version, a.bank.ModuleBalance(a.check, bank.RewardPool), a.computing.Totals(a.check).Paid)
 	}
-	return &abci.CommitResponse{}, nil
+	if a.snaps.due(version) {
+		if err := a.snaps.take(a.tree, version); err != nil {
+			// A node without its snapshot is still a good validator.
+			a.log.Error("state sync snapshot not taken", "height", version, "err", err)
+		}
+	}
+	return &abci.CommitResponse{RetainHeight: a.retention.RetainHeight(version, a.snaps.span())}, nil
 }
 
 // Height returns the last committed height. Other goroutines may call it.

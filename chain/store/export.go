@@ -21,28 +21,54 @@ type ExportNode struct {
 	Height  int8
 }
 
-// Export calls yield with every node of the snapshot's tree, in IAVL's
-// export order; importing them in that order into an empty tree rebuilds
-// the same tree and the same root hash. The version stays readable while
-// the export runs: the tree does not prune it under the exporter.
-func (s *Snapshot) Export(yield func(ExportNode) error) error {
+// Exporter yields the nodes of one committed version of the tree. While
+// it is open the version is not pruned (IAVL counts it as a reader), so a
+// caller that must export a version later, in another goroutine, opens
+// the exporter first.
+type Exporter struct {
+	ex      *iavl.Exporter
+	version int64
+}
+
+// Exporter opens an exporter of the snapshot's version.
+func (s *Snapshot) Exporter() (*Exporter, error) {
 	ex, err := s.tree.Export()
 	if err != nil {
-		return fmt.Errorf("export state version %d: %w", s.Version(), err)
+		return nil, fmt.Errorf("export state version %d: %w", s.Version(), err)
 	}
-	defer ex.Close()
+	return &Exporter{ex: ex, version: s.Version()}, nil
+}
+
+// Each calls yield with every node, in IAVL's export order (depth-first,
+// post-order): importing them in that order into an empty tree rebuilds
+// the same tree and the same root hash. It closes the exporter.
+func (e *Exporter) Each(yield func(ExportNode) error) error {
+	defer e.Close()
 	for {
-		n, err := ex.Next()
+		n, err := e.ex.Next()
 		if errors.Is(err, iavl.ErrorExportDone) {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("export state version %d: %w", s.Version(), err)
+			return fmt.Errorf("export state version %d: %w", e.version, err)
 		}
 		if err := yield(ExportNode{Key: n.Key, Value: n.Value, Version: n.Version, Height: n.Height}); err != nil {
 			return err
 		}
 	}
+}
+
+// Close releases the exporter; it is safe to call more than once.
+func (e *Exporter) Close() { e.ex.Close() }
+
+// Export calls yield with every node of the snapshot's tree (see
+// Exporter.Each).
+func (s *Snapshot) Export(yield func(ExportNode) error) error {
+	ex, err := s.Exporter()
+	if err != nil {
+		return err
+	}
+	return ex.Each(yield)
 }
 
 // Importer rebuilds a version of the tree from exported nodes. It is made

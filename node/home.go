@@ -65,8 +65,8 @@ type Identity struct {
 }
 
 // Init creates a node home: config.toml, app.toml, a node key and a
-// validator key (with its sign state). Existing keys are kept, so Init is safe to run
-// twice; it never touches data/.
+// validator key (with its sign state). Existing keys are kept, so Init is
+// safe to run twice; it never touches data/.
 func Init(home string, opts InitOptions) (Identity, error) {
 	c := opts.Config
 	if c == nil {

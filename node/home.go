@@ -79,14 +79,17 @@ func Init(home string, opts InitOptions) (Identity, error) {
 	if err := c.ValidateBasic(); err != nil {
 		return Identity{}, fmt.Errorf("node config: %w", err)
 	}
+	ac := DefaultAppConfig()
+	if opts.App != nil {
+		ac = *opts.App
+	}
+	if err := ac.Validate(); err != nil {
+		return Identity{}, err
+	}
 	for _, d := range []string{filepath.Join(home, "config"), filepath.Join(home, "data")} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return Identity{}, fmt.Errorf("create %s: %w", d, err)
 		}
-	}
-	ac := DefaultAppConfig()
-	if opts.App != nil {
-		ac = *opts.App
 	}
 	if err := WriteAppConfig(home, ac); err != nil {
 		return Identity{}, err

@@ -436,6 +436,7 @@ func (a *App) endBlock(ctx *module.Context, hash []byte, votes []computing.Vote)
 	if err := a.stakepool.EndBlock(ectx); err != nil {
 		return err
 	}
+	a.mq.EndBlock(ectx) // after the modules that send messages
 	c.Write(ctx.Store())
 	ctx.AppendEvents(ectx.Events())
 	return nil

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	cmtcfg "github.com/cometbft/cometbft/config"
+	rpcclient "github.com/cometbft/cometbft/rpc/client"
 	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
 	cmttypes "github.com/cometbft/cometbft/types"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
 )
 
@@ -140,9 +142,8 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 }
 
 func TestBlockPruningKeepsRecentBlocksAndZeroKeepsAll(t *testing.T) {
-	noSnaps := AppConfig{StateKeepRecent: 100}
-	pruned := noSnaps
-	pruned.MinRetainBlocks = 20
+	noSnaps := AppConfig{StateKeepRecent: 0}
+	pruned := AppConfig{MinRetainBlocks: 20, StateKeepRecent: 10}
 	val, valID := initNode(t, "val", pruned)
 	// The other validator keeps every block (min_retain_blocks = 0). Both
 	// validate, so both have every block before one prunes: a node that
@@ -169,6 +170,29 @@ func TestBlockPruningKeepsRecentBlocksAndZeroKeepsAll(t *testing.T) {
 	if _, err := rpc.Commit(ctx, &one); err == nil || !strings.Contains(err.Error(), "height 1 is not available") {
 		t.Fatalf("commit 1 on the pruned node: %v", err)
 	}
+	if _, err := rpc.BlockResults(ctx, &one); err == nil || !strings.Contains(err.Error(), "height 1 is not available") {
+		t.Fatalf("block results 1 on the pruned node: %v", err)
+	}
+	// state_keep_recent = 10: the state at height 5 is gone, a recent one
+	// proves.
+	key := []byte("app/chain_id")
+	old, err := rpc.ABCIQueryWithOptions(ctx, "/store", key, rpcclient.ABCIQueryOptions{Height: 5, Prove: true})
+	if err != nil || old.Response.Code == 0 || !strings.Contains(old.Response.Log, "state version not available") {
+		t.Fatalf("state at height 5 with state_keep_recent 10: %v %+v", err, old)
+	}
+	recent := val.g.App().Height() - 2
+	res, err := rpc.ABCIQueryWithOptions(ctx, "/store", key, rpcclient.ABCIQueryOptions{Height: recent, Prove: true})
+	if err != nil || res.Response.Code != 0 || string(res.Response.Value) != "phalanx-disk" {
+		t.Fatalf("state at height %d: %v %+v", recent, err, res)
+	}
+	next := recent + 1
+	hdr, err := rpc.Header(ctx, &next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.VerifyProof(hdr.Header.AppHash, key, res.Response.Value, res.Response.ProofOps); err != nil {
+		t.Fatalf("recent state does not prove: %v", err)
+	}
 	if bm := val.g.Node().BlockStore().LoadBaseMeta(); bm == nil || bm.Header.Height != base {
 		t.Fatalf("the block store's first block is not at its base %d: %v", base, bm)
 	}
@@ -178,13 +202,16 @@ func TestBlockPruningKeepsRecentBlocksAndZeroKeepsAll(t *testing.T) {
 			t.Fatalf("block %d: %v", h, err)
 		}
 	}
-	// The validator with min_retain_blocks = 0 keeps every block, though
-	// its pruner ran as often.
+	// The validator with min_retain_blocks = 0 (and state_keep_recent =
+	// 0) keeps every block and every state, though its pruner ran as often.
 	if b := full.g.Node().BlockStore().Base(); b != 1 {
 		t.Fatalf("full node's block store starts at %d", b)
 	}
 	if _, err := rpclocal.New(full.g.Node()).Block(ctx, &one); err != nil {
 		t.Fatalf("block 1 on the full node: %v", err)
+	}
+	if q, err := rpclocal.New(full.g.Node()).ABCIQueryWithOptions(ctx, "/store", key, rpcclient.ABCIQueryOptions{Height: 1}); err != nil || q.Response.Code != 0 {
+		t.Fatalf("state at height 1 on the full node: %v %+v", err, q)
 	}
 }
 

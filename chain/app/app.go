@@ -67,6 +67,7 @@ type App struct {
 	mu sync.Mutex
 
 	log       *slog.Logger
+	dir       string
 	tree      *store.Tree
 	sigs      *tx.SigCache
 	verifier  *crypto.BatchingVerifier
@@ -90,8 +91,12 @@ type App struct {
 	halted    error
 
 	retention Retention
-	snaps     *snapshots // nil: snapshots off
-	restore   *restore   // the state sync restore under way, if any
+	// firstBlock is the first height whose block this node has: 1, or
+	// the height after the snapshot it was restored from (file
+	// restoredFile), below which CometBFT refuses a retain height.
+	firstBlock int64
+	snaps      *snapshots // nil: snapshots off
+	restore    *restore   // the state sync restore under way, if any
 
 	metrics      *Metrics // nil: none
 	lastBlockTxs int
@@ -121,8 +126,12 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{log: opts.Log, tree: tree, sigs: opts.SigCache, verifier: opts.Verifier, metrics: opts.Metrics, retention: opts.Retention}
+	a := &App{log: opts.Log, dir: opts.Dir, tree: tree, sigs: opts.SigCache, verifier: opts.Verifier, metrics: opts.Metrics, retention: opts.Retention}
 	if a.snaps, err = openSnapshots(opts.Snapshots, opts.Log); err != nil {
+		tree.Close()
+		return nil, err
+	}
+	if a.firstBlock, err = readRestored(opts.Dir); err != nil {
 		tree.Close()
 		return nil, err
 	}
@@ -468,7 +477,11 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (res *abci.CommitResp
 			a.log.Error("state sync snapshot not taken", "height", version, "err", err)
 		}
 	}
-	return &abci.CommitResponse{RetainHeight: a.retention.RetainHeight(version, a.snaps.span())}, nil
+	retain := a.retention.RetainHeight(version, a.snaps.span())
+	if retain < a.firstBlock {
+		retain = 0 // nothing to prune yet on a node restored from a snapshot
+	}
+	return &abci.CommitResponse{RetainHeight: retain}, nil
 }
 
 // Height returns the last committed height. Other goroutines may call it.

@@ -6,6 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -312,7 +316,37 @@ func (a *App) ApplySnapshotChunk(_ context.Context, req *abci.ApplySnapshotChunk
 	if err := a.bank.CheckSupply(a.tree); err != nil {
 		return refuse(fmt.Errorf("restored state: %w", err))
 	}
+	if err := writeRestored(a.dir, r.height); err != nil {
+		return nil, err
+	}
+	a.firstBlock = r.height + 1
 	a.restore = nil
 	a.log.Info("state sync snapshot restored", "height", r.height, "app_hash", fmt.Sprintf("%X", r.appHash))
 	return &abci.ApplySnapshotChunkResponse{Result: abci.APPLY_SNAPSHOT_CHUNK_RESULT_ACCEPT}, nil
+}
+
+// restoredFile, in the state's directory, holds the height of the snapshot
+// the node was restored from: its block store starts after it.
+const restoredFile = "application.restored"
+
+func readRestored(dir string) (int64, error) {
+	b, err := os.ReadFile(filepath.Join(dir, restoredFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return 1, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read restore height: %w", err)
+	}
+	h, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil || h <= 0 {
+		return 0, fmt.Errorf("%s: not a height: %q", filepath.Join(dir, restoredFile), b)
+	}
+	return h + 1, nil
+}
+
+func writeRestored(dir string, height int64) error {
+	if err := os.WriteFile(filepath.Join(dir, restoredFile), []byte(strconv.FormatInt(height, 10)+"\n"), 0o600); err != nil {
+		return fmt.Errorf("record restore height: %w", err)
+	}
+	return nil
 }

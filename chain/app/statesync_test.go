@@ -105,7 +105,13 @@ func chunk(t *testing.T, h *harness, s *abci.Snapshot, i uint32) []byte {
 
 func freshApp(t *testing.T) *App {
 	t.Helper()
-	a, err := New(Options{Dir: t.TempDir(), SigCache: tx.NewSigCache(1 << 10)})
+	return openApp(t, t.TempDir(), Options{})
+}
+
+func openApp(t *testing.T, dir string, o Options) *App {
+	t.Helper()
+	o.Dir, o.SigCache = dir, tx.NewSigCache(1<<10)
+	a, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,6 +159,11 @@ func TestStateSyncRestoresTheSameState(t *testing.T) {
 	// node executes the next block exactly as the others did.
 	if dst.chainID != testChain || dst.Height() != 10 || !dst.blockTime.Equal(time.Unix(1e9+9, 0)) {
 		t.Fatalf("restored chain id %q height %d time %v", dst.chainID, dst.Height(), dst.blockTime)
+	}
+	// A restored node has no blocks before the snapshot: it asks CometBFT
+	// to prune none of them, also after a restart.
+	if dst.firstBlock != 11 {
+		t.Fatalf("restored node's first block %d, want 11", dst.firstBlock)
 	}
 	req := &abci.FinalizeBlockRequest{Height: 11, Time: time.Unix(1e9+10, 0), Txs: [][]byte{sendTx(t, alice, 9, testKey("j").Public().Address(), pha.Tokens(1))}}
 	got, err := dst.FinalizeBlock(ctx, req)
@@ -241,5 +252,39 @@ func TestSnapshotsAreKeptAcrossRestarts(t *testing.T) {
 	res, err := h.app.ListSnapshots(context.Background(), &abci.ListSnapshotsRequest{})
 	if err != nil || len(res.Snapshots) != 2 || res.Snapshots[0].Height != snap.Height {
 		t.Fatalf("after restart: %v %v", res, err)
+	}
+}
+
+func TestRestoredNodeRetainsFromItsSnapshot(t *testing.T) {
+	src, snap := snapshotHarness(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	dst := openApp(t, dir, Options{})
+	if _, err := dst.OfferSnapshot(ctx, &abci.OfferSnapshotRequest{Snapshot: snap, AppHash: appHashAt(t, src, 10)}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range snap.Chunks {
+		if res, err := dst.ApplySnapshotChunk(ctx, &abci.ApplySnapshotChunkRequest{Index: i, Chunk: chunk(t, src, snap, i)}); err != nil || res.Result != abci.APPLY_SNAPSHOT_CHUNK_RESULT_ACCEPT {
+			t.Fatalf("chunk %d: %v %v", i, res, err)
+		}
+	}
+	dst.Close()
+	// Reopened keeping 2 blocks: at height 12 the rule says 10, but the
+	// node's blocks start at 11, and CometBFT refuses a retain height
+	// below its base; at 13 it is 11.
+	re := openApp(t, dir, Options{Retention: Retention{MinRetainBlocks: 2}})
+	var got []int64
+	for h := int64(11); h <= 13; h++ {
+		if _, err := re.FinalizeBlock(ctx, &abci.FinalizeBlockRequest{Height: h, Time: time.Unix(1e9+h, 0)}); err != nil {
+			t.Fatal(err)
+		}
+		res, err := re.Commit(ctx, &abci.CommitRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, res.RetainHeight)
+	}
+	if got[0] != 0 || got[1] != 0 || got[2] != 11 {
+		t.Fatalf("retain heights at 11, 12, 13 on a node restored at 10: %v, want [0 0 11]", got)
 	}
 }

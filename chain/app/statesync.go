@@ -105,7 +105,7 @@ func (s *snapshots) take(tree *store.Tree, height int64) error {
 			return ex.Each(func(n store.ExportNode) error {
 				select {
 				case <-s.quit:
-					return errors.New("node stopping")
+					return errStopping
 				default:
 				}
 				return yield(n)
@@ -119,13 +119,20 @@ func (s *snapshots) take(tree *store.Tree, height int64) error {
 		s.running = false
 		s.mu.Unlock()
 		if err != nil {
-			s.log.Error("state sync snapshot failed", "height", height, "err", err)
+			select {
+			case <-s.quit:
+				s.log.Info("state sync snapshot abandoned: the node is stopping", "height", height)
+			default:
+				s.log.Error("state sync snapshot failed", "height", height, "err", err)
+			}
 			return
 		}
 		s.log.Info("state sync snapshot taken", "height", height, "chunks", info.Chunks, "took", time.Since(start).Round(time.Millisecond))
 	}()
 	return nil
 }
+
+var errStopping = errors.New("the node is stopping")
 
 // stop ends a snapshot being written and waits for it.
 func (s *snapshots) stop() {

@@ -133,9 +133,17 @@ func (e *Enclave) Registration(ctx context.Context, role registry.Role, chainID 
 
 // Post signs a message for the chain's message queue.
 func (e *Enclave) Post(chainID string, seq uint64, topic string, payload []byte) *mq.MsgPost {
+	return e.PostConsumed(chainID, seq, 0, topic, payload)
+}
+
+// PostConsumed signs a message that also tells the chain how many of its
+// messages to this enclave are consumed: counted handled in the sealed
+// checkpoint the enclave resumes from. The chain deletes those, so the
+// count must never run ahead of the saved checkpoint.
+func (e *Enclave) PostConsumed(chainID string, seq, consumed uint64, topic string, payload []byte) *mq.MsgPost {
 	id := e.Identity()
-	sig := e.identity.Sign(mq.SigningContext, mq.SignBytes(chainID, id, seq, topic, payload))
-	return &mq.MsgPost{Sender: id, Seq: seq, Topic: topic, Payload: payload, Signature: sig}
+	sig := e.identity.Sign(mq.SigningContext, mq.SignBytesConsumed(chainID, id, seq, consumed, topic, payload))
+	return &mq.MsgPost{Sender: id, Seq: seq, Topic: topic, Payload: payload, Signature: sig, Consumed: consumed}
 }
 
 // Seal seals data the host keeps for the enclave (its checkpoint), under a

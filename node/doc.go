@@ -10,5 +10,7 @@
 // A node's home has CometBFT's layout: config/config.toml, genesis.json,
 // node_key.json and priv_validator_key.json under config/, and the
 // databases under data/ — CometBFT's block store and state beside the
-// application's IAVL state (data/application.db).
+// application's IAVL state (data/application.db) and its state sync
+// snapshots (data/snapshots). Phalanx's own settings, what the node keeps
+// on disk, are in config/app.toml (AppConfig).
 package node

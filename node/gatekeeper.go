@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/cometbft/cometbft/p2p"
 	"github.com/cometbft/cometbft/privval"
 	"github.com/cometbft/cometbft/proxy"
+	cmttypes "github.com/cometbft/cometbft/types"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/phalanx-net/phalanx/chain/app"
@@ -35,8 +37,11 @@ type Options struct {
 	// SigCache is shared by the nodes of one process; nil uses the
 	// process-wide cache.
 	SigCache *tx.SigCache
-	// Tree tunes the state store; zero means the defaults.
+	// Tree tunes the state store; zero means the defaults, with
+	// app.toml's state_keep_recent.
 	Tree store.TreeOptions
+	// App overrides home/config/app.toml when set.
+	App *AppConfig
 	// ABCI, when set, replaces the Phalanx application; the benchmark
 	// runs CometBFT with a bare application to compare against.
 	ABCI abci.Application
@@ -80,7 +85,18 @@ func New(ctx context.Context, opts Options) (*Gatekeeper, error) {
 		return nil, err
 	}
 	// Validate the genesis (app_state included) before CometBFT reads it.
-	if _, err := LoadGenesis(c.GenesisFile()); err != nil {
+	gen, err := LoadGenesis(c.GenesisFile())
+	if err != nil {
+		return nil, err
+	}
+	ac := opts.App
+	if ac == nil {
+		loaded, err := LoadAppConfig(opts.Home)
+		if err != nil {
+			return nil, err
+		}
+		ac = &loaded
+	} else if err := ac.Validate(); err != nil {
 		return nil, err
 	}
 	nodeKey, err := p2p.LoadNodeKey(c.NodeKeyFile())
@@ -100,7 +116,7 @@ func New(ctx context.Context, opts Options) (*Gatekeeper, error) {
 				return nil, err
 			}
 		}
-		a, err = app.New(app.Options{Dir: c.DBDir(), Log: log.With("module", "app"), SigCache: opts.SigCache, Tree: opts.Tree, Metrics: m})
+		a, err = app.New(appOptions(c, gen, *ac, opts, log, m))
 		if err != nil {
 			return nil, err
 		}
@@ -125,6 +141,30 @@ func New(ctx context.Context, opts Options) (*Gatekeeper, error) {
 	cometLog.setNode(nodeState{blockSyncing: n.ConsensusReactor().WaitSync, p2pRunning: n.Switch().IsRunning})
 	return &Gatekeeper{cfg: c, app: a, node: n, log: log, dbs: dbs}, nil
 }
+
+// appOptions are the application's options from the node's settings.
+// The evidence age comes from the genesis: the chain never changes its
+// consensus parameters, so the genesis's are the current ones.
+func appOptions(c *cmtcfg.Config, gen *cmttypes.GenesisDoc, ac AppConfig, opts Options, log *slog.Logger, m *app.Metrics) app.Options {
+	tree := opts.Tree
+	if tree == (store.TreeOptions{}) {
+		tree = store.DefaultTreeOptions()
+		tree.KeepRecent = ac.StateKeepRecent
+	}
+	var evidenceAge int64
+	if gen.ConsensusParams != nil {
+		evidenceAge = gen.ConsensusParams.Evidence.MaxAgeNumBlocks
+	}
+	return app.Options{
+		Dir: c.DBDir(), Log: log.With("module", "app"), SigCache: opts.SigCache, Tree: tree, Metrics: m,
+		Retention: app.Retention{MinRetainBlocks: ac.MinRetainBlocks, EvidenceMaxAgeBlocks: evidenceAge},
+		Snapshots: app.SnapshotOptions{Dir: filepath.Join(c.DBDir(), SnapshotDir), Interval: ac.SnapshotInterval, KeepRecent: ac.SnapshotKeepRecent},
+	}
+}
+
+// SnapshotDir is where, under data/, a gatekeeper keeps its state sync
+// snapshots.
+const SnapshotDir = "snapshots"
 
 // clientCreator connects CometBFT to the application in-process. The
 // Phalanx app synchronizes itself (see app.App), so only the consensus

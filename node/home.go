@@ -53,6 +53,8 @@ type InitOptions struct {
 	Moniker string
 	// Config is written as config/config.toml; nil means DefaultConfig.
 	Config *cmtcfg.Config
+	// App is written as config/app.toml; nil means DefaultAppConfig.
+	App *AppConfig
 }
 
 // Identity is what other nodes and the genesis need to know of a node.
@@ -62,9 +64,9 @@ type Identity struct {
 	ValidatorPubKey cmtcrypto.PubKey
 }
 
-// Init creates a node home: config.toml, a node key and a validator key
-// (with its sign state). Existing keys are kept, so Init is safe to run
-// twice; it never touches data/.
+// Init creates a node home: config.toml, app.toml, a node key and a
+// validator key (with its sign state). Existing keys are kept, so Init is
+// safe to run twice; it never touches data/.
 func Init(home string, opts InitOptions) (Identity, error) {
 	c := opts.Config
 	if c == nil {
@@ -77,10 +79,20 @@ func Init(home string, opts InitOptions) (Identity, error) {
 	if err := c.ValidateBasic(); err != nil {
 		return Identity{}, fmt.Errorf("node config: %w", err)
 	}
+	ac := DefaultAppConfig()
+	if opts.App != nil {
+		ac = *opts.App
+	}
+	if err := ac.Validate(); err != nil {
+		return Identity{}, err
+	}
 	for _, d := range []string{filepath.Join(home, "config"), filepath.Join(home, "data")} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return Identity{}, fmt.Errorf("create %s: %w", d, err)
 		}
+	}
+	if err := WriteAppConfig(home, ac); err != nil {
+		return Identity{}, err
 	}
 	cmtcfg.WriteConfigFile(filepath.Join(home, "config", "config.toml"), c)
 	nk, err := p2p.LoadOrGenNodeKey(c.NodeKeyFile())

@@ -105,6 +105,11 @@ type Worker struct {
 	answered   int64 // the height of the last challenge answered
 	seqKnown   bool
 	regCh      chan struct{} // closed once the chain confirmed the registration
+
+	// consumed is cp.Processed as last saved: the messages the enclave
+	// would not need again after a crash, which its posts report to the
+	// chain so that it deletes them.
+	consumed uint64
 }
 
 // New opens the worker's platform and enclave (creating and sealing keys on
@@ -180,6 +185,7 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 	}
 	w.chainID, cp.ChainID = gen.ChainID, gen.ChainID
 	w.cp = cp
+	w.consumed = cp.Processed
 	w.follower, err = follow.New(w.rpc, follow.Options{ChainID: gen.ChainID, Genesis: gen, Log: cfg.Log,
 		TrustedHeight: cfg.TrustedHeight, TrustedHash: cfg.TrustedHash}, lb)
 	if err != nil {
@@ -387,7 +393,11 @@ func (w *Worker) save() error {
 	w.cp.LightBlock = raw
 	cp := w.cp
 	w.mu.Unlock()
-	return saveCheckpoint(w.enc, w.cfg.Home, cp)
+	if err := saveCheckpoint(w.enc, w.cfg.Home, cp); err != nil {
+		return err
+	}
+	w.consumed = cp.Processed
+	return nil
 }
 
 // prove reads a state key, proven against the last verified header.
@@ -587,7 +597,7 @@ func (w *Worker) post(ctx context.Context, msgs []outMsg) error {
 	out := make([]module.Msg, len(msgs))
 	gas, size := uint64(100_000), 0
 	for i, m := range msgs {
-		out[i] = w.enc.Post(w.chainID, w.nextSeq+uint64(i), m.topic, m.payload)
+		out[i] = w.enc.PostConsumed(w.chainID, w.nextSeq+uint64(i), w.consumed, m.topic, m.payload)
 		size += len(m.payload)
 		gas += 300_000
 	}

@@ -46,6 +46,11 @@ type Options struct {
 	Verifier *crypto.BatchingVerifier
 	// Metrics, if set, receives the application's metrics.
 	Metrics *Metrics
+	// Retention says which blocks CometBFT may prune.
+	Retention Retention
+	// Snapshots configures the state sync snapshots the app takes and
+	// serves; the zero value takes none.
+	Snapshots SnapshotOptions
 }
 
 // App is the Phalanx ABCI application.
@@ -62,6 +67,7 @@ type App struct {
 	mu sync.Mutex
 
 	log       *slog.Logger
+	dir       string
 	tree      *store.Tree
 	sigs      *tx.SigCache
 	verifier  *crypto.BatchingVerifier
@@ -83,6 +89,14 @@ type App struct {
 	params    auth.Params // as of the last commit
 	check     *store.Cache
 	halted    error
+
+	retention Retention
+	// firstBlock is the first height whose block this node has: 1, or
+	// the height after the snapshot it was restored from (file
+	// restoredFile), below which CometBFT refuses a retain height.
+	firstBlock int64
+	snaps      *snapshots // nil: snapshots off
+	restore    *restore   // the state sync restore under way, if any
 
 	metrics      *Metrics // nil: none
 	lastBlockTxs int
@@ -112,7 +126,15 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{log: opts.Log, tree: tree, sigs: opts.SigCache, verifier: opts.Verifier, metrics: opts.Metrics}
+	a := &App{log: opts.Log, dir: opts.Dir, tree: tree, sigs: opts.SigCache, verifier: opts.Verifier, metrics: opts.Metrics, retention: opts.Retention}
+	if a.snaps, err = openSnapshots(opts.Snapshots, opts.Log); err != nil {
+		tree.Close()
+		return nil, err
+	}
+	if a.firstBlock, err = readRestored(opts.Dir); err != nil {
+		tree.Close()
+		return nil, err
+	}
 	m := newModules()
 	a.router, a.mq, a.registry, a.keys, a.contracts, a.computing, a.stakepool = m.router, m.mq, m.registry, m.keys, m.contracts, m.computing, m.stakepool
 	if tree.Version() > 0 {
@@ -173,6 +195,10 @@ func (a *App) Close() error {
 		return nil
 	}
 	a.closed = true
+	a.snaps.stop() // a snapshot being taken reads the tree
+	if a.restore != nil {
+		a.restore.imp.Close()
+	}
 	return a.tree.Close()
 }
 
@@ -422,6 +448,7 @@ func (a *App) endBlock(ctx *module.Context, hash []byte, votes []computing.Vote)
 	if err := a.contracts.EndBlock(ectx); err != nil { // commands without a majority by their deadline
 		return err
 	}
+	a.mq.EndBlock(ectx) // after the modules that send messages
 	c.Write(ctx.Store())
 	ctx.AppendEvents(ectx.Events())
 	return nil
@@ -447,7 +474,17 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (res *abci.CommitResp
 	if a.metrics != nil {
 		a.metrics.committed(version, a.bank.ModuleBalance(a.check, bank.RewardPool), a.computing.Totals(a.check).Paid)
 	}
-	return &abci.CommitResponse{}, nil
+	if a.snaps.due(version) {
+		if err := a.snaps.take(a.tree, version); err != nil {
+			// A node without its snapshot is still a good validator.
+			a.log.Error("state sync snapshot not taken", "height", version, "err", err)
+		}
+	}
+	retain := a.retention.RetainHeight(version, a.snaps.span())
+	if retain < a.firstBlock {
+		retain = 0 // nothing to prune yet on a node restored from a snapshot
+	}
+	return &abci.CommitResponse{RetainHeight: retain}, nil
 }
 
 // Height returns the last committed height. Other goroutines may call it.

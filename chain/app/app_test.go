@@ -67,11 +67,16 @@ type harness struct {
 	dir    string
 	app    *App
 	height int64
+	opts   func(*Options) // tunes the options the app is opened with
 }
 
 func newHarness(t testing.TB) *harness {
+	return newHarnessWith(t, nil)
+}
+
+func newHarnessWith(t testing.TB, opts func(*Options)) *harness {
 	t.Helper()
-	h := &harness{t: t, dir: t.TempDir()}
+	h := &harness{t: t, dir: t.TempDir(), opts: opts}
 	h.open()
 	if _, err := h.app.InitChain(context.Background(), &abci.InitChainRequest{ChainId: testChain, AppStateBytes: testGenesis(t), InitialHeight: 1, Time: time.Unix(1e9, 0)}); err != nil {
 		t.Fatal(err)
@@ -81,7 +86,11 @@ func newHarness(t testing.TB) *harness {
 }
 
 func (h *harness) open() {
-	a, err := New(Options{Dir: h.dir, SigCache: tx.NewSigCache(1 << 20)})
+	o := Options{Dir: h.dir, SigCache: tx.NewSigCache(1 << 20)}
+	if h.opts != nil {
+		h.opts(&o)
+	}
+	a, err := New(o)
 	if err != nil {
 		h.t.Fatal(err)
 	}

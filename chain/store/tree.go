@@ -12,8 +12,11 @@ import (
 
 // TreeOptions configure a Tree.
 type TreeOptions struct {
-	// KeepRecent is how many past versions stay queryable (with proofs);
-	// older ones are pruned. Zero keeps every version.
+	// KeepRecent is how many past versions stay queryable (with proofs):
+	// after committing version v, versions up to v-KeepRecent are deleted
+	// (in the background, so they disappear a moment later). Queries at an
+	// old height (a client's --height, the dashboard's history) need it.
+	// Zero keeps every version.
 	KeepRecent int64
 	// CacheNodes is the number of IAVL nodes kept in memory.
 	CacheNodes int
@@ -32,15 +35,16 @@ type Tree struct {
 	db     *idb.GoLevelDB
 	tree   *iavl.MutableTree
 	opts   TreeOptions
+	dir    string
 	latest *iavl.ImmutableTree // last committed version, shared by readers
 }
 
 // OpenTree opens (or creates) the state under dir and loads its latest
 // committed version.
 func OpenTree(dir string, opts TreeOptions) (*Tree, error) {
-	db, err := idb.NewGoLevelDB("application", dir)
+	db, err := openDB(dir)
 	if err != nil {
-		return nil, fmt.Errorf("open state database in %s: %w", dir, err)
+		return nil, err
 	}
 	iopts := []iavl.Option{iavl.AsyncPruningOption(true)}
 	if opts.InitialVersion > 1 {
@@ -51,7 +55,7 @@ func OpenTree(dir string, opts TreeOptions) (*Tree, error) {
 		db.Close()
 		return nil, fmt.Errorf("load state: %w", err)
 	}
-	tr := &Tree{db: db, tree: t, opts: opts}
+	tr := &Tree{db: db, tree: t, opts: opts, dir: dir}
 	if err := tr.refreshLatest(); err != nil {
 		db.Close()
 		return nil, err

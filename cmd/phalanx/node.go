@@ -16,8 +16,10 @@ import (
 	"syscall"
 	"time"
 
+	cmtcfg "github.com/cometbft/cometbft/config"
 	"github.com/cometbft/cometbft/crypto/ed25519"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/phalanx-net/phalanx/chain/app"
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
@@ -46,6 +48,8 @@ type identityOut struct {
 
 func newInitCmd(c *cli) *cobra.Command {
 	var moniker, p2p, rpc, metricsAddr, peers string
+	disk := node.DefaultAppConfig()
+	var ss stateSyncFlags
 	cmd := &cobra.Command{
 		Use:   "init",
 		Short: "Create a gatekeeper's home: config, node key and validator key",
@@ -56,7 +60,14 @@ never run two nodes with one key). It prints what the others need: the
 node id (for their peers), the validator public key (for the genesis) and
 the validator account, which pays for the gatekeeper enclave's registration
 and messages (` + "`phalanx genesis new`" + ` funds it). Then start the node with
-` + "`phalanx node start`" + `.`,
+` + "`phalanx node start`" + `.
+
+How much history the node keeps is in config/app.toml (--min-retain-blocks,
+--state-keep-recent, --snapshot-interval); a node that joins a running chain
+can start from a state sync snapshot instead of replaying every block: give
+--state-sync-rpc (two RPC servers of the chain) and a trusted height and its
+block hash (--state-sync-trust-height, --state-sync-trust-hash), taken from a
+source you trust.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if _, err := os.Stat(filepath.Join(c.home, devnet.InfoFile)); err == nil {
@@ -67,10 +78,13 @@ and messages (` + "`phalanx genesis new`" + ` funds it). Then start the node wit
 			cfg.RPC.ListenAddress = rpc
 			cfg.P2P.PersistentPeers = peers
 			cfg.Instrumentation.PrometheusListenAddr = metricsAddr
+			if err := ss.apply(cfg); err != nil {
+				return err
+			}
 			if moniker == "" {
 				moniker, _ = os.Hostname()
 			}
-			id, err := node.Init(c.home, node.InitOptions{Moniker: moniker, Config: cfg})
+			id, err := node.Init(c.home, node.InitOptions{Moniker: moniker, Config: cfg, App: &disk})
 			if err != nil {
 				return err
 			}
@@ -97,7 +111,53 @@ and messages (` + "`phalanx genesis new`" + ` funds it). Then start the node wit
 	f.StringVar(&rpc, "rpc-laddr", "tcp://127.0.0.1:26657", "RPC listen address (use tcp://0.0.0.0:26657 to serve clients on other hosts)")
 	f.StringVar(&metricsAddr, "metrics-laddr", node.DefaultMetricsAddr, "where to serve Prometheus metrics (host:port; loopback by default, so only this host can scrape them)")
 	f.StringVar(&peers, "peers", "", "persistent peers: id@host:port,... (can be set later in config.toml or with node start --peers)")
+	f.Int64Var(&disk.MinRetainBlocks, "min-retain-blocks", disk.MinRetainBlocks, "blocks kept at least, older ones pruned (0 keeps every block); app.toml's min_retain_blocks")
+	f.Int64Var(&disk.StateKeepRecent, "state-keep-recent", disk.StateKeepRecent, "past state versions kept provable, for queries at old heights (0 keeps all); app.toml's state_keep_recent")
+	f.Int64Var(&disk.SnapshotInterval, "snapshot-interval", disk.SnapshotInterval, "take a state sync snapshot every this many blocks (0: none); app.toml's snapshot_interval")
+	f.IntVar(&disk.SnapshotKeepRecent, "snapshot-keep-recent", disk.SnapshotKeepRecent, "state sync snapshots kept and served; app.toml's snapshot_keep_recent")
+	ss.register(f)
 	return cmd
+}
+
+// stateSyncFlags turn on CometBFT's state sync for a new node.
+type stateSyncFlags struct {
+	rpc         []string
+	trustHeight int64
+	trustHash   string
+	trustPeriod time.Duration
+}
+
+func (s *stateSyncFlags) register(f *pflag.FlagSet) {
+	f.StringSliceVar(&s.rpc, "state-sync-rpc", nil, "join by state sync, verifying headers with the light client against these RPC servers (at least two, comma-separated; may be the same server twice)")
+	f.Int64Var(&s.trustHeight, "state-sync-trust-height", 0, "a height of the chain you trust (with --state-sync-trust-hash)")
+	f.StringVar(&s.trustHash, "state-sync-trust-hash", "", "the hash (hex) of the block at --state-sync-trust-height, from a source you trust")
+	f.DurationVar(&s.trustPeriod, "state-sync-trust-period", 168*time.Hour, "how long a trusted header is trusted; shorter than the chain's unbonding time")
+}
+
+// apply writes the flags into CometBFT's [statesync] section. Without
+// --state-sync-rpc state sync stays off.
+func (s *stateSyncFlags) apply(cfg *cmtcfg.Config) error {
+	if len(s.rpc) == 0 {
+		if s.trustHeight != 0 || s.trustHash != "" {
+			return errors.New("--state-sync-trust-height and --state-sync-trust-hash need --state-sync-rpc")
+		}
+		return nil
+	}
+	if len(s.rpc) < 2 {
+		return errors.New("--state-sync-rpc needs at least two RPC servers (the light client checks one against the other; the same server twice is allowed)")
+	}
+	if s.trustHeight <= 0 {
+		return errors.New("--state-sync-rpc needs --state-sync-trust-height, a height you trust")
+	}
+	if _, err := hex.DecodeString(s.trustHash); err != nil || len(s.trustHash) != 64 {
+		return fmt.Errorf("--state-sync-trust-hash %q: want the block's 32-byte hash in hex", s.trustHash)
+	}
+	cfg.StateSync.Enable = true
+	cfg.StateSync.RPCServers = s.rpc
+	cfg.StateSync.TrustHeight = s.trustHeight
+	cfg.StateSync.TrustHash = s.trustHash
+	cfg.StateSync.TrustPeriod = s.trustPeriod
+	return nil
 }
 
 func newGenesisCmd(c *cli) *cobra.Command {

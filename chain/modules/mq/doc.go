@@ -14,4 +14,10 @@
 // an enclave reads the count and the messages with proofs against the app
 // hash of a header it verified, so the host it runs on can neither forge,
 // reorder nor hide a message.
+//
+// Pruning: each post may carry, signed, how many of the chain's messages
+// to its sender the sender's saved checkpoint counts handled; at the end
+// of each block the queue deletes those (a bounded number a block), since
+// the recipient never reads below that count again and no one else reads
+// its messages.
 package mq

@@ -24,6 +24,10 @@ func FuzzDecode(f *testing.F) {
 	post := &mq.MsgPost{Sender: seed.Public(), Seq: 7, Topic: "registry/online", Payload: []byte{0xa0}}
 	post.Signature = seed.Sign(mq.SigningContext, mq.SignBytes("c", post.Sender, post.Seq, post.Topic, post.Payload))
 	f.Add(codec.MustMarshal(post))
+	acked := *post
+	acked.Consumed = 12
+	acked.Signature = seed.Sign(mq.SigningContext, mq.SignBytesConsumed("c", post.Sender, post.Seq, 12, post.Topic, post.Payload))
+	f.Add(codec.MustMarshal(&acked))
 	f.Add(codec.MustMarshal(mq.Message{Seq: 3, Height: 99, Topic: "registry/registered", Payload: []byte{1, 2}}))
 	f.Add([]byte{})
 	f.Add([]byte{0xa5, 0x01})

@@ -30,13 +30,19 @@ func (k *Keeper) handlePost(ctx *module.Context, m *MsgPost) error {
 	if err := ctx.ConsumeGas(VerifyGas, "mq signature"); err != nil {
 		return err
 	}
-	if !crypto.Verify(m.Sender, SigningContext, SignBytes(ctx.Block.ChainID, m.Sender, m.Seq, m.Topic, m.Payload), m.Signature) {
+	if !crypto.Verify(m.Sender, SigningContext, SignBytesConsumed(ctx.Block.ChainID, m.Sender, m.Seq, m.Consumed, m.Topic, m.Payload), m.Signature) {
 		return ErrBadSignature.Wrap("sender %s, seq %d", m.Sender, m.Seq)
+	}
+	// The count was signed after the messages it counts were sent, and
+	// the chain only ever adds messages: a count beyond them is a lie.
+	if sent := readCount(kv, EgressCountKey(m.Sender)); m.Consumed > sent {
+		return ErrBadConsumed.Wrap("sender %s reports %d consumed of %d sent", m.Sender, m.Consumed, sent)
 	}
 	if err := h(ctx, m.Sender, m.Payload); err != nil {
 		return err
 	}
 	kv.Set(IngressSeqKey(m.Sender), codec.MustMarshal(m.Seq+1))
+	k.recordConsumed(kv, m.Sender, m.Consumed)
 	ctx.Emit(EventPosted,
 		module.Attr{Key: AttrSender, Value: m.Sender, Index: true},
 		module.Attr{Key: AttrSeq, Value: module.Uint(m.Seq)},

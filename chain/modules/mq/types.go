@@ -18,6 +18,7 @@ var (
 	ErrUnknownSender = module.DefineError(ModuleName, 3, "sender is not a registered enclave")
 	ErrUnknownTopic  = module.DefineError(ModuleName, 4, "no module handles this topic")
 	ErrBadMessage    = module.DefineError(ModuleName, 5, "malformed message")
+	ErrBadConsumed   = module.DefineError(ModuleName, 6, "consumed count beyond the messages sent")
 )
 
 // Limits.
@@ -39,6 +40,12 @@ type MsgPost struct {
 	Topic     string           `cbor:"3,keyasint" json:"topic"`
 	Payload   []byte           `cbor:"4,keyasint" json:"payload"`
 	Signature []byte           `cbor:"5,keyasint" json:"signature"`
+	// Consumed is how many of the chain's messages to the sender the
+	// sender has handled for good: its sealed checkpoint, from which it
+	// would resume after a crash, records them. The chain deletes those
+	// messages (see Keeper.EndBlock). Zero says nothing, and is how a
+	// sender that does not report it signs.
+	Consumed uint64 `cbor:"6,keyasint,omitempty" json:"consumed,omitempty"`
 }
 
 // Type implements module.Msg.
@@ -65,13 +72,22 @@ type signed struct {
 	Seq     uint64           `cbor:"3,keyasint"`
 	Topic   string           `cbor:"4,keyasint"`
 	Payload []byte           `cbor:"5,keyasint"`
+	// Consumed is left out when zero, so messages signed before it
+	// existed keep their signatures.
+	Consumed uint64 `cbor:"6,keyasint,omitempty"`
 }
 
 // SignBytes returns the bytes an enclave signs, under SigningContext, to
-// post a message. The chain id keeps a message for one chain from being
-// accepted on another.
+// post a message that reports no consumed count. The chain id keeps a
+// message for one chain from being accepted on another.
 func SignBytes(chainID string, sender crypto.PublicKey, seq uint64, topic string, payload []byte) []byte {
-	return codec.MustMarshal(signed{ChainID: chainID, Sender: sender, Seq: seq, Topic: topic, Payload: payload})
+	return SignBytesConsumed(chainID, sender, seq, 0, topic, payload)
+}
+
+// SignBytesConsumed returns the bytes an enclave signs to post a message
+// that also reports how many of the chain's messages it has consumed.
+func SignBytesConsumed(chainID string, sender crypto.PublicKey, seq, consumed uint64, topic string, payload []byte) []byte {
+	return codec.MustMarshal(signed{ChainID: chainID, Sender: sender, Seq: seq, Topic: topic, Payload: payload, Consumed: consumed})
 }
 
 // Message is one chain-to-enclave message as stored in the state.
@@ -105,10 +121,25 @@ func DecodeCount(b []byte) (uint64, error) {
 
 // State keys.
 var (
-	ingressPrefix    = []byte("mq/ingress/")
-	egressPrefix     = []byte("mq/egress/")
-	egressNextPrefix = []byte("mq/egress-next/")
+	ingressPrefix     = []byte("mq/ingress/")
+	egressPrefix      = []byte("mq/egress/")
+	egressNextPrefix  = []byte("mq/egress-next/")
+	consumedPrefix    = []byte("mq/consumed/")
+	egressFirstPrefix = []byte("mq/egress-first/")
+	prunePrefix       = []byte("mq/prune/")
 )
+
+// ConsumedKey is the key of how many of its messages an enclave reported
+// consumed (the highest count it signed).
+func ConsumedKey(to crypto.PublicKey) []byte { return withKey(consumedPrefix, to) }
+
+// EgressFirstKey is the key of the lowest sequence number still stored for
+// an enclave: the ones below were consumed and deleted.
+func EgressFirstKey(to crypto.PublicKey) []byte { return withKey(egressFirstPrefix, to) }
+
+// pruneKey marks an enclave whose consumed messages are not all deleted
+// yet; EndBlock walks these marks in key order.
+func pruneKey(to crypto.PublicKey) []byte { return withKey(prunePrefix, to) }
 
 func withKey(prefix []byte, id crypto.PublicKey) []byte {
 	return append(append(make([]byte, 0, len(prefix)+len(id)+8), prefix...), id[:]...)
@@ -136,3 +167,5 @@ const (
 	AttrSeq     = "seq"
 	AttrTopic   = "topic"
 )
+
+var errBadPruneKey = ErrBadMessage.Wrap("prune mark of the wrong length")

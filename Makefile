@@ -36,6 +36,7 @@ FUZZ_TARGETS = \
 	chain/modules/mq:FuzzDecode \
 	chain/pha:FuzzAmountCBOR \
 	chain/pha:FuzzParse \
+	chain/snapshot:FuzzDecode \
 	chain/tx:FuzzDecode \
 	crypto/envelope:FuzzOpenRequest \
 	crypto/envelope:FuzzSessionOpen \

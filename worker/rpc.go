@@ -56,6 +56,7 @@ type nodes struct {
 
 	mu      sync.Mutex
 	primary int
+	silent  []bool // nodes that did not answer watch's last status request
 }
 
 func newNodes(addrs []string, timeout, stall time.Duration, log *slog.Logger) (*nodes, error) {
@@ -261,6 +262,12 @@ func (n *nodes) heights(ctx context.Context) []int64 {
 		})
 	}
 	wg.Wait()
+	n.mu.Lock()
+	n.silent = make([]bool, len(hs))
+	for i, h := range hs {
+		n.silent[i] = h < 0
+	}
+	n.mu.Unlock()
 	return hs
 }
 
@@ -272,12 +279,24 @@ func (n *nodes) providers(chainID string) follow.Providers {
 		ps[i] = lighthttp.NewWithClient(chainID, c)
 	}
 	return func() (provider.Provider, []provider.Provider) {
-		p := n.current()
-		ws := make([]provider.Provider, 0, len(ps)-1)
+		n.mu.Lock()
+		p, silent := n.primary, n.silent
+		n.mu.Unlock()
+		// A witness that did not answer the watch's last status request
+		// would only cost the cross-check its timeout; it is left out
+		// while others answer, and asked again once it answers.
+		var ws, all []provider.Provider
 		for i, w := range ps {
-			if i != p {
+			if i == p {
+				continue
+			}
+			all = append(all, w)
+			if i >= len(silent) || !silent[i] {
 				ws = append(ws, w)
 			}
+		}
+		if len(ws) == 0 {
+			ws = all
 		}
 		return ps[p], ws
 	}

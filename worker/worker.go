@@ -203,8 +203,8 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 	case w.nodes != nil && len(w.nodes.urls) > 1:
 		fopts.Witnesses = w.nodes.providers(gen.ChainID)
 		w.log.Info("following the chain", "primary", w.nodes.Primary(), "witnesses", len(w.nodes.urls)-1, "nodes", w.nodes.String())
-	default:
-		w.log.Warn("no witness: following one node; give --node several gatekeepers so that none is depended on", "node", w.nodeName())
+	case w.nodes != nil:
+		w.log.Warn("no witness: following one node; give several gatekeepers so that none is depended on", "node", w.nodeName())
 	}
 	if w.follower, err = follow.New(w.rpc, fopts, lb); err != nil {
 		return nil, err

@@ -136,8 +136,9 @@ func (p boundedProvider) ReportEvidence(ctx context.Context, ev types.Evidence) 
 func (p boundedProvider) String() string { return fmt.Sprint(p.Provider) }
 
 // lightLogger passes the light client's log to the follower's: its info
-// lines (one per verified header) at debug level, its errors (an attack
-// detected, evidence that could not be sent) as errors.
+// lines (one per verified header) at debug level, its errors as warnings,
+// since it logs some for nodes that merely do not answer; an attack comes
+// back from Sync as a *ConflictError for the caller to report.
 type lightLogger struct{ l *slog.Logger }
 
 func (l lightLogger) Debug(msg string, kv ...any)  { l.l.Debug("light client: "+msg, kv...) }

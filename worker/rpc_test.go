@@ -3,6 +3,8 @@ package worker
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +13,10 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/cometbft/cometbft/light"
+
+	"github.com/phalanx-net/phalanx/worker/follow"
 )
 
 func TestNewNodesRefusesBadLists(t *testing.T) {
@@ -77,5 +83,27 @@ func TestNodesResendTheSameBytes(t *testing.T) {
 	p, ws := n.providers("c")()
 	if !strings.Contains(p.(interface{ String() string }).String(), up.URL) || len(ws) != 1 || !strings.Contains(ws[0].(interface{ String() string }).String(), down.URL) {
 		t.Fatalf("primary %v, witnesses %v; want %s and only %s", p, ws, up.URL, down.URL)
+	}
+}
+
+// A conflicting header stops the worker: no other node can fix it, so it
+// is neither retried nor blamed on the primary. A header that does not
+// verify is blamed on the primary while there are other nodes to ask.
+func TestConflictStopsTheWorker(t *testing.T) {
+	n, err := newNodes([]string{"127.0.0.1:1", "127.0.0.1:2"}, time.Second, time.Second, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &Worker{nodes: n}
+	conflict := fmt.Errorf("sync: %w", &follow.ConflictError{Height: 8, Err: light.ErrLightClientAttack})
+	if isTransient(conflict) || w.nodeLied(conflict) {
+		t.Fatalf("a conflicting header is transient (%v) or a node's lie (%v); want neither", isTransient(conflict), w.nodeLied(conflict))
+	}
+	bad := &follow.VerificationError{Height: 8, Err: errors.New("bad signature")}
+	if isTransient(bad) || !w.nodeLied(bad) {
+		t.Fatalf("a header that does not verify: transient %v, a node's lie %v; want false, true", isTransient(bad), w.nodeLied(bad))
+	}
+	if (&Worker{}).nodeLied(bad) {
+		t.Fatal("with one node, a header that does not verify is blamed on it and retried elsewhere; want the worker to stop")
 	}
 }

@@ -177,7 +177,9 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 		if w.nodes, err = newNodes(cfg.Nodes, cfg.NodeTimeout, cfg.StallAfter, w.log); err != nil {
 			return nil, err
 		}
-		w.nodes.choose(ctx)
+		if len(w.nodes.urls) > 1 {
+			w.nodes.choose(ctx)
+		}
 		w.rpc = w.nodes.rpc
 	}
 	w.client = client.FromRPC(w.rpc)
@@ -204,7 +206,7 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 		fopts.Witnesses = w.nodes.providers(gen.ChainID)
 		w.log.Info("following the chain", "primary", w.nodes.Primary(), "witnesses", len(w.nodes.urls)-1, "nodes", w.nodes.String())
 	case w.nodes != nil:
-		w.log.Warn("no witness: following one node; give several gatekeepers so that none is depended on", "node", w.nodeName())
+		w.log.Info("no witness: following one node; give several gatekeepers so that none is depended on", "node", w.nodeName())
 	}
 	if w.follower, err = follow.New(w.rpc, fopts, lb); err != nil {
 		return nil, err

@@ -28,11 +28,15 @@ import (
 type proxyNode struct {
 	*httptest.Server
 	frozen         atomic.Int64
+	forgeHeaders   atomic.Bool // every header served with another app hash
 	dropBroadcasts atomic.Bool
 	dropped        atomic.Int32
 }
 
-var latestHeight = regexp.MustCompile(`"latest_block_height":"\d+"`)
+var (
+	latestHeight = regexp.MustCompile(`"latest_block_height":"\d+"`)
+	appHash      = regexp.MustCompile(`"app_hash":"[0-9A-F]+"`)
+)
 
 func newProxy(t *testing.T, target string) *proxyNode {
 	t.Helper()
@@ -58,6 +62,9 @@ func newProxy(t *testing.T, target string) *proxyNode {
 		out, err := io.ReadAll(res.Body)
 		if err != nil {
 			return
+		}
+		if p.forgeHeaders.Load() && bytes.Contains(body, []byte(`"method":"commit"`)) {
+			out = appHash.ReplaceAll(out, []byte(`"app_hash":"`+strings.Repeat("42", 32)+`"`))
 		}
 		if p.dropBroadcasts.Load() && bytes.Contains(body, []byte(`"method":"broadcast_tx_sync"`)) {
 			p.dropped.Add(1)
@@ -102,7 +109,10 @@ func (f fixture) startWorker(t *testing.T, ctx context.Context, operator string,
 	go func() { done <- w.Run(rctx) }()
 	t.Cleanup(func() {
 		cancel()
-		<-done
+		select { // (a test that saw Run return has taken its result)
+		case <-done:
+		case <-time.After(30 * time.Second):
+		}
 	})
 	return w, done
 }
@@ -179,6 +189,26 @@ func TestWorkerFailsOver(t *testing.T) {
 		}
 		if strings.Contains(log.String(), "retry_in") {
 			t.Fatalf("a round failed although the transaction reached the chain:\n%s", log.String())
+		}
+	})
+
+	// The primary lies: its headers name a state the validators never
+	// signed. The worker refuses them and goes on with the next node.
+	t.Run("lying primary", func(t *testing.T) {
+		liar := newProxy(t, gk)
+		liar.forgeHeaders.Store(true)
+		var log syncbuf.Buffer
+		w, done := f.startWorker(t, ctx, "dave", []string{liar.URL, gk}, &log)
+		waitFor(t, 20*time.Second, done, &log, "registration", func() bool {
+			select {
+			case <-w.Registered():
+				return true
+			default:
+				return false
+			}
+		})
+		if !strings.Contains(log.String(), "does not verify; trying the next node") {
+			t.Fatalf("the lie was not noticed:\n%s", log.String())
 		}
 	})
 

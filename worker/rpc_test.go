@@ -27,7 +27,7 @@ func TestNewNodesRefusesBadLists(t *testing.T) {
 		{nil, "no node address given"},
 		{[]string{"127.0.0.1:26657", "http://127.0.0.1:26657"}, "is given twice"},
 		{[]string{"127.0.0.1:26657", "ftp://x:1"}, `scheme "ftp"`},
-		{[]string{"unix:///tmp/rpc.sock"}, "over http or https"},
+		{[]string{"unix:///run/phalanx/rpc.sock"}, "over http or https"},
 	} {
 		_, err := newNodes(tc.addrs, time.Second, time.Second, slog.New(slog.DiscardHandler))
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

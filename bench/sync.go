@@ -16,6 +16,8 @@ import (
 	"time"
 
 	cmtcfg "github.com/cometbft/cometbft/config"
+	"github.com/cometbft/cometbft/light/provider"
+	lighthttp "github.com/cometbft/cometbft/light/provider/http"
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
 	"github.com/cometbft/cometbft/types"
@@ -48,6 +50,12 @@ type SyncConfig struct {
 	// the follower's and its RPC node's, not the cost of four validators
 	// racing on the same cores at a block every few milliseconds.
 	Live bool
+	// Witnesses keeps gk1..gkWitnesses serving RPC as the follower's
+	// witnesses: each sync round's last header is cross-checked with them
+	// by CometBFT's light client, as a worker given several nodes does.
+	// With 4 gatekeepers and 1 witness the chain stops making blocks (2 of
+	// 4 validators are up); with 2 or more it goes on, as with Live.
+	Witnesses int
 	// Batch and Prefetch tune the follower; zero means its defaults.
 	Batch, Prefetch int
 	// MaxRequestBatchSize is the RPC node's max_request_batch_size; zero
@@ -106,6 +114,7 @@ type SyncResult struct {
 	Batch           int           `json:"batch"`
 	Prefetch        int           `json:"prefetch"`
 	Live            bool          `json:"live"`
+	Witnesses       int           `json:"witnesses"`
 }
 
 // RunSync builds a devnet chain of cfg.Blocks blocks with transfers in
@@ -113,7 +122,10 @@ type SyncResult struct {
 // it from genesis through gk0's HTTP RPC, and restarts from a checkpoint.
 func RunSync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 	cfg.setDefaults()
-	res := SyncResult{Gatekeepers: cfg.Gatekeepers, Batch: cfg.Batch, Prefetch: cfg.Prefetch, Live: cfg.Live}
+	res := SyncResult{Gatekeepers: cfg.Gatekeepers, Batch: cfg.Batch, Prefetch: cfg.Prefetch, Live: cfg.Live, Witnesses: cfg.Witnesses}
+	if cfg.Witnesses < 0 || cfg.Witnesses >= cfg.Gatekeepers {
+		return res, fmt.Errorf("%d witnesses: want 0 to %d (the other gatekeepers)", cfg.Witnesses, cfg.Gatekeepers-1)
+	}
 	if res.Batch == 0 {
 		res.Batch = follow.DefaultBatch
 	}
@@ -170,7 +182,7 @@ func RunSync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 	res.Build = time.Since(t0)
 	cfg.Log.Info("chain built", "height", d.Gatekeeper(0).Height(), "took", res.Build.Round(time.Millisecond), "submitted", submitted)
 	if !cfg.Live {
-		for i := 1; i < d.Size(); i++ {
+		for i := 1 + cfg.Witnesses; i < d.Size(); i++ {
 			if err := d.StopGatekeeper(i); err != nil {
 				return res, fmt.Errorf("stop gk%d: %w", i, err)
 			}
@@ -184,6 +196,22 @@ func RunSync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 	}
 	opts := follow.Options{Genesis: gen, Batch: cfg.Batch, Prefetch: cfg.Prefetch, Log: cfg.Log}
 	url := info.Gatekeepers[0].RPC
+	if cfg.Witnesses > 0 {
+		var ws []provider.Provider
+		for _, g := range info.Gatekeepers[1 : 1+cfg.Witnesses] {
+			c, err := rpchttp.New(g.RPC)
+			if err != nil {
+				return res, err
+			}
+			ws = append(ws, lighthttp.NewWithClient(gen.ChainID, c))
+		}
+		pc, err := rpchttp.New(url)
+		if err != nil {
+			return res, err
+		}
+		primary := lighthttp.NewWithClient(gen.ChainID, pc)
+		opts.Witnesses = func() (provider.Provider, []provider.Provider) { return primary, ws }
+	}
 
 	// (a) A new worker: from genesis to Blocks.
 	var checkpoint []byte

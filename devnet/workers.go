@@ -79,7 +79,8 @@ func (d *Devnet) operatorKey(ctx context.Context, i int) (crypto.PrivateKey, err
 	return kr.PrivateKey(name)
 }
 
-// StartWorker starts sim worker i, following gatekeeper i mod n over RPC.
+// StartWorker starts sim worker i, following gatekeeper i mod n over RPC
+// with the other gatekeepers as its witnesses and fallbacks.
 func (d *Devnet) StartWorker(ctx context.Context, i int) error {
 	d.mu.Lock()
 	running := d.wks[i] != nil
@@ -93,7 +94,7 @@ func (d *Devnet) StartWorker(ctx context.Context, i int) error {
 	}
 	home := filepath.Join(d.cfg.Home, "workers", workerName(i))
 	log := d.cfg.Log.With("node", workerName(i))
-	w, err := worker.New(ctx, worker.Config{Home: home, Node: d.info.Gatekeepers[i%len(d.homes)].RPC, Operator: op, Platform: tee.Sim, Log: log,
+	w, err := worker.New(ctx, worker.Config{Home: home, Nodes: d.workerNodes(i), Operator: op, Platform: tee.Sim, Log: log,
 		QueryAddr: fmt.Sprintf("127.0.0.1:%d", d.queryPort(i)), Poll: d.pollInterval(), BenchmarkSpan: time.Second})
 	if err != nil {
 		return fmt.Errorf("%s: %w", workerName(i), err)
@@ -212,4 +213,16 @@ func waitRegistered(ctx context.Context, rws []*runningWorker, name func(int) st
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// workerNodes lists the gatekeepers' RPC URLs for worker i: its own
+// gatekeeper (i mod n) first, the primary, then the others in order, its
+// witnesses and where it goes when its own stops.
+func (d *Devnet) workerNodes(i int) []string {
+	gks := d.info.Gatekeepers
+	out := make([]string, 0, len(gks))
+	for k := range gks {
+		out = append(out, gks[(i+k)%len(gks)].RPC)
+	}
+	return out
 }

@@ -4,5 +4,7 @@
 // proven against a verified app hash), registers the enclave with its
 // attestation, processes the chain's messages to the enclave in order, and
 // keeps a sealed checkpoint so a restart resumes where it stopped with the
-// same identity.
+// same identity. It depends on no single node: given several, it fails
+// over from one that dies or stalls, and the others are its light
+// client's witnesses.
 package worker

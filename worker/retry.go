@@ -129,8 +129,11 @@ func (w *Worker) waitingFor(ctx context.Context, err error) string {
 	if errors.As(err, &te) {
 		return "the chain refused a transaction; retrying"
 	}
-	if w.cfg.Node != "" {
-		return fmt.Sprintf("waiting for the node at %s", w.cfg.Node)
+	if w.nodes != nil {
+		if len(w.nodes.urls) > 1 {
+			return fmt.Sprintf("waiting for a node (%s)", w.nodes.String())
+		}
+		return fmt.Sprintf("waiting for the node at %s", w.nodes.Primary())
 	}
 	return "waiting for the node"
 }

@@ -31,10 +31,19 @@ import (
 type Config struct {
 	// Home holds the sealed keys and the sealed checkpoint.
 	Home string
-	// Node is the RPC address of a gatekeeper or full node. The worker
-	// does not trust it: headers and state are verified.
-	Node string
-	// RPC overrides Node with a ready client (tests, in-process devnets).
+	// Nodes are the RPC addresses of gatekeepers or full nodes. The worker
+	// trusts none of them: headers and state are verified. The first that
+	// answers is the primary, which the worker reads from and sends its
+	// transactions to; it fails over to the next when the primary fails
+	// or stalls (see StallAfter). The others are witnesses: the light
+	// client cross-checks each round's last header with them.
+	Nodes []string
+	// NodeTimeout bounds one request to a node (default
+	// DefaultNodeTimeout); StallAfter is how long the primary may stay at
+	// one height while another node is higher (default DefaultStallAfter).
+	NodeTimeout, StallAfter time.Duration
+	// RPC overrides Nodes with a ready client (tests, in-process devnets);
+	// it has no witnesses.
 	RPC rpcclient.Client
 	// Operator pays the worker's transactions and is bound in its
 	// attestation as its operator. It stays in the host part: it moves
@@ -88,6 +97,7 @@ type Worker struct {
 	log       *slog.Logger
 	enc       *enclave.Enclave
 	rpc       rpcclient.Client
+	nodes     *nodes // nil with Config.RPC
 	client    *client.Client
 	follower  *follow.Follower
 	chainID   string
@@ -121,6 +131,12 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 	}
 	if cfg.Poll == 0 {
 		cfg.Poll = 250 * time.Millisecond
+	}
+	if cfg.NodeTimeout <= 0 {
+		cfg.NodeTimeout = DefaultNodeTimeout
+	}
+	if cfg.StallAfter <= 0 {
+		cfg.StallAfter = DefaultStallAfter
 	}
 	if err := os.MkdirAll(cfg.Home, 0o700); err != nil {
 		return nil, err
@@ -163,9 +179,13 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 	}
 	w.rpc = cfg.RPC
 	if w.rpc == nil {
-		if w.rpc, err = newRPC(cfg.Node); err != nil {
+		if w.nodes, err = newNodes(cfg.Nodes, cfg.NodeTimeout, cfg.StallAfter, w.log); err != nil {
 			return nil, err
 		}
+		if len(w.nodes.urls) > 1 {
+			w.nodes.choose(ctx)
+		}
+		w.rpc = w.nodes.rpc
 	}
 	w.client = client.FromRPC(w.rpc)
 	cp, lb, err := loadCheckpoint(e, cfg.Home)
@@ -176,7 +196,7 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 	if gen == nil {
 		res, err := w.rpc.Genesis(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("fetch genesis from %s: %w", cfg.Node, err)
+			return nil, fmt.Errorf("fetch genesis from %s: %w", w.nodeName(), err)
 		}
 		gen = res.Genesis
 	}
@@ -186,9 +206,15 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 	w.chainID, cp.ChainID = gen.ChainID, gen.ChainID
 	w.cp = cp
 	w.consumed = cp.Processed
-	w.follower, err = follow.New(w.rpc, follow.Options{ChainID: gen.ChainID, Genesis: gen, Log: cfg.Log,
-		TrustedHeight: cfg.TrustedHeight, TrustedHash: cfg.TrustedHash}, lb)
-	if err != nil {
+	fopts := follow.Options{ChainID: gen.ChainID, Genesis: gen, Log: cfg.Log, TrustedHeight: cfg.TrustedHeight, TrustedHash: cfg.TrustedHash}
+	switch {
+	case w.nodes != nil && len(w.nodes.urls) > 1:
+		fopts.Witnesses = w.nodes.providers(gen.ChainID)
+		w.log.Info("following the chain", "primary", w.nodes.Primary(), "witnesses", len(w.nodes.urls)-1, "nodes", w.nodes.String())
+	case w.nodes != nil:
+		w.log.Info("no witness: following one node; give several gatekeepers so that none is depended on", "node", w.nodeName())
+	}
+	if w.follower, err = follow.New(w.rpc, fopts, lb); err != nil {
 		return nil, err
 	}
 	if lb != nil {
@@ -207,6 +233,14 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 		}
 	}
 	return w, nil
+}
+
+// nodeName names the primary node for messages.
+func (w *Worker) nodeName() string {
+	if w.nodes != nil {
+		return w.nodes.Primary()
+	}
+	return "the node"
 }
 
 // QueryURL returns the base URL of the worker's query API, or "".
@@ -279,24 +313,40 @@ func (w *Worker) Run(ctx context.Context) error {
 		defer stop()
 		go w.serveQueries(qctx, w.queryLn)
 	}
+	if w.nodes != nil {
+		wctx, stop := context.WithCancel(ctx)
+		defer stop()
+		go w.nodes.watch(wctx)
+	}
 	// After a failure the pause doubles, up to maxRetryPause, so an
 	// unreachable node or an operator out of funds is retried without
 	// flooding the log.
 	pause := w.cfg.Poll
+	lied := 0 // rounds in a row in which a node served what does not verify
 	for {
 		if err := w.Round(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			var refused *RefusedError
-			var te *client.TxError
-			if errors.As(err, &refused) || !isTransient(err) && !errors.As(err, &te) {
-				return err
+			if w.nodeLied(err) && lied+1 < len(w.nodes.urls) {
+				// That node is not trusted for it: the round goes again
+				// on the next one. Only if every node lies in turn does
+				// the worker stop.
+				lied++
+				w.log.Error("the node served data that does not verify; trying the next node", "node", w.nodes.Primary(), "err", err)
+				w.nodes.switchFrom(w.nodes.current(), "served data that does not verify")
+				pause = w.cfg.Poll
+			} else {
+				var refused *RefusedError
+				var te *client.TxError
+				if errors.As(err, &refused) || !isTransient(err) && !errors.As(err, &te) {
+					return err
+				}
+				pause = min(2*pause, maxRetryPause)
+				w.log.Warn(w.waitingFor(ctx, err), "retry_in", pause, "err", err)
 			}
-			pause = min(2*pause, maxRetryPause)
-			w.log.Warn(w.waitingFor(ctx, err), "retry_in", pause, "err", err)
 		} else {
-			pause = w.cfg.Poll
+			pause, lied = w.cfg.Poll, 0
 		}
 		select {
 		case <-ctx.Done():
@@ -309,10 +359,20 @@ func (w *Worker) Run(ctx context.Context) error {
 // maxRetryPause bounds the pause between failed rounds.
 const maxRetryPause = 30 * time.Second
 
+// nodeLied reports whether err is a node's header or proof that does not
+// verify while other nodes can be asked: not an expired trust root (no
+// node can fix that) and not a conflicting header, which takes a part of
+// the validators signing two histories and stops the worker.
+func (w *Worker) nodeLied(err error) bool {
+	return w.nodes != nil && len(w.nodes.urls) > 1 && !errors.Is(err, follow.ErrTrustExpired) &&
+		(errors.Is(err, follow.ErrVerification) || errors.Is(err, follow.ErrBadProof))
+}
+
 // isTransient reports whether err is a connection problem worth retrying
-// rather than a verification failure, which stops the worker.
+// rather than a verification failure or a conflicting header, which stop
+// the worker.
 func isTransient(err error) bool {
-	return !errors.Is(err, follow.ErrVerification) && !errors.Is(err, follow.ErrBadProof) &&
+	return !errors.Is(err, follow.ErrVerification) && !errors.Is(err, follow.ErrBadProof) && !errors.Is(err, follow.ErrConflict) &&
 		!errors.Is(err, ErrMessage) && !errors.Is(err, ErrCheckpoint) && !errors.Is(err, ErrChainMismatch)
 }
 
@@ -602,7 +662,7 @@ func (w *Worker) post(ctx context.Context, msgs []outMsg) error {
 		gas += 300_000
 	}
 	gas += 40 * uint64(size)
-	_, err := w.client.Submit(ctx, w.cfg.Operator, out, client.TxOptions{GasLimit: gas})
+	_, err := w.submit(ctx, out, client.TxOptions{GasLimit: gas})
 	if err != nil {
 		if errors.Is(err, mq.ErrBadSequence) {
 			w.seqKnown = false // someone relayed them already, or the view was stale
@@ -648,7 +708,7 @@ func (w *Worker) ensureRegistered(ctx context.Context, lb *types.LightBlock) err
 	if w.cfg.Role == registry.RoleGatekeeper {
 		msg = &registry.MsgRegisterGatekeeper{Registration: reg}
 	}
-	res, err := w.client.Submit(ctx, w.cfg.Operator, []module.Msg{msg}, client.TxOptions{GasLimit: RegisterGas})
+	res, err := w.submit(ctx, []module.Msg{msg}, client.TxOptions{GasLimit: RegisterGas})
 	if err != nil {
 		if r := refusal(err); r != nil {
 			return r

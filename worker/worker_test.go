@@ -96,7 +96,7 @@ func (f fixture) worker(t *testing.T, ctx context.Context, operator string, node
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := worker.New(ctx, worker.Config{Home: t.TempDir(), RPC: node, Node: f.info.Gatekeepers[0].RPC, Operator: op, Platform: tee.Sim, Poll: 50 * time.Millisecond})
+	w, err := worker.New(ctx, worker.Config{Home: t.TempDir(), RPC: node, Operator: op, Platform: tee.Sim, Poll: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func TestWorkerWaitsForFundsAndStopsOnRefusal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg := worker.Config{Home: t.TempDir(), Node: f.info.Gatekeepers[0].RPC, Operator: op, Platform: tee.Sim, Poll: 50 * time.Millisecond,
+		cfg := worker.Config{Home: t.TempDir(), Nodes: []string{f.info.Gatekeepers[0].RPC}, Operator: op, Platform: tee.Sim, Poll: 50 * time.Millisecond,
 			BenchmarkSpan: 3 * time.Second}
 		if log != nil {
 			cfg.Log = slog.New(slog.NewTextHandler(log, nil))

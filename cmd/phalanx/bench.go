@@ -159,8 +159,8 @@ it times restarts from a checkpoint: decode it, connect, verify the next block.`
 			return c.print(r, func(w io.Writer) {
 				fmt.Fprintf(w, "chain: %d blocks (%d with transactions, %d transfers) built in %.0f s by %d gatekeepers\n",
 					r.Blocks, r.TxBlocks, r.Submitted, r.Build.Seconds(), r.Gatekeepers)
-				fmt.Fprintf(w, "sync from genesis: %d blocks verified in %.2f s = %.0f blocks/s (batch %d, prefetch %d)\n",
-					r.Blocks, r.Sync.Seconds(), r.BlocksPerSecond, r.Batch, r.Prefetch)
+				fmt.Fprintf(w, "sync from genesis: %d blocks verified in %.2f s = %.0f blocks/s (batch %d, prefetch %d, %d witnesses)\n",
+					r.Blocks, r.Sync.Seconds(), r.BlocksPerSecond, r.Batch, r.Prefetch, r.Witnesses)
 				fmt.Fprintf(w, "restart from a checkpoint (%d bytes): %.1f ms median, %.1f ms slowest\n",
 					r.CheckpointBytes, float64(r.Restart.Microseconds())/1000, float64(r.RestartMax.Microseconds())/1000)
 			})
@@ -171,6 +171,7 @@ it times restarts from a checkpoint: decode it, connect, verify the next block.`
 	f.IntVar(&cfg.Gatekeepers, "gatekeepers", 4, "gatekeepers (validators) of the chain")
 	f.IntVar(&cfg.TxsPerBlock, "txs-per-block", 3, "transfers sent for each new block while the chain is built")
 	f.BoolVar(&cfg.Live, "live", false, "keep the gatekeepers making blocks while the worker syncs")
+	f.IntVar(&cfg.Witnesses, "witnesses", 0, "keep this many other gatekeepers up as the worker's witnesses (its light client cross-checks with them)")
 	f.IntVar(&cfg.BasePort, "base-port", 0, "first port of the benchmark network (default: a free one)")
 	f.BoolVarP(&verbose, "verbose", "v", false, "log the network's progress")
 	f.StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile of the sync from genesis to this file")

@@ -164,15 +164,21 @@ func TestOperationsWalkthrough(t *testing.T) {
 		t.Fatalf("gk0's metrics lack CometBFT's or the application's:\n%.500s", body)
 	}
 
-	// 7. A worker, paid by its funded operator.
+	// 7. A worker, paid by its funded operator, given every gatekeeper
+	// (a list, and the flag repeated): gk0 is its primary, the others its
+	// witnesses.
 	wk := ph.start("worker", "start", "--home", filepath.Join(dir, "worker"), "--operator", "operator", "--keyring-backend", "test",
-		"--node", rpc0, "--platform", "sim", "--genesis", genesis, "--query-addr", fmt.Sprintf("127.0.0.1:%d", port(4, 5)))
+		"--node", rpc0+","+fmt.Sprintf("http://127.0.0.1:%d", port(1, 1)), "--node", fmt.Sprintf("http://127.0.0.1:%d,http://127.0.0.1:%d", port(2, 1), port(3, 1)),
+		"--platform", "sim", "--genesis", genesis, "--query-addr", fmt.Sprintf("127.0.0.1:%d", port(4, 5)))
 	waitUntil(t, ctx, append(nodes, wk), "the worker to register", func() bool {
 		ws, err := cl.Workers(ctx)
 		return err == nil && len(ws) == 1 && ws[0].Operator == operator
 	})
 	if out := ph.run("query", "workers", "--node", rpc0); !strings.Contains(out, operator.String()) {
 		t.Fatalf("query workers: %s", out)
+	}
+	if out := wk.Output(); !strings.Contains(out, "witnesses=3") {
+		t.Fatalf("the worker does not follow with three witnesses:\n%s", out)
 	}
 
 	// Everything stops cleanly on SIGINT.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -18,8 +19,10 @@ import (
 
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/devnet"
 	"github.com/phalanx-net/phalanx/enclave"
 	"github.com/phalanx-net/phalanx/node"
+	"github.com/phalanx-net/phalanx/sdk/client"
 	"github.com/phalanx-net/phalanx/tee"
 	"github.com/phalanx-net/phalanx/worker"
 )
@@ -39,6 +42,8 @@ func (c *cli) workerDir() string { return filepath.Join(c.home, "worker") }
 func newWorkerStartCmd(c *cli) *cobra.Command {
 	var operator, platform, logLevel, genesisFile, trustHash, queryAddr string
 	var trustHeight int64
+	var nodes []string
+	var stallAfter time.Duration
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "Start the worker in --home (Ctrl-C stops it)",
@@ -49,7 +54,16 @@ fresh attestation (the --operator account pays the fee and is bound in the
 attestation), and handles the chain's messages to it. It keeps a sealed
 checkpoint, so a restart resumes where it stopped, with the same identity.
 
-The node given with --node is not trusted: headers and state are verified.
+The nodes given with --node are not trusted: headers and state are verified.
+Give several gatekeepers (--node a,b,c or --node a --node b) so that the
+worker depends on none of them: the first that answers is the primary, which
+it reads from and sends its transactions to; when the primary fails or stops
+at a height while another node is higher (--stall-after), the worker switches
+to the next within seconds. The others are witnesses: each round's last header
+is cross-checked with them by CometBFT's light client, which detects a
+conflicting header (an attack by validators signing two histories) and stops
+the worker. With one node the worker has no witness, and says so.
+
 The genesis is the root of trust: give it with --genesis, or the worker
 takes it from the node the first time it starts (trust on first use).`,
 		Args: cobra.NoArgs,
@@ -67,7 +81,10 @@ takes it from the node the first time it starts (trust on first use).`,
 			if err != nil {
 				return err
 			}
-			cfg := worker.Config{Home: c.workerDir(), Node: c.nodeURL(), Operator: opKey, Platform: platform, Log: log, QueryAddr: queryAddr}
+			if len(nodes) == 0 {
+				nodes = c.workerNodes()
+			}
+			cfg := worker.Config{Home: c.workerDir(), Nodes: nodes, StallAfter: stallAfter, Operator: opKey, Platform: platform, Log: log, QueryAddr: queryAddr}
 			if trustHeight != 0 || trustHash != "" {
 				h, err := hex.DecodeString(trustHash)
 				if err != nil || len(h) != 32 || trustHeight <= 0 {
@@ -104,10 +121,13 @@ takes it from the node the first time it starts (trust on first use).`,
 			if errors.Is(err, tee.ErrUnavailable) || errors.Is(err, tee.ErrUnknownPlatform) || errors.Is(err, enclave.ErrSealedKeys) || errors.Is(err, worker.ErrCheckpoint) {
 				return err
 			} else if err != nil {
-				return c.explainConn(err)
+				if client.IsUnreachable(err) {
+					return fmt.Errorf("%w\n(no node answers at %s: start one with `phalanx devnet`, or pass --node)", err, strings.Join(nodes, ", "))
+				}
+				return err
 			}
 			st := w.Status()
-			fmt.Fprintf(c.stdout, "Worker %s on %s, operator %s, following %s. Ctrl-C stops it.\n", st.Identity, st.Platform, st.Operator, cfg.Node)
+			fmt.Fprintf(c.stdout, "Worker %s on %s, operator %s, following %s. Ctrl-C stops it.\n", st.Identity, st.Platform, st.Operator, strings.Join(nodes, ", "))
 			if st.Warning != "" {
 				fmt.Fprintf(c.stdout, "WARNING: %s\n", st.Warning)
 			}
@@ -125,10 +145,24 @@ takes it from the node the first time it starts (trust on first use).`,
 	f.Int64Var(&trustHeight, "trust-height", 0, "start from this block instead of genesis (with --trust-hash), for a chain older than the light client's trusting period (14 days)")
 	f.StringVar(&trustHash, "trust-hash", "", "hash of the block at --trust-height, from a source you trust")
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.StringSliceVar(&nodes, "node", nil, "RPC URLs of gatekeepers, comma-separated or repeated; the first that answers is the primary, the others are witnesses and fallbacks (default: every gatekeeper of the devnet in --home)")
+	f.DurationVar(&stallAfter, "stall-after", worker.DefaultStallAfter, "switch to another node when the primary has no new block for this long while another node has")
 	cmd.MarkFlagRequired("operator")
-	c.addClientFlags(cmd)
 	c.addKeyringFlags(cmd)
 	return cmd
+}
+
+// workerNodes is the worker's default --node: every gatekeeper of the
+// devnet in --home (the first one first), else the client default.
+func (c *cli) workerNodes() []string {
+	if info, err := devnet.ReadInfo(c.home); err == nil && len(info.Gatekeepers) > 0 {
+		out := make([]string, len(info.Gatekeepers))
+		for i, g := range info.Gatekeepers {
+			out[i] = g.RPC
+		}
+		return out
+	}
+	return []string{c.nodeURL()}
 }
 
 func newWorkerShowCmd(c *cli) *cobra.Command {

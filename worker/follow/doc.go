@@ -18,6 +18,40 @@
 // a validator set is fetched only when a header names one that is not
 // cached. Verification itself stays sequential.
 //
+// Witnesses. With Options.Witnesses, the verified blocks of a sync round
+// become trusted (the base of Prove and of checkpoints) only after the
+// round's last block passed a cross-check by CometBFT's light client: from
+// the last cross-checked block (at first, the first block verified from
+// the genesis validators or the trusted hash) it verifies the last block
+// from the primary and runs its detector, which asks every witness for
+// the header at that height. Headers chain by hash, so confirming the last
+// one confirms the round. The exact guarantee:
+//
+//   - Every trusted header is signed by more than two thirds of a
+//     validator set that follows from the trust root, as without
+//     witnesses; and, when at least one witness answered within
+//     Options.WitnessTimeout, that witness served the same header.
+//   - A primary that withholds blocks or serves what does not verify is
+//     refused (the caller switches nodes). A primary that serves a second
+//     history signed by the validators (which takes two thirds of a set
+//     signing twice, or their old keys) is caught by any witness that
+//     answers honestly: the detector verifies both headers, reports the
+//     evidence to both nodes, and Sync returns a *ConflictError
+//     (light.ErrLightClientAttack) without trusting anything past the
+//     last cross-checked header. If no witness answers, the header stands
+//     on the signatures alone and the follower logs "header not
+//     cross-checked".
+//   - A witness that serves an invalid header is dropped for the round;
+//     one that hangs or lags costs at most WitnessTimeout and counts as
+//     not answering; one that disagrees without proof (other proposer
+//     priorities) only withholds its confirmation. A witness cannot stall
+//     the follower. A witness that serves a validly signed conflicting
+//     header stops it, as it should: the light client cannot tell which
+//     side lies, and the validators have signed two histories.
+//   - The light client trusts its starting block, as CometBFT's does: a
+//     fork at the very first block verified from the genesis validators
+//     is caught only by the validators' signatures.
+//
 // Trust and its limits. Starting from genesis trusts the genesis
 // validators; resuming trusts the checkpoint, which the caller must keep
 // where the host cannot alter it (a worker seals it). Each step is allowed

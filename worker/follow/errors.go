@@ -24,6 +24,11 @@ var (
 	// ErrNoState is returned by Prove before the follower trusts a header
 	// that commits to a state it can query (the second block onward).
 	ErrNoState = errors.New("no verified state yet")
+	// ErrConflict is matched (errors.Is) by a cross-check that found a
+	// second validly signed header at a height the follower verified: a
+	// light client attack, or validators that signed two histories. No
+	// node switch can fix that; the follower has not trusted the header.
+	ErrConflict = errors.New("conflicting header")
 	// ErrBadCheckpoint is returned for checkpoint bytes that do not decode
 	// to a valid light block, or a light block that does not fit the
 	// follower's chain.
@@ -50,6 +55,24 @@ func (e *VerificationError) Is(target error) bool { return target == ErrVerifica
 func verificationError(height int64, format string, args ...any) error {
 	return &VerificationError{Height: height, Err: fmt.Errorf(format, args...)}
 }
+
+// ConflictError is a cross-check's finding of a conflicting header at
+// Height. It matches ErrConflict and unwraps to the light client's error
+// (light.ErrLightClientAttack when its detector verified both headers and
+// reported the evidence to the nodes).
+type ConflictError struct {
+	Height int64
+	Err    error
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("header %d conflicts with a witness's: %v", e.Height, e.Err)
+}
+
+func (e *ConflictError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrConflict) true for every ConflictError.
+func (e *ConflictError) Is(target error) bool { return target == ErrConflict }
 
 // guard runs fn, which checks data from the node with CometBFT or ICS-23
 // code, and turns a panic into an error made by fail: such code is

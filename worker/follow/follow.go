@@ -32,6 +32,13 @@ const (
 	// DefaultPoll is how often Sync asks for new blocks while it waits for
 	// a target height the node has not reached.
 	DefaultPoll = 100 * time.Millisecond
+	// DefaultWitnessTimeout bounds a cross-check's wait for one witness
+	// (a request, or a witness a block or two behind the primary).
+	DefaultWitnessTimeout = 3 * time.Second
+	// maxRange is the most headers one sync round verifies before it
+	// cross-checks the last of them and makes it the trusted header, so
+	// a long catch-up keeps its progress in pieces of a few seconds.
+	maxRange = 10_000
 )
 
 // Options configure a Follower.
@@ -64,7 +71,15 @@ type Options struct {
 	// Poll is how often Sync polls the node while waiting for a target
 	// height (default DefaultPoll).
 	Poll time.Duration
-	Log  *slog.Logger
+	// Witnesses, if set, gives the nodes a sync round cross-checks its
+	// last header with (see Providers and the package comment). Nil, or no
+	// witness in what it returns, verifies against the validators alone.
+	Witnesses Providers
+	// WitnessTimeout bounds the wait for one witness in a cross-check
+	// (default DefaultWitnessTimeout): a witness that does not answer, or
+	// has not reached the height, within it counts as not answering.
+	WitnessTimeout time.Duration
+	Log            *slog.Logger
 	// Now is the local clock used for the trusting period and the clock
 	// drift (default time.Now). It is the worker's clock, not the chain's.
 	Now func() time.Time
@@ -88,6 +103,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.Poll <= 0 {
 		o.Poll = DefaultPoll
+	}
+	if o.WitnessTimeout <= 0 {
+		o.WitnessTimeout = DefaultWitnessTimeout
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
@@ -219,9 +237,12 @@ func (f *Follower) setTrusted(lb *types.LightBlock) {
 }
 
 // nextHeight is the height Sync verifies next.
-func (f *Follower) nextHeight() int64 {
-	if t := f.Trusted(); t != nil {
-		return t.Height + 1
+func (f *Follower) nextHeight() int64 { return f.heightAfter(f.Trusted()) }
+
+// heightAfter is the height to verify after prev (nil: none verified yet).
+func (f *Follower) heightAfter(prev *types.LightBlock) int64 {
+	if prev != nil {
+		return prev.Height + 1
 	}
 	if f.opts.TrustedHeight > 0 {
 		return f.opts.TrustedHeight
@@ -230,12 +251,16 @@ func (f *Follower) nextHeight() int64 {
 }
 
 // Sync verifies the heights after the trusted one up to target, in order,
-// and calls each (if not nil) with every light block once it is verified
-// and trusted. It stops at the first error: a block that does not verify
-// (ErrVerification), a node that cannot serve one, or an error from each,
-// which is returned as it is. With target <= 0 it follows up to the
-// node's latest height; a target above the node's height makes it wait
-// for the chain (until ctx ends).
+// and calls each (if not nil) with every light block once it is verified.
+// Verified blocks become Trusted (the base of Prove and of checkpoints) a
+// round at a time: once the last block of the round passed the
+// cross-check with the witnesses, if there are any. It stops at the first
+// error: a block that does not verify (ErrVerification), a witness's
+// conflicting header (ErrConflict), a node that cannot serve one, or an
+// error from each, which is returned as it is; what was verified and
+// cross-checked before the error stays trusted. With target <= 0 it
+// follows up to the node's latest height; a target above the node's
+// height makes it wait for the chain (until ctx ends).
 func (f *Follower) Sync(ctx context.Context, target int64, each func(lb *types.LightBlock) error) error {
 	f.syncMu.Lock()
 	defer f.syncMu.Unlock()
@@ -259,7 +284,7 @@ func (f *Follower) Sync(ctx context.Context, target int64, each func(lb *types.L
 		if err != nil {
 			return err
 		}
-		if end := min(latest, target); end >= next {
+		if end := min(latest, target, next+maxRange-1); end >= next {
 			err := f.syncRange(ctx, next, end, each)
 			if errors.Is(err, errBatchTooLarge) && f.batch > 1 {
 				f.batch /= 2
@@ -296,10 +321,29 @@ type fetched struct {
 // syncRange verifies heights from..to. A producer keeps up to Prefetch
 // batches in flight, each fetched by its own goroutine into its own
 // channel; the channels are queued in height order, so verification reads
-// them in order whatever order the fetches finish in.
-func (f *Follower) syncRange(ctx context.Context, from, to int64, each func(*types.LightBlock) error) error {
+// them in order whatever order the fetches finish in. The verified blocks
+// become trusted when it returns, once the last one passed the
+// cross-check, also when it stops early on an error.
+func (f *Follower) syncRange(ctx context.Context, from, to int64, each func(*types.LightBlock) error) (err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// base is the trust root of the round's cross-check: the trusted
+	// block, or before any, the first one verified from the genesis
+	// validators or the trusted hash.
+	root := f.Trusted()
+	base, head := root, root
+	defer func() {
+		if head == root {
+			return // nothing verified
+		}
+		if cerr := f.crossCheck(ctx, base, head); cerr != nil {
+			if err == nil || errors.Is(cerr, ErrConflict) {
+				err = cerr
+			}
+			return
+		}
+		f.setTrusted(head)
+	}()
 	batch := int64(f.batch)
 	queue := make(chan chan fetched, f.opts.Prefetch)
 	go func() {
@@ -330,11 +374,13 @@ func (f *Follower) syncRange(ctx context.Context, from, to int64, each func(*typ
 			return r.err
 		}
 		for _, sh := range r.headers {
-			lb, err := f.verifyNext(ctx, sh)
+			lb, err := f.verifyNext(ctx, head, sh)
 			if err != nil {
 				return err
 			}
-			f.setTrusted(lb)
+			if head = lb; base == nil {
+				base = lb // the first block is the root: nothing before it to cross-check from
+			}
 			if each != nil {
 				if err := each(lb); err != nil {
 					return err
@@ -352,11 +398,12 @@ func (f *Follower) syncRange(ctx context.Context, from, to int64, each func(*typ
 	return nil
 }
 
-// verifyNext verifies sh as the block after the trusted one and returns
-// it as a light block; it does not change the follower.
-func (f *Follower) verifyNext(ctx context.Context, sh *types.SignedHeader) (lb *types.LightBlock, err error) {
+// verifyNext verifies sh as the block after prev (nil: the first block,
+// or the trusted hash's) and returns it as a light block; it does not
+// change the follower.
+func (f *Follower) verifyNext(ctx context.Context, prev *types.LightBlock, sh *types.SignedHeader) (lb *types.LightBlock, err error) {
 	err = guard(func() error {
-		lb, err = f.verifyNextUnguarded(ctx, sh)
+		lb, err = f.verifyNextUnguarded(ctx, prev, sh)
 		return err
 	}, func(p any) error {
 		return verificationError(sh.Height, "verification panicked: %v", p)
@@ -364,12 +411,11 @@ func (f *Follower) verifyNext(ctx context.Context, sh *types.SignedHeader) (lb *
 	return lb, err
 }
 
-func (f *Follower) verifyNextUnguarded(ctx context.Context, sh *types.SignedHeader) (*types.LightBlock, error) {
-	want := f.nextHeight()
+func (f *Follower) verifyNextUnguarded(ctx context.Context, trusted *types.LightBlock, sh *types.SignedHeader) (*types.LightBlock, error) {
+	want := f.heightAfter(trusted)
 	if sh.Height != want {
 		return nil, verificationError(want, "node answered with height %d", sh.Height)
 	}
-	trusted := f.Trusted()
 	if trusted == nil && f.opts.TrustedHeight > 0 {
 		return f.verifyTrustedHash(ctx, sh)
 	}

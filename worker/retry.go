@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/tx"
@@ -86,9 +87,15 @@ func (e *txFailure) Unwrap() error { return e.err }
 
 // retryableRefusal reports whether the chain refused a transaction for a
 // reason of the moment (the operator's funds, its nonce, a full mempool),
-// so that sending it again later may succeed.
+// so that sending it again later may succeed. A wrong message sequence is
+// one: after a restart the worker reads its next sequence from the state
+// it has verified, which may not show a message of its that was still on
+// its way; post forgets the sequence, the next round reads it again from
+// newer state, and the message goes out with the right one. Dropping it
+// instead lost the result of a contract command for good.
 func retryableRefusal(err error) bool {
-	return errors.Is(err, tx.ErrUnaffordableFee) || errors.Is(err, bank.ErrInsufficientFunds) ||
+	return errors.Is(err, mq.ErrBadSequence) ||
+		errors.Is(err, tx.ErrUnaffordableFee) || errors.Is(err, bank.ErrInsufficientFunds) ||
 		errors.Is(err, tx.ErrStaleNonce) || errors.Is(err, tx.ErrFutureNonce) ||
 		errors.Is(err, tx.ErrGasPriceTooLow) || errors.Is(err, registry.ErrStaleAttestation) ||
 		errors.Is(err, registry.ErrAttestationReused)

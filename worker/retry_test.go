@@ -8,6 +8,7 @@ import (
 
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/tx"
 	"github.com/phalanx-net/phalanx/sdk/client"
@@ -39,7 +40,7 @@ func TestRefusalsThatStopTheWorker(t *testing.T) {
 
 func TestRefusalsOfTheMomentAreRetried(t *testing.T) {
 	for _, e := range []*module.Error{tx.ErrUnaffordableFee, bank.ErrInsufficientFunds, tx.ErrStaleNonce, tx.ErrFutureNonce,
-		tx.ErrGasPriceTooLow, registry.ErrStaleAttestation, registry.ErrAttestationReused} {
+		tx.ErrGasPriceTooLow, registry.ErrStaleAttestation, registry.ErrAttestationReused, mq.ErrBadSequence} {
 		err := refusedWith(e)
 		if r := refusal(err); r != nil {
 			t.Errorf("%s stops the worker: %v", e.Desc, r)

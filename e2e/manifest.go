@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -27,12 +28,13 @@ const (
 	Pause Op = "pause"
 	// Resume continues a paused node (SIGCONT).
 	Resume Op = "resume"
-	// Wipe kills the node, deletes its data and starts it again. A
-	// gatekeeper keeps its keys, its enclave's sealed state and its
-	// double-sign guard (config/, enclave/, data/priv_validator_state.json)
-	// and must catch up by block sync; a worker keeps its identity and
-	// sealed secrets and loses its checkpoint, contract state and code
-	// cache.
+	// Wipe kills a gatekeeper, deletes its data and starts it again. It
+	// keeps its keys, its enclave's sealed state and its double-sign guard
+	// (config/, enclave/, data/priv_validator_state.json) and must catch up
+	// by block sync. Workers cannot be wiped: the chain deletes the
+	// messages a worker's saved checkpoint has consumed, so a worker that
+	// lost its checkpoint cannot rejoin under its identity and stops with
+	// an error that says so (an operator starts a new worker instead).
 	Wipe Op = "wipe"
 )
 
@@ -173,6 +175,9 @@ func (m *Manifest) Validate() error {
 		}
 		if p.AfterBlocks < 0 || p.After.Duration < 0 || p.Hold.Duration < 0 {
 			return fmt.Errorf("step %d (%s): negative wait", i+1, p)
+		}
+		if p.Op == Wipe && strings.HasPrefix(p.Node, "wk") {
+			return fmt.Errorf("step %d (%s): a worker cannot be wiped: the chain deletes the messages its checkpoint consumed, so it could not rejoin under its identity", i+1, p)
 		}
 		s := state[p.Node]
 		next, ok := map[Op]map[nodeState]nodeState{

@@ -22,6 +22,7 @@ func TestManifestValidate(t *testing.T) {
 		{"kill twice", steps(Perturbation{Node: "gk1", Op: Kill}, Perturbation{Node: "gk1", Op: Kill}), "step 2 (kill gk1): the node is down"},
 		{"left down", steps(Perturbation{Node: "gk1", Op: Kill}), "gk1 is left down at the end"},
 		{"left paused", steps(Perturbation{Node: "gk1", Op: Pause}), "gk1 is left paused at the end"},
+		{"wipe a worker", steps(Perturbation{Node: "wk0", Op: Wipe}), "a worker cannot be wiped"},
 		{"negative wait", steps(Perturbation{Node: "gk1", Op: Restart, AfterBlocks: -1}), "negative wait"},
 		{"too many senders", Manifest{Senders: 1000}, "senders: 1000, want 1 to 256"},
 	} {
@@ -31,7 +32,7 @@ func TestManifestValidate(t *testing.T) {
 		}
 	}
 	ok := steps(Perturbation{Node: "gk1", Op: Kill}, Perturbation{Node: "gk1", Op: Start},
-		Perturbation{Node: "gk2", Op: Pause}, Perturbation{Node: "gk2", Op: Resume}, Perturbation{Node: "wk0", Op: Wipe})
+		Perturbation{Node: "gk2", Op: Pause}, Perturbation{Node: "gk2", Op: Resume}, Perturbation{Node: "gk3", Op: Wipe})
 	if err := ok.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -486,6 +486,15 @@ func (w *Worker) processMessages(ctx context.Context) error {
 			return err
 		}
 		if raw == nil {
+			// The chain deletes what a recipient's saved checkpoint has
+			// consumed; a checkpoint behind that was lost or rolled back,
+			// and what those messages carried cannot be had again.
+			if c, err := w.prove(ctx, mq.ConsumedKey(id)); err == nil {
+				if done, err := mq.DecodeCount(c); err == nil && seq < done {
+					return fmt.Errorf("%w: message %d was deleted by the chain, which records %d of this enclave's messages as handled, but this worker's checkpoint has handled only %d: its data was lost or rolled back, and it cannot rejoin under this identity; start a new worker with a fresh --home",
+						ErrMessage, seq, done, w.cp.Processed)
+				}
+			}
 			return fmt.Errorf("%w: message %d of %d is missing from the state", ErrMessage, seq, count)
 		}
 		m, err := mq.DecodeMessage(raw)

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,21 +22,14 @@ func TestFaultsShort(t *testing.T) {
 	runManifest(t, "short")
 }
 
-var commands = flag.Bool("e2e.commands", false, "run TestFaultsCommands")
-
 // TestFaultsCommands deploys the vault contract and sends deposit
-// commands while the worker is killed and restarted (and wiped) and a
-// gatekeeper restarts: each command must be executed once, its result
-// recorded once, and the vault must hold the sum of the deposits.
-//
-// It is off by default: a worker killed while one of its results is in
-// flight drops a later command's result after its restart (the chain
-// refuses the message's sequence number against the worker's stale view,
-// and the worker treats that as a final refusal), so the run fails with
-// "no the result of command N". Run it with -e2e.commands.
+// commands while the worker is killed and restarted and a gatekeeper
+// restarts: each command must be executed once, its result recorded once,
+// and the vault must hold the sum of the deposits. (It found a worker that
+// dropped a result after a restart, refused for its sequence number.)
 func TestFaultsCommands(t *testing.T) {
-	if !*commands {
-		t.Skip("a restarted worker can drop a command result; run with -e2e.commands")
+	if testing.Short() {
+		t.Skip("builds phalanx and runs a network of processes")
 	}
 	runManifest(t, "commands")
 }

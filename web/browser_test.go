@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image/png"
 	"os"
 	"os/exec"
@@ -85,11 +86,13 @@ func browse(t *testing.T, ctx context.Context, info devnet.Info, res *client.Res
 	notBlank(t, shot)
 	t.Logf("screenshot: %s (%d bytes)", out, len(shot))
 
-	// A click from the transaction's block reaches the transaction.
+	// A click from the transaction's block reaches the transaction (the
+	// block may hold the workers' transactions too: click this one's link).
+	link := fmt.Sprintf(`a[href$=%q i]`, res.Hash)
 	run(chromedp.Steps(
 		chromedp.Navigate(info.Dashboard+"/block/"+strconv.FormatInt(res.Height, 10)),
-		chromedp.WaitVisible(chromedp.CSS(`a[href^="/tx/"]`)),
-		chromedp.Click(chromedp.CSS(`a[href^="/tx/"]`)),
+		chromedp.WaitVisible(chromedp.CSS(link)),
+		chromedp.Click(chromedp.CSS(link)),
 		chromedp.WaitVisible(chromedp.CSS(`h1`)),
 	))
 	if _, err := chromedp.Run(bctx, chromedp.Poll[bool](`location.pathname.startsWith("/tx/")`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {

@@ -24,14 +24,6 @@ const indexGrace = 2 * time.Second
 // pollInterval is the pause between two lookups of a hash.
 const pollInterval = 150 * time.Millisecond
 
-// resendAfter is how often a wait sends the same bytes again while they
-// are not in a block: the node that took them may have stalled without
-// passing them on, and a client whose transport fails over by itself
-// (one URL behind a balancer, a worker's failover transport) may be
-// talking to another node by now. Sending them again is harmless: a node
-// that holds them answers that they are in its cache.
-const resendAfter = 5 * time.Second
-
 // Broadcast sends signed transaction bytes and returns their hash once a
 // node holds them: admitted to its mempool, or there already (CometBFT's
 // "tx already exists in cache": it is pending, or committed). A node that
@@ -212,7 +204,6 @@ func (c *Client) wait(ctx context.Context, hash, raw []byte, timeout time.Durati
 	deadline := time.Now().Add(timeout)
 	last := c.nodes.current()
 	var lastErr error
-	resend := time.Now().Add(resendAfter)
 	for {
 		r, err := c.Tx(ctx, hash)
 		if err == nil {
@@ -223,8 +214,8 @@ func (c *Client) wait(ctx context.Context, hash, raw []byte, timeout time.Durati
 			// asking until the deadline.
 			lastErr = err
 		}
-		if cur := c.nodes.current(); raw != nil && (cur != last || time.Now().After(resend)) {
-			last, resend = cur, time.Now().Add(resendAfter)
+		if cur := c.nodes.current(); cur != last && raw != nil {
+			last = cur
 			// Best effort: the answer does not matter, the lookups do.
 			c.nodes.list[cur].rpc.BroadcastTxSync(ctx, raw)
 		}

@@ -3,6 +3,7 @@
 package devnet
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -74,7 +75,8 @@ func TestLiarIsOutvotedRemovedAndSlashed(t *testing.T) {
 		t.Fatalf("contracts %+v", info.Contracts)
 	}
 	vc := info.Contracts[0]
-	if _, err := cl.WaitContractKey(ctx, vc.ID, 2*time.Minute); err != nil {
+	first, err := cl.WaitContractKey(ctx, vc.ID, 2*time.Minute)
+	if err != nil {
 		t.Fatal(err)
 	}
 	liar := info.Workers[2].ID
@@ -107,6 +109,17 @@ func TestLiarIsOutvotedRemovedAndSlashed(t *testing.T) {
 	})
 	if c.Has(liar) {
 		t.Fatalf("the cluster kept the liar and lost an honest worker: %v", c.Workers)
+	}
+	// The liar's removal began a new generation of the cluster's key,
+	// sent to the two workers left only: they rekeyed the contract, and a
+	// call sealed to its new key runs.
+	rekeyed, err := cl.WaitContractKey(ctx, vc.ID, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.KeyGen != 1 || rekeyed.KeyGen != 1 || bytes.Equal(rekeyed.PublicKey, first.PublicKey) {
+		t.Fatalf("after the removal: cluster generation %d, contract generation %d, new key %v",
+			c.KeyGen, rekeyed.KeyGen, !bytes.Equal(rekeyed.PublicKey, first.PublicKey))
 	}
 	// The honest majority's output decrypts; the two left still agree.
 	if out := call("my_balance", struct{}{}); out.Status != contracts.StatusOK || string(out.Data) != "77" {

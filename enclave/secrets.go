@@ -32,9 +32,23 @@ type secrets struct {
 	Clusters map[uint64]clusterSecret `cbor:"2,keyasint"` // by cluster id
 }
 
+// clusterSecret is a cluster's keys: Key is generation 0, Later the
+// generations after it, in order.
 type clusterSecret struct {
-	Epoch uint32 `cbor:"1,keyasint"`
-	Key   []byte `cbor:"2,keyasint"`
+	Epoch uint32   `cbor:"1,keyasint"`
+	Key   []byte   `cbor:"2,keyasint"`
+	Later [][]byte `cbor:"3,keyasint,omitempty"`
+}
+
+// gen returns the key of generation g, if held.
+func (c clusterSecret) gen(g uint32) ([]byte, bool) {
+	if g == 0 {
+		return c.Key, true
+	}
+	if uint64(g) > uint64(len(c.Later)) {
+		return nil, false
+	}
+	return c.Later[g-1], true
 }
 
 // Key derivations (DESIGN §4), each under its own HKDF label so that no
@@ -56,9 +70,14 @@ func MasterPublicKey(master []byte) ([]byte, error) {
 	return k.PublicKey().Bytes(), nil
 }
 
-// ClusterKey derives a cluster's key from the master key of its epoch.
-func ClusterKey(master []byte, cluster uint64) []byte {
-	return derive(master, "phalanx/keys: cluster v1 "+fmt.Sprint(cluster), MasterKeyLen)
+// ClusterKey derives a cluster's key of generation gen from the master
+// key of its epoch. Generation 0 keeps the label it had before
+// generations existed.
+func ClusterKey(master []byte, cluster uint64, gen uint32) []byte {
+	if gen == 0 {
+		return derive(master, "phalanx/keys: cluster v1 "+fmt.Sprint(cluster), MasterKeyLen)
+	}
+	return derive(master, fmt.Sprintf("phalanx/keys: cluster v2 %d %d", cluster, gen), MasterKeyLen)
 }
 
 // ContractKey derives a contract's HPKE key pair from its cluster's key.
@@ -241,32 +260,51 @@ func (e *Enclave) ReceiveMaster(chainID string, epoch uint32, sealed []byte) ([]
 	return pub, e.save(kr)
 }
 
-// ShareCluster seals a cluster's key, derived from the master key of
-// epoch, to a worker's attested encryption key.
-func (e *Enclave) ShareCluster(chainID string, cluster uint64, epoch uint32, worker crypto.PublicKey, workerEncKey []byte) ([]byte, error) {
+// MaxClusterGen bounds the key generations of one cluster a share may
+// carry (MasterKeyLen bytes each), so a share's size stays small.
+const MaxClusterGen = 1 << 16
+
+// ShareCluster seals a cluster's keys of generations 0 to gen, derived
+// from the master key of epoch, to a worker's attested encryption key.
+func (e *Enclave) ShareCluster(chainID string, cluster uint64, epoch, gen uint32, worker crypto.PublicKey, workerEncKey []byte) ([]byte, error) {
+	if gen > MaxClusterGen {
+		return nil, fmt.Errorf("cluster %d key generation %d exceeds %d", cluster, gen, MaxClusterGen)
+	}
 	m, err := e.master(epoch)
 	if err != nil {
 		return nil, err
 	}
-	return sealTo(workerEncKey, keys.ClusterInfo(chainID, cluster, epoch, worker), ClusterKey(m, cluster))
+	all := make([]byte, 0, (int(gen)+1)*MasterKeyLen)
+	for g := uint32(0); g <= gen; g++ {
+		all = append(all, ClusterKey(m, cluster, g)...)
+	}
+	return sealTo(workerEncKey, keys.ClusterInfo(chainID, cluster, epoch, gen, worker), all)
 }
 
-// ReceiveCluster opens and keeps a cluster key sent to this enclave.
-func (e *Enclave) ReceiveCluster(chainID string, cluster uint64, epoch uint32, sealed []byte) error {
+// ReceiveCluster opens and keeps a cluster's keys of generations 0 to gen
+// sent to this enclave. A share older than the keys held changes nothing.
+func (e *Enclave) ReceiveCluster(chainID string, cluster uint64, epoch, gen uint32, sealed []byte) error {
 	kr, err := e.keyring()
 	if err != nil {
 		return err
 	}
-	k, err := e.open(keys.ClusterInfo(chainID, cluster, epoch, e.Identity()), sealed)
+	all, err := e.open(keys.ClusterInfo(chainID, cluster, epoch, gen, e.Identity()), sealed)
 	if err != nil {
 		return err
 	}
-	if len(k) != MasterKeyLen {
-		return fmt.Errorf("%w: cluster key of %d bytes", ErrSealed, len(k))
+	if uint64(len(all)) != (uint64(gen)+1)*MasterKeyLen {
+		return fmt.Errorf("%w: %d bytes of cluster keys for generations 0 to %d", ErrSealed, len(all), gen)
+	}
+	c := clusterSecret{Epoch: epoch, Key: all[:MasterKeyLen]}
+	for g := uint32(1); g <= gen; g++ {
+		c.Later = append(c.Later, all[int(g)*MasterKeyLen:int(g+1)*MasterKeyLen])
 	}
 	kr.mu.Lock()
 	defer kr.mu.Unlock()
-	kr.s.Clusters[cluster] = clusterSecret{Epoch: epoch, Key: k}
+	if old, ok := kr.s.Clusters[cluster]; ok && old.Epoch == epoch && len(old.Later) > len(c.Later) {
+		return nil
+	}
+	kr.s.Clusters[cluster] = c
 	return e.save(kr)
 }
 
@@ -281,8 +319,8 @@ func (e *Enclave) Clusters() []uint64 {
 	return slices.Sorted(maps.Keys(kr.s.Clusters))
 }
 
-// clusterKey returns a cluster's key.
-func (e *Enclave) clusterKey(cluster uint64) ([]byte, error) {
+// clusterKey returns a cluster's key of generation gen.
+func (e *Enclave) clusterKey(cluster uint64, gen uint32) ([]byte, error) {
 	kr, err := e.keyring()
 	if err != nil {
 		return nil, err
@@ -293,13 +331,17 @@ func (e *Enclave) clusterKey(cluster uint64) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w: cluster %d", ErrNoClusterKey, cluster)
 	}
-	return c.Key, nil
+	k, ok := c.gen(gen)
+	if !ok {
+		return nil, fmt.Errorf("%w: cluster %d, key generation %d (this enclave has up to %d)", ErrNoClusterKey, cluster, gen, len(c.Later))
+	}
+	return k, nil
 }
 
-// Contract returns a contract's key pair and the seed of its command seq,
-// derived from its cluster's key.
-func (e *Enclave) Contract(cluster uint64, contract [32]byte, seq uint64) (hpke.PrivateKey, [32]byte, error) {
-	ck, err := e.clusterKey(cluster)
+// Contract returns a contract's key pair of the cluster's key generation
+// gen and the seed of its command seq, derived from that generation.
+func (e *Enclave) Contract(cluster uint64, gen uint32, contract [32]byte, seq uint64) (hpke.PrivateKey, [32]byte, error) {
+	ck, err := e.clusterKey(cluster, gen)
 	if err != nil {
 		return nil, [32]byte{}, err
 	}
@@ -335,6 +377,19 @@ func (e *Enclave) DataKey(dir, name string) ([]byte, error) {
 
 // HasCluster reports whether the enclave holds a cluster's key.
 func (e *Enclave) HasCluster(cluster uint64) bool {
-	_, err := e.clusterKey(cluster)
+	_, err := e.clusterKey(cluster, 0)
 	return err == nil
+}
+
+// ClusterGen returns the newest key generation of a cluster the enclave
+// holds.
+func (e *Enclave) ClusterGen(cluster uint64) (uint32, bool) {
+	kr, err := e.keyring()
+	if err != nil {
+		return 0, false
+	}
+	kr.mu.Lock()
+	defer kr.mu.Unlock()
+	c, ok := kr.s.Clusters[cluster]
+	return uint32(len(c.Later)), ok
 }

@@ -2,11 +2,13 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/enclave"
 )
 
 // maxCommandsPerRound bounds the commands a round executes before it
@@ -37,7 +39,14 @@ func (w *Worker) executeCommands(ctx context.Context) error {
 			return err
 		}
 		for seq := next; seq < c.Commands && seq < next+maxCommandsPerRound; seq++ {
-			if err := w.executeOne(ctx, id, seq); err != nil {
+			err := w.executeOne(ctx, id, seq)
+			if errors.Is(err, enclave.ErrNoClusterKey) {
+				// A new key generation whose share is still on its way
+				// through the chain: the cluster waits, the others go on.
+				w.log.Info("waiting for the cluster's new key", "cluster", id, "seq", seq, "err", err)
+				break
+			}
+			if err != nil {
 				return err
 			}
 		}

@@ -592,22 +592,27 @@ func (w *Worker) handle(ctx context.Context, m mq.Message) ([]outMsg, error) {
 		if err := codec.Unmarshal(m.Payload, &r); err != nil {
 			return bad(err)
 		}
-		sealed, err := w.enc.ShareCluster(w.chainID, r.Cluster, r.Epoch, r.Worker, r.EncryptionKey)
+		sealed, err := w.enc.ShareCluster(w.chainID, r.Cluster, r.Epoch, r.Gen, r.Worker, r.EncryptionKey)
 		if err != nil {
-			w.log.Warn("cannot share a cluster key", "cluster", r.Cluster, "worker", r.Worker, "err", err)
+			w.log.Warn("cannot share a cluster key", "cluster", r.Cluster, "gen", r.Gen, "worker", r.Worker, "err", err)
 			return nil, nil
 		}
-		return one(keys.TopicClusterShare, keys.ClusterShare{Cluster: r.Cluster, Worker: r.Worker, Epoch: r.Epoch, Sealed: sealed})
+		return one(keys.TopicClusterShare, keys.ClusterShare{Cluster: r.Cluster, Worker: r.Worker, Epoch: r.Epoch, Gen: r.Gen, Sealed: sealed})
 	case keys.TopicClusterKey:
 		var c keys.ClusterShare
 		if err := codec.Unmarshal(m.Payload, &c); err != nil {
 			return bad(err)
 		}
-		if err := w.enc.ReceiveCluster(w.chainID, c.Cluster, c.Epoch, c.Sealed); err != nil {
-			w.log.Error("a cluster key sent to this enclave does not open", "cluster", c.Cluster, "err", err)
+		had := w.enc.HasCluster(c.Cluster)
+		if err := w.enc.ReceiveCluster(w.chainID, c.Cluster, c.Epoch, c.Gen, c.Sealed); err != nil {
+			w.log.Error("a cluster key sent to this enclave does not open", "cluster", c.Cluster, "gen", c.Gen, "err", err)
 			return nil, nil
 		}
-		w.log.Info("joined a cluster", "cluster", c.Cluster, "epoch", c.Epoch)
+		if had {
+			w.log.Info("cluster key replaced", "cluster", c.Cluster, "gen", c.Gen)
+		} else {
+			w.log.Info("joined a cluster", "cluster", c.Cluster, "epoch", c.Epoch, "gen", c.Gen)
+		}
 		return nil, nil
 	default:
 		// A topic for a later version: skipped, so an old worker keeps

@@ -171,6 +171,10 @@ func (x *Executor) Execute(ctx context.Context, cmd contracts.Command, ct contra
 		if err := x.call(ctx, cmd, ct, load, &vote, b); err != nil {
 			return vote, err
 		}
+	case contracts.KindRekey:
+		if err := x.rekey(cmd, ct, &vote); err != nil {
+			return vote, err
+		}
 	default:
 		return vote, fmt.Errorf("command kind %d unknown to this worker version", cmd.Kind)
 	}
@@ -209,12 +213,43 @@ func (x *Executor) instantiate(ctx context.Context, cmd contracts.Command, ct co
 		b.Set(meta, failedKey(ct.ID), codec.MustMarshal(failedInstance{Status: vote.Status, Message: vote.Message}))
 		return nil
 	}
-	k, _, err := x.cfg.Enclave.Contract(cmd.Cluster, ct.ID, cmd.Seq)
+	k, _, err := x.cfg.Enclave.Contract(cmd.Cluster, cmd.KeyGen, ct.ID, cmd.Seq)
 	if err != nil {
 		return err
 	}
 	vote.Output = k.PublicKey().Bytes()
 	b.Set(meta, rootKey(ct.ID), codec.MustMarshal(vote.StateRoot))
+	return nil
+}
+
+// rekey derives a contract's key of the command's generation, after a
+// worker left its cluster: the output is its public key, the state root
+// is the contract's, unchanged (so a rekey also checks that the workers
+// left agree on the state). A contract whose instantiation failed here
+// votes that failure again, as every worker does.
+func (x *Executor) rekey(cmd contracts.Command, ct contracts.Contract, vote *contracts.ResultVote) error {
+	root, ok, err := x.StateRoot(ct.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		var f failedInstance
+		failed, err := x.getCBOR(failedKey(ct.ID), &f)
+		if err != nil {
+			return err
+		}
+		if !failed {
+			return fmt.Errorf("contract %s has no state root: its instantiation was not executed", ct.ID)
+		}
+		vote.StateRoot = contracts.InitialStateRoot(ct.ID)
+		vote.Status, vote.Message = f.Status, f.Message
+		return nil
+	}
+	k, _, err := x.cfg.Enclave.Contract(cmd.Cluster, cmd.KeyGen, ct.ID, cmd.Seq)
+	if err != nil {
+		return err
+	}
+	vote.StateRoot, vote.Output = root, k.PublicKey().Bytes()
 	return nil
 }
 
@@ -237,7 +272,7 @@ func (x *Executor) call(ctx context.Context, cmd contracts.Command, ct contracts
 		return fmt.Errorf("contract %s has no state root: its instantiation was not executed", ct.ID)
 	}
 	vote.StateRoot = root
-	key, seed, err := x.cfg.Enclave.Contract(cmd.Cluster, ct.ID, cmd.Seq)
+	key, seed, err := x.cfg.Enclave.Contract(cmd.Cluster, cmd.KeyGen, ct.ID, cmd.Seq)
 	if err != nil {
 		return err
 	}

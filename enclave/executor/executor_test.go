@@ -48,11 +48,11 @@ func setup(t *testing.T, n int) (dirs []string, enclaves []*enclave.Enclave) {
 	for range n {
 		dir := t.TempDir()
 		w := openEnclave(t, dir)
-		sealed, err := gk.ShareCluster(chainID, 0, 0, w.Identity(), w.EncryptionKey())
+		sealed, err := gk.ShareCluster(chainID, 0, 0, 0, w.Identity(), w.EncryptionKey())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := w.ReceiveCluster(chainID, 0, 0, sealed); err != nil {
+		if err := w.ReceiveCluster(chainID, 0, 0, 0, sealed); err != nil {
 			t.Fatal(err)
 		}
 		dirs, enclaves = append(dirs, dir), append(enclaves, w)

@@ -355,6 +355,10 @@ func (c *Client) SendCall(ctx context.Context, key crypto.PrivateKey, id contrac
 		return nil, failedError(ct)
 	}
 	if ct.PublicKey == nil {
+		if cl, err := c.Cluster(ctx, ct.Cluster); err == nil && cl.KeyGen > ct.KeyGen {
+			return nil, fmt.Errorf("%w: contract %s: its key is being replaced after a worker left cluster %d; call again in a few blocks (WaitContractKey waits for it)",
+				ErrNotReady, id, ct.Cluster)
+		}
 		return nil, fmt.Errorf("%w: %s", ErrNotReady, id)
 	}
 	chainID, err := c.ChainID(ctx)

@@ -63,11 +63,19 @@ func (k *Keeper) closeWithoutMajority(ctx *module.Context, c Cluster, cmd Comman
 		msg = fmt.Sprintf("none of the cluster's %d workers answered by height %d", len(c.Workers), ctx.Block.Height)
 	}
 	v := ResultVote{Cluster: cmd.Cluster, Seq: cmd.Seq, Status: StatusNoMajority, Message: msg}
+	retry := false
 	switch cmd.Kind {
 	case KindInstantiate:
 		ct, _ := k.Contract(kv, cmd.Contract)
 		ct.Status, ct.Error = StatusNoMajority, msg
 		set(kv, ContractKey(ct.ID), ct)
+	case KindRekey:
+		// The contract keeps waiting for its key: it is asked for again,
+		// after this one in the log, unless a newer generation's rekey is
+		// there already. Failing the contract instead would lose its
+		// state for a cluster that was briefly short of workers.
+		ct, _ := k.Contract(kv, cmd.Contract)
+		retry = !ct.Failed() && cmd.KeyGen == c.KeyGen
 	default:
 		if err := k.bank.Move(kv, Account(), cmd.Caller, cmd.Escrow); err != nil {
 			return err
@@ -76,5 +84,8 @@ func (k *Keeper) closeWithoutMajority(ctx *module.Context, c Cluster, cmd Comman
 	k.closeCommand(kv, cmd)
 	set(kv, ResultKey(cmd.Cluster, cmd.Seq), Result{ResultVote: v, Height: ctx.Block.Height, Paid: pha.Amount{}})
 	k.emitResult(ctx, cmd, v)
+	if retry {
+		k.appendCommand(ctx, &c, Command{Kind: KindRekey, Contract: cmd.Contract, Caller: c.Owner, KeyGen: c.KeyGen})
+	}
 	return nil
 }

@@ -108,6 +108,34 @@ func (r *ready) endBlock(t *testing.T) {
 	}
 }
 
+// rekey has the cluster's workers agree on a new key for every rekey
+// in the log without a result, as they do after a removal.
+func (r *ready) rekey(t *testing.T) {
+	t.Helper()
+	c, _ := r.c.Cluster(r.State, 0)
+	for seq := range c.Commands {
+		cmd, _ := r.c.Command(r.State, 0, seq)
+		if _, done := r.c.Result(r.State, 0, seq); done || cmd.Kind != contracts.KindRekey {
+			continue
+		}
+		k, err := crypto.GenerateEncryptionKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := contracts.ResultVote{Cluster: 0, Seq: seq, Output: k.PublicKey().Bytes(), StateRoot: contracts.Hash{honest}}
+		for _, w := range r.workers {
+			if c.Has(w.Identity()) {
+				if err := r.post(w, contracts.TopicResult, v); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	if ct, _ := r.c.Contract(r.State, r.contract); ct.PublicKey == nil || ct.KeyGen != c.KeyGen {
+		t.Fatalf("after the rekey: contract %+v, cluster generation %d", ct, c.KeyGen)
+	}
+}
+
 func (r *ready) members() []crypto.PublicKey {
 	c, _ := r.c.Cluster(r.State, 0)
 	return c.Workers
@@ -167,6 +195,7 @@ func TestLiarIsOutvotedInClustersOfThreeAndFour(t *testing.T) {
 			t.Fatalf("%d disagreements named in %v", n, r.Events)
 		}
 		// Removed, the liar's votes are refused.
+		r.rekey(t)
 		seq = r.call(t)
 		v := contracts.ResultVote{Cluster: 0, Seq: seq, StateRoot: contracts.Hash{lie}}
 		wantErr(t, "a removed worker's vote", r.post(r.workers[tc.liar], contracts.TopicResult, v), contracts.ErrNotMember)
@@ -492,13 +521,46 @@ func TestClusterBelowItsMinimumRefusesCommands(t *testing.T) {
 	if got := (bank.Keeper{}).Balance(f.State, caller.Public().Address()); got.Cmp(pha.Tokens(1)) != 0 {
 		t.Fatalf("the refused call cost %s", got.PHA())
 	}
-	if c, _ := f.c.Cluster(f.State, 0); c.Commands != 1 {
+	// Logged: the instantiation, and the rekey the liar's removal began.
+	if c, _ := f.c.Cluster(f.State, 0); c.Commands != 2 {
 		t.Fatalf("refused commands were logged: %d", c.Commands)
 	}
 	if err := f.run(f.operator, &contracts.MsgAddWorker{Cluster: 0, Worker: ids[3]}); err != nil {
 		t.Fatal(err)
 	}
+	k2, _ := crypto.GenerateEncryptionKey()
+	for _, w := range f.workers[:2] {
+		if err := f.post(w, contracts.TopicResult, contracts.ResultVote{Cluster: 0, Seq: 1, Output: k2.PublicKey().Bytes(), StateRoot: inst.StateRoot}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := f.run(caller, &contracts.MsgCall{Contract: id, Input: []byte("x"), GasLimit: 1_000_000}); err != nil {
 		t.Fatalf("a call after the owner added a worker: %v", err)
 	}
+}
+
+// A rekey no majority agrees on by its deadline does not fail the
+// contract: it is logged again, and the contract takes calls once the
+// workers agree.
+func TestRekeyWithoutMajorityIsAskedAgain(t *testing.T) {
+	r := newReady(t, 3)
+	if err := r.run(r.operator, &contracts.MsgRemoveWorker{Cluster: 0, Worker: r.workers[2].Identity()}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := r.c.Cluster(r.State, 0)
+	first, _ := r.c.Command(r.State, 0, c.Commands-1)
+	r.closeAt(t, first.Deadline)
+	if res, ok := r.c.Result(r.State, 0, first.Seq); !ok || res.Status != contracts.StatusNoMajority {
+		t.Fatalf("the rekey at its deadline: %+v", res)
+	}
+	c, _ = r.c.Cluster(r.State, 0)
+	again, _ := r.c.Command(r.State, 0, c.Commands-1)
+	if again.Seq != first.Seq+1 || again.Kind != contracts.KindRekey || again.KeyGen != 1 {
+		t.Fatalf("the rekey was not asked again: %+v", again)
+	}
+	if ct, _ := r.c.Contract(r.State, r.contract); ct.Failed() || ct.PublicKey != nil {
+		t.Fatalf("the contract after a rekey without majority: %+v", ct)
+	}
+	r.rekey(t)
+	r.call(t)
 }

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -329,7 +330,7 @@ func TestClusterKeysReachTheirWorkers(t *testing.T) {
 	}
 	for _, m := range reqs {
 		r := decode[keys.ClusterRequest](t, m)
-		sealed, err := f.gk.ShareCluster(chainID, r.Cluster, r.Epoch, r.Worker, r.EncryptionKey)
+		sealed, err := f.gk.ShareCluster(chainID, r.Cluster, r.Epoch, r.Gen, r.Worker, r.EncryptionKey)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -346,13 +347,13 @@ func TestClusterKeysReachTheirWorkers(t *testing.T) {
 			t.Fatalf("%d cluster keys for a worker", len(in))
 		}
 		s := decode[keys.ClusterShare](t, in[0])
-		if err := f.workers[2].ReceiveCluster(chainID, s.Cluster, s.Epoch, s.Sealed); err == nil {
+		if err := f.workers[2].ReceiveCluster(chainID, s.Cluster, s.Epoch, s.Gen, s.Sealed); err == nil {
 			t.Fatal("another worker opened the cluster key")
 		}
-		if err := w.ReceiveCluster(chainID, s.Cluster, s.Epoch, s.Sealed); err != nil {
+		if err := w.ReceiveCluster(chainID, s.Cluster, s.Epoch, s.Gen, s.Sealed); err != nil {
 			t.Fatal(err)
 		}
-		k, _, err := w.Contract(0, [32]byte{1}, 0)
+		k, _, err := w.Contract(0, 0, [32]byte{1}, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -446,11 +447,39 @@ func TestCommandsResultsAndSettlement(t *testing.T) {
 	if err := f.post(f.workers[2], contracts.TopicResult, bad); err != nil {
 		t.Fatal(err)
 	}
-	if len(f.Events) == 0 || f.Events[0] != contracts.EventDisagreement {
+	if !slices.Contains(f.Events, contracts.EventDisagreement) {
 		t.Fatalf("events %v", f.Events)
 	}
-	if c, _ := f.c.Cluster(f.State, 0); c.Has(f.workers[2].Identity()) || len(c.Workers) != 2 {
+	c, _ := f.c.Cluster(f.State, 0)
+	if c.Has(f.workers[2].Identity()) || len(c.Workers) != 2 {
 		t.Fatalf("the dissenting worker is still in the cluster: %v", c.Workers)
+	}
+	// Its removal begins generation 1 of the cluster's key: the contract
+	// waits for its new key, which the workers left agree on.
+	if ct, _ := f.c.Contract(f.State, id); c.KeyGen != 1 || ct.PublicKey != nil {
+		t.Fatalf("after a removal: cluster generation %d, contract key %x", c.KeyGen, ct.PublicKey)
+	}
+	err = f.run(f.operator, &contracts.MsgCall{Contract: id, Input: []byte("x"), GasLimit: 1_000_000})
+	wantErr(t, "a call during the rekey", err, contracts.ErrNotReady)
+	if !strings.Contains(err.Error(), "its key is being replaced after a worker left cluster 0") {
+		t.Fatalf("the refusal %q does not say why", err)
+	}
+	rekey, _ := f.c.Command(f.State, 0, c.Commands-1)
+	if rekey.Kind != contracts.KindRekey || rekey.KeyGen != 1 || rekey.Contract != id {
+		t.Fatalf("the rekey command %+v", rekey)
+	}
+	k2, err := crypto.GenerateEncryptionKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub = k2.PublicKey().Bytes()
+	for _, w := range f.workers[:2] {
+		if err := f.post(w, contracts.TopicResult, contracts.ResultVote{Cluster: 0, Seq: rekey.Seq, Output: pub, StateRoot: inst.StateRoot}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ct, _ := f.c.Contract(f.State, id); !bytes.Equal(ct.PublicKey, pub) || ct.KeyGen != 1 {
+		t.Fatalf("the rekey is not recorded: %+v", ct)
 	}
 
 	// A call: gas bounds, escrow, then settlement.
@@ -470,7 +499,11 @@ func TestCommandsResultsAndSettlement(t *testing.T) {
 		t.Fatalf("escrow %s, want %s", got, escrow)
 	}
 	before := b.Balance(f.State, f.operator.Public().Address())
-	res := contracts.ResultVote{Cluster: 0, Seq: 1, Status: contracts.StatusOK, GasUsed: 400_001, Output: []byte("ct"), StateRoot: contracts.Hash{2}}
+	seq := rekey.Seq + 1
+	if cmd, _ := f.c.Command(f.State, 0, seq); cmd.KeyGen != 1 {
+		t.Fatalf("a call sealed to the new key is logged as generation %d", cmd.KeyGen)
+	}
+	res := contracts.ResultVote{Cluster: 0, Seq: seq, Status: contracts.StatusOK, GasUsed: 400_001, Output: []byte("ct"), StateRoot: contracts.Hash{2}}
 	over := res
 	over.GasUsed = 1_000_001
 	wantErr(t, "more gas than the limit", f.post(f.workers[0], contracts.TopicResult, over), contracts.ErrBadMsg)
@@ -479,7 +512,7 @@ func TestCommandsResultsAndSettlement(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	r, ok := f.c.Result(f.State, 0, 1)
+	r, ok := f.c.Result(f.State, 0, seq)
 	if !ok || r.Paid.Cmp(pha.Units(4_000_010)) != 0 {
 		t.Fatalf("result %+v", r)
 	}
@@ -594,5 +627,106 @@ func TestHashText(t *testing.T) {
 		if _, err := contracts.ParseHash(bad); err == nil {
 			t.Errorf("%q parsed", bad)
 		}
+	}
+}
+
+// shareAll answers the gatekeeper's cluster key requests that have no
+// answer yet, as its enclave does, and returns the workers they went to.
+func (f *fixture) shareAll(t *testing.T, answered *int) []crypto.PublicKey {
+	t.Helper()
+	var to []crypto.PublicKey
+	reqs := f.inbox(f.gk, keys.TopicClusterRequest)
+	for _, m := range reqs[*answered:] {
+		r := decode[keys.ClusterRequest](t, m)
+		sealed, err := f.gk.ShareCluster(chainID, r.Cluster, r.Epoch, r.Gen, r.Worker, r.EncryptionKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.post(f.gk, keys.TopicClusterShare, keys.ClusterShare{Cluster: r.Cluster, Worker: r.Worker, Epoch: r.Epoch, Gen: r.Gen, Sealed: sealed}); err != nil {
+			t.Fatal(err)
+		}
+		to = append(to, r.Worker)
+	}
+	*answered = len(reqs)
+	return to
+}
+
+// receiveAll has each worker open the cluster keys the chain forwarded
+// to it.
+func (f *fixture) receiveAll(t *testing.T) {
+	t.Helper()
+	for _, w := range f.workers {
+		for _, m := range f.inbox(w, keys.TopicClusterKey) {
+			s := decode[keys.ClusterShare](t, m)
+			if err := w.ReceiveCluster(chainID, s.Cluster, s.Epoch, s.Gen, s.Sealed); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// A worker removed from a cluster is never sent the cluster key's next
+// generation: the workers left are, and they derive the same new
+// contract key, which the removed one cannot. A share for a generation
+// nobody asked is refused; the answer to a request a newer generation
+// replaced is dropped.
+func TestRemovedWorkerIsNotSentTheNewClusterKey(t *testing.T) {
+	f := newFixture(t)
+	if err := f.run(f.operator, &contracts.MsgCreateCluster{Workers: f.ids()}); err != nil {
+		t.Fatal(err)
+	}
+	answered := 0
+	f.shareAll(t, &answered)
+	f.receiveAll(t)
+	gone := f.workers[2]
+	if err := f.run(f.operator, &contracts.MsgRemoveWorker{Cluster: 0, Worker: gone.Identity()}); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := f.c.Cluster(f.State, 0); c.KeyGen != 1 {
+		t.Fatalf("the cluster's key generation after a removal: %d", c.KeyGen)
+	}
+	// A share of the new generation for the removed worker: refused.
+	sealed, err := f.gk.ShareCluster(chainID, 0, 0, 1, gone.Identity(), gone.EncryptionKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, "a share to the removed worker", f.post(f.gk, keys.TopicClusterShare, keys.ClusterShare{Cluster: 0, Worker: gone.Identity(), Epoch: 0, Gen: 1, Sealed: sealed}), keys.ErrUnexpected)
+	// An answer of generation 0 to the worker left, after the request
+	// for generation 1: accepted and dropped.
+	w0 := f.workers[0]
+	old, err := f.gk.ShareCluster(chainID, 0, 0, 0, w0.Identity(), w0.EncryptionKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	forwarded := len(f.inbox(w0, keys.TopicClusterKey))
+	if err := f.post(f.gk, keys.TopicClusterShare, keys.ClusterShare{Cluster: 0, Worker: w0.Identity(), Epoch: 0, Sealed: old}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.inbox(w0, keys.TopicClusterKey)); n != forwarded {
+		t.Fatal("a stale share was forwarded")
+	}
+	to := f.shareAll(t, &answered)
+	slices.SortFunc(to, func(a, b crypto.PublicKey) int { return bytes.Compare(a[:], b[:]) })
+	if c, _ := f.c.Cluster(f.State, 0); !slices.Equal(to, c.Workers) {
+		t.Fatalf("generation 1 went to %v, the cluster is %v", to, c.Workers)
+	}
+	f.receiveAll(t)
+	var pubs [][]byte
+	for _, w := range f.workers[:2] {
+		if g, _ := w.ClusterGen(0); g != 1 {
+			t.Fatalf("a worker left holds generation %d", g)
+		}
+		k, _, err := w.Contract(0, 1, [32]byte{1}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pubs = append(pubs, k.PublicKey().Bytes())
+	}
+	k0, _, _ := f.workers[0].Contract(0, 0, [32]byte{1}, 0)
+	if !bytes.Equal(pubs[0], pubs[1]) || bytes.Equal(pubs[0], k0.PublicKey().Bytes()) {
+		t.Fatal("the workers left do not share a new contract key")
+	}
+	if _, _, err := gone.Contract(0, 1, [32]byte{1}, 0); !errors.Is(err, enclave.ErrNoClusterKey) {
+		t.Fatalf("the removed worker derived the new key: %v", err)
 	}
 }

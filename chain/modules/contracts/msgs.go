@@ -66,7 +66,7 @@ func (k *Keeper) handleCreateCluster(ctx *module.Context, m *MsgCreateCluster) e
 	set(kv, ClusterKey(id), c)
 	for _, w := range workers {
 		rec, _ := k.registry.Worker(kv, w)
-		if err := k.keys.RequestClusterKey(ctx, id, epoch, rec); err != nil {
+		if err := k.keys.RequestClusterKey(ctx, id, epoch, 0, rec); err != nil {
 			return err
 		}
 	}
@@ -104,7 +104,7 @@ func (k *Keeper) handleAddWorker(ctx *module.Context, m *MsgAddWorker) error {
 	}
 	c.Workers = slices.Insert(c.Workers, i, m.Worker)
 	set(kv, ClusterKey(c.ID), c)
-	if err := k.keys.RequestClusterKey(ctx, c.ID, c.Epoch, rec); err != nil {
+	if err := k.keys.RequestClusterKey(ctx, c.ID, c.Epoch, c.KeyGen, rec); err != nil {
 		return err
 	}
 	ctx.Emit(EventClusterWorker, module.Attr{Key: AttrCluster, Value: module.Uint(c.ID), Index: true},
@@ -125,7 +125,9 @@ func (k *Keeper) handleRemoveWorker(ctx *module.Context, m *MsgRemoveWorker) err
 		return ErrBadWorker.Wrap("cluster %d would have no worker left", c.ID)
 	}
 	c.Workers = slices.Delete(c.Workers, i, i+1)
-	set(ctx.Store(), ClusterKey(c.ID), c)
+	if err := k.rotate(ctx, &c); err != nil {
+		return err
+	}
 	ctx.Emit(EventClusterWorker, module.Attr{Key: AttrCluster, Value: module.Uint(c.ID), Index: true},
 		module.Attr{Key: AttrWorker, Value: m.Worker, Index: true}, module.Attr{Key: AttrAction, Value: module.Text("remove")})
 	return nil
@@ -183,8 +185,10 @@ func (k *Keeper) handleInstantiate(ctx *module.Context, m *MsgInstantiate) error
 	if _, ok := k.Contract(kv, id); ok {
 		return ErrExists.Wrap("%s", id)
 	}
-	set(kv, ContractKey(id), Contract{ID: id, Code: m.Code, Cluster: m.Cluster, Deployer: ctx.Sender, Name: m.Name, Height: ctx.Block.Height})
-	k.appendCommand(ctx, &c, Command{Kind: KindInstantiate, Contract: id, Caller: ctx.Sender})
+	set(kv, ContractKey(id), Contract{ID: id, Code: m.Code, Cluster: m.Cluster, Deployer: ctx.Sender, Name: m.Name, Height: ctx.Block.Height,
+		KeyGen: c.KeyGen})
+	kv.Set(clusterContractKey(c.ID, id), []byte{1}) // the key is the index
+	k.appendCommand(ctx, &c, Command{Kind: KindInstantiate, Contract: id, Caller: ctx.Sender, KeyGen: c.KeyGen})
 	ctx.Emit(EventInstantiated, module.Attr{Key: AttrContract, Value: id, Index: true},
 		module.Attr{Key: AttrCluster, Value: module.Uint(c.ID), Index: true})
 	return nil
@@ -201,7 +205,14 @@ func (k *Keeper) handleCall(ctx *module.Context, m *MsgCall) error {
 	if ct.Failed() {
 		return ErrFailed.Wrap("contract %s: %s", m.Contract, ct.Reason())
 	}
+	c, _ := k.Cluster(kv, ct.Cluster)
+	if err := c.CheckSize(); err != nil {
+		return err
+	}
 	if ct.PublicKey == nil {
+		if ct.KeyGen < c.KeyGen {
+			return ErrNotReady.Wrap("contract %s: its key is being replaced after a worker left cluster %d; call again in a few blocks", m.Contract, ct.Cluster)
+		}
 		return ErrNotReady.Wrap("contract %s: its cluster's workers have not derived its key yet", m.Contract)
 	}
 	if uint64(len(m.Input)) > p.MaxInput {
@@ -210,10 +221,6 @@ func (k *Keeper) handleCall(ctx *module.Context, m *MsgCall) error {
 	if m.GasLimit < p.MinCommandGas || m.GasLimit > p.MaxCommandGas {
 		return ErrGas.Wrap("%d is outside [%d, %d]", m.GasLimit, p.MinCommandGas, p.MaxCommandGas)
 	}
-	c, _ := k.Cluster(kv, ct.Cluster)
-	if err := c.CheckSize(); err != nil {
-		return err
-	}
 	escrow, err := c.GasPrice.MulUint64(m.GasLimit)
 	if err != nil {
 		return ErrGas.Wrap("fee overflows: %v", err)
@@ -221,7 +228,8 @@ func (k *Keeper) handleCall(ctx *module.Context, m *MsgCall) error {
 	if err := k.bank.Pay(ctx, ctx.Sender, Account(), escrow); err != nil {
 		return err
 	}
-	k.appendCommand(ctx, &c, Command{Kind: KindCall, Contract: m.Contract, Caller: ctx.Sender, Input: m.Input, GasLimit: m.GasLimit, Escrow: escrow})
+	k.appendCommand(ctx, &c, Command{Kind: KindCall, Contract: m.Contract, Caller: ctx.Sender, Input: m.Input, GasLimit: m.GasLimit, Escrow: escrow,
+		KeyGen: ct.KeyGen})
 	return nil
 }
 
@@ -381,15 +389,21 @@ func (k *Keeper) emitResult(ctx *module.Context, cmd Command, v ResultVote) {
 // public key, or that its instantiation failed and why.
 func (k *Keeper) settle(ctx *module.Context, c Cluster, cmd Command, v ResultVote, agree []crypto.PublicKey) (pha.Amount, error) {
 	kv := ctx.Store()
-	if cmd.Kind == KindInstantiate {
+	if cmd.Kind == KindInstantiate || cmd.Kind == KindRekey {
 		ct, _ := k.Contract(kv, cmd.Contract)
+		if ct.Failed() {
+			return pha.Amount{}, nil // a rekey of a contract that failed meanwhile
+		}
 		switch _, err := crypto.ParseEncryptionPublicKey(v.Output); {
 		case v.Status != StatusOK:
 			ct.Status, ct.Error = v.Status, v.Message
 		case err != nil:
 			ct.Status, ct.Error = StatusFailed, "the workers agreed on a public key that does not parse"
+		case cmd.KeyGen < c.KeyGen:
+			// A newer generation began since the command was logged: its
+			// rekey, later in the log, records the key calls may use.
 		default:
-			ct.PublicKey = bytes.Clone(v.Output)
+			ct.PublicKey, ct.KeyGen = bytes.Clone(v.Output), cmd.KeyGen
 		}
 		set(kv, ContractKey(ct.ID), ct)
 		return pha.Amount{}, nil
@@ -432,7 +446,9 @@ func (k *Keeper) disagree(ctx *module.Context, cluster, seq uint64, w crypto.Pub
 	if c, ok := k.Cluster(kv, cluster); ok && len(c.Workers) > 1 {
 		if i, found := slices.BinarySearchFunc(c.Workers, w, comparePublicKeys); found {
 			c.Workers = slices.Delete(c.Workers, i, i+1)
-			set(kv, ClusterKey(c.ID), c)
+			if err := k.rotate(ctx, &c); err != nil {
+				return err
+			}
 		}
 	}
 	slashed := pha.Amount{}
@@ -449,4 +465,48 @@ func (k *Keeper) disagree(ctx *module.Context, cluster, seq uint64, w crypto.Pub
 		module.Attr{Key: AttrSlashed, Value: slashed},
 	)
 	return nil
+}
+
+// rotate starts a new generation of a cluster's key, after a worker left
+// it: the workers left are sent the new key, and every live contract of
+// the cluster is rekeyed by a command in the log. Until its rekey is
+// recorded a contract has no public key, so no call is sealed to a key
+// the removed worker can derive; commands logged before run under the
+// generation they were sealed to. The removed worker keeps the keys of
+// the generations it was sent: what was sealed to them it could read
+// already, as a member.
+func (k *Keeper) rotate(ctx *module.Context, c *Cluster) error {
+	kv := ctx.Store()
+	c.KeyGen++
+	set(kv, ClusterKey(c.ID), *c)
+	for _, w := range c.Workers {
+		rec, ok := k.registry.Worker(kv, w)
+		if !ok {
+			continue // a member whose registration is gone gets nothing
+		}
+		if err := k.keys.RequestClusterKey(ctx, c.ID, c.Epoch, c.KeyGen, rec); err != nil {
+			return err
+		}
+	}
+	for _, id := range k.clusterContracts(kv, c.ID) {
+		ct, _ := k.Contract(kv, id)
+		if ct.Failed() {
+			continue
+		}
+		ct.PublicKey = nil
+		set(kv, ContractKey(id), ct)
+		k.appendCommand(ctx, c, Command{Kind: KindRekey, Contract: id, Caller: c.Owner, KeyGen: c.KeyGen})
+	}
+	return nil
+}
+
+// clusterContracts lists a cluster's contracts in id order.
+func (k *Keeper) clusterContracts(r store.Reader, cluster uint64) []Hash {
+	prefix := clusterContractsPrefix(cluster)
+	var ids []Hash
+	r.Iterate(prefix, func(key, _ []byte) bool {
+		ids = append(ids, Hash(key[len(prefix):]))
+		return true
+	})
+	return ids
 }

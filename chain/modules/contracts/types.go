@@ -136,6 +136,10 @@ type Cluster struct {
 	// (0 reads as 1): below it, after removals, new calls and
 	// instantiations are refused until its owner adds workers.
 	MinWorkers uint32 `cbor:"9,keyasint,omitempty" json:"min_workers,omitempty"`
+	// KeyGen is the generation of the cluster's key. Each removal of a
+	// worker starts a new one, which the removed worker is never sent,
+	// and every contract of the cluster gets a new key derived from it.
+	KeyGen uint32 `cbor:"10,keyasint,omitempty" json:"key_gen,omitempty"`
 }
 
 // Min is the fewest workers the cluster takes commands with.
@@ -185,6 +189,10 @@ type Contract struct {
 	// takes no commands.
 	Status uint8  `cbor:"8,keyasint,omitempty" json:"status,omitempty"`
 	Error  string `cbor:"9,keyasint,omitempty" json:"error,omitempty"`
+	// KeyGen is the cluster key generation PublicKey derives from. While
+	// the cluster's key is being replaced, PublicKey is empty and calls
+	// wait, so that no input is sealed to a key a removed worker holds.
+	KeyGen uint32 `cbor:"10,keyasint,omitempty" json:"key_gen,omitempty"`
 }
 
 // Failed reports whether the contract's instantiation failed.
@@ -203,6 +211,10 @@ func ContractID(deployer crypto.Address, code Hash, cluster uint64, salt []byte)
 const (
 	KindInstantiate uint8 = 1 // the workers derive the contract's key; the output is its public key
 	KindCall        uint8 = 2
+	// KindRekey has the workers derive the contract's key of the
+	// command's KeyGen, the cluster's new generation; the output is its
+	// public key.
+	KindRekey uint8 = 3
 )
 
 // Command is one entry of a cluster's log.
@@ -222,6 +234,10 @@ type Command struct {
 	// a block closes the command if no majority of its cluster agreed on
 	// a result by then.
 	Deadline int64 `cbor:"11,keyasint,omitempty" json:"deadline,omitempty"`
+	// KeyGen is the generation of the cluster key the command runs
+	// under: its input is sealed to the contract's key of that
+	// generation, and its randomness derives from it.
+	KeyGen uint32 `cbor:"12,keyasint,omitempty" json:"key_gen,omitempty"`
 }
 
 // SealInfo is the HPKE info of a command's input: a command sealed for
@@ -453,6 +469,7 @@ var (
 	ballotPrefix  = []byte("contracts/ballot/")
 	resultPrefix  = []byte("contracts/result/")
 	deadlinePref  = []byte("contracts/deadline/")
+	byClusterPref = []byte("contracts/by-cluster/") // cluster, contract
 )
 
 func clone(b []byte) []byte { return append(make([]byte, 0, len(b)+72), b...) }
@@ -477,6 +494,16 @@ func ContractKey(id Hash) []byte { return append(clone(contractPref), id[:]...) 
 
 // ContractPrefix is the state prefix of all contracts.
 func ContractPrefix() []byte { return contractPref }
+
+// clusterContractKey indexes a contract under its cluster, so that a new
+// key generation finds the contracts to rekey without a scan of all.
+func clusterContractKey(cluster uint64, id Hash) []byte {
+	return append(clusterContractsPrefix(cluster), id[:]...)
+}
+
+func clusterContractsPrefix(cluster uint64) []byte {
+	return binary.BigEndian.AppendUint64(clone(byClusterPref), cluster)
+}
 
 // CommandKey is the state key of a cluster's command seq.
 func CommandKey(cluster, seq uint64) []byte {

@@ -17,5 +17,7 @@
 // MsgRotateMasterKey asks one holder for the next epoch's key; old epochs
 // stay held, so data sealed under them stays readable. A worker added to a
 // cluster is sent the cluster's key by the holders in the same way
-// (TopicClusterRequest, TopicClusterShare, forwarded as TopicClusterKey).
+// (TopicClusterRequest, TopicClusterShare, forwarded as TopicClusterKey):
+// all its generations, since the contracts module starts a new one, sent
+// to the workers left only, each time a worker leaves the cluster.
 package keys

@@ -180,17 +180,19 @@ func (k *Keeper) handleRotate(ctx *module.Context, _ *MsgRotateMasterKey) error 
 }
 
 // RequestClusterKey has the holders of epoch's master key send a
-// cluster's key to a worker. The contracts module calls it when a worker
-// joins a cluster.
-func (k *Keeper) RequestClusterKey(ctx *module.Context, cluster uint64, epoch uint32, worker registry.Enclave) error {
+// cluster's keys of generations 0 to gen to a worker. The contracts
+// module calls it when a worker joins a cluster, and for every worker
+// left when the cluster's key is replaced. A newer request replaces an
+// older one.
+func (k *Keeper) RequestClusterKey(ctx *module.Context, cluster uint64, epoch, gen uint32, worker registry.Enclave) error {
 	kv := ctx.Store()
 	holders := k.Holders(kv, epoch)
 	if len(holders) == 0 {
 		return ErrNoMasterKey.Wrap("no gatekeeper holds the master key of epoch %d", epoch)
 	}
-	kv.Set(clusterKey(clusterReqPref, cluster, worker.Identity), codec.MustMarshal(epoch))
+	kv.Set(clusterKey(clusterReqPref, cluster, worker.Identity), encodeAsk(clusterAsk{Epoch: epoch, Gen: gen}))
 	kv.Delete(ClusterHandedKey(cluster, worker.Identity))
-	req := codec.MustMarshal(ClusterRequest{Cluster: cluster, Worker: worker.Identity, EncryptionKey: worker.EncryptionKey, Epoch: epoch})
+	req := codec.MustMarshal(ClusterRequest{Cluster: cluster, Worker: worker.Identity, EncryptionKey: worker.EncryptionKey, Epoch: epoch, Gen: gen})
 	for _, h := range holders {
 		k.mq.Send(ctx, h, TopicClusterRequest, req)
 	}
@@ -198,7 +200,8 @@ func (k *Keeper) RequestClusterKey(ctx *module.Context, cluster uint64, epoch ui
 }
 
 // handleClusterShare forwards a sealed cluster key to its worker; the
-// first answer of the holders wins, later ones are dropped.
+// first answer of the holders wins, later ones are dropped, and so is an
+// answer to a request a newer generation's replaced.
 func (k *Keeper) handleClusterShare(ctx *module.Context, sender crypto.PublicKey, payload []byte) error {
 	var c ClusterShare
 	if err := codec.Unmarshal(payload, &c); err != nil {
@@ -212,10 +215,15 @@ func (k *Keeper) handleClusterShare(ctx *module.Context, sender crypto.PublicKey
 	if v == nil {
 		return ErrUnexpected.Wrap("no key of cluster %d was asked for %s", c.Cluster, c.Worker)
 	}
-	var epoch uint32
-	mustDecode(v, &epoch)
-	if epoch != c.Epoch {
-		return ErrUnexpected.Wrap("cluster %d needs epoch %d, not %d", c.Cluster, epoch, c.Epoch)
+	ask := decodeAsk(v)
+	if ask.Epoch != c.Epoch {
+		return ErrUnexpected.Wrap("cluster %d needs epoch %d, not %d", c.Cluster, ask.Epoch, c.Epoch)
+	}
+	switch {
+	case c.Gen < ask.Gen:
+		return nil // the answer to a request a newer generation replaced
+	case c.Gen > ask.Gen:
+		return ErrUnexpected.Wrap("cluster %d has key generation %d, not %d", c.Cluster, ask.Gen, c.Gen)
 	}
 	if k.ClusterKeySent(kv, c.Cluster, c.Worker) {
 		return nil
@@ -223,6 +231,6 @@ func (k *Keeper) handleClusterShare(ctx *module.Context, sender crypto.PublicKey
 	kv.Set(ClusterHandedKey(c.Cluster, c.Worker), present)
 	k.mq.Send(ctx, c.Worker, TopicClusterKey, payload)
 	ctx.Emit(EventClusterKey, module.Attr{Key: AttrCluster, Value: module.Text(utoa(c.Cluster)), Index: true},
-		module.Attr{Key: AttrWorker, Value: c.Worker, Index: true})
+		module.Attr{Key: AttrWorker, Value: c.Worker, Index: true}, module.Attr{Key: AttrGen, Value: module.Text(itoa(c.Gen))})
 	return nil
 }

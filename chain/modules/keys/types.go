@@ -91,14 +91,44 @@ type ClusterRequest struct {
 	Worker        crypto.PublicKey `cbor:"2,keyasint" json:"worker"`
 	EncryptionKey []byte           `cbor:"3,keyasint" json:"encryption_key"`
 	Epoch         uint32           `cbor:"4,keyasint" json:"epoch"`
+	// Gen is the cluster's key generation: the worker is sent the keys
+	// of generations 0 to Gen (it replays the cluster's whole log, whose
+	// older commands are sealed to older generations).
+	Gen uint32 `cbor:"5,keyasint,omitempty" json:"gen,omitempty"`
 }
 
-// ClusterShare is a cluster key sealed to a worker (see ClusterInfo).
+// ClusterShare is a cluster's keys of generations 0 to Gen sealed to a
+// worker (see ClusterInfo): their concatenation, MasterKeyLen bytes each.
 type ClusterShare struct {
 	Cluster uint64           `cbor:"1,keyasint" json:"cluster"`
 	Worker  crypto.PublicKey `cbor:"2,keyasint" json:"worker"`
 	Epoch   uint32           `cbor:"3,keyasint" json:"epoch"`
 	Sealed  []byte           `cbor:"4,keyasint" json:"sealed"`
+	Gen     uint32           `cbor:"5,keyasint,omitempty" json:"gen,omitempty"`
+}
+
+// clusterAsk is what the chain keeps of a pending ClusterRequest. A
+// request for generation 0 is kept as its bare epoch, as before key
+// generations existed.
+type clusterAsk struct {
+	Epoch uint32 `cbor:"1,keyasint"`
+	Gen   uint32 `cbor:"2,keyasint"`
+}
+
+func encodeAsk(a clusterAsk) []byte {
+	if a.Gen == 0 {
+		return codec.MustMarshal(a.Epoch)
+	}
+	return codec.MustMarshal(a)
+}
+
+func decodeAsk(v []byte) clusterAsk {
+	var a clusterAsk
+	if codec.Unmarshal(v, &a.Epoch) == nil {
+		return a
+	}
+	mustDecode(v, &a)
+	return a
 }
 
 // HandoverInfo is the HPKE info a master key is sealed under: it binds
@@ -108,9 +138,15 @@ func HandoverInfo(chainID string, epoch uint32, to crypto.PublicKey) []byte {
 	return codec.MustMarshal([]any{"phalanx/keys: master key v1", chainID, epoch, to})
 }
 
-// ClusterInfo is the HPKE info a cluster key is sealed under.
-func ClusterInfo(chainID string, cluster uint64, epoch uint32, to crypto.PublicKey) []byte {
-	return codec.MustMarshal([]any{"phalanx/keys: cluster key v1", chainID, cluster, epoch, to})
+// ClusterInfo is the HPKE info a cluster's keys up to generation gen are
+// sealed under: it binds the chain, the cluster, the epoch, the
+// generation and the recipient. Generation 0 keeps the info it had
+// before generations existed.
+func ClusterInfo(chainID string, cluster uint64, epoch, gen uint32, to crypto.PublicKey) []byte {
+	if gen == 0 {
+		return codec.MustMarshal([]any{"phalanx/keys: cluster key v1", chainID, cluster, epoch, to})
+	}
+	return codec.MustMarshal([]any{"phalanx/keys: cluster keys v2", chainID, cluster, epoch, gen, to})
 }
 
 // Master is the record of one epoch's master key.
@@ -191,6 +227,7 @@ const (
 	AttrEnclave     = "enclave"
 	AttrCluster     = "cluster"
 	AttrWorker      = "worker"
+	AttrGen         = "gen"
 )
 
 // DecodeStatus decodes the Status record (for clients); absent is zero.

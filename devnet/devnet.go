@@ -26,7 +26,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/chain/pha"
-	"github.com/phalanx-net/phalanx/chain/store"
+	"github.com/phalanx-net/phalanx/chain/statedb"
 	"github.com/phalanx-net/phalanx/chain/tx"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/crypto/keyring"
@@ -92,7 +92,7 @@ type Config struct {
 	// beside the development keys (benchmarks use them). Not in the keyring.
 	ExtraAccounts []bank.GenesisAccount
 	// Tree tunes each gatekeeper's state store; zero means the defaults.
-	Tree store.TreeOptions
+	Tree statedb.Options
 	// ABCI, when set, gives each gatekeeper this application instead of
 	// Phalanx's (the benchmark's bare engine).
 	ABCI func(i int) abci.Application

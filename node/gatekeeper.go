@@ -20,7 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/phalanx-net/phalanx/chain/app"
-	"github.com/phalanx-net/phalanx/chain/store"
+	"github.com/phalanx-net/phalanx/chain/statedb"
 	"github.com/phalanx-net/phalanx/chain/tx"
 )
 
@@ -39,7 +39,7 @@ type Options struct {
 	SigCache *tx.SigCache
 	// Tree tunes the state store; zero means the defaults, with
 	// app.toml's state_keep_recent.
-	Tree store.TreeOptions
+	Tree statedb.Options
 	// App overrides home/config/app.toml when set.
 	App *AppConfig
 	// ABCI, when set, replaces the Phalanx application; the benchmark
@@ -147,8 +147,8 @@ func New(ctx context.Context, opts Options) (*Gatekeeper, error) {
 // consensus parameters, so the genesis's are the current ones.
 func appOptions(c *cmtcfg.Config, gen *cmttypes.GenesisDoc, ac AppConfig, opts Options, log *slog.Logger, m *app.Metrics) app.Options {
 	tree := opts.Tree
-	if tree == (store.TreeOptions{}) {
-		tree = store.DefaultTreeOptions()
+	if tree == (statedb.Options{}) {
+		tree = statedb.DefaultOptions()
 		tree.KeepRecent = ac.StateKeepRecent
 	}
 	var evidenceAge int64

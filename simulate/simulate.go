@@ -23,6 +23,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
 	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/chain/statedb"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/enclave"
@@ -80,7 +81,7 @@ func Rewards(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	tree, err := store.OpenTree(dir, store.DefaultTreeOptions())
+	tree, err := statedb.Open(dir, statedb.DefaultOptions())
 	if err != nil {
 		return nil, err
 	}

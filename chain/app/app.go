@@ -20,6 +20,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
+	"github.com/phalanx-net/phalanx/chain/statedb"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/chain/tx"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -35,7 +36,7 @@ type Options struct {
 	// Dir is where the state database lives.
 	Dir string
 	// Tree tunes the state store.
-	Tree store.TreeOptions
+	Tree statedb.Options
 	// Log receives the application's logs; nil discards them.
 	Log *slog.Logger
 	// SigCache remembers verified transaction signatures; nil uses the
@@ -68,7 +69,7 @@ type App struct {
 
 	log       *slog.Logger
 	dir       string
-	tree      *store.Tree
+	tree      *statedb.Tree
 	sigs      *tx.SigCache
 	verifier  *crypto.BatchingVerifier
 	router    *module.Router
@@ -119,10 +120,10 @@ func New(opts Options) (*App, error) {
 	if opts.Verifier == nil {
 		opts.Verifier = crypto.SharedBatchingVerifier()
 	}
-	if opts.Tree == (store.TreeOptions{}) {
-		opts.Tree = store.DefaultTreeOptions()
+	if opts.Tree == (statedb.Options{}) {
+		opts.Tree = statedb.DefaultOptions()
 	}
-	tree, err := store.OpenTree(opts.Dir, opts.Tree)
+	tree, err := statedb.Open(opts.Dir, opts.Tree)
 	if err != nil {
 		return nil, err
 	}

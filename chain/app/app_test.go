@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/phalanx-net/phalanx/chain/query"
 	"strings"
 	"testing"
 	"time"
@@ -386,7 +387,7 @@ func TestQueryWithProof(t *testing.T) {
 	h := newHarness(t)
 	h.block(sendTx(t, alice, 0, bob.Public().Address(), pha.Tokens(3)))
 	addr := bob.Public().Address()
-	res, err := h.app.Query(context.Background(), &abci.QueryRequest{Path: QueryBalance, Data: addr[:], Prove: true})
+	res, err := h.app.Query(context.Background(), &abci.QueryRequest{Path: query.Balance, Data: addr[:], Prove: true})
 	if err != nil || res.Code != 0 {
 		t.Fatalf("query: %v %s", err, res.Log)
 	}
@@ -399,8 +400,8 @@ func TestQueryWithProof(t *testing.T) {
 	}
 	for _, bad := range []*abci.QueryRequest{
 		{Path: "/nope"},
-		{Path: QueryBalance, Data: []byte{1, 2}},
-		{Path: QuerySupply, Height: 999},
+		{Path: query.Balance, Data: []byte{1, 2}},
+		{Path: query.Supply, Height: 999},
 	} {
 		if r, err := h.app.Query(context.Background(), bad); err != nil || r.Code == 0 {
 			t.Errorf("query %s %x at %d: %v code %d", bad.Path, bad.Data, bad.Height, err, r.Code)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"github.com/phalanx-net/phalanx/chain/query"
 
 	abci "github.com/cometbft/cometbft/abci/types"
 
@@ -16,55 +17,9 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
+	"github.com/phalanx-net/phalanx/chain/statedb"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
-)
-
-// Query paths. Each names one state key, so every answer can come with a
-// proof; the value is the key's raw stored bytes (canonical CBOR), decoded
-// by the client with the module's Decode function.
-const (
-	QueryStore   = "/store"        // data: a raw state key
-	QueryAccount = "/auth/account" // data: a 20-byte address
-	QueryParams  = "/auth/params"
-	QueryBalance = "/bank/balance" // data: a 20-byte address
-	QuerySupply  = "/bank/supply"
-	QueryChainID = "/app/chain_id"
-
-	QueryRegistryParams = "/registry/params"
-	QueryWorker         = "/registry/worker"     // data: a 32-byte identity key
-	QueryGatekeeper     = "/registry/gatekeeper" // data: a 32-byte identity key
-
-	// QueryWorkers lists every worker record (a CBOR array of
-	// registry.Enclave). A list has no single-key proof: a client that
-	// needs one proves each record with QueryWorker.
-	QueryWorkers = "/registry/workers"
-	// QueryGatekeepers lists every gatekeeper enclave record, likewise.
-	QueryGatekeepers = "/registry/gatekeepers"
-
-	QueryKeysStatus = "/keys/status"
-	QueryMaster     = "/keys/master" // data: a 4-byte big-endian epoch
-
-	QueryContractsParams = "/contracts/params"
-	QueryCluster         = "/contracts/cluster"  // data: an 8-byte big-endian cluster id
-	QueryCode            = "/contracts/code"     // data: a 32-byte code hash
-	QueryContract        = "/contracts/contract" // data: a 32-byte contract id
-	QueryCommand         = "/contracts/command"  // data: cluster id and sequence, 8 bytes each
-	QueryResult          = "/contracts/result"   // data: cluster id and sequence, 8 bytes each
-	QueryComputingParams = "/computing/params"
-	QueryComputingTotals = "/computing/totals"
-	QueryComputingWorker = "/computing/worker" // data: a 32-byte worker identity
-	// QueryComputingWorkers lists every computing record, without proof.
-	QueryComputingWorkers = "/computing/workers"
-
-	QueryPool       = "/stakepool/pool"       // data: an 8-byte big-endian pool id
-	QueryDelegation = "/stakepool/delegation" // data: pool id (8 bytes) and a 20-byte address
-	// QueryPools lists every pool, without proof.
-	QueryPools = "/stakepool/pools"
-
-	// QueryClusters and QueryContracts list records, without proof.
-	QueryClusters  = "/contracts/clusters"
-	QueryContracts = "/contracts/contracts"
 )
 
 // QueryKey maps a query path and its data to the state key it reads.
@@ -77,82 +32,82 @@ func QueryKey(path string, data []byte) ([]byte, error) {
 		return a, nil
 	}
 	switch path {
-	case QueryStore:
+	case query.Store:
 		if len(data) == 0 {
 			return nil, ErrBadQuery.Wrap("%s wants a key", path)
 		}
 		return data, nil
-	case QueryAccount:
+	case query.Account:
 		a, err := addr()
 		return auth.AccountKey(a), err
-	case QueryBalance:
+	case query.Balance:
 		a, err := addr()
 		return bank.BalanceKey(a), err
-	case QueryParams:
+	case query.Params:
 		return auth.ParamsKey(), nil
-	case QuerySupply:
+	case query.Supply:
 		return bank.SupplyKey(), nil
-	case QueryChainID:
+	case query.ChainID:
 		return chainIDKey, nil
-	case QueryRegistryParams:
+	case query.RegistryParams:
 		return registry.ParamsKey(), nil
-	case QueryComputingParams:
+	case query.ComputingParams:
 		return computing.ParamsKey(), nil
-	case QueryComputingTotals:
+	case query.ComputingTotals:
 		return computing.TotalsKey(), nil
-	case QueryComputingWorker:
+	case query.ComputingWorker:
 		id, err := crypto.PublicKeyFromBytes(data)
 		if err != nil {
 			return nil, ErrBadQuery.Wrap("%s wants a 32-byte identity key: %v", path, err)
 		}
 		return computing.WorkerKey(id), nil
-	case QueryPool:
+	case query.Pool:
 		if len(data) != 8 {
 			return nil, ErrBadQuery.Wrap("%s wants an 8-byte pool id", path)
 		}
 		return stakepool.PoolKey(binary.BigEndian.Uint64(data)), nil
-	case QueryDelegation:
+	case query.Delegation:
 		if len(data) != 28 {
 			return nil, ErrBadQuery.Wrap("%s wants a pool id (8 bytes) and an address (20)", path)
 		}
 		return stakepool.DelegationKey(binary.BigEndian.Uint64(data), crypto.Address(data[8:])), nil
-	case QueryKeysStatus:
+	case query.KeysStatus:
 		return keys.StatusKey(), nil
-	case QueryMaster:
+	case query.Master:
 		if len(data) != 4 {
 			return nil, ErrBadQuery.Wrap("%s wants a 4-byte epoch", path)
 		}
 		return keys.MasterKey(binary.BigEndian.Uint32(data)), nil
-	case QueryContractsParams:
+	case query.ContractsParams:
 		return contracts.ParamsKey(), nil
-	case QueryCluster:
+	case query.Cluster:
 		if len(data) != 8 {
 			return nil, ErrBadQuery.Wrap("%s wants an 8-byte cluster id", path)
 		}
 		return contracts.ClusterKey(binary.BigEndian.Uint64(data)), nil
-	case QueryCode, QueryContract:
+	case query.Code, query.Contract:
 		if len(data) != 32 {
 			return nil, ErrBadQuery.Wrap("%s wants a 32-byte hash", path)
 		}
-		if path == QueryCode {
+		if path == query.Code {
 			return contracts.CodeKey(contracts.Hash(data)), nil
 		}
 		return contracts.ContractKey(contracts.Hash(data)), nil
-	case QueryCommand, QueryResult:
+	case query.Command, query.Result:
 		if len(data) != 16 {
 			return nil, ErrBadQuery.Wrap("%s wants a cluster id and a sequence number, 8 bytes each", path)
 		}
 		c, seq := binary.BigEndian.Uint64(data), binary.BigEndian.Uint64(data[8:])
-		if path == QueryCommand {
+		if path == query.Command {
 			return contracts.CommandKey(c, seq), nil
 		}
 		return contracts.ResultKey(c, seq), nil
-	case QueryWorker, QueryGatekeeper:
+	case query.Worker, query.Gatekeeper:
 		id, err := crypto.PublicKeyFromBytes(data)
 		if err != nil {
 			return nil, ErrBadQuery.Wrap("%s wants a 32-byte identity key: %v", path, err)
 		}
-		if path == QueryWorker {
+		if path == query.Worker {
 			return registry.WorkerKey(id), nil
 		}
 		return registry.GatekeeperKey(id), nil
@@ -169,9 +124,9 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (res *abci.QueryR
 		cs, code, log := module.ABCIInfo(err)
 		return &abci.QueryResponse{Code: code, Codespace: cs, Log: log, Height: req.Height}
 	}
-	listPrefix := map[string][]byte{QueryWorkers: registry.WorkerPrefix(), QueryGatekeepers: registry.GatekeeperPrefix(),
-		QueryClusters: contracts.ClusterPrefix(), QueryContracts: contracts.ContractPrefix(), QueryComputingWorkers: computing.WorkerPrefix(),
-		QueryPools: stakepool.PoolPrefix()}[req.Path]
+	listPrefix := map[string][]byte{query.Workers: registry.WorkerPrefix(), query.Gatekeepers: registry.GatekeeperPrefix(),
+		query.Clusters: contracts.ClusterPrefix(), query.Contracts: contracts.ContractPrefix(), query.ComputingWorkers: computing.WorkerPrefix(),
+		query.Pools: stakepool.PoolPrefix()}[req.Path]
 	var key []byte
 	if listPrefix == nil {
 		if key, err = QueryKey(req.Path, req.Data); err != nil {
@@ -191,7 +146,7 @@ func (a *App) Query(_ context.Context, req *abci.QueryRequest) (res *abci.QueryR
 	}
 	snap, err := a.tree.Snapshot(req.Height)
 	a.mu.Unlock()
-	if errors.Is(err, store.ErrVersionNotFound) {
+	if errors.Is(err, statedb.ErrVersionNotFound) {
 		return fail(ErrBadQuery.Wrap("%v", err)), nil
 	} else if err != nil {
 		return nil, err

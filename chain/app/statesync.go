@@ -16,7 +16,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 
 	"github.com/phalanx-net/phalanx/chain/snapshot"
-	"github.com/phalanx-net/phalanx/chain/store"
+	"github.com/phalanx-net/phalanx/chain/statedb"
 )
 
 // SnapshotOptions configure the state sync snapshots a node takes.
@@ -82,7 +82,7 @@ func (s *snapshots) span() int64 {
 // exporter is opened now, so the version cannot be pruned before it is
 // read, and the export runs beside the next blocks. If the previous one
 // is still being written this one is skipped.
-func (s *snapshots) take(tree *store.Tree, height int64) error {
+func (s *snapshots) take(tree *statedb.Tree, height int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.running {
@@ -101,8 +101,8 @@ func (s *snapshots) take(tree *store.Tree, height int64) error {
 	go func() {
 		defer s.wg.Done()
 		start := time.Now()
-		info, err := s.store.Write(height, s.opts.ChunkBytes, func(yield func(store.ExportNode) error) error {
-			return ex.Each(func(n store.ExportNode) error {
+		info, err := s.store.Write(height, s.opts.ChunkBytes, func(yield func(statedb.ExportNode) error) error {
+			return ex.Each(func(n statedb.ExportNode) error {
 				select {
 				case <-s.quit:
 					return errStopping
@@ -190,7 +190,7 @@ type restore struct {
 	appHash []byte
 	meta    snapshot.Metadata
 	next    uint32
-	imp     *store.Importer
+	imp     *statedb.Importer
 }
 
 // OfferSnapshot starts restoring a snapshot into this node's empty state.

@@ -7,7 +7,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/phalanx-net/phalanx/chain/store"
+	"github.com/phalanx-net/phalanx/chain/statedb"
 )
 
 // Format is the version of the chunk and metadata encoding, CometBFT's
@@ -54,7 +54,7 @@ func NewChunker(size int, emit func(chunk []byte) error) *Chunker {
 }
 
 // Add appends a node, emitting the current chunk first if it is full.
-func (c *Chunker) Add(n store.ExportNode) error {
+func (c *Chunker) Add(n statedb.ExportNode) error {
 	if len(c.buf) >= c.size {
 		if err := c.flush(); err != nil {
 			return err
@@ -84,7 +84,7 @@ func (c *Chunker) flush() error {
 
 // appendNode encodes one node: its height (a byte), its version, its key
 // and, for a leaf, its value, each length-prefixed with a uvarint.
-func appendNode(b []byte, n store.ExportNode) []byte {
+func appendNode(b []byte, n statedb.ExportNode) []byte {
 	b = append(b, byte(n.Height))
 	b = binary.AppendUvarint(b, uint64(n.Version))
 	b = binary.AppendUvarint(b, uint64(len(n.Key)))
@@ -99,7 +99,7 @@ func appendNode(b []byte, n store.ExportNode) []byte {
 // Decode decodes a chunk into its nodes. It checks the encoding only; the
 // importer checks that the nodes form a tree, and the restoring node that
 // the tree has the trusted root.
-func Decode(chunk []byte) ([]store.ExportNode, error) {
+func Decode(chunk []byte) ([]statedb.ExportNode, error) {
 	if len(chunk) > MaxChunkBytes {
 		return nil, fmt.Errorf("%w: chunk of %d bytes exceeds %d", ErrMalformed, len(chunk), MaxChunkBytes)
 	}
@@ -110,7 +110,7 @@ func Decode(chunk []byte) ([]store.ExportNode, error) {
 		return nil, fmt.Errorf("%w: chunk format %d, want %d", ErrMalformed, v, Format)
 	}
 	r := reader{b: chunk[len(chunkMagic)+1:]}
-	var out []store.ExportNode
+	var out []statedb.ExportNode
 	for len(r.b) > 0 {
 		n, err := r.node()
 		if err != nil {
@@ -146,8 +146,8 @@ func (r *reader) bytes(what string, limit int) ([]byte, error) {
 	return out, nil
 }
 
-func (r *reader) node() (store.ExportNode, error) {
-	var n store.ExportNode
+func (r *reader) node() (statedb.ExportNode, error) {
+	var n statedb.ExportNode
 	h := int8(r.b[0])
 	r.b = r.b[1:]
 	if h < 0 {

@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/phalanx-net/phalanx/chain/store"
+	"github.com/phalanx-net/phalanx/chain/statedb"
 )
 
 // FuzzDecode feeds arbitrary bytes to the decoders of what a restoring
@@ -28,7 +28,7 @@ func FuzzDecode(f *testing.F) {
 			var out []byte
 			c := NewChunker(MaxChunkBytes, func(ch []byte) error { out = ch; return nil })
 			for _, n := range nodes {
-				if err := c.Add(store.ExportNode(n)); err != nil {
+				if err := c.Add(statedb.ExportNode(n)); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -6,21 +6,21 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/phalanx-net/phalanx/chain/store"
+	"github.com/phalanx-net/phalanx/chain/statedb"
 )
 
-func sampleNodes(n int) []store.ExportNode {
-	var out []store.ExportNode
+func sampleNodes(n int) []statedb.ExportNode {
+	var out []statedb.ExportNode
 	for i := range n {
-		out = append(out, store.ExportNode{Key: []byte(fmt.Sprintf("key/%04d", i)), Value: bytes.Repeat([]byte{byte(i)}, 40), Version: int64(i + 1), Height: 0})
+		out = append(out, statedb.ExportNode{Key: []byte(fmt.Sprintf("key/%04d", i)), Value: bytes.Repeat([]byte{byte(i)}, 40), Version: int64(i + 1), Height: 0})
 		if i%2 == 1 {
-			out = append(out, store.ExportNode{Key: []byte(fmt.Sprintf("key/%04d", i)), Version: int64(i + 1), Height: 1})
+			out = append(out, statedb.ExportNode{Key: []byte(fmt.Sprintf("key/%04d", i)), Version: int64(i + 1), Height: 1})
 		}
 	}
 	return out
 }
 
-func chunksOf(t *testing.T, nodes []store.ExportNode, size int) [][]byte {
+func chunksOf(t *testing.T, nodes []statedb.ExportNode, size int) [][]byte {
 	t.Helper()
 	var chunks [][]byte
 	c := NewChunker(size, func(b []byte) error { chunks = append(chunks, b); return nil })
@@ -41,7 +41,7 @@ func TestChunksRoundTripInOrder(t *testing.T) {
 	if len(chunks) < 5 {
 		t.Fatalf("%d chunks of 512 bytes for %d nodes", len(chunks), len(nodes))
 	}
-	var got []store.ExportNode
+	var got []statedb.ExportNode
 	for i, c := range chunks {
 		ns, err := Decode(c)
 		if err != nil {
@@ -95,7 +95,7 @@ func TestMetadataRoundTripAndChunkCheck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	export := func(yield func(store.ExportNode) error) error {
+	export := func(yield func(statedb.ExportNode) error) error {
 		for _, n := range sampleNodes(50) {
 			if err := yield(n); err != nil {
 				return err
@@ -157,7 +157,7 @@ func TestMetadataRoundTripAndChunkCheck(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.Write(40, 256, func(func(store.ExportNode) error) error { return errors.New("disk full") }); err == nil {
+	if _, err := s.Write(40, 256, func(func(statedb.ExportNode) error) error { return errors.New("disk full") }); err == nil {
 		t.Fatal("a failed export wrote a snapshot")
 	}
 	if err := s.Prune(2); err != nil {

@@ -9,7 +9,7 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/phalanx-net/phalanx/chain/store"
+	"github.com/phalanx-net/phalanx/chain/statedb"
 )
 
 // Info describes a snapshot a node keeps: CometBFT's Snapshot fields.
@@ -52,7 +52,7 @@ func (s *Store) path(height int64) string {
 // Write takes a snapshot at height: export must call yield with every node
 // of that version of the tree, in export order. chunkSize is the cut size
 // (0: ChunkBytes).
-func (s *Store) Write(height int64, chunkSize int, export func(yield func(store.ExportNode) error) error) (Info, error) {
+func (s *Store) Write(height int64, chunkSize int, export func(yield func(statedb.ExportNode) error) error) (Info, error) {
 	if height <= 0 {
 		return Info{}, fmt.Errorf("snapshot at height %d", height)
 	}

@@ -1,11 +1,9 @@
-// Package store is the gatekeepers' state: a versioned, Merkleized key/value
-// store (an IAVL tree on disk) and the write caches the application layers
-// on top of it.
-//
-// One IAVL tree holds every module's keys under the module's prefix, so the
-// tree's root hash is the application hash CometBFT puts in each block
-// header, and a single ICS-23 proof shows any key's value (or absence)
-// against it. Version n of the tree is the state after block n.
+// Package store is the key/value interface the chain's modules read and
+// write the state through, the write caches the application layers on
+// it, and the verification of a key's ICS-23 proof against an
+// application hash. The state's database itself, an IAVL tree on disk,
+// is package statedb: this package links neither, so enclaves and
+// clients that decode and prove state do not link a database.
 //
 // A [Cache] buffers writes over any [Reader] and flushes them in sorted key
 // order, so the order of writes never depends on map iteration. The

@@ -5,18 +5,17 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/phalanx-net/phalanx/chain/query"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
-	"github.com/cometbft/cometbft/mempool"
 	rpcclient "github.com/cometbft/cometbft/rpc/client"
 	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
 	coretypes "github.com/cometbft/cometbft/rpc/core/types"
 
-	"github.com/phalanx-net/phalanx/chain/app"
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
@@ -181,7 +180,7 @@ func (c *Client) verify(ctx context.Context, r abci.QueryResponse) error {
 
 // Balance returns an account's balance.
 func (c *Client) Balance(ctx context.Context, addr crypto.Address, prove bool) (pha.Amount, int64, error) {
-	q, err := c.Get(ctx, app.QueryBalance, addr[:], 0, prove)
+	q, err := c.Get(ctx, query.Balance, addr[:], 0, prove)
 	if err != nil {
 		return pha.Amount{}, 0, err
 	}
@@ -191,7 +190,7 @@ func (c *Client) Balance(ctx context.Context, addr crypto.Address, prove bool) (
 
 // Supply returns the total supply.
 func (c *Client) Supply(ctx context.Context, prove bool) (pha.Amount, int64, error) {
-	q, err := c.Get(ctx, app.QuerySupply, nil, 0, prove)
+	q, err := c.Get(ctx, query.Supply, nil, 0, prove)
 	if err != nil {
 		return pha.Amount{}, 0, err
 	}
@@ -201,7 +200,7 @@ func (c *Client) Supply(ctx context.Context, prove bool) (pha.Amount, int64, err
 
 // Account returns an account's record (its next nonce).
 func (c *Client) Account(ctx context.Context, addr crypto.Address) (auth.Account, error) {
-	q, err := c.Get(ctx, app.QueryAccount, addr[:], 0, false)
+	q, err := c.Get(ctx, query.Account, addr[:], 0, false)
 	if err != nil {
 		return auth.Account{}, err
 	}
@@ -211,7 +210,7 @@ func (c *Client) Account(ctx context.Context, addr crypto.Address) (auth.Account
 // Params returns the chain's transaction parameters.
 func (c *Client) Params(ctx context.Context) (auth.Params, error) {
 	var p auth.Params
-	q, err := c.Get(ctx, app.QueryParams, nil, 0, false)
+	q, err := c.Get(ctx, query.Params, nil, 0, false)
 	if err != nil {
 		return p, err
 	}
@@ -293,15 +292,13 @@ type Result struct {
 }
 
 // invalidTx matches CometBFT's mempool.ErrInvalidTx as its RPC server
-// sends it: CometBFT v1 reports a refused transaction as an RPC error.
+// sends it (CometBFT v1 reports a refused transaction as an RPC error)
+// and as an in-process node returns it, by its message: the client does
+// not link CometBFT's mempool for its type.
 var invalidTx = regexp.MustCompile(`is invalid: code=(\d+), data=[0-9A-F]*, log='(?s:(.*))', codespace='([^']*)'`)
 
 // refusalOf extracts the node's refusal from a broadcast error, or nil.
 func refusalOf(err error) *TxError {
-	var inv mempool.ErrInvalidTx
-	if errors.As(err, &inv) { // in-process RPC client
-		return &TxError{Codespace: inv.Codespace, Code: inv.Code, Log: inv.Log}
-	}
 	m := invalidTx.FindStringSubmatch(err.Error())
 	if m == nil {
 		return nil
@@ -313,13 +310,10 @@ func refusalOf(err error) *TxError {
 	return &TxError{Codespace: m[3], Code: uint32(code), Log: m[2]}
 }
 
-// isMempoolFull recognizes CometBFT's mempool.ErrMempoolIsFull, typed from
-// the in-process client and as its message over HTTP (the RPC error
+// isMempoolFull recognizes CometBFT's mempool.ErrMempoolIsFull by its
+// message, the same from an in-process node and over HTTP (the RPC error
 // carries no code).
-func isMempoolFull(err error) bool {
-	var full mempool.ErrMempoolIsFull
-	return errors.As(err, &full) || strings.Contains(err.Error(), "mempool is full")
-}
+func isMempoolFull(err error) bool { return strings.Contains(err.Error(), "mempool is full") }
 
 func isNotFound(err error) bool { return err != nil && strings.Contains(err.Error(), "not found") }
 

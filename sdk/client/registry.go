@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/phalanx-net/phalanx/chain/query"
 
-	"github.com/phalanx-net/phalanx/chain/app"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/crypto"
 )
@@ -15,12 +15,12 @@ var ErrNoSuchEnclave = errors.New("no such enclave registered")
 
 // Worker returns a worker's record.
 func (c *Client) Worker(ctx context.Context, id crypto.PublicKey, prove bool) (registry.Enclave, error) {
-	return c.enclave(ctx, app.QueryWorker, id, prove)
+	return c.enclave(ctx, query.Worker, id, prove)
 }
 
 // Gatekeeper returns a gatekeeper enclave's record.
 func (c *Client) Gatekeeper(ctx context.Context, id crypto.PublicKey, prove bool) (registry.Enclave, error) {
-	return c.enclave(ctx, app.QueryGatekeeper, id, prove)
+	return c.enclave(ctx, query.Gatekeeper, id, prove)
 }
 
 func (c *Client) enclave(ctx context.Context, path string, id crypto.PublicKey, prove bool) (registry.Enclave, error) {
@@ -40,12 +40,12 @@ func (c *Client) enclave(ctx context.Context, path string, id crypto.PublicKey, 
 
 // Workers lists every registered worker, in identity order.
 func (c *Client) Workers(ctx context.Context) ([]registry.Enclave, error) {
-	return c.enclaves(ctx, app.QueryWorkers)
+	return c.enclaves(ctx, query.Workers)
 }
 
 // Gatekeepers lists every registered gatekeeper enclave.
 func (c *Client) Gatekeepers(ctx context.Context) ([]registry.Enclave, error) {
-	return c.enclaves(ctx, app.QueryGatekeepers)
+	return c.enclaves(ctx, query.Gatekeepers)
 }
 
 func (c *Client) enclaves(ctx context.Context, path string) ([]registry.Enclave, error) {
@@ -54,7 +54,7 @@ func (c *Client) enclaves(ctx context.Context, path string) ([]registry.Enclave,
 
 // RegistryParams returns the registry's parameters (the allowlist).
 func (c *Client) RegistryParams(ctx context.Context) (registry.Params, error) {
-	q, err := c.Get(ctx, app.QueryRegistryParams, nil, 0, false)
+	q, err := c.Get(ctx, query.RegistryParams, nil, 0, false)
 	if err != nil {
 		return registry.Params{}, err
 	}

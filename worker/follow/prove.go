@@ -3,11 +3,11 @@ package follow
 import (
 	"context"
 	"fmt"
+	"github.com/phalanx-net/phalanx/chain/query"
 
 	cmtcrypto "github.com/cometbft/cometbft/api/cometbft/crypto/v1"
 	rpcclient "github.com/cometbft/cometbft/rpc/client"
 
-	"github.com/phalanx-net/phalanx/chain/app"
 	"github.com/phalanx-net/phalanx/chain/store"
 )
 
@@ -28,7 +28,7 @@ func (f *Follower) Prove(ctx context.Context, key []byte) (value []byte, height 
 		return nil, 0, fmt.Errorf("prove: empty key")
 	}
 	height = lb.Height - 1
-	res, err := f.rpc.ABCIQueryWithOptions(ctx, app.QueryStore, key, rpcclient.ABCIQueryOptions{Height: height, Prove: true})
+	res, err := f.rpc.ABCIQueryWithOptions(ctx, query.Store, key, rpcclient.ABCIQueryOptions{Height: height, Prove: true})
 	if err != nil {
 		return nil, 0, fmt.Errorf("query %q at %d: %w", key, height, err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
+	"github.com/phalanx-net/phalanx/chain/statedb"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
 )
@@ -29,7 +30,7 @@ type queue struct {
 const chainID = "phalanx-mq"
 
 func newQueue(t *testing.T) *queue {
-	tree, err := store.OpenTree(t.TempDir(), store.DefaultTreeOptions())
+	tree, err := statedb.Open(t.TempDir(), statedb.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	"github.com/phalanx-net/phalanx/chain/statedb"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/tee"
@@ -49,7 +50,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	tree, err := store.OpenTree(t.TempDir(), store.DefaultTreeOptions())
+	tree, err := statedb.Open(t.TempDir(), statedb.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/chain/statedb"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/enclave"
@@ -56,7 +57,7 @@ type Env struct {
 // New returns an empty state at 2026-01-01, height 1.
 func New(t testing.TB) *Env {
 	t.Helper()
-	tree, err := store.OpenTree(t.TempDir(), store.DefaultTreeOptions())
+	tree, err := statedb.Open(t.TempDir(), statedb.DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

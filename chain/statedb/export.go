@@ -1,4 +1,4 @@
-package store
+package statedb
 
 import (
 	"errors"
@@ -8,6 +8,8 @@ import (
 
 	"github.com/cosmos/iavl"
 	idb "github.com/cosmos/iavl/db"
+
+	"github.com/phalanx-net/phalanx/chain/store"
 )
 
 // ExportNode is one node of a committed version of the tree, in the order
@@ -104,7 +106,7 @@ func (i *Importer) Add(n ExportNode) error {
 		return errors.New("import: inner node with a value")
 	}
 	if len(n.Key) == 0 {
-		return ErrEmptyKey
+		return store.ErrEmptyKey
 	}
 	if err := i.imp.Add(&iavl.ExportNode{Key: n.Key, Value: n.Value, Version: n.Version, Height: n.Height}); err != nil {
 		return fmt.Errorf("import: %w", err)
@@ -135,7 +137,7 @@ func (t *Tree) Reset() error {
 	if err := os.RemoveAll(filepath.Join(t.dir, "application.db")); err != nil {
 		return fmt.Errorf("reset state: %w", err)
 	}
-	nt, err := OpenTree(t.dir, t.opts)
+	nt, err := Open(t.dir, t.opts)
 	if err != nil {
 		return err
 	}

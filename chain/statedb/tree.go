@@ -1,17 +1,19 @@
-package store
+package statedb
 
 import (
 	"errors"
 	"fmt"
 
-	"cosmossdk.io/core/store"
+	corestore "cosmossdk.io/core/store"
 	"github.com/cosmos/iavl"
 	idb "github.com/cosmos/iavl/db"
 	ics23 "github.com/cosmos/ics23/go"
+
+	"github.com/phalanx-net/phalanx/chain/store"
 )
 
-// TreeOptions configure a Tree.
-type TreeOptions struct {
+// Options configure a Tree.
+type Options struct {
 	// KeepRecent is how many past versions stay queryable (with proofs):
 	// after committing version v, versions up to v-KeepRecent are deleted
 	// (in the background, so they disappear a moment later). Queries at an
@@ -25,23 +27,23 @@ type TreeOptions struct {
 	InitialVersion int64
 }
 
-// DefaultTreeOptions are the settings a gatekeeper runs with.
-func DefaultTreeOptions() TreeOptions {
-	return TreeOptions{KeepRecent: 10_000, CacheNodes: 200_000, InitialVersion: 1}
+// DefaultOptions are the settings a gatekeeper runs with.
+func DefaultOptions() Options {
+	return Options{KeepRecent: 10_000, CacheNodes: 200_000, InitialVersion: 1}
 }
 
 // Tree is the versioned state on disk.
 type Tree struct {
 	db     *idb.GoLevelDB
 	tree   *iavl.MutableTree
-	opts   TreeOptions
+	opts   Options
 	dir    string
 	latest *iavl.ImmutableTree // last committed version, shared by readers
 }
 
-// OpenTree opens (or creates) the state under dir and loads its latest
+// Open opens (or creates) the state under dir and loads its latest
 // committed version.
-func OpenTree(dir string, opts TreeOptions) (*Tree, error) {
+func Open(dir string, opts Options) (*Tree, error) {
 	db, err := openDB(dir)
 	if err != nil {
 		return nil, err
@@ -98,14 +100,14 @@ func (t *Tree) Get(key []byte) []byte {
 
 // Iterate implements Reader on the working state.
 func (t *Tree) Iterate(prefix []byte, fn func(key, value []byte) bool) {
-	it, err := t.tree.Iterator(prefix, PrefixEnd(prefix), true)
+	it, err := t.tree.Iterator(prefix, store.PrefixEnd(prefix), true)
 	if err != nil {
 		fail(err)
 	}
 	iterate(it, fn)
 }
 
-func iterate(it store.Iterator, fn func(key, value []byte) bool) {
+func iterate(it corestore.Iterator, fn func(key, value []byte) bool) {
 	defer it.Close()
 	for ; it.Valid(); it.Next() {
 		if !fn(it.Key(), it.Value()) {
@@ -198,7 +200,7 @@ func (s *Snapshot) Get(key []byte) []byte {
 
 // Iterate implements Reader.
 func (s *Snapshot) Iterate(prefix []byte, fn func(key, value []byte) bool) {
-	it, err := s.tree.Iterator(prefix, PrefixEnd(prefix), true)
+	it, err := s.tree.Iterator(prefix, store.PrefixEnd(prefix), true)
 	if err != nil {
 		fail(err)
 	}
@@ -210,11 +212,11 @@ func (s *Snapshot) Iterate(prefix []byte, fn func(key, value []byte) bool) {
 // else a non-membership proof.
 func (s *Snapshot) Prove(key []byte) ([]byte, *ics23.CommitmentProof, error) {
 	if len(key) == 0 {
-		return nil, nil, ErrEmptyKey
+		return nil, nil, store.ErrEmptyKey
 	}
 	v, err := s.tree.Get(key)
 	if err != nil {
-		return nil, nil, &IOError{Err: err}
+		return nil, nil, &store.IOError{Err: err}
 	}
 	p, err := s.tree.GetProof(key)
 	if err != nil {

@@ -1,0 +1,48 @@
+package query
+
+// Paths of the application's ABCI queries. Each names one state key, so every answer can come with a
+// proof; the value is the key's raw stored bytes (canonical CBOR), decoded
+// by the client with the module's Decode function.
+const (
+	Store   = "/store"        // data: a raw state key
+	Account = "/auth/account" // data: a 20-byte address
+	Params  = "/auth/params"
+	Balance = "/bank/balance" // data: a 20-byte address
+	Supply  = "/bank/supply"
+	ChainID = "/app/chain_id"
+
+	RegistryParams = "/registry/params"
+	Worker         = "/registry/worker"     // data: a 32-byte identity key
+	Gatekeeper     = "/registry/gatekeeper" // data: a 32-byte identity key
+
+	// Workers lists every worker record (a CBOR array of
+	// registry.Enclave). A list has no single-key proof: a client that
+	// needs one proves each record with Worker.
+	Workers = "/registry/workers"
+	// Gatekeepers lists every gatekeeper enclave record, likewise.
+	Gatekeepers = "/registry/gatekeepers"
+
+	KeysStatus = "/keys/status"
+	Master     = "/keys/master" // data: a 4-byte big-endian epoch
+
+	ContractsParams = "/contracts/params"
+	Cluster         = "/contracts/cluster"  // data: an 8-byte big-endian cluster id
+	Code            = "/contracts/code"     // data: a 32-byte code hash
+	Contract        = "/contracts/contract" // data: a 32-byte contract id
+	Command         = "/contracts/command"  // data: cluster id and sequence, 8 bytes each
+	Result          = "/contracts/result"   // data: cluster id and sequence, 8 bytes each
+	ComputingParams = "/computing/params"
+	ComputingTotals = "/computing/totals"
+	ComputingWorker = "/computing/worker" // data: a 32-byte worker identity
+	// ComputingWorkers lists every computing record, without proof.
+	ComputingWorkers = "/computing/workers"
+
+	Pool       = "/stakepool/pool"       // data: an 8-byte big-endian pool id
+	Delegation = "/stakepool/delegation" // data: pool id (8 bytes) and a 20-byte address
+	// Pools lists every pool, without proof.
+	Pools = "/stakepool/pools"
+
+	// Clusters and Contracts list records, without proof.
+	Clusters  = "/contracts/clusters"
+	Contracts = "/contracts/contracts"
+)

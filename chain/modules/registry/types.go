@@ -187,7 +187,7 @@ func (e Enclave) Insecure() bool { return verify.Insecure(e.Platform) }
 
 // Registration is the body of RegisterWorker and RegisterGatekeeper.
 type Registration struct {
-	Evidence      verify.Evidence     `cbor:"1,keyasint" json:"evidence"`
+	Evidence      verify.Evidence  `cbor:"1,keyasint" json:"evidence"`
 	Identity      crypto.PublicKey `cbor:"2,keyasint" json:"identity"`
 	EncryptionKey HexBytes         `cbor:"3,keyasint" json:"encryption_key"`
 	Version       uint32           `cbor:"4,keyasint" json:"version"`

@@ -27,6 +27,9 @@ func openSimT(t *testing.T, opts Options) Platform {
 func TestSimAttestVerify(t *testing.T) {
 	ctx := context.Background()
 	p := openSimT(t, Options{})
+	if p.Name() != Sim || p.Secure() {
+		t.Fatalf("name %q secure %v", p.Name(), p.Secure())
+	}
 	var data ReportData
 	copy(data[:], "the enclave's keys, its operator and the chain id")
 	ev, err := p.Attest(ctx, data)

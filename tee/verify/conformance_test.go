@@ -2,6 +2,7 @@ package verify_test
 
 import (
 	"bytes"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +18,37 @@ func TestConformance(t *testing.T) {
 	t.Run(verify.Sim, func(t *testing.T) { teetest.RunVerifier(t, simFixture(t)) })
 	t.Run(verify.TDX, func(t *testing.T) { teetest.RunVerifier(t, tdxFixture(t)) })
 	t.Run(verify.SEVSNP, func(t *testing.T) { teetest.RunVerifier(t, snpFixture(t)) })
+}
+
+// Verdicts on one platform's evidence do not interfere with another's
+// when gatekeepers verify in several goroutines at once (go-sev-guest
+// keeps a process-wide cache, for one).
+func TestVerifyConcurrentAcrossPlatforms(t *testing.T) {
+	type job struct {
+		ev verify.Evidence
+		ok bool
+	}
+	var jobs []job
+	for _, f := range []teetest.VerifierFixture{simFixture(t), tdxFixture(t), snpFixture(t)} {
+		for _, s := range f.Samples {
+			jobs = append(jobs, job{s.Evidence, true})
+		}
+		for _, r := range f.Refusals {
+			jobs = append(jobs, job{r.Evidence, false})
+		}
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 2 * len(jobs) {
+				j := jobs[(i+g)%len(jobs)]
+				if _, err := verify.Verify(j.ev, verify.Options{Now: teetest.SampleNow, AllowSim: true}); (err == nil) != j.ok {
+					t.Errorf("%s: err %v, want ok=%v", j.ev.Platform, err, j.ok)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // Every platform of the table has a fixture above.

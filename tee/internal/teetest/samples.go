@@ -22,6 +22,7 @@ var SampleNow = time.Date(2025, 9, 1, 0, 0, 0, 0, time.UTC)
 // The facts below were read from the samples with the vendors' tools and
 // are listed with their sources in tee/testdata/README.md.
 
+// TDXSample is a TDX quote in tee/testdata and what it reports.
 type TDXSample struct {
 	File       string
 	MRTD       string
@@ -32,6 +33,7 @@ type TDXSample struct {
 	NotAfter   string
 }
 
+// TDXSamples are the TDX quotes.
 var TDXSamples = []TDXSample{
 	{
 		File:       "tdx-dcap-qvl-1.quote",
@@ -62,10 +64,12 @@ var TDXSamples = []TDXSample{
 
 const zero48 = "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
 
-// TDX bytes whose flip breaks the quote signature: MRTD[0], REPORTDATA[0]
+// TDXFlipBytes are TDX bytes whose flip breaks the quote signature: MRTD[0], REPORTDATA[0]
 // and the last REPORTDATA byte (the body starts at 48).
 var TDXFlipBytes = []int{184, 568, 631}
 
+// SNPSample is an SEV-SNP report in tee/testdata with its VCEK and
+// chain, and what it reports.
 type SNPSample struct {
 	Name        string // report is <name>.report, VCEK <name>.vcek.der
 	Chain       string
@@ -75,6 +79,7 @@ type SNPSample struct {
 	NotAfter    string
 }
 
+// SNPSamples are the SEV-SNP reports.
 var SNPSamples = []SNPSample{
 	{
 		Name:        "snp-virtee-sev-1",
@@ -102,10 +107,11 @@ var SNPSamples = []SNPSample{
 	},
 }
 
-// SNP bytes whose flip breaks the report signature: MEASUREMENT[0] and
+// SNPFlipBytes are SNP bytes whose flip breaks the report signature: MEASUREMENT[0] and
 // REPORT_DATA[0].
 var SNPFlipBytes = []int{0x90, 0x50}
 
+// ReadTestdata returns a file of tee/testdata.
 func ReadTestdata(tb testing.TB, name string) []byte {
 	tb.Helper()
 	b, err := os.ReadFile(filepath.Join(testdataDir(), name))
@@ -115,6 +121,7 @@ func ReadTestdata(tb testing.TB, name string) []byte {
 	return b
 }
 
+// Unhex decodes hex.
 func Unhex(tb testing.TB, s string) []byte {
 	tb.Helper()
 	b, err := hex.DecodeString(s)
@@ -124,6 +131,7 @@ func Unhex(tb testing.TB, s string) []byte {
 	return b
 }
 
+// ParseTime parses an RFC 3339 time.
 func ParseTime(tb testing.TB, s string) time.Time {
 	tb.Helper()
 	t, err := time.Parse(time.RFC3339, s)
@@ -133,10 +141,12 @@ func ParseTime(tb testing.TB, s string) time.Time {
 	return t
 }
 
+// Evidence is the sample as TDX evidence.
 func (s TDXSample) Evidence(tb testing.TB) verify.Evidence {
 	return verify.Evidence{Platform: verify.TDX, Quote: ReadTestdata(tb, s.File)}
 }
 
+// Measurement is MRTD||RTMR0..3.
 func (s TDXSample) Measurement(tb testing.TB) []byte {
 	m := Unhex(tb, s.MRTD)
 	for _, r := range s.RTMRs {
@@ -145,14 +155,17 @@ func (s TDXSample) Measurement(tb testing.TB) []byte {
 	return m
 }
 
+// Collateral is the sample's VCEK and chain.
 func (s SNPSample) Collateral(tb testing.TB) verify.SNPCollateral {
 	return verify.SNPCollateral{VCEK: ReadTestdata(tb, s.Name+".vcek.der"), CertChain: ReadTestdata(tb, s.Chain)}
 }
 
+// Evidence is the sample as SEV-SNP evidence.
 func (s SNPSample) Evidence(tb testing.TB) verify.Evidence {
 	return SNPEvidence(tb, ReadTestdata(tb, s.Name+".report"), s.Collateral(tb))
 }
 
+// SNPEvidence returns SEV-SNP evidence of report and collateral c.
 func SNPEvidence(tb testing.TB, report []byte, c verify.SNPCollateral) verify.Evidence {
 	tb.Helper()
 	col, err := c.Marshal()
@@ -162,6 +175,7 @@ func SNPEvidence(tb testing.TB, report []byte, c verify.SNPCollateral) verify.Ev
 	return verify.Evidence{Platform: verify.SEVSNP, Quote: report, Collateral: col}
 }
 
+// Flip returns a copy of b with bit 0 of byte i flipped.
 func Flip(b []byte, i int) []byte {
 	out := append([]byte(nil), b...)
 	out[i] ^= 1

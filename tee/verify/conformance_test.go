@@ -2,6 +2,7 @@ package verify_test
 
 import (
 	"bytes"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -54,7 +55,7 @@ func TestVerifyConcurrentAcrossPlatforms(t *testing.T) {
 // Every platform of the table has a fixture above.
 func TestConformanceCoversTable(t *testing.T) {
 	want := []string{verify.SEVSNP, verify.Sim, verify.TDX}
-	if got := verify.Platforms(); len(got) != len(want) || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+	if got := verify.Platforms(); !slices.Equal(got, want) {
 		t.Errorf("platforms %v, the suite runs %v", got, want)
 	}
 }

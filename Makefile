@@ -41,9 +41,9 @@ FUZZ_TARGETS = \
 	crypto/envelope:FuzzOpenRequest \
 	crypto/envelope:FuzzSessionOpen \
 	internal/safetext:FuzzShow \
-	tee:FuzzVerifySNP \
-	tee:FuzzVerifySim \
-	tee:FuzzVerifyTDX \
+	tee/verify:FuzzVerifySNP \
+	tee/verify:FuzzVerifySim \
+	tee/verify:FuzzVerifyTDX \
 	wasm:FuzzCompile \
 	wasm:FuzzHostABI \
 	wasm/internal/gas:FuzzInstrument \

@@ -1,7 +1,13 @@
 // Package tee is Phalanx's view of trusted execution environments: it
 // produces attestation evidence and seals data on the platform an enclave
-// runs on, and verifies evidence from any platform, deterministically, for
-// the chain.
+// runs on. Verifying evidence, deterministically, for the chain, is
+// package tee/verify's work, which a verifier imports alone; tee repeats
+// its types and Verify so that an attesting program needs one import.
+//
+// Each platform has an attester (Platform: Attest, Measurement, Seal) and
+// a verifier (verify.Verifier), paired in one table of platforms
+// (platforms.go); Open, Known and Insecure look a name up there, so code
+// that differs by platform does not switch on its name.
 //
 // Three platforms exist. On Intel TDX and AMD SEV-SNP the whole worker
 // runs in a confidential VM; quotes come from the Linux configfs-tsm
@@ -14,7 +20,7 @@
 // only when told to (VerifyOptions.AllowSim), and programs on sim print
 // SimWarning.
 //
-// Verify is a pure function of the evidence and the options: the time is
+// Verification is a pure function of the evidence and the options: the time is
 // the block time, the trust anchors are compiled in, and the collateral
 // travels in the evidence, so every gatekeeper reaches the same verdict
 // and nothing is fetched. Attesting is where the network may be used: the

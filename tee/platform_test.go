@@ -16,7 +16,10 @@ import (
 	sevabi "github.com/google/go-sev-guest/abi"
 	"github.com/google/go-sev-guest/kds"
 	tdxabi "github.com/google/go-tdx-guest/abi"
+	tdxpb "github.com/google/go-tdx-guest/proto/tdx"
 	"github.com/google/uuid"
+
+	"github.com/phalanx-net/phalanx/tee/internal/teetest"
 )
 
 // This machine is not a TDX or SEV-SNP guest; where one is, the hardware
@@ -124,23 +127,23 @@ func (f *fakeTSM) ReadDir(string) ([]os.DirEntry, error) { return nil, nil }
 
 func reportData(t *testing.T, s string) ReportData {
 	var d ReportData
-	copy(d[:], unhex(t, s))
+	copy(d[:], teetest.Unhex(t, s))
 	return d
 }
 
 func TestTDXAttestThroughConfigfs(t *testing.T) {
 	ctx := context.Background()
-	s := tdxSamples[0]
-	quote := readTestdata(t, s.file)
+	s := teetest.TDXSamples[0]
+	quote := teetest.ReadTestdata(t, s.File)
 	p := newTDX(&fakeTSM{provider: tsmTDX, outblob: quote}, Options{Dir: t.TempDir(), Log: slog.New(slog.DiscardHandler)})
-	p.now = func() time.Time { return sampleNow }
+	p.now = func() time.Time { return teetest.SampleNow }
 
-	ev, err := p.Attest(ctx, reportData(t, s.reportData))
+	ev, err := p.Attest(ctx, reportData(t, s.ReportData))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The zero padding after the signed data is dropped.
-	if ev.Platform != TDX || !bytes.Equal(ev.Quote, quote[:tdxSignedEnd(quote)]) || ev.Collateral != nil {
+	if ev.Platform != TDX || !bytes.Equal(ev.Quote, quote[:teetest.TDXSignedEnd(quote)]) || ev.Collateral != nil {
 		t.Errorf("evidence %s, %d bytes, collateral %d", ev.Platform, len(ev.Quote), len(ev.Collateral))
 	}
 	// The fake ignores the report data asked for; Attest notices.
@@ -148,12 +151,12 @@ func TestTDXAttestThroughConfigfs(t *testing.T) {
 		t.Error("a quote binding other report data was returned")
 	}
 	m, err := p.Measurement(ctx)
-	if err != nil || !bytes.Equal(m, s.measurement(t)) {
+	if err != nil || !bytes.Equal(m, s.Measurement(t)) {
 		t.Errorf("measurement %x, %v", m, err)
 	}
 	// A quote that does not verify is refused at the source.
-	p.now = func() time.Time { return parseTime(t, s.notAfter).Add(time.Hour) }
-	if _, err := p.Attest(ctx, reportData(t, s.reportData)); !errors.Is(err, ErrExpired) {
+	p.now = func() time.Time { return teetest.ParseTime(t, s.NotAfter).Add(time.Hour) }
+	if _, err := p.Attest(ctx, reportData(t, s.ReportData)); !errors.Is(err, ErrExpired) {
 		t.Errorf("expired quote: %v", err)
 	}
 	// Another TEE's driver behind configfs-tsm.
@@ -173,10 +176,10 @@ func TestTDXAttestThroughConfigfs(t *testing.T) {
 
 func TestSNPAttestThroughConfigfs(t *testing.T) {
 	ctx := context.Background()
-	s := snpSamples[2] // a v3 report names its product line
-	report := readTestdata(t, s.name+".report")
-	col := s.collateral(t)
-	want := s.evidence(t)
+	s := teetest.SNPSamples[2] // a v3 report names its product line
+	report := teetest.ReadTestdata(t, s.Name+".report")
+	col := s.Collateral(t)
+	want := s.Evidence(t)
 	table := (&sevabi.CertTable{Entries: []sevabi.CertTableEntry{{GUID: uuid.MustParse(sevabi.VcekGUID), RawCert: col.VCEK}}}).Marshal()
 	r, err := sevabi.ReportToProto(report)
 	if err != nil {
@@ -187,15 +190,15 @@ func TestSNPAttestThroughConfigfs(t *testing.T) {
 	for _, c := range []struct {
 		name    string
 		auxblob []byte
-		kds     kdsCollateral
+		kds     kdsMap
 	}{
 		{"VCEK from the host", table, nil},
-		{"VCEK from KDS", nil, kdsCollateral{vcekURL: col.VCEK}},
+		{"VCEK from KDS", nil, kdsMap{vcekURL: col.VCEK}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := newSNP(&fakeTSM{provider: tsmSNP, outblob: report, auxblob: c.auxblob}, c.kds, Options{Log: slog.New(slog.DiscardHandler)})
-			p.now = func() time.Time { return sampleNow }
-			ev, err := p.Attest(ctx, reportData(t, s.reportData))
+			p.now = func() time.Time { return teetest.SampleNow }
+			ev, err := p.Attest(ctx, reportData(t, s.ReportData))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -203,13 +206,13 @@ func TestSNPAttestThroughConfigfs(t *testing.T) {
 				t.Error("evidence differs from the sample's")
 			}
 			m, err := p.Measurement(ctx)
-			if err != nil || !bytes.Equal(m, unhex(t, s.measurement)) {
+			if err != nil || !bytes.Equal(m, teetest.Unhex(t, s.Measurement)) {
 				t.Errorf("measurement %x, %v", m, err)
 			}
 		})
 	}
-	p := newSNP(&fakeTSM{provider: tsmSNP, outblob: report}, kdsCollateral{}, Options{Log: slog.New(slog.DiscardHandler)})
-	if _, err := p.Attest(ctx, reportData(t, s.reportData)); err == nil {
+	p := newSNP(&fakeTSM{provider: tsmSNP, outblob: report}, kdsMap{}, Options{Log: slog.New(slog.DiscardHandler)})
+	if _, err := p.Attest(ctx, reportData(t, s.ReportData)); err == nil {
 		t.Error("attested without a VCEK")
 	}
 }
@@ -217,15 +220,15 @@ func TestSNPAttestThroughConfigfs(t *testing.T) {
 // A quote whose PCK chain PEM has other line breaks is refused by Verify,
 // and put right by Attest, which rewrites what no signature covers.
 func TestTDXAttestCanonicalizesChain(t *testing.T) {
-	s := tdxSamples[2] // no padding: canonical as it is
-	quote := readTestdata(t, s.file)
+	s := teetest.TDXSamples[2] // no padding: canonical as it is
+	quote := teetest.ReadTestdata(t, s.File)
 	loose := withCRLF(t, quote)
-	if _, err := Verify(Evidence{Platform: TDX, Quote: loose}, VerifyOptions{Now: sampleNow}); !errors.Is(err, ErrInvalidEvidence) {
+	if _, err := Verify(Evidence{Platform: TDX, Quote: loose}, VerifyOptions{Now: teetest.SampleNow}); !errors.Is(err, ErrInvalidEvidence) {
 		t.Fatalf("CRLF chain: %v, want ErrInvalidEvidence", err)
 	}
 	p := newTDX(&fakeTSM{provider: tsmTDX, outblob: loose}, Options{Dir: t.TempDir(), Log: slog.New(slog.DiscardHandler)})
-	p.now = func() time.Time { return sampleNow }
-	ev, err := p.Attest(context.Background(), reportData(t, s.reportData))
+	p.now = func() time.Time { return teetest.SampleNow }
+	ev, err := p.Attest(context.Background(), reportData(t, s.ReportData))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,10 +240,11 @@ func TestTDXAttestCanonicalizesChain(t *testing.T) {
 // withCRLF returns quote with its PCK chain's line ends written CRLF, and
 // the sizes around the chain adjusted: the same certificates, other text.
 func withCRLF(t *testing.T, quote []byte) []byte {
-	q, _, err := parseTDXQuote(quote)
+	parsed, err := tdxabi.QuoteToProto(quote)
 	if err != nil {
 		t.Fatal(err)
 	}
+	q := parsed.(*tdxpb.QuoteV4)
 	cert := q.GetSignedData().GetCertificationData()
 	pck := cert.GetQeReportCertificationData().GetPckCertificateChainData()
 	crlf := bytes.ReplaceAll(pck.PckCertChain, []byte("\n"), []byte("\r\n"))
@@ -251,4 +255,16 @@ func withCRLF(t *testing.T, quote []byte) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// kdsMap stands in for AMD's KDS: it serves the VCEK at its URL, and
+// nothing else.
+type kdsMap map[string][]byte
+
+func (k kdsMap) Get(url string) ([]byte, error) {
+	b, ok := k[url]
+	if !ok {
+		return nil, fmt.Errorf("%s: not found", url)
+	}
+	return b, nil
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/phalanx-net/phalanx/tee/internal/teetest"
 )
 
 func TestSimSealRoundTrip(t *testing.T) {
@@ -61,9 +63,9 @@ func TestSimUnsealRefusals(t *testing.T) {
 	cases := map[string]struct{ sealed, aad []byte }{
 		"other aad":          {sealed, []byte("aae")},
 		"no aad":             {sealed, nil},
-		"ciphertext flipped": {flip(sealed, len(sealed)-1), aad},
-		"nonce flipped":      {flip(sealed, 1), aad},
-		"format changed":     {flip(sealed, 0), aad},
+		"ciphertext flipped": {teetest.Flip(sealed, len(sealed)-1), aad},
+		"nonce flipped":      {teetest.Flip(sealed, 1), aad},
+		"format changed":     {teetest.Flip(sealed, 0), aad},
 		"truncated":          {sealed[:20], aad},
 		"empty":              {nil, aad},
 	}

@@ -12,6 +12,8 @@ import (
 	sevclient "github.com/google/go-sev-guest/client"
 	"github.com/google/go-sev-guest/kds"
 	"github.com/google/go-sev-guest/verify/trust"
+
+	"github.com/phalanx-net/phalanx/tee/verify"
 )
 
 // snpPlatform is an AMD SEV-SNP guest. Reports come from the kernel's
@@ -70,7 +72,7 @@ func (p *snpPlatform) Attest(ctx context.Context, data ReportData) (Evidence, er
 	if err != nil {
 		return Evidence{}, fmt.Errorf("sevsnp: %w", err)
 	}
-	report, err := parseSNPReport(resp.OutBlob)
+	report, err := verify.ParseSNPReport(resp.OutBlob)
 	if err != nil {
 		return Evidence{}, fmt.Errorf("sevsnp: %w", err)
 	}
@@ -78,15 +80,15 @@ func (p *snpPlatform) Attest(ctx context.Context, data ReportData) (Evidence, er
 	if fms := report.GetCpuid1EaxFms(); fms != 0 {
 		line = kds.ProductLineFromFms(fms)
 	}
-	roots, ok := trust.DefaultRootCerts[line]
-	if !ok || roots.ProductCerts == nil {
-		return Evidence{}, fmt.Errorf("sevsnp: product line %q is not supported", line)
+	chain, err := verify.SNPCertChain(line)
+	if err != nil {
+		return Evidence{}, err
 	}
 	vcek, err := p.vcek(ctx, resp.AuxBlob, line, report.GetChipId(), report.GetReportedTcb())
 	if err != nil {
 		return Evidence{}, err
 	}
-	col, err := SNPCollateral{VCEK: vcek, CertChain: snpCertChain(roots.ProductCerts.Ask, roots.ProductCerts.Ark)}.Marshal()
+	col, err := SNPCollateral{VCEK: vcek, CertChain: chain}.Marshal()
 	if err != nil {
 		return Evidence{}, err
 	}
@@ -132,7 +134,7 @@ func (p *snpPlatform) Measurement(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sevsnp: %w", err)
 	}
-	report, err := parseSNPReport(resp.OutBlob)
+	report, err := verify.ParseSNPReport(resp.OutBlob)
 	if err != nil {
 		return nil, fmt.Errorf("sevsnp: %w", err)
 	}
@@ -149,7 +151,7 @@ func (p *snpPlatform) derivedKey() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	report, err := parseSNPReport(resp.OutBlob)
+	report, err := verify.ParseSNPReport(resp.OutBlob)
 	if err != nil {
 		return nil, err
 	}

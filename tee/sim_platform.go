@@ -5,7 +5,13 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+
+	"github.com/phalanx-net/phalanx/tee/internal/simquote"
 )
+
+// SimWarning is what a program running on the sim platform tells its
+// operator, at every start-up and in its status output.
+const SimWarning = "SIM TEE: no hardware protects this enclave; its keys and data are readable by the machine's owner, and anyone can forge its attestation. Development only."
 
 // SimSealingKeyFile is the name of the sim platform's sealing key file in
 // Options.Dir.
@@ -53,7 +59,7 @@ func (p *simPlatform) Attest(ctx context.Context, data ReportData) (Evidence, er
 	if err := ctx.Err(); err != nil {
 		return Evidence{}, err
 	}
-	q, err := signSimQuote(p.measurement, data)
+	q, err := simquote.Sign(p.measurement, data)
 	if err != nil {
 		return Evidence{}, fmt.Errorf("sim quote: %w", err)
 	}

@@ -7,7 +7,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/tee/internal/teetest"
 )
 
 func openSimT(t *testing.T, opts Options) Platform {
@@ -22,6 +22,8 @@ func openSimT(t *testing.T, opts Options) Platform {
 	return p
 }
 
+// Sim-only facts of sim evidence; what every attester does is in
+// TestAttesterConformance.
 func TestSimAttestVerify(t *testing.T) {
 	ctx := context.Background()
 	p := openSimT(t, Options{})
@@ -37,22 +39,14 @@ func TestSimAttestVerify(t *testing.T) {
 	if ev.Platform != Sim || len(ev.Collateral) != 0 {
 		t.Fatalf("evidence %+v", ev)
 	}
-
-	if _, err := Verify(ev, VerifyOptions{Now: sampleNow}); !errors.Is(err, ErrSimNotAllowed) {
+	if _, err := Verify(ev, VerifyOptions{Now: teetest.SampleNow}); !errors.Is(err, ErrSimNotAllowed) {
 		t.Fatalf("without AllowSim: %v", err)
 	}
 	v, err := Verify(ev, VerifyOptions{AllowSim: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := p.Measurement(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(v.Measurement, m) || !bytes.Equal(m, SimMeasurement(DefaultSimVersion)) {
-		t.Errorf("measurement %x, platform says %x", v.Measurement, m)
-	}
-	if v.ReportData != data || v.Debug || !v.NotAfter.IsZero() || v.Platform != Sim {
+	if !bytes.Equal(v.Measurement, SimMeasurement(DefaultSimVersion)) || v.Debug || !v.NotAfter.IsZero() {
 		t.Errorf("verified %+v", v)
 	}
 }
@@ -85,61 +79,9 @@ func TestSimMeasurement(t *testing.T) {
 	}
 }
 
-func TestSimTamperedQuote(t *testing.T) {
-	ev, err := openSimT(t, Options{}).Attest(context.Background(), ReportData{1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var q simQuote
-	if err := codec.Unmarshal(ev.Quote, &q); err != nil {
-		t.Fatal(err)
-	}
-	reencode := func(f func(q *simQuote)) []byte {
-		c := q
-		c.Measurement, c.ReportData, c.Signature = bytes.Clone(q.Measurement), bytes.Clone(q.ReportData), bytes.Clone(q.Signature)
-		f(&c)
-		return codec.MustMarshal(c)
-	}
-	cases := []struct {
-		name  string
-		quote []byte
-		col   []byte
-		want  error
-	}{
-		{"report data changed", reencode(func(q *simQuote) { q.ReportData[0] ^= 1 }), nil, ErrSignature},
-		{"measurement changed", reencode(func(q *simQuote) { q.Measurement[0] ^= 1 }), nil, ErrSignature},
-		{"signature changed", reencode(func(q *simQuote) { q.Signature[0] ^= 1 }), nil, ErrSignature},
-		{"version changed", reencode(func(q *simQuote) { q.Version = 2 }), nil, ErrInvalidEvidence},
-		{"short measurement", reencode(func(q *simQuote) { q.Measurement = q.Measurement[:32] }), nil, ErrInvalidEvidence},
-		{"no signature", reencode(func(q *simQuote) { q.Signature = nil }), nil, ErrInvalidEvidence},
-		{"last byte flipped", flip(ev.Quote, len(ev.Quote)-1), nil, ErrSignature},
-		{"trailing byte", append(bytes.Clone(ev.Quote), 0), nil, ErrInvalidEvidence},
-		{"not CBOR", []byte("quote"), nil, ErrInvalidEvidence},
-		{"collateral", ev.Quote, []byte{0}, ErrInvalidEvidence},
-	}
-	for _, c := range cases {
-		_, err := Verify(Evidence{Platform: Sim, Quote: c.quote, Collateral: c.col}, VerifyOptions{AllowSim: true})
-		if !errors.Is(err, c.want) {
-			t.Errorf("%s: %v, want %v", c.name, err, c.want)
-		}
-	}
-}
-
-// Sim quotes are signed over the vendor context: an ordinary signature by
-// the same key over the same body does not verify.
-func TestSimQuoteContext(t *testing.T) {
-	m := SimMeasurement(1)
-	q := simQuote{Version: simQuoteVersion, Measurement: m, ReportData: make([]byte, ReportDataSize)}
-	msg := codec.MustMarshal(q.body())
-	q.Signature = simVendorKey.Sign("phalanx/other: v1", msg)
-	if _, err := Verify(Evidence{Platform: Sim, Quote: codec.MustMarshal(q)}, VerifyOptions{AllowSim: true}); !errors.Is(err, ErrSignature) {
-		t.Errorf("signature under another context: %v", err)
-	}
-}
-
 func TestUnknownPlatform(t *testing.T) {
 	for _, name := range []string{"", "SIM", "sgx", "tdx "} {
-		if _, err := Verify(Evidence{Platform: name}, VerifyOptions{Now: sampleNow, AllowSim: true}); !errors.Is(err, ErrUnknownPlatform) {
+		if _, err := Verify(Evidence{Platform: name}, VerifyOptions{Now: teetest.SampleNow, AllowSim: true}); !errors.Is(err, ErrUnknownPlatform) {
 			t.Errorf("Verify %q: %v", name, err)
 		}
 		if _, err := Open(name, Options{Dir: t.TempDir()}); !errors.Is(err, ErrUnknownPlatform) {

@@ -7,7 +7,8 @@ import (
 	"time"
 
 	"github.com/google/go-configfs-tsm/configfs/configfsi"
-	tdxabi "github.com/google/go-tdx-guest/abi"
+
+	"github.com/phalanx-net/phalanx/tee/verify"
 )
 
 // TDXSealingKeyFile is the name of the tdx platform's sealing key file in
@@ -59,7 +60,7 @@ func (p *tdxPlatform) Attest(ctx context.Context, data ReportData) (Evidence, er
 	if err != nil {
 		return Evidence{}, fmt.Errorf("tdx: %w", err)
 	}
-	quote, err := canonicalTDXQuote(resp.OutBlob)
+	quote, err := verify.CanonicalTDXQuote(resp.OutBlob)
 	if err != nil {
 		return Evidence{}, fmt.Errorf("tdx: %w", err)
 	}
@@ -81,34 +82,9 @@ func (p *tdxPlatform) Measurement(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tdx: %w", err)
 	}
-	quote, _, err := parseTDXQuote(resp.OutBlob)
+	m, err := verify.TDXMeasurement(resp.OutBlob)
 	if err != nil {
 		return nil, fmt.Errorf("tdx: %w", err)
 	}
-	return tdxMeasurement(quote), nil
-}
-
-// canonicalTDXQuote rewrites what no signature covers in a quote into the
-// one form Verify accepts: the PCK chain in canonical PEM (keeping or not
-// its final NUL, as the quoting enclave wrote it), and no padding after
-// the signed data. The three size fields that enclose the chain follow.
-func canonicalTDXQuote(raw []byte) ([]byte, error) {
-	quote, chain, err := parseTDXQuote(raw)
-	if err != nil {
-		return nil, err
-	}
-	cert := quote.GetSignedData().GetCertificationData()
-	pck := cert.GetQeReportCertificationData().GetPckCertificateChainData()
-	canon := canonicalPCKChain(chain, hasNUL(pck.GetPckCertChain()))
-	delta := uint32(len(canon)) - uint32(len(pck.GetPckCertChain())) // wraps when shrinking; the sums below wrap back
-	pck.PckCertChain = canon
-	pck.Size += delta
-	cert.Size += delta
-	quote.SignedDataSize += delta
-	quote.ExtraBytes = nil
-	out, err := tdxabi.QuoteToAbiBytes(quote)
-	if err != nil {
-		return nil, fmt.Errorf("re-encode quote: %w", err)
-	}
-	return out, nil
+	return m, nil
 }

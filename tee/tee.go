@@ -2,64 +2,57 @@ package tee
 
 import (
 	"context"
-	"time"
+
+	"github.com/phalanx-net/phalanx/tee/verify"
 )
 
-// Platform names, as they appear in evidence, genesis files and flags.
+// The vocabulary of evidence is package verify's, which verifiers (the
+// chain's registry) import alone; it is repeated here so that code that
+// attests needs one import.
+type (
+	// ReportData is what a quote binds besides the measurement.
+	ReportData = verify.ReportData
+	// Evidence is a platform's attestation with its collateral.
+	Evidence = verify.Evidence
+	// Verified is what verification establishes about evidence.
+	Verified = verify.Verified
+	// VerifyOptions say how to verify evidence.
+	VerifyOptions = verify.Options
+	// SNPCollateral is the collateral of SEV-SNP evidence.
+	SNPCollateral = verify.SNPCollateral
+)
+
+// Platform names, sizes and the sim measurement scheme (see package
+// verify).
 const (
-	Sim    = "sim"    // software only: protects nothing, for development
-	TDX    = "tdx"    // Intel TDX confidential VM
-	SEVSNP = "sevsnp" // AMD SEV-SNP confidential VM
+	Sim    = verify.Sim
+	TDX    = verify.TDX
+	SEVSNP = verify.SEVSNP
+
+	ReportDataSize     = verify.ReportDataSize
+	MaxQuoteSize       = verify.MaxQuoteSize
+	MaxCollateralSize  = verify.MaxCollateralSize
+	SimMeasurementSize = verify.SimMeasurementSize
+	DefaultSimVersion  = verify.DefaultSimVersion
 )
 
-// ReportDataSize is the size of the caller's data a quote binds.
-const ReportDataSize = 64
+// Verify checks evidence offline; see verify.Verify.
+func Verify(ev Evidence, opts VerifyOptions) (Verified, error) { return verify.Verify(ev, opts) }
 
-// ReportData is what a quote binds besides the measurement: Phalanx puts a
-// hash of the enclave's public keys, its operator and the chain id there.
-type ReportData [ReportDataSize]byte
+// SimMeasurement returns the simulated measurement of an enclave version;
+// see verify.SimMeasurement.
+func SimMeasurement(version uint32) []byte { return verify.SimMeasurement(version) }
 
-// Evidence is a platform's attestation with everything needed to verify
-// it offline: the registering party fetches the collateral (certificate
-// chains) when it attests, so verification never touches the network.
-type Evidence struct {
-	Platform string `cbor:"1,keyasint" json:"platform"`
-	// Quote is the platform's signed statement: a raw TDX DCAP quote, a
-	// raw SEV-SNP attestation report, or a sim quote.
-	Quote []byte `cbor:"2,keyasint" json:"quote"`
-	// Collateral is platform-specific: for SEV-SNP the VCEK certificate
-	// and the AMD ASK/ARK chain; for TDX nothing (the PCK chain is inside
-	// the quote); for sim nothing.
-	Collateral []byte `cbor:"3,keyasint,omitempty" json:"collateral,omitempty"`
-}
+// ParseSNPCollateral decodes SEV-SNP collateral; see
+// verify.ParseSNPCollateral.
+func ParseSNPCollateral(b []byte) (SNPCollateral, error) { return verify.ParseSNPCollateral(b) }
 
-// Verified is what verification establishes about evidence.
-type Verified struct {
-	Platform string
-	// Measurement identifies the code: MRTD||RTMR0..3 on TDX, the launch
-	// measurement on SEV-SNP, the simulated measurement on sim.
-	Measurement []byte
-	ReportData  ReportData
-	// Debug is set for an enclave whose memory its host can read (a debug
-	// TD, an SNP guest whose policy allows debugging). Such evidence is
-	// genuine but proves no confidentiality; the registry refuses it.
-	Debug bool
-	// NotAfter is when the evidence's certificates stop being valid.
-	NotAfter time.Time
-}
-
-// VerifyOptions say how to verify evidence. Verification is a pure
-// function of the evidence and these options: Now is the block time, never
-// the wall clock, so every gatekeeper reaches the same answer.
-type VerifyOptions struct {
-	Now time.Time
-	// AllowSim accepts sim evidence; only a development chain sets it.
-	AllowSim bool
-}
-
-// Platform is the TEE the enclave runs on.
-type Platform interface {
-	// Name is one of Sim, TDX, SEVSNP.
+// An Attester produces this enclave's evidence on its platform. Each
+// platform's attester is paired with the platform's verifier (package
+// verify) in the table of platforms (platforms.go).
+type Attester interface {
+	// Name is one of Sim, TDX, SEVSNP: the platform's name in the
+	// evidence it produces.
 	Name() string
 	// Secure is false when nothing protects the enclave (sim).
 	Secure() bool
@@ -68,6 +61,11 @@ type Platform interface {
 	Attest(ctx context.Context, data ReportData) (Evidence, error)
 	// Measurement is this enclave's measurement, as Verify reports it.
 	Measurement(ctx context.Context) ([]byte, error)
+}
+
+// Platform is the TEE the enclave runs on: it attests and it seals.
+type Platform interface {
+	Attester
 	// Seal encrypts data so that only this enclave (on this machine) can
 	// Unseal it; aad is authenticated but not encrypted.
 	Seal(plaintext, aad []byte) ([]byte, error)

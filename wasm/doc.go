@@ -2,7 +2,7 @@
 // with wazero (pure Go, compiler engine, compiled code cached on disk) and
 // runs their handlers against a Host that the worker implements.
 //
-// A contract sees only what the host ABI gives it (module "phalanx":
+// A contract sees only what the host ABI (declared once, in wasm/abi) gives it (module "phalanx":
 // storage, caller, contract id, block height and time, input, output,
 // randomness derived from a seed the host passes) and a WASI environment
 // with no arguments, no environment, no files, a clock fixed at the block

@@ -168,7 +168,7 @@ func prepare(ctx context.Context, validator wazero.Runtime, cfg Config, module [
 func checkInterface(cm wazero.CompiledModule) error {
 	for _, f := range cm.ImportedFunctions() {
 		mod, name, _ := f.Import()
-		if !slices.Contains(allowedImports, mod) || (mod == HostModule && !hostFunctions[name]) {
+		if !slices.Contains(allowedImports, mod) || (mod == HostModule && !isHostFunction(name)) {
 			return fmt.Errorf("%w: %s.%s", ErrUnknownImport, mod, name)
 		}
 	}

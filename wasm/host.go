@@ -7,16 +7,19 @@ import (
 	"io"
 	"reflect"
 	"slices"
+	"strings"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+
+	"github.com/phalanx-net/phalanx/wasm/abi"
 )
 
 // HostModule is the module name of the host ABI; CallExport is the
 // function a contract exports to receive calls.
 const (
-	HostModule = "phalanx"
-	CallExport = "phalanx_call"
+	HostModule = abi.Module
+	CallExport = abi.Export
 )
 
 // Limits on what one call may move through the host.
@@ -30,13 +33,12 @@ const (
 	MaxErrorMessage = 1 << 10
 )
 
-// hostFunctions are the ABI's functions: a contract importing anything
-// else from HostModule is refused at compile time.
-var hostFunctions = map[string]bool{
-	"method_len": true, "method": true, "input_len": true, "input": true,
-	"storage_get": true, "storage_set": true, "storage_remove": true,
-	"caller": true, "contract_id": true, "block_height": true, "block_time": true,
-	"random": true, "emit": true, "set_error": true,
+// isHostFunction reports whether name is one of the ABI's functions
+// (wasm/abi.Funcs): a contract importing anything else from HostModule is
+// refused at compile time.
+func isHostFunction(name string) bool {
+	_, ok := abi.Lookup(name)
+	return ok
 }
 
 // callState is one call's view: the host, its input, its buffered writes
@@ -161,9 +163,94 @@ func (st *callState) get(key []byte) []byte {
 	return v
 }
 
+// instantiateHost registers the host functions of the ABI table
+// (wasm/abi.Funcs) in rt, each with its implementation from
+// hostImplementations, after checking that the two agree.
 func instantiateHost(ctx context.Context, rt wazero.Runtime) error {
+	impls := hostImplementations()
+	if err := checkHostImplementations(impls); err != nil {
+		return fmt.Errorf("host module: %w", err)
+	}
 	b := rt.NewHostModuleBuilder(HostModule)
-	fn := func(name string, f any) { b.NewFunctionBuilder().WithFunc(f).Export(name) }
+	for _, f := range abi.Funcs {
+		b.NewFunctionBuilder().WithFunc(impls[f.Name]).Export(f.Name)
+	}
+	if _, err := b.Instantiate(ctx); err != nil {
+		return fmt.Errorf("host module: %w", err)
+	}
+	return nil
+}
+
+// checkHostImplementations checks that impls implements exactly the
+// functions of the ABI table, each with the declared parameter and result
+// types after the context (and the calling module, for functions that
+// touch memory).
+func checkHostImplementations(impls map[string]any) error {
+	for _, f := range abi.Funcs {
+		impl, ok := impls[f.Name]
+		if !ok {
+			return fmt.Errorf("%s is in the ABI but has no implementation", f.Name)
+		}
+		if got, want := implSignature(reflect.TypeOf(impl)), abiSignature(f); got != want {
+			return fmt.Errorf("%s is implemented as %s, the ABI declares %s", f.Name, got, want)
+		}
+	}
+	names := make([]string, 0, len(impls))
+	for name := range impls {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if !isHostFunction(name) {
+			return fmt.Errorf("%s is implemented but not in the ABI", name)
+		}
+	}
+	return nil
+}
+
+var (
+	contextType = reflect.TypeFor[context.Context]()
+	moduleType  = reflect.TypeFor[api.Module]()
+)
+
+// implSignature renders an implementation's wasm-visible signature, as
+// "(uint32, uint32) int32": its parameters after the context and module.
+func implSignature(t reflect.Type) string {
+	if t.Kind() != reflect.Func || t.NumIn() == 0 || t.In(0) != contextType {
+		return fmt.Sprintf("%v, not a func(context.Context, ...)", t)
+	}
+	first := 1
+	if t.NumIn() > 1 && t.In(1) == moduleType {
+		first = 2
+	}
+	var in, out []string
+	for i := first; i < t.NumIn(); i++ {
+		in = append(in, t.In(i).String())
+	}
+	for i := range t.NumOut() {
+		out = append(out, t.Out(i).String())
+	}
+	return "(" + strings.Join(in, ", ") + ") " + strings.Join(out, ", ")
+}
+
+// abiSignature renders a declared function's signature as implSignature
+// renders its implementation's.
+func abiSignature(f abi.Func) string {
+	var in, out []string
+	for _, p := range f.Params {
+		in = append(in, p.Type.String())
+	}
+	for _, r := range f.Results {
+		out = append(out, r.String())
+	}
+	return "(" + strings.Join(in, ", ") + ") " + strings.Join(out, ", ")
+}
+
+// hostImplementations returns the Go implementation of every host
+// function, by ABI name. What each does is documented in wasm/abi.
+func hostImplementations() map[string]any {
+	impls := map[string]any{}
+	fn := func(name string, f any) { impls[name] = f }
 	fn("method_len", func(ctx context.Context) uint32 { return uint32(len(stateOf(ctx).method)) })
 	fn("method", func(ctx context.Context, m api.Module, out uint32) {
 		st := stateOf(ctx)
@@ -238,9 +325,5 @@ func instantiateHost(ctx context.Context, rt wazero.Runtime) error {
 		st.inMemory(m, "error message", ptr, n)
 		st.errMsg = string(st.read(m, "error message", ptr, min(n, MaxErrorMessage), MaxErrorMessage, nil))
 	})
-	_, err := b.Instantiate(ctx)
-	if err != nil {
-		return fmt.Errorf("host module: %w", err)
-	}
-	return nil
+	return impls
 }

@@ -58,7 +58,7 @@ func New(cl *client.Client, log *slog.Logger) (*Server, error) {
 		// characters as escapes rather than acting on them.
 		"show": safetext.Show,
 		"ago":  func(t time.Time) string { return time.Since(t).Round(time.Second).String() },
-		"sim":  func(platform string) bool { return platform == tee.Sim },
+		"sim":  tee.Insecure,
 		"clock": func(unixNano int64) string {
 			if unixNano == 0 {
 				return "never"
@@ -229,7 +229,7 @@ func (s *Server) overview(ctx context.Context, st *coretypes.ResultStatus) (*Ove
 		byID[comps[i].ID] = &comps[i]
 	}
 	for _, e := range regs {
-		o.Workers = append(o.Workers, WorkerRow{Enclave: e, Computing: byID[e.Identity], Sim: e.Platform == tee.Sim})
+		o.Workers = append(o.Workers, WorkerRow{Enclave: e, Computing: byID[e.Identity], Sim: tee.Insecure(e.Platform)})
 	}
 	o.Clusters, _ = s.cl.Clusters(ctx)
 	o.Contracts, _ = s.cl.Contracts(ctx)

@@ -372,10 +372,8 @@ func parseMeasurement(s string) (registry.Measurement, error) {
 	if err != nil || len(v) == 0 {
 		return registry.Measurement{}, fmt.Errorf("--measurement %q: the value must be hex", s)
 	}
-	switch platform {
-	case tee.TDX, tee.SEVSNP, tee.Sim:
-	default:
-		return registry.Measurement{}, fmt.Errorf("--measurement %q: platform must be tdx, sevsnp or sim", s)
+	if !tee.Known(platform) {
+		return registry.Measurement{}, fmt.Errorf("--measurement %q: platform must be one of %s", s, strings.Join(tee.Platforms(), ", "))
 	}
 	return registry.Measurement{Platform: platform, Value: v}, nil
 }

@@ -7,47 +7,10 @@ import (
 	"unsafe"
 )
 
-//go:wasmimport phalanx method_len
-func methodLen() uint32
-
-//go:wasmimport phalanx method
-func method(out unsafe.Pointer)
-
-//go:wasmimport phalanx input_len
-func inputLen() uint32
-
-//go:wasmimport phalanx input
-func input(out unsafe.Pointer)
-
-//go:wasmimport phalanx storage_get
-func storageGet(k unsafe.Pointer, kl uint32, out unsafe.Pointer, oc uint32) int32
-
-//go:wasmimport phalanx storage_set
-func storageSet(k unsafe.Pointer, kl uint32, v unsafe.Pointer, vl uint32)
-
-//go:wasmimport phalanx storage_remove
-func storageRemove(k unsafe.Pointer, kl uint32)
-
-//go:wasmimport phalanx caller
-func caller(out unsafe.Pointer)
-
-//go:wasmimport phalanx contract_id
-func contractID(out unsafe.Pointer)
-
-//go:wasmimport phalanx block_height
-func blockHeight() int64
-
-//go:wasmimport phalanx block_time
-func blockTime() int64
-
-//go:wasmimport phalanx random
-func random(out unsafe.Pointer, n uint32)
-
-//go:wasmimport phalanx emit
-func emit(p unsafe.Pointer, n uint32)
-
-//go:wasmimport phalanx set_error
-func setError(p unsafe.Pointer, n uint32)
+// The host functions this file calls (methodLen, storageGet, ...) are
+// declared in imports_wasip1.go, which is generated from the runtime's
+// ABI table (wasm/abi): run `go generate ./wasm/abi` from the repository
+// root after changing that table.
 
 func ptr(b []byte) unsafe.Pointer {
 	if len(b) == 0 {

@@ -4,7 +4,7 @@
 // runs accepted code on a genuine TEE.
 //
 // RegisterWorker and RegisterGatekeeper verify the attestation evidence
-// deterministically at block time (tee.Verify with the block time as
+// deterministically at block time (verify.Verify, of tee/verify, with the block time as
 // "now"; the collateral travels in the transaction), check that the quote's
 // report data binds the enclave's keys, its operator, the chain id, the
 // worker version and the claimed attestation time, and check the

@@ -7,7 +7,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/crypto"
-	"github.com/phalanx-net/phalanx/tee"
+	"github.com/phalanx-net/phalanx/tee/verify"
 )
 
 // RegisterMsgs adds the registry's messages to the router and its topics
@@ -43,7 +43,7 @@ func (k Keeper) register(ctx *module.Context, role Role, m *Registration) error 
 	if role == RoleWorker && m.Version < p.MinWorkerVersion {
 		return ErrVersionTooLow.Wrap("version %d, minimum %d", m.Version, p.MinWorkerVersion)
 	}
-	if m.Evidence.Platform == tee.Sim && !p.AllowSim {
+	if verify.Insecure(m.Evidence.Platform) && !p.AllowSim {
 		return ErrSimNotAllowed.Wrap("this chain's genesis does not accept the sim platform")
 	}
 	key := WorkerKey(m.Identity)
@@ -62,9 +62,9 @@ func (k Keeper) register(ctx *module.Context, role Role, m *Registration) error 
 	if err := ctx.ConsumeGas(p.VerifyGas, "attestation"); err != nil {
 		return err
 	}
-	v, err := tee.Verify(m.Evidence, tee.VerifyOptions{Now: ctx.Block.Time, AllowSim: p.AllowSim})
+	v, err := verify.Verify(m.Evidence, verify.Options{Now: ctx.Block.Time, AllowSim: p.AllowSim})
 	if err != nil {
-		if errors.Is(err, tee.ErrSimNotAllowed) {
+		if errors.Is(err, verify.ErrSimNotAllowed) {
 			return ErrSimNotAllowed.Wrap("%v", err)
 		}
 		return ErrBadAttestation.Wrap("%v", err)

@@ -10,7 +10,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/crypto"
-	"github.com/phalanx-net/phalanx/tee"
+	"github.com/phalanx-net/phalanx/tee/verify"
 )
 
 // ModuleName is the registry's name: its codespace and state prefix.
@@ -116,9 +116,7 @@ func (p Params) Validate() error {
 		return ErrBadParams.Wrap("council is the zero address")
 	}
 	for i, m := range p.Measurements {
-		switch m.Platform {
-		case tee.Sim, tee.TDX, tee.SEVSNP:
-		default:
+		if _, err := verify.Lookup(m.Platform); err != nil {
 			return ErrBadParams.Wrap("measurement %d: unknown platform %q", i, m.Platform)
 		}
 		if len(m.Value) == 0 || len(m.Value) > 256 {
@@ -185,11 +183,11 @@ type Enclave struct {
 }
 
 // Insecure reports whether nothing protects the enclave (sim).
-func (e Enclave) Insecure() bool { return e.Platform == tee.Sim }
+func (e Enclave) Insecure() bool { return verify.Insecure(e.Platform) }
 
 // Registration is the body of RegisterWorker and RegisterGatekeeper.
 type Registration struct {
-	Evidence      tee.Evidence     `cbor:"1,keyasint" json:"evidence"`
+	Evidence      verify.Evidence  `cbor:"1,keyasint" json:"evidence"`
 	Identity      crypto.PublicKey `cbor:"2,keyasint" json:"identity"`
 	EncryptionKey HexBytes         `cbor:"3,keyasint" json:"encryption_key"`
 	Version       uint32           `cbor:"4,keyasint" json:"version"`
@@ -267,7 +265,7 @@ type bound struct {
 // keys, its version and the attestation time. Binding the keys makes the
 // quote vouch for them; binding the operator and chain id keeps anyone
 // from registering the quote for another operator or on another chain.
-func ReportData(role Role, chainID string, operator crypto.Address, identity crypto.PublicKey, encKey []byte, version uint32, attestedAt int64) tee.ReportData {
+func ReportData(role Role, chainID string, operator crypto.Address, identity crypto.PublicKey, encKey []byte, version uint32, attestedAt int64) verify.ReportData {
 	b := codec.MustMarshal(bound{Role: role, ChainID: chainID, Operator: operator, Identity: identity, EncryptionKey: encKey, Version: version, AttestedAt: attestedAt})
 	return sha512.Sum512(append([]byte(reportDataContext), b...))
 }

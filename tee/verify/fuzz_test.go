@@ -1,12 +1,13 @@
-package tee
+package verify_test
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"testing"
 
 	"github.com/phalanx-net/phalanx/internal/fuzzlimit"
+	"github.com/phalanx-net/phalanx/tee/internal/teetest"
+	"github.com/phalanx-net/phalanx/tee/verify"
 )
 
 // The fuzz targets feed arbitrary quotes and collateral to Verify, seeded
@@ -39,27 +40,17 @@ var tdxStages = []int{48, 632, 636, 700, 764, 770, 1154, 1218, 1220}
 // chain, but a bug to know of (and to guard against before the library
 // call, where it can be).
 func failOnPanic(t *testing.T, err error) {
-	if errors.Is(err, errVerifierPanic) {
+	if errors.Is(err, verify.ErrVerifierPanic) {
 		t.Fatal(err)
 	}
-}
-
-// tdxSignedEnd returns where a TDX quote's signed data ends: what follows
-// is padding that no signature covers (and Verify requires to be zero).
-func tdxSignedEnd(q []byte) int {
-	const header, body = 48, 584
-	if len(q) < header+body+4 {
-		return len(q)
-	}
-	return min(len(q), header+body+4+int(binary.LittleEndian.Uint32(q[header+body:])))
 }
 
 func FuzzVerifyTDX(f *testing.F) {
 	fuzzlimit.Minimize(f, minimizeLimit)
 	var samples [][]byte
-	for _, s := range tdxSamples {
-		q := s.evidence(f).Quote
-		samples = append(samples, q[:tdxSignedEnd(q)])
+	for _, s := range teetest.TDXSamples {
+		q := s.Evidence(f).Quote
+		samples = append(samples, q[:teetest.TDXSignedEnd(q)])
 		f.Add(q)
 	}
 	for _, n := range tdxStages {
@@ -69,12 +60,12 @@ func FuzzVerifyTDX(f *testing.F) {
 		if len(quote) > maxFuzzQuote {
 			t.Skip("larger than any quote")
 		}
-		v, err := Verify(Evidence{Platform: TDX, Quote: quote}, VerifyOptions{Now: sampleNow})
+		v, err := verify.Verify(verify.Evidence{Platform: verify.TDX, Quote: quote}, verify.Options{Now: teetest.SampleNow})
 		if err != nil {
 			failOnPanic(t, err)
 			return
 		}
-		signed := quote[:tdxSignedEnd(quote)]
+		signed := quote[:teetest.TDXSignedEnd(quote)]
 		for _, s := range samples {
 			if bytes.Equal(signed, s) {
 				return
@@ -86,17 +77,17 @@ func FuzzVerifyTDX(f *testing.F) {
 
 func FuzzVerifySNP(f *testing.F) {
 	fuzzlimit.Minimize(f, minimizeLimit)
-	var samples []Evidence
-	for _, s := range snpSamples {
-		ev := s.evidence(f)
+	var samples []verify.Evidence
+	for _, s := range teetest.SNPSamples {
+		ev := s.Evidence(f)
 		samples = append(samples, ev)
 		f.Add(ev.Quote, ev.Collateral)
 	}
 	// Small seeds for the report's and the collateral's own checks: a
 	// report with no collateral, a short report, collateral with a VCEK
 	// but no chain.
-	first := snpSamples[0].collateral(f)
-	vcekOnly, err := SNPCollateral{VCEK: first.VCEK}.Marshal()
+	first := teetest.SNPSamples[0].Collateral(f)
+	vcekOnly, err := verify.SNPCollateral{VCEK: first.VCEK}.Marshal()
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -107,7 +98,7 @@ func FuzzVerifySNP(f *testing.F) {
 		if len(report) > maxFuzzQuote || len(collateral) > maxFuzzCollateral {
 			t.Skip("larger than any report or collateral")
 		}
-		v, err := Verify(Evidence{Platform: SEVSNP, Quote: report, Collateral: collateral}, VerifyOptions{Now: sampleNow})
+		v, err := verify.Verify(verify.Evidence{Platform: verify.SEVSNP, Quote: report, Collateral: collateral}, verify.Options{Now: teetest.SampleNow})
 		if err != nil {
 			failOnPanic(t, err)
 			return
@@ -121,28 +112,14 @@ func FuzzVerifySNP(f *testing.F) {
 	})
 }
 
-// simFuzzSeeds returns sim quotes: one of the default measurement, one of
-// another, with different report data.
-func simFuzzSeeds(tb testing.TB) [][]byte {
-	var out [][]byte
-	for i, m := range [][]byte{SimMeasurement(DefaultSimVersion), SimMeasurement(2)} {
-		q, err := signSimQuote(m, ReportData{byte(i), 0xff})
-		if err != nil {
-			tb.Fatal(err)
-		}
-		out = append(out, q)
-	}
-	return out
-}
-
 func FuzzVerifySim(f *testing.F) {
 	fuzzlimit.Minimize(f, minimizeLimit)
-	samples := simFuzzSeeds(f)
+	samples := simQuotes(f)
 	for _, q := range samples {
 		f.Add(q)
 	}
 	f.Fuzz(func(t *testing.T, quote []byte) {
-		v, err := Verify(Evidence{Platform: Sim, Quote: quote}, VerifyOptions{AllowSim: true})
+		v, err := verify.Verify(verify.Evidence{Platform: verify.Sim, Quote: quote}, verify.Options{AllowSim: true})
 		if err != nil {
 			failOnPanic(t, err)
 			return

@@ -1,4 +1,4 @@
-package tee
+package verify
 
 import (
 	"bytes"
@@ -49,7 +49,13 @@ func ParseSNPCollateral(b []byte) (SNPCollateral, error) {
 // guest, reading its memory.
 const snpPolicyDebug = 1 << 19
 
-// verifySNP verifies a raw SEV-SNP attestation report with go-sev-guest,
+// snpVerifier verifies raw SEV-SNP attestation reports.
+type snpVerifier struct{}
+
+func (snpVerifier) Name() string { return SEVSNP }
+func (snpVerifier) Secure() bool { return true }
+
+// Verify verifies a raw SEV-SNP attestation report with go-sev-guest,
 // serving the library's two KDS requests from the collateral, with AMD's
 // ARK and ASK embedded in the library as the trust anchor.
 //
@@ -64,12 +70,12 @@ const snpPolicyDebug = 1 << 19
 // depends on its cache; nor does it depend on the cached certificates,
 // because the library verifies the VCEK against its embedded roots, never
 // against fetched ones.
-func verifySNP(ev Evidence, opts VerifyOptions) (Verified, error) {
+func (snpVerifier) Verify(ev Evidence, opts Options) (Verified, error) {
 	col, err := ParseSNPCollateral(ev.Collateral)
 	if err != nil {
 		return Verified{}, err
 	}
-	report, err := parseSNPReport(ev.Quote)
+	report, err := ParseSNPReport(ev.Quote)
 	if err != nil {
 		return Verified{}, err
 	}
@@ -139,9 +145,10 @@ func verifySNP(ev Evidence, opts VerifyOptions) (Verified, error) {
 	return v, nil
 }
 
-// parseSNPReport decodes a raw attestation report, refusing what the
-// verification below would not handle.
-func parseSNPReport(raw []byte) (*spb.Report, error) {
+// ParseSNPReport decodes a raw attestation report, refusing what Verify
+// would not handle, without verifying it: an attester reads its chip id,
+// TCB and measurement from it.
+func ParseSNPReport(raw []byte) (*spb.Report, error) {
 	// ReportToProto accepts and ignores bytes after the report.
 	if len(raw) != sevabi.ReportSize {
 		return nil, fmt.Errorf("%w: sevsnp report of %d bytes, want %d", ErrInvalidEvidence, len(raw), sevabi.ReportSize)
@@ -178,6 +185,17 @@ func checkSNPChain(chain []byte, line string, ask, ark *x509.Certificate) error 
 		return fmt.Errorf("%w: sevsnp cert chain: %w", ErrInvalidEvidence, err)
 	}
 	return fmt.Errorf("%w: sevsnp cert chain is not AMD's ASK and ARK for %s", ErrSignature, line)
+}
+
+// SNPCertChain returns the ASK/ARK chain of a product line ("Milan",
+// "Genoa", ...) as Verify requires it in the collateral: the chain
+// embedded in go-sev-guest, which is what AMD's KDS serves.
+func SNPCertChain(line string) ([]byte, error) {
+	roots, ok := trust.DefaultRootCerts[line]
+	if !ok || roots.ProductCerts == nil {
+		return nil, fmt.Errorf("sevsnp: product line %q is not supported", line)
+	}
+	return snpCertChain(roots.ProductCerts.Ask, roots.ProductCerts.Ark), nil
 }
 
 // snpCertChain returns the cert_chain document KDS serves for a product

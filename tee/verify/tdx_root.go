@@ -1,4 +1,4 @@
-package tee
+package verify
 
 import (
 	"crypto/x509"

@@ -1,4 +1,4 @@
-package tee
+package verify
 
 import (
 	"crypto/x509"
@@ -44,7 +44,7 @@ const (
 // than one accepted encoding. That changes nothing attested; transactions
 // that carry evidence are signed by their sender, so no third party can
 // swap one encoding for another.
-func Verify(ev Evidence, opts VerifyOptions) (v Verified, err error) {
+func Verify(ev Evidence, opts Options) (v Verified, err error) {
 	if len(ev.Quote) > MaxQuoteSize {
 		return Verified{}, fmt.Errorf("%w: quote of %d bytes exceeds %d", ErrInvalidEvidence, len(ev.Quote), MaxQuoteSize)
 	}
@@ -59,19 +59,14 @@ func Verify(ev Evidence, opts VerifyOptions) (v Verified, err error) {
 			v, err = Verified{}, fmt.Errorf("%w: %s: %w: %v", ErrInvalidEvidence, ev.Platform, errVerifierPanic, r)
 		}
 	}()
-	switch ev.Platform {
-	case TDX:
-		return verifyTDX(ev, opts)
-	case SEVSNP:
-		return verifySNP(ev, opts)
-	case Sim:
-		if !opts.AllowSim {
-			return Verified{}, ErrSimNotAllowed
-		}
-		return verifySim(ev)
-	default:
-		return Verified{}, fmt.Errorf("%w: %q", ErrUnknownPlatform, ev.Platform)
+	verifier, err := Lookup(ev.Platform)
+	if err != nil {
+		return Verified{}, err
 	}
+	if !verifier.Secure() && !opts.AllowSim {
+		return Verified{}, ErrSimNotAllowed
+	}
+	return verifier.Verify(ev, opts)
 }
 
 // errVerifierPanic marks a panic recovered in Verify, for the fuzz tests

@@ -1,4 +1,4 @@
-package tee
+package verify
 
 import (
 	"bytes"
@@ -24,9 +24,16 @@ const (
 // write the TD's memory.
 const tdAttributesDebug = 0x01
 
-// verifyTDX verifies a raw TDX DCAP quote, version 4, with go-tdx-guest:
+// tdxVerifier verifies raw TDX DCAP quotes, version 4, with go-tdx-guest:
 // no collateral getter, no revocation fetching, Intel's root pinned.
-func verifyTDX(ev Evidence, opts VerifyOptions) (Verified, error) {
+type tdxVerifier struct{}
+
+func (tdxVerifier) Name() string { return TDX }
+func (tdxVerifier) Secure() bool { return true }
+
+// Verify verifies a TDX quote; see the package's Verify for what is
+// checked.
+func (tdxVerifier) Verify(ev Evidence, opts Options) (Verified, error) {
 	if len(ev.Collateral) != 0 {
 		return Verified{}, fmt.Errorf("%w: tdx evidence carries no collateral (its PCK chain is inside the quote), got %d bytes", ErrInvalidEvidence, len(ev.Collateral))
 	}
@@ -67,6 +74,42 @@ func verifyTDX(ev Evidence, opts VerifyOptions) (Verified, error) {
 	}
 	copy(v.ReportData[:], body.GetReportData())
 	return v, nil
+}
+
+// TDXMeasurement returns the measurement a TDX quote reports, as Verify
+// reports it, without verifying the quote.
+func TDXMeasurement(raw []byte) ([]byte, error) {
+	quote, _, err := parseTDXQuote(raw)
+	if err != nil {
+		return nil, err
+	}
+	return tdxMeasurement(quote), nil
+}
+
+// CanonicalTDXQuote rewrites what no signature covers in a quote into the
+// one form Verify accepts (an attester calls it on what the hardware
+// returns): the PCK chain in canonical PEM (keeping or not
+// its final NUL, as the quoting enclave wrote it), and no padding after
+// the signed data. The three size fields that enclose the chain follow.
+func CanonicalTDXQuote(raw []byte) ([]byte, error) {
+	quote, chain, err := parseTDXQuote(raw)
+	if err != nil {
+		return nil, err
+	}
+	cert := quote.GetSignedData().GetCertificationData()
+	pck := cert.GetQeReportCertificationData().GetPckCertificateChainData()
+	canon := canonicalPCKChain(chain, hasNUL(pck.GetPckCertChain()))
+	delta := uint32(len(canon)) - uint32(len(pck.GetPckCertChain())) // wraps when shrinking; the sums below wrap back
+	pck.PckCertChain = canon
+	pck.Size += delta
+	cert.Size += delta
+	quote.SignedDataSize += delta
+	quote.ExtraBytes = nil
+	out, err := tdxabi.QuoteToAbiBytes(quote)
+	if err != nil {
+		return nil, fmt.Errorf("re-encode quote: %w", err)
+	}
+	return out, nil
 }
 
 // tdxMeasurement returns MRTD||RTMR0||RTMR1||RTMR2||RTMR3: the TD's

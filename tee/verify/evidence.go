@@ -1,0 +1,56 @@
+package verify
+
+import "time"
+
+// Platform names, as they appear in evidence, genesis files and flags.
+const (
+	Sim    = "sim"    // software only: protects nothing, for development
+	TDX    = "tdx"    // Intel TDX confidential VM
+	SEVSNP = "sevsnp" // AMD SEV-SNP confidential VM
+)
+
+// ReportDataSize is the size of the caller's data a quote binds.
+const ReportDataSize = 64
+
+// ReportData is what a quote binds besides the measurement: Phalanx puts a
+// hash of the enclave's public keys, its operator and the chain id there.
+type ReportData [ReportDataSize]byte
+
+// Evidence is a platform's attestation with everything needed to verify
+// it offline: the registering party fetches the collateral (certificate
+// chains) when it attests, so verification never touches the network.
+type Evidence struct {
+	Platform string `cbor:"1,keyasint" json:"platform"`
+	// Quote is the platform's signed statement: a raw TDX DCAP quote, a
+	// raw SEV-SNP attestation report, or a sim quote.
+	Quote []byte `cbor:"2,keyasint" json:"quote"`
+	// Collateral is platform-specific: for SEV-SNP the VCEK certificate
+	// and the AMD ASK/ARK chain; for TDX nothing (the PCK chain is inside
+	// the quote); for sim nothing.
+	Collateral []byte `cbor:"3,keyasint,omitempty" json:"collateral,omitempty"`
+}
+
+// Verified is what verification establishes about evidence.
+type Verified struct {
+	Platform string
+	// Measurement identifies the code: MRTD||RTMR0..3 on TDX, the launch
+	// measurement on SEV-SNP, the simulated measurement on sim.
+	Measurement []byte
+	ReportData  ReportData
+	// Debug is set for an enclave whose memory its host can read (a debug
+	// TD, an SNP guest whose policy allows debugging). Such evidence is
+	// genuine but proves no confidentiality; the registry refuses it.
+	Debug bool
+	// NotAfter is when the evidence's certificates stop being valid.
+	NotAfter time.Time
+}
+
+// Options say how to verify evidence. Verification is a pure function of
+// the evidence and these options: Now is the block time, never the wall
+// clock, so every gatekeeper reaches the same answer.
+type Options struct {
+	Now time.Time
+	// AllowSim accepts evidence of an insecure platform (sim); only a
+	// development chain sets it.
+	AllowSim bool
+}

@@ -6,7 +6,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -121,6 +123,17 @@ func TestLiarIsOutvotedRemovedAndSlashed(t *testing.T) {
 		t.Fatalf("after the removal: cluster generation %d, contract generation %d, new key %v",
 			c.KeyGen, rekeyed.KeyGen, !bytes.Equal(rekeyed.PublicKey, first.PublicKey))
 	}
+	// Out of the cluster, the liar answers no query on its contracts: it
+	// no longer follows their state.
+	lq, err := cl.NewQueryClient(ctx, liar, info.Workers[2].Query, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the removed worker to refuse queries", func() bool {
+		_, err := lq.Query(ctx, vc.ID, "my_balance", []byte("{}"))
+		var qe *client.QueryError
+		return errors.As(err, &qe) && qe.Status == http.StatusNotFound && strings.Contains(qe.Message, "this worker left cluster")
+	})
 	// The honest majority's output decrypts; the two left still agree.
 	if out := call("my_balance", struct{}{}); out.Status != contracts.StatusOK || string(out.Data) != "77" {
 		t.Fatalf("my_balance: %+v %q", out, out.Data)

@@ -32,8 +32,12 @@ func (w *Worker) executeCommands(ctx context.Context) error {
 			return fmt.Errorf("%w: cluster %d: %v", ErrMessage, id, err)
 		}
 		if !member(c, w.enc.Identity()) {
+			if _, was := w.left.LoadOrStore(id, struct{}{}); !was {
+				w.log.Warn("this worker is no longer in the cluster: it stops executing its commands and answering its queries", "cluster", id)
+			}
 			continue
 		}
+		w.left.Delete(id)
 		next, err := w.exec.Progress(id)
 		if err != nil {
 			return err

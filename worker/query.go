@@ -190,6 +190,10 @@ func (q *queries) answer(rw http.ResponseWriter, ctx context.Context, mode strin
 		fail(rw, err)
 		return
 	}
+	if _, gone := q.w.left.Load(ct.Cluster); gone {
+		fail(rw, fmt.Errorf("%w: this worker left cluster %d, which runs contract %s: ask one of the cluster's workers", api.ErrUnknown, ct.Cluster, id))
+		return
+	}
 	ctx, cancel := context.WithTimeout(ctx, DefaultQueryTimeout)
 	defer cancel()
 	var height int64

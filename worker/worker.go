@@ -120,6 +120,11 @@ type Worker struct {
 	// would not need again after a crash, which its posts report to the
 	// chain so that it deletes them.
 	consumed uint64
+
+	// left holds the clusters this worker holds a key of but is no longer
+	// a member of, as of the last round: it answers no query on their
+	// contracts, whose state it no longer follows.
+	left sync.Map // cluster id → struct{}
 }
 
 // New opens the worker's platform and enclave (creating and sealing keys on

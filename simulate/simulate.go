@@ -89,10 +89,9 @@ func Rewards(ctx context.Context, cfg Config) (*Result, error) {
 	// The working state takes every write; a version is committed each
 	// simulated day, so the working set stays small.
 	var kv store.KV = tree
-	var reg registry.Keeper
-	q := mq.NewKeeper(&reg)
-	reg = registry.NewKeeper(q)
-	comp := computing.NewKeeper(q, &reg)
+	q := mq.NewKeeper(registry.Records{})
+	reg := registry.NewKeeper(q)
+	comp := computing.NewKeeper(q, registry.Records{})
 	pools := stakepool.NewKeeper(comp)
 	router := module.NewRouter()
 	reg.RegisterMsgs(router)

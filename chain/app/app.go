@@ -162,12 +162,11 @@ func NewRouter() *module.Router {
 func newModules() modules {
 	r := module.NewRouter()
 	bank.Keeper{}.RegisterMsgs(r)
-	var reg registry.Keeper
-	q := mq.NewKeeper(&reg) // the registry says who may post
-	k := keys.NewKeeper(q, &reg)
-	reg = registry.NewKeeper(q, k) // keys hands the master key to new gatekeepers
-	comp := computing.NewKeeper(q, &reg)
-	c := contracts.NewKeeper(q, &reg, k, comp) // a dissenting worker is penalized
+	q := mq.NewKeeper(registry.Records{}) // the registry says who may post
+	k := keys.NewKeeper(q, registry.Records{})
+	reg := registry.NewKeeper(q, k) // keys hands the master key to new gatekeepers
+	comp := computing.NewKeeper(q, registry.Records{})
+	c := contracts.NewKeeper(q, registry.Records{}, k, comp) // a dissenting worker is penalized
 	q.RegisterMsgs(r)
 	reg.RegisterMsgs(r)
 	k.RegisterMsgs(r)

@@ -29,10 +29,9 @@ type env struct {
 // reward pool.
 func newEnv(t *testing.T) (*env, *enclave.Enclave, crypto.PrivateKey) {
 	e := &env{Env: modtest.New(t)}
-	var reg registry.Keeper
-	e.q = mq.NewKeeper(&reg)
-	reg = registry.NewKeeper(e.q)
-	e.c = computing.NewKeeper(e.q, &reg)
+	e.q = mq.NewKeeper(registry.Records{})
+	reg := registry.NewKeeper(e.q)
+	e.c = computing.NewKeeper(e.q, registry.Records{})
 	e.q.RegisterMsgs(e.Router)
 	reg.RegisterMsgs(e.Router)
 	e.c.RegisterMsgs(e.Router)

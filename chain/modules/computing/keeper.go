@@ -17,7 +17,7 @@ import (
 // through the queue.
 type Keeper struct {
 	mq       *mq.Keeper
-	registry *registry.Keeper
+	registry registry.Records
 	bank     bank.Keeper
 	pools    Pools
 }
@@ -37,7 +37,7 @@ type Pools interface {
 }
 
 // NewKeeper returns a keeper.
-func NewKeeper(q *mq.Keeper, reg *registry.Keeper) *Keeper { return &Keeper{mq: q, registry: reg} }
+func NewKeeper(q *mq.Keeper, reg registry.Records) *Keeper { return &Keeper{mq: q, registry: reg} }
 
 // SetPools routes workers' rewards to their stake pools.
 func (k *Keeper) SetPools(p Pools) { k.pools = p }

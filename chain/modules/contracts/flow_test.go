@@ -47,13 +47,12 @@ type env struct {
 func newEnv(t *testing.T, validators ...crypto.PrivateKey) *env {
 	t.Helper()
 	e := &env{Env: modtest.New(t), council: key(t, "council"), operator: key(t, "operator")}
-	var reg registry.Keeper
-	e.q = mq.NewKeeper(&reg)
-	e.keys = keys.NewKeeper(e.q, &reg)
-	reg = registry.NewKeeper(e.q, e.keys)
+	e.q = mq.NewKeeper(registry.Records{})
+	e.keys = keys.NewKeeper(e.q, registry.Records{})
+	reg := registry.NewKeeper(e.q, e.keys)
 	e.reg = reg
-	e.comp = computing.NewKeeper(e.q, &reg)
-	e.c = contracts.NewKeeper(e.q, &reg, e.keys, e.comp) // a worker that disagrees is slashed
+	e.comp = computing.NewKeeper(e.q, registry.Records{})
+	e.c = contracts.NewKeeper(e.q, registry.Records{}, e.keys, e.comp) // a worker that disagrees is slashed
 	e.q.RegisterMsgs(e.Router)
 	e.comp.RegisterMsgs(e.Router)
 	reg.RegisterMsgs(e.Router)

@@ -19,7 +19,7 @@ import (
 // through the registry.
 type Keeper struct {
 	mq       *mq.Keeper
-	registry *registry.Keeper
+	registry registry.Records
 	keys     *keys.Keeper
 	bank     bank.Keeper
 	penalty  Penalizer
@@ -33,7 +33,7 @@ type Penalizer interface {
 }
 
 // NewKeeper returns a keeper; penalty may be nil.
-func NewKeeper(q *mq.Keeper, reg *registry.Keeper, k *keys.Keeper, penalty Penalizer) *Keeper {
+func NewKeeper(q *mq.Keeper, reg registry.Records, k *keys.Keeper, penalty Penalizer) *Keeper {
 	return &Keeper{mq: q, registry: reg, keys: k, penalty: penalty}
 }
 

@@ -15,12 +15,12 @@ import (
 // through the queue.
 type Keeper struct {
 	mq       *mq.Keeper
-	registry *registry.Keeper
+	registry registry.Records
 }
 
 // NewKeeper returns a keeper; reg may be filled in after this call (the
 // registry and this module refer to each other).
-func NewKeeper(q *mq.Keeper, reg *registry.Keeper) *Keeper { return &Keeper{mq: q, registry: reg} }
+func NewKeeper(q *mq.Keeper, reg registry.Records) *Keeper { return &Keeper{mq: q, registry: reg} }
 
 func mustDecode(v []byte, out any) {
 	if err := codec.UnmarshalState(v, out); err != nil {

@@ -42,9 +42,17 @@ func validatorKey(a crypto.Address) []byte {
 // Keeper reads and writes the registry's state and tells enclaves about
 // their registration through the message queue.
 type Keeper struct {
+	Records
 	mq    *mq.Keeper
 	hooks []Hooks
 }
+
+// Records reads the registry's records and nothing else: what the other
+// modules (and the queue, which asks who may post) need of the registry.
+// It needs no wiring, so the modules that read the registry do not
+// depend on the keeper that sends through them, and there is no cycle
+// to resolve when the modules are built.
+type Records struct{}
 
 // Hooks lets other modules act when an enclave is registered for the
 // first time (the keys module hands the master key to a new gatekeeper).
@@ -77,16 +85,16 @@ func mustDecode(v []byte, out any) {
 }
 
 // Params returns the parameters.
-func (Keeper) Params(r store.Reader) Params {
+func (Records) Params(r store.Reader) Params {
 	var p Params
 	mustDecode(r.Get(paramsKey), &p)
 	return p
 }
 
 // SetParams writes the parameters.
-func (Keeper) SetParams(kv store.KV, p Params) { kv.Set(paramsKey, codec.MustMarshal(p)) }
+func (Records) SetParams(kv store.KV, p Params) { kv.Set(paramsKey, codec.MustMarshal(p)) }
 
-func (Keeper) get(r store.Reader, key []byte) (Enclave, bool) {
+func (Records) get(r store.Reader, key []byte) (Enclave, bool) {
 	v := r.Get(key)
 	if v == nil {
 		return Enclave{}, false
@@ -97,18 +105,18 @@ func (Keeper) get(r store.Reader, key []byte) (Enclave, bool) {
 }
 
 // Worker returns a worker's record.
-func (k Keeper) Worker(r store.Reader, id crypto.PublicKey) (Enclave, bool) {
+func (k Records) Worker(r store.Reader, id crypto.PublicKey) (Enclave, bool) {
 	return k.get(r, WorkerKey(id))
 }
 
 // Gatekeeper returns a gatekeeper enclave's record.
-func (k Keeper) Gatekeeper(r store.Reader, id crypto.PublicKey) (Enclave, bool) {
+func (k Records) Gatekeeper(r store.Reader, id crypto.PublicKey) (Enclave, bool) {
 	return k.get(r, GatekeeperKey(id))
 }
 
 // Workers calls fn for every worker, in identity order, until it returns
 // false.
-func (Keeper) Workers(r store.Reader, fn func(Enclave) bool) {
+func (Records) Workers(r store.Reader, fn func(Enclave) bool) {
 	r.Iterate(workerPrefix, func(_, v []byte) bool {
 		var e Enclave
 		mustDecode(v, &e)
@@ -118,7 +126,7 @@ func (Keeper) Workers(r store.Reader, fn func(Enclave) bool) {
 
 // Gatekeepers calls fn for every gatekeeper enclave, in identity order,
 // until it returns false.
-func (Keeper) Gatekeepers(r store.Reader, fn func(Enclave) bool) {
+func (Records) Gatekeepers(r store.Reader, fn func(Enclave) bool) {
 	r.Iterate(gatekeeperPrefix, func(_, v []byte) bool {
 		var e Enclave
 		mustDecode(v, &e)
@@ -128,15 +136,15 @@ func (Keeper) Gatekeepers(r store.Reader, fn func(Enclave) bool) {
 
 // IsEnclave implements mq.Senders: registered workers and gatekeeper
 // enclaves may post messages.
-func (k Keeper) IsEnclave(r store.Reader, id crypto.PublicKey) bool {
+func (k Records) IsEnclave(r store.Reader, id crypto.PublicKey) bool {
 	return r.Get(WorkerKey(id)) != nil || r.Get(GatekeeperKey(id)) != nil
 }
 
 // IsValidator reports whether addr is the account of a validator.
-func (Keeper) IsValidator(r store.Reader, addr crypto.Address) bool {
+func (Records) IsValidator(r store.Reader, addr crypto.Address) bool {
 	return r.Get(validatorKey(addr)) != nil
 }
 
 // SetValidator records addr as a validator account (from the genesis
 // validator set).
-func (Keeper) SetValidator(kv store.KV, addr crypto.Address) { kv.Set(validatorKey(addr), []byte{1}) }
+func (Records) SetValidator(kv store.KV, addr crypto.Address) { kv.Set(validatorKey(addr), []byte{1}) }

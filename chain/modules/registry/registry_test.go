@@ -65,9 +65,8 @@ func newEnv(t *testing.T) *env {
 	}
 	e := &env{t: t, state: store.NewCache(tree), router: module.NewRouter(), sim: sim,
 		council: key(t, "council"), operator: key(t, "operator"), height: 10, now: t0, chainID: chainID}
-	var reg registry.Keeper
-	e.q = mq.NewKeeper(&reg)
-	reg = registry.NewKeeper(e.q)
+	e.q = mq.NewKeeper(registry.Records{})
+	reg := registry.NewKeeper(e.q)
 	e.reg = reg
 	e.q.RegisterMsgs(e.router)
 	reg.RegisterMsgs(e.router)

@@ -34,10 +34,9 @@ type env struct {
 // and funded owner, alice and bob.
 func newEnv(t *testing.T) *env {
 	e := &env{Env: modtest.New(t)}
-	var reg registry.Keeper
-	q := mq.NewKeeper(&reg)
-	reg = registry.NewKeeper(q)
-	e.c = computing.NewKeeper(q, &reg)
+	q := mq.NewKeeper(registry.Records{})
+	reg := registry.NewKeeper(q)
+	e.c = computing.NewKeeper(q, registry.Records{})
 	e.pools = stakepool.NewKeeper(e.c)
 	q.RegisterMsgs(e.Router)
 	reg.RegisterMsgs(e.Router)

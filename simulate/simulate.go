@@ -108,14 +108,15 @@ func Rewards(ctx context.Context, cfg Config) (*Result, error) {
 	g := registry.DefaultGenesis(crypto.ModuleAddress("simulated-council"))
 	g.Params.AllowSim = true
 	g.Params.Measurements = []registry.Measurement{{Platform: tee.Sim, Value: m}}
-	if err := reg.InitGenesis(kv, g, nil); err != nil {
-		return nil, err
-	}
 	const chainID = "phalanx-simulation"
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	height := int64(1)
 	block := func() module.Block { return module.Block{ChainID: chainID, Height: height, Time: now} }
-	if err := comp.InitGenesis(module.NewContext(kv, block(), crypto.Address{}, nil, nil), computing.Genesis{Params: p}); err != nil {
+	genesis := module.NewContext(kv, block(), crypto.Address{}, nil, nil)
+	if err := reg.InitGenesis(genesis, g); err != nil {
+		return nil, err
+	}
+	if err := comp.InitGenesis(genesis, computing.Genesis{Params: p}); err != nil {
 		return nil, err
 	}
 	var bk bank.Keeper

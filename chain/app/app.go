@@ -270,21 +270,20 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (res *abc
 	}
 	gen := store.NewCache(a.tree)
 	gen.Set(chainIDKey, []byte(req.ChainId))
-	if err := a.auth.InitGenesis(gen, st.Auth); err != nil {
+	ctx := module.NewContext(gen, module.Block{ChainID: req.ChainId, Height: req.InitialHeight, Time: req.Time}, [20]byte{}, nil, a.log)
+	if err := a.auth.InitGenesis(ctx, st.Auth); err != nil {
 		return nil, ErrBadGenesis.Wrap("auth: %v", err)
 	}
-	ctx := module.NewContext(gen, module.Block{ChainID: req.ChainId, Height: req.InitialHeight, Time: req.Time}, [20]byte{}, nil, a.log)
 	if err := a.bank.InitGenesis(ctx, st.Bank); err != nil {
 		return nil, err
 	}
-	validators, err := validatorKeys(req.Validators)
-	if err != nil {
+	if st.Registry.Validators, err = validatorKeys(req.Validators); err != nil {
 		return nil, err
 	}
-	if err := a.registry.InitGenesis(gen, st.Registry, validators); err != nil {
+	if err := a.registry.InitGenesis(ctx, st.Registry); err != nil {
 		return nil, ErrBadGenesis.Wrap("registry: %v", err)
 	}
-	if err := a.contracts.InitGenesis(gen, st.Contracts); err != nil {
+	if err := a.contracts.InitGenesis(ctx, st.Contracts); err != nil {
 		return nil, ErrBadGenesis.Wrap("contracts: %v", err)
 	}
 	if err := a.computing.InitGenesis(ctx, st.Computing); err != nil {

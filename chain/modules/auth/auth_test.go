@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/chain/tx"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -65,7 +66,7 @@ func TestFeeRules(t *testing.T) {
 func TestParamsRoundTrip(t *testing.T) {
 	var k Keeper
 	c := store.NewCache(memReader{})
-	if err := k.InitGenesis(c, DefaultGenesis()); err != nil {
+	if err := k.InitGenesis(module.NewContext(c, module.Block{}, crypto.Address{}, nil, nil), DefaultGenesis()); err != nil {
 		t.Fatal(err)
 	}
 	if got := k.Params(c); got != DefaultParams() {

@@ -1,6 +1,6 @@
 package auth
 
-import "github.com/phalanx-net/phalanx/chain/store"
+import "github.com/phalanx-net/phalanx/chain/module"
 
 // Genesis is auth's part of the genesis file.
 type Genesis struct {
@@ -14,10 +14,10 @@ func DefaultGenesis() Genesis { return Genesis{Params: DefaultParams()} }
 func (g Genesis) Validate() error { return g.Params.Validate() }
 
 // InitGenesis writes the parameters.
-func (k Keeper) InitGenesis(kv store.KV, g Genesis) error {
+func (k Keeper) InitGenesis(ctx *module.Context, g Genesis) error {
 	if err := g.Validate(); err != nil {
 		return err
 	}
-	k.SetParams(kv, g.Params)
+	k.SetParams(ctx.Store(), g.Params)
 	return nil
 }

@@ -31,9 +31,7 @@ func DecodeAccount(v []byte) (Account, error) {
 func (Keeper) Account(r store.Reader, addr crypto.Address) Account {
 	var a Account
 	if v := r.Get(AccountKey(addr)); v != nil {
-		if err := codec.UnmarshalState(v, &a); err != nil {
-			panic(&store.IOError{Err: err}) // only this keeper writes it
-		}
+		store.MustDecode(v, &a)
 	}
 	return a
 }
@@ -46,9 +44,7 @@ func (Keeper) SetAccount(kv store.KV, addr crypto.Address, a Account) {
 // Params returns the parameters.
 func (Keeper) Params(r store.Reader) Params {
 	var p Params
-	if err := codec.UnmarshalState(r.Get(paramsKey), &p); err != nil {
-		panic(&store.IOError{Err: err})
-	}
+	store.MustDecode(r.Get(paramsKey), &p)
 	return p
 }
 

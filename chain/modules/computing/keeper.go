@@ -45,16 +45,10 @@ func (k *Keeper) SetPools(p Pools) { k.pools = p }
 // Account is the module account that holds computing stakes.
 func Account() crypto.Address { return crypto.ModuleAddress(ModuleName) }
 
-func mustDecode(v []byte, out any) {
-	if err := codec.UnmarshalState(v, out); err != nil {
-		panic(&store.IOError{Err: err}) // only this keeper writes it
-	}
-}
-
 // Params returns the parameters.
 func (Keeper) Params(r store.Reader) Params {
 	var p Params
-	mustDecode(r.Get(paramsKey), &p)
+	store.MustDecode(r.Get(paramsKey), &p)
 	return p
 }
 
@@ -62,7 +56,7 @@ func (Keeper) Params(r store.Reader) Params {
 func (Keeper) Totals(r store.Reader) Totals {
 	var t Totals
 	if v := r.Get(totalsKey); v != nil {
-		mustDecode(v, &t)
+		store.MustDecode(v, &t)
 	}
 	return t
 }
@@ -76,7 +70,7 @@ func (Keeper) Worker(r store.Reader, id crypto.PublicKey) (Worker, bool) {
 		return Worker{}, false
 	}
 	var w Worker
-	mustDecode(v, &w)
+	store.MustDecode(v, &w)
 	return w, true
 }
 
@@ -86,7 +80,7 @@ func (Keeper) setWorker(kv store.KV, w Worker) { kv.Set(WorkerKey(w.ID), codec.M
 func (Keeper) Workers(r store.Reader, fn func(Worker) bool) {
 	r.Iterate(workerPrefix, func(_, v []byte) bool {
 		var w Worker
-		mustDecode(v, &w)
+		store.MustDecode(v, &w)
 		return fn(w)
 	})
 }

@@ -62,10 +62,12 @@ func newEnv(t *testing.T, validators ...crypto.PrivateKey) *env {
 	for _, v := range validators {
 		vals = append(vals, v.Public())
 	}
-	if err := reg.InitGenesis(e.State, e.RegistryGenesis(e.council.Public().Address()), vals); err != nil {
+	g := e.RegistryGenesis(e.council.Public().Address())
+	g.Validators = vals
+	if err := reg.InitGenesis(e.Ctx(), g); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.c.InitGenesis(e.State, contracts.DefaultGenesis()); err != nil {
+	if err := e.c.InitGenesis(e.Ctx(), contracts.DefaultGenesis()); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.comp.InitGenesis(e.Ctx(), computing.DefaultGenesis()); err != nil {

@@ -1,6 +1,6 @@
 package contracts
 
-import "github.com/phalanx-net/phalanx/chain/store"
+import "github.com/phalanx-net/phalanx/chain/module"
 
 // Genesis is the module's part of the genesis file. A genesis without it
 // gets DefaultParams.
@@ -24,11 +24,11 @@ func (g Genesis) Validate() error {
 }
 
 // InitGenesis writes the parameters.
-func (Keeper) InitGenesis(kv store.KV, g Genesis) error {
+func (Keeper) InitGenesis(ctx *module.Context, g Genesis) error {
 	if err := g.Validate(); err != nil {
 		return err
 	}
-	set(kv, paramsKey, g.params())
+	set(ctx.Store(), paramsKey, g.params())
 	return nil
 }
 

@@ -40,19 +40,13 @@ func NewKeeper(q *mq.Keeper, reg registry.Records, k *keys.Keeper, penalty Penal
 // Account is the module account that holds deposits and escrows.
 func Account() crypto.Address { return crypto.ModuleAddress(ModuleName) }
 
-func mustDecode(v []byte, out any) {
-	if err := codec.UnmarshalState(v, out); err != nil {
-		panic(&store.IOError{Err: err}) // only this keeper writes it
-	}
-}
-
 func get[T any](r store.Reader, key []byte) (T, bool) {
 	var out T
 	v := r.Get(key)
 	if v == nil {
 		return out, false
 	}
-	mustDecode(v, &out)
+	store.MustDecode(v, &out)
 	return out, true
 }
 

@@ -58,7 +58,7 @@ func (k *Keeper) handleCreateCluster(ctx *module.Context, m *MsgCreateCluster) e
 	}
 	var id uint64
 	if v := kv.Get(nextCluster); v != nil {
-		mustDecode(v, &id)
+		store.MustDecode(v, &id)
 	}
 	set(kv, nextCluster, id+1)
 	c := Cluster{ID: id, Owner: ctx.Sender, Workers: workers, GasPrice: m.GasPrice, Deposit: m.Deposit, Epoch: epoch, Height: ctx.Block.Height,
@@ -312,7 +312,7 @@ func (k *Keeper) tally(r store.Reader, c Cluster, seq uint64) tally {
 			return true
 		}
 		var d Hash
-		mustDecode(val, &d)
+		store.MustDecode(val, &d)
 		voters, digests = append(voters, w), append(digests, d)
 		count[d]++
 		return true

@@ -22,17 +22,11 @@ type Keeper struct {
 // registry and this module refer to each other).
 func NewKeeper(q *mq.Keeper, reg registry.Records) *Keeper { return &Keeper{mq: q, registry: reg} }
 
-func mustDecode(v []byte, out any) {
-	if err := codec.UnmarshalState(v, out); err != nil {
-		panic(&store.IOError{Err: err}) // only this keeper writes it
-	}
-}
-
 // Status returns the module's summary.
 func (Keeper) Status(r store.Reader) Status {
 	var s Status
 	if v := r.Get(statusKey); v != nil {
-		mustDecode(v, &s)
+		store.MustDecode(v, &s)
 	}
 	return s
 }
@@ -46,7 +40,7 @@ func (Keeper) Master(r store.Reader, epoch uint32) (Master, bool) {
 		return Master{}, false
 	}
 	var m Master
-	mustDecode(v, &m)
+	store.MustDecode(v, &m)
 	return m, true
 }
 

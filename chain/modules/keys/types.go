@@ -2,6 +2,7 @@ package keys
 
 import (
 	"encoding/binary"
+	"github.com/phalanx-net/phalanx/chain/store"
 	"strconv"
 
 	"github.com/phalanx-net/phalanx/chain/codec"
@@ -127,7 +128,7 @@ func decodeAsk(v []byte) clusterAsk {
 	if codec.Unmarshal(v, &a.Epoch) == nil {
 		return a
 	}
-	mustDecode(v, &a)
+	store.MustDecode(v, &a)
 	return a
 }
 

@@ -79,9 +79,7 @@ func (k *Keeper) Egress(r store.Reader, to crypto.PublicKey, seq uint64) (Messag
 		return Message{}, false
 	}
 	var m Message
-	if err := codec.UnmarshalState(v, &m); err != nil {
-		panic(&store.IOError{Err: err})
-	}
+	store.MustDecode(v, &m)
 	return m, true
 }
 

@@ -1,15 +1,17 @@
 package registry
 
 import (
-	"github.com/phalanx-net/phalanx/chain/store"
+	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/crypto"
 )
 
-// Genesis is the registry's part of the genesis file. Validator accounts
-// are not listed here: they are the accounts of the genesis validators'
-// keys, which CometBFT passes to InitChain.
+// Genesis is the registry's part of the genesis file.
 type Genesis struct {
 	Params Params `json:"params"`
+	// Validators are the genesis validators' keys, whose accounts are
+	// recorded as validator accounts. They are not in the file: CometBFT
+	// passes them to InitChain, and the application sets them here.
+	Validators []crypto.PublicKey `json:"-"`
 }
 
 // Validate checks the genesis.
@@ -21,12 +23,13 @@ func (g Genesis) Validate() error {
 }
 
 // InitGenesis writes the parameters and records the validator accounts.
-func (k Keeper) InitGenesis(kv store.KV, g Genesis, validators []crypto.PublicKey) error {
+func (k Keeper) InitGenesis(ctx *module.Context, g Genesis) error {
 	if err := g.Validate(); err != nil {
 		return err
 	}
+	kv := ctx.Store()
 	k.SetParams(kv, g.Params)
-	for _, v := range validators {
+	for _, v := range g.Validators {
 		k.SetValidator(kv, v.Address())
 	}
 	return nil

@@ -78,16 +78,10 @@ func DecodeParams(v []byte) (Params, error) {
 	return p, err
 }
 
-func mustDecode(v []byte, out any) {
-	if err := codec.UnmarshalState(v, out); err != nil {
-		panic(&store.IOError{Err: err}) // only this keeper writes it
-	}
-}
-
 // Params returns the parameters.
 func (Records) Params(r store.Reader) Params {
 	var p Params
-	mustDecode(r.Get(paramsKey), &p)
+	store.MustDecode(r.Get(paramsKey), &p)
 	return p
 }
 
@@ -100,7 +94,7 @@ func (Records) get(r store.Reader, key []byte) (Enclave, bool) {
 		return Enclave{}, false
 	}
 	var e Enclave
-	mustDecode(v, &e)
+	store.MustDecode(v, &e)
 	return e, true
 }
 
@@ -119,7 +113,7 @@ func (k Records) Gatekeeper(r store.Reader, id crypto.PublicKey) (Enclave, bool)
 func (Records) Workers(r store.Reader, fn func(Enclave) bool) {
 	r.Iterate(workerPrefix, func(_, v []byte) bool {
 		var e Enclave
-		mustDecode(v, &e)
+		store.MustDecode(v, &e)
 		return fn(e)
 	})
 }
@@ -129,7 +123,7 @@ func (Records) Workers(r store.Reader, fn func(Enclave) bool) {
 func (Records) Gatekeepers(r store.Reader, fn func(Enclave) bool) {
 	r.Iterate(gatekeeperPrefix, func(_, v []byte) bool {
 		var e Enclave
-		mustDecode(v, &e)
+		store.MustDecode(v, &e)
 		return fn(e)
 	})
 }

@@ -73,7 +73,8 @@ func newEnv(t *testing.T) *env {
 	g := registry.DefaultGenesis(e.council.Public().Address())
 	g.Params.AllowSim = true
 	g.Params.Measurements = []registry.Measurement{{Platform: tee.Sim, Value: m}}
-	if err := reg.InitGenesis(e.state, g, []crypto.PublicKey{key(t, "validator").Public()}); err != nil {
+	g.Validators = []crypto.PublicKey{key(t, "validator").Public()}
+	if err := reg.InitGenesis(module.NewContext(e.state, module.Block{ChainID: chainID, Height: e.height, Time: e.now}, crypto.Address{}, nil, nil), g); err != nil {
 		t.Fatal(err)
 	}
 	return e

@@ -29,12 +29,6 @@ func NewKeeper(c *computing.Keeper) *Keeper {
 // in the module account.
 func (*Keeper) Account() crypto.Address { return crypto.ModuleAddress(ModuleName) }
 
-func mustDecode(v []byte, out any) {
-	if err := codec.UnmarshalState(v, out); err != nil {
-		panic(&store.IOError{Err: err}) // only this keeper writes it
-	}
-}
-
 func set(kv store.KV, key []byte, v any) { kv.Set(key, codec.MustMarshal(v)) }
 
 // Pool returns a pool.
@@ -44,7 +38,7 @@ func (*Keeper) Pool(r store.Reader, id uint64) (Pool, bool) {
 		return Pool{}, false
 	}
 	var p Pool
-	mustDecode(v, &p)
+	store.MustDecode(v, &p)
 	return p, true
 }
 
@@ -52,7 +46,7 @@ func (*Keeper) Pool(r store.Reader, id uint64) (Pool, bool) {
 func (*Keeper) Pools(r store.Reader, fn func(Pool) bool) {
 	r.Iterate(poolPrefix, func(_, v []byte) bool {
 		var p Pool
-		mustDecode(v, &p)
+		store.MustDecode(v, &p)
 		return fn(p)
 	})
 }
@@ -64,7 +58,7 @@ func (*Keeper) Delegation(r store.Reader, pool uint64, d crypto.Address) Delegat
 		return Delegation{Pool: pool, Delegator: d}
 	}
 	var out Delegation
-	mustDecode(v, &out)
+	store.MustDecode(v, &out)
 	return out
 }
 
@@ -75,7 +69,7 @@ func (*Keeper) PoolOf(r store.Reader, w crypto.PublicKey) (uint64, bool) {
 		return 0, false
 	}
 	var id uint64
-	mustDecode(v, &id)
+	store.MustDecode(v, &id)
 	return id, true
 }
 

@@ -42,7 +42,7 @@ func newEnv(t *testing.T) *env {
 	reg.RegisterMsgs(e.Router)
 	e.c.RegisterMsgs(e.Router)
 	e.pools.RegisterMsgs(e.Router)
-	if err := reg.InitGenesis(e.State, e.RegistryGenesis(key("council").Public().Address()), nil); err != nil {
+	if err := reg.InitGenesis(e.Ctx(), e.RegistryGenesis(key("council").Public().Address())); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.c.InitGenesis(e.Ctx(), computing.DefaultGenesis()); err != nil {

@@ -45,8 +45,7 @@ type transfer struct {
 // one fails. So a transfer that a dead node had in its mempool, or that
 // committed while the client was looking elsewhere, is never signed
 // twice, and the chain's nonce check makes a second copy a refusal, not a
-// second payment. (The client SDK does not do this retry itself yet; when
-// it does, this loop becomes a call.)
+// second payment. The resending is the client's Resume (see deliver).
 type load struct {
 	keys       []crypto.PrivateKey
 	recipients []crypto.Address
@@ -153,8 +152,10 @@ func (l *load) sign(ctx context.Context, i int, nonce uint64) (*transfer, error)
 	return &transfer{sender: i, nonce: nonce, amount: amount, hash: h[:], raw: raw, phase: l.phase.Load().(string), sent: time.Now()}, nil
 }
 
-// deliver sends t until some node shows it in a block: each attempt
-// broadcasts to the next live gatekeeper and polls it for 10 s.
+// deliver sends t until some node shows it in a block: each attempt is
+// the client's Resume at the next live gatekeeper (the same bytes, sent
+// again and polled for until they commit or pollFor passes), and an
+// attempt whose outcome is unknown goes on at the next one.
 func (l *load) deliver(ctx context.Context, t *transfer) error {
 	const pollFor, every = 10 * time.Second, 50 * time.Millisecond
 	for attempt := t.sender; ; attempt++ {
@@ -172,57 +173,45 @@ func (l *load) deliver(ctx context.Context, t *transfer) error {
 			continue
 		}
 		g := nodes[attempt%len(nodes)]
-		if done, err := l.check(ctx, g, t); done || err != nil {
-			return err
-		}
-		// Some errors are expected here: a copy already in the mempool
-		// ("tx already exists in cache"), a node that just died, a copy
-		// already committed (a stale nonce; the polling below finds it).
-		// Any other refusal by the chain is final: the bytes never change.
-		bctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		_, err := g.cl.Broadcast(bctx, t.raw)
+		// A paused node holds requests: the attempt's context ends them.
+		actx, cancel := context.WithTimeout(ctx, pollFor+2*time.Second)
+		r, err := g.cl.Resume(actx, t.raw, pollFor)
 		cancel()
-		var refused *client.TxError
-		if errors.As(err, &refused) && !errors.Is(err, tx.ErrStaleNonce) && !errors.Is(err, tx.ErrFutureNonce) {
+		var te *client.TxError
+		switch {
+		case r != nil:
+			return l.record(t, r)
+		case errors.As(err, &te) && !errors.Is(err, tx.ErrStaleNonce) && !errors.Is(err, tx.ErrFutureNonce):
+			// The chain's refusal of bytes that never change is final.
 			return fmt.Errorf("%s refused %s %d/%d: %w", g.name, t.kind(), t.sender, t.nonce, err)
 		}
-		deadline := time.Now().Add(pollFor)
-		for time.Now().Before(deadline) {
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(every):
-			}
-			done, err := l.check(ctx, g, t)
-			if done || err != nil {
-				return err
-			}
-			if !g.isUp() {
-				break
-			}
+		// Unknown (the node died, or no commit in time), no answer, a
+		// full mempool, or a nonce the node sees spent or ahead (a copy
+		// committed where this node's index does not show it yet, or a
+		// node behind): the next node is asked, after a pause so that a
+		// node that fails at once is not asked in a tight loop.
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(every):
 		}
 	}
 }
 
-// check asks g whether t is in a block; done reports that it is.
-func (l *load) check(ctx context.Context, g *member, t *transfer) (done bool, err error) {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	r, err := g.cl.Tx(ctx, t.hash)
-	if err != nil {
-		return false, nil // not there (yet), or the node is down
-	}
+// record notes r, the block's result of t, in t; a failure in the block
+// is an error.
+func (l *load) record(t *transfer, r *client.Result) error {
 	if r.Code != 0 {
-		return true, fmt.Errorf("transfer %d/%d failed in block %d: code %d: %s", t.sender, t.nonce, r.Height, r.Code, r.Log)
+		return fmt.Errorf("%s %d/%d failed in block %d: code %d: %s", t.kind(), t.sender, t.nonce, r.Height, r.Code, r.Log)
 	}
 	seq, ok := commandSeq(r)
 	if t.command && !ok {
-		return true, fmt.Errorf("command %d committed at height %d without a sequence number in its events", t.nonce, r.Height)
+		return fmt.Errorf("command %d committed at height %d without a sequence number in its events", t.nonce, r.Height)
 	}
 	l.mu.Lock()
 	t.acked, t.committed, t.height, t.fee, t.seq = true, time.Now(), r.Height, r.Fee, seq
 	l.mu.Unlock()
-	return true, nil
+	return nil
 }
 
 // client is a live gatekeeper's, for the reads signing needs (the chain

@@ -122,6 +122,12 @@ func New(ctx context.Context, opts Options) (*Gatekeeper, error) {
 		}
 		abciApp = a
 	}
+	if err := reindexTail(c, log); err != nil {
+		if a != nil {
+			a.Close()
+		}
+		return nil, err
+	}
 	dbs := &dbTracker{log: log.With("module", "db")}
 	cometLog := newCometLogger(log.With("module", "cometbft"), opts.CometLogLevel)
 	n, err := cmtnode.NewNode(ctx, withoutCometMetricsServer(c), pv, nodeKey,

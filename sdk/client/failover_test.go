@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -21,6 +22,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/chain/tx"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/crypto/keyring"
 	"github.com/phalanx-net/phalanx/devnet"
@@ -48,6 +50,7 @@ const (
 	forward     action = iota
 	forwardDrop        // forward, then break the connection off without the answer
 	swallow            // break the connection off without forwarding
+	fakeAccept         // answer a broadcast as admitted without forwarding it
 )
 
 func newProxy(t *testing.T, target string, rule func(string) action) *proxy {
@@ -62,7 +65,8 @@ func (p *proxy) url() string { return p.srv.URL }
 func (p *proxy) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	var req struct {
-		Method string `json:"method"`
+		ID     json.RawMessage `json:"id"`
+		Method string          `json:"method"`
 		Params struct {
 			Tx string `json:"tx"`
 		} `json:"params"`
@@ -74,6 +78,11 @@ func (p *proxy) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if act == swallow {
 		hangUp(w)
+		return
+	}
+	if act == fakeAccept {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"jsonrpc":"2.0","id":%s,"result":{"code":0,"data":"","log":"","codespace":"","hash":""}}`, req.ID)
 		return
 	}
 	res, err := http.Post(p.target, "application/json", bytes.NewReader(body))
@@ -344,6 +353,40 @@ func TestTransactionsAcrossNodes(t *testing.T) {
 		if !errors.As(err, &cm) || !errors.Is(err, client.ErrWrongChain) || cm.Chain != "other-chain" || cm.Want != "phalanx-devnet" ||
 			!strings.Contains(err.Error(), other.url()) {
 			t.Fatalf("a node of another chain: %v", err)
+		}
+	})
+
+	t.Run("a resend refused during the wait ends it", func(t *testing.T) {
+		// gk0 says it took the bytes but drops them; meanwhile another
+		// transaction spends their nonce. The wait's resend is refused:
+		// a definite failure, told then rather than at the timeout.
+		var first atomic.Bool
+		dropping := newProxy(t, n.rpc(0), func(m string) action {
+			if m == "broadcast_tx_sync" && !first.Swap(true) {
+				return fakeAccept
+			}
+			return forward
+		})
+		direct := mustClient(t, n.rpc(1))
+		build := func(amount pha.Amount) []byte {
+			signed, err := direct.Build(ctx, n.keys["carol"], []module.Msg{&bank.MsgSend{To: n.addr("dave"), Amount: amount}}, client.TxOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, _ := signed.Encode()
+			return raw
+		}
+		dropped, other := build(amount), build(pha.Tokens(2))
+		if _, err := direct.Resume(ctx, other, 0); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		_, err := mustClient(t, dropping.url()).Resume(ctx, dropped, 0)
+		if !errors.Is(err, tx.ErrStaleNonce) || errors.Is(err, client.ErrUnknown) {
+			t.Fatalf("resume of bytes whose nonce another transaction spent: %v", err)
+		}
+		if took := time.Since(start); took > client.DefaultTimeout/2 {
+			t.Fatalf("the refusal was told after %s", took)
 		}
 	})
 

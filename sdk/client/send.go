@@ -24,6 +24,14 @@ const indexGrace = 2 * time.Second
 // pollInterval is the pause between two lookups of a hash.
 const pollInterval = 150 * time.Millisecond
 
+// resendAfter is how often a wait sends the same bytes again while they
+// are not in a block: the node that took them may have stalled without
+// passing them on, and a client whose transport fails over by itself
+// (one URL behind a balancer, a worker's failover transport) may be
+// talking to another node by now. Sending them again is harmless: a node
+// that holds them answers that they are in its cache.
+const resendAfter = 5 * time.Second
+
 // Broadcast sends signed transaction bytes and returns their hash once a
 // node holds them: admitted to its mempool, or there already (CometBFT's
 // "tx already exists in cache": it is pending, or committed). A node that
@@ -155,7 +163,7 @@ func (c *Client) broadcast(ctx context.Context, raw []byte) (sent, error) {
 				// The chain's refusal of bytes no node had: nothing applied.
 				return s, err
 			}
-			return c.refusedAfterSend(ctx, s, raw, e.url, err)
+			return c.refusedAfterSend(ctx, s, raw, "an earlier node gave no answer, and "+e.url+" refused the resend", err)
 		}
 	}
 	if maybe {
@@ -171,13 +179,14 @@ func (c *Client) broadcast(ctx context.Context, raw []byte) (sent, error) {
 }
 
 // refusedAfterSend settles a refusal of bytes that an earlier node may
-// have received: the refusal does not say that the earlier copy failed.
+// have received (how says in what way, for the error): the refusal
+// does not say that the earlier copy failed.
 // If the hash is on chain, that is the outcome. If the refusal is a spent
 // nonce and the hash is not on chain after indexGrace, another
 // transaction took the nonce and these bytes can never apply: a definite
 // failure. Any other refusal leaves the outcome unknown (the earlier node
 // may still hold the bytes and commit them).
-func (c *Client) refusedAfterSend(ctx context.Context, s sent, raw []byte, url string, refusal error) (sent, error) {
+func (c *Client) refusedAfterSend(ctx context.Context, s sent, raw []byte, how string, refusal error) (sent, error) {
 	grace := time.Duration(0)
 	if errors.Is(refusal, tx.ErrStaleNonce) {
 		grace = indexGrace
@@ -189,14 +198,16 @@ func (c *Client) refusedAfterSend(ctx context.Context, s sent, raw []byte, url s
 	if errors.Is(refusal, tx.ErrStaleNonce) {
 		return s, refusal
 	}
-	return s, &UnknownError{Hash: s.hash, Tx: raw, Err: fmt.Errorf("an earlier node gave no answer, and %s refused the resend: %w", url, refusal)}
+	return s, &UnknownError{Hash: s.hash, Tx: raw, Err: fmt.Errorf("%s: %w", how, refusal)}
 }
 
 // wait polls for hash until it is in a block or timeout passes, asking
 // the node that answered last and, when it gives no answer, the next. If
-// the node changes and raw is known, raw is sent to the new node too: the
-// node that had the bytes may have died before it passed them on. Before
-// it gives up it asks every node.
+// raw is known, it is sent again to a new node and every resendAfter:
+// the node that had the bytes may have died or stalled before it passed
+// them on. A refusal of such a resend ends the wait as refusedAfterSend
+// settles it (the commit found, a spent nonce, or unknown), rather than
+// at the timeout. Before it gives up it asks every node.
 func (c *Client) wait(ctx context.Context, hash, raw []byte, timeout time.Duration) (*Result, error) {
 	if timeout == 0 {
 		timeout = DefaultTimeout
@@ -204,6 +215,7 @@ func (c *Client) wait(ctx context.Context, hash, raw []byte, timeout time.Durati
 	deadline := time.Now().Add(timeout)
 	last := c.nodes.current()
 	var lastErr error
+	resend := time.Now().Add(resendAfter)
 	for {
 		r, err := c.Tx(ctx, hash)
 		if err == nil {
@@ -214,10 +226,19 @@ func (c *Client) wait(ctx context.Context, hash, raw []byte, timeout time.Durati
 			// asking until the deadline.
 			lastErr = err
 		}
-		if cur := c.nodes.current(); cur != last && raw != nil {
-			last = cur
-			// Best effort: the answer does not matter, the lookups do.
-			c.nodes.list[cur].rpc.BroadcastTxSync(ctx, raw)
+		if cur := c.nodes.current(); raw != nil && (cur != last || time.Now().After(resend)) {
+			last, resend = cur, time.Now().Add(resendAfter)
+			if refusal := c.resend(ctx, c.nodes.list[cur], raw); refusal != nil {
+				// The node does not hold the bytes (any more): they were
+				// committed, or dropped when a block made them invalid.
+				// Waiting on would only run the clock out on bytes that
+				// may never commit (a worker would stall on them).
+				s, err := c.refusedAfterSend(ctx, sent{hash: hash}, raw, "a node took the bytes, and "+c.nodes.list[cur].url+" refused them when they were sent again", refusal)
+				if s.found != nil {
+					return s.found, resultErr(s.found)
+				}
+				return nil, err
+			}
 		}
 		if ctx.Err() != nil || time.Now().After(deadline) {
 			break
@@ -237,6 +258,24 @@ func (c *Client) wait(ctx context.Context, hash, raw []byte, timeout time.Durati
 		why = fmt.Errorf("%w (last error: %v)", why, lastErr)
 	}
 	return nil, &UnknownError{Hash: hash, Tx: raw, Err: why}
+}
+
+// resend sends raw again to e during a wait and returns the node's
+// refusal of it, or nil: an answer that it holds the bytes, no answer at
+// all, or a node too busy to check them says nothing about their fate,
+// and the lookups go on.
+func (c *Client) resend(ctx context.Context, e *endpoint, raw []byte) error {
+	res, err := e.rpc.BroadcastTxSync(ctx, raw)
+	if err == nil && res.Code != 0 {
+		err = &TxError{Codespace: res.Codespace, Code: res.Code, Log: res.Log}
+	}
+	if err == nil || isInMempool(err) || isTransport(err) || isMempoolFull(err) || isBusy(err) || ctx.Err() != nil {
+		return nil
+	}
+	if te := refusalOf(err); te != nil {
+		return te
+	}
+	return err
 }
 
 // lookup asks every node for hash, for up to grace (at least once each),

@@ -1,8 +1,11 @@
 package module
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 )
 
@@ -53,6 +56,23 @@ func Lookup(codespace string, code uint32) *Error {
 	registryMu.Lock()
 	defer registryMu.Unlock()
 	return registry[codespace][code]
+}
+
+// Errors returns every defined error, sorted by codespace and code: the
+// codes this build can report and recognize.
+func Errors() []*Error {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	var out []*Error
+	for _, codes := range registry {
+		for _, e := range codes {
+			out = append(out, e)
+		}
+	}
+	slices.SortFunc(out, func(a, b *Error) int {
+		return cmp.Or(strings.Compare(a.Codespace, b.Codespace), cmp.Compare(a.Code, b.Code))
+	})
+	return out
 }
 
 // CodespaceInternal is the codespace of errors that are not the sender's

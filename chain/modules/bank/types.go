@@ -38,10 +38,13 @@ func SupplyKey() []byte { return supplyKey }
 
 // Errors.
 var (
+	// A transfer of more than the balance.
 	ErrInsufficientFunds = module.DefineError(ModuleName, 1, "insufficient funds")
-	ErrInvalidAmount     = module.DefineError(ModuleName, 2, "invalid amount")
-	ErrSupplyInvariant   = module.DefineError(ModuleName, 3, "supply invariant violated")
-	ErrBadGenesis        = module.DefineError(ModuleName, 4, "invalid bank genesis")
+	// A zero amount or a zero recipient.
+	ErrInvalidAmount = module.DefineError(ModuleName, 2, "invalid amount")
+	// The balances no longer add up to the supply: the node halts; never a transaction's result.
+	ErrSupplyInvariant = module.DefineError(ModuleName, 3, "supply invariant violated")
+	ErrBadGenesis      = module.DefineError(ModuleName, 4, "invalid bank genesis")
 )
 
 // MsgSend moves Amount from the transaction's sender to To.

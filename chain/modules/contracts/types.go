@@ -22,21 +22,28 @@ const ModuleName = "contracts"
 
 // Errors.
 var (
-	ErrBadMsg          = module.DefineError(ModuleName, 1, "invalid contracts message")
-	ErrNoCluster       = module.DefineError(ModuleName, 2, "no such cluster")
-	ErrNotOwner        = module.DefineError(ModuleName, 3, "sender does not own the cluster")
-	ErrBadWorker       = module.DefineError(ModuleName, 4, "not a registered worker, or already in the cluster")
-	ErrBadCode         = module.DefineError(ModuleName, 5, "contract code refused")
-	ErrNoCode          = module.DefineError(ModuleName, 6, "no such code")
-	ErrExists          = module.DefineError(ModuleName, 7, "contract already exists")
-	ErrNoContract      = module.DefineError(ModuleName, 8, "no such contract")
+	ErrBadMsg     = module.DefineError(ModuleName, 1, "invalid contracts message")
+	ErrNoCluster  = module.DefineError(ModuleName, 2, "no such cluster")
+	ErrNotOwner   = module.DefineError(ModuleName, 3, "sender does not own the cluster")
+	ErrBadWorker  = module.DefineError(ModuleName, 4, "not a registered worker, or already in the cluster")
+	ErrBadCode    = module.DefineError(ModuleName, 5, "contract code refused")
+	ErrNoCode     = module.DefineError(ModuleName, 6, "no such code")
+	ErrExists     = module.DefineError(ModuleName, 7, "contract already exists")
+	ErrNoContract = module.DefineError(ModuleName, 8, "no such contract")
+	// ErrNotReady refuses a call before the cluster's workers agreed on the
+	// contract's key: after its instantiation, or while its key is being
+	// replaced after a worker left the cluster. Call again in a few blocks.
 	ErrNotReady        = module.DefineError(ModuleName, 9, "contract has no public key yet")
 	ErrGas             = module.DefineError(ModuleName, 10, "command gas limit out of range")
 	ErrNotMember       = module.DefineError(ModuleName, 11, "sender is not a worker of the cluster")
 	ErrNoCommand       = module.DefineError(ModuleName, 12, "no such command")
 	ErrBadGenesis      = module.DefineError(ModuleName, 13, "invalid contracts genesis")
 	ErrClusterTooLarge = module.DefineError(ModuleName, 14, "too many workers in the cluster")
-	ErrFailed          = module.DefineError(ModuleName, 15, "contract failed to instantiate")
+	// ErrFailed refuses a call to a contract whose instantiation failed;
+	// the message gives the recorded reason.
+	ErrFailed = module.DefineError(ModuleName, 15, "contract failed to instantiate")
+	// ErrClusterTooSmall refuses calls and instantiations on a cluster
+	// below its min_workers until its owner adds workers.
 	ErrClusterTooSmall = module.DefineError(ModuleName, 16, "cluster has fewer workers than its minimum")
 )
 

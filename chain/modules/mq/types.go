@@ -13,12 +13,16 @@ const ModuleName = "mq"
 
 // Errors.
 var (
-	ErrBadSequence   = module.DefineError(ModuleName, 1, "wrong message sequence")
+	// Anything but the sender's next sequence number.
+	ErrBadSequence = module.DefineError(ModuleName, 1, "wrong message sequence")
+	// Wrong key, wrong chain, altered message.
 	ErrBadSignature  = module.DefineError(ModuleName, 2, "message signature does not verify")
 	ErrUnknownSender = module.DefineError(ModuleName, 3, "sender is not a registered enclave")
 	ErrUnknownTopic  = module.DefineError(ModuleName, 4, "no module handles this topic")
-	ErrBadMessage    = module.DefineError(ModuleName, 5, "malformed message")
-	ErrBadConsumed   = module.DefineError(ModuleName, 6, "consumed count beyond the messages sent")
+	// Topic or payload too long.
+	ErrBadMessage = module.DefineError(ModuleName, 5, "malformed message")
+	// A post reporting more messages consumed than the chain ever sent the sender.
+	ErrBadConsumed = module.DefineError(ModuleName, 6, "consumed count beyond the messages sent")
 )
 
 // Limits.

@@ -18,20 +18,29 @@ const ModuleName = "registry"
 
 // Errors.
 var (
-	ErrBadAttestation    = module.DefineError(ModuleName, 1, "attestation does not verify")
-	ErrNotAllowlisted    = module.DefineError(ModuleName, 2, "measurement not allowlisted")
-	ErrSimNotAllowed     = module.DefineError(ModuleName, 3, "sim TEE not allowed on this chain")
-	ErrReportData        = module.DefineError(ModuleName, 4, "report data does not bind the registration")
-	ErrStaleAttestation  = module.DefineError(ModuleName, 5, "attestation too old or from the future")
-	ErrVersionTooLow     = module.DefineError(ModuleName, 6, "worker version below the minimum")
-	ErrKeysChanged       = module.DefineError(ModuleName, 7, "enclave already registered with other keys or operator")
-	ErrNotValidator      = module.DefineError(ModuleName, 8, "sender is not a validator account")
-	ErrNotCouncil        = module.DefineError(ModuleName, 9, "sender is not the council")
-	ErrBadParams         = module.DefineError(ModuleName, 10, "invalid registry parameters")
-	ErrBadMsg            = module.DefineError(ModuleName, 11, "invalid registry message")
-	ErrDebugEnclave      = module.DefineError(ModuleName, 12, "debug enclave refused")
-	ErrNotRegistered     = module.DefineError(ModuleName, 13, "enclave not registered")
-	ErrBadGenesis        = module.DefineError(ModuleName, 14, "invalid registry genesis")
+	// Bad quote, bad signature or certificate chain, certificates not valid at the block time.
+	ErrBadAttestation = module.DefineError(ModuleName, 1, "attestation does not verify")
+	// The quote is genuine but its code is not one the chain accepts.
+	ErrNotAllowlisted = module.DefineError(ModuleName, 2, "measurement not allowlisted")
+	// The chain's genesis does not accept the sim platform.
+	ErrSimNotAllowed = module.DefineError(ModuleName, 3, "sim TEE not allowed on this chain")
+	// The quote vouches for other keys, another operator, another chain, version or time.
+	ErrReportData = module.DefineError(ModuleName, 4, "report data does not bind the registration")
+	// Attested_at after the block time or more than max_attestation_age before it.
+	ErrStaleAttestation = module.DefineError(ModuleName, 5, "attestation too old or from the future")
+	ErrVersionTooLow    = module.DefineError(ModuleName, 6, "worker version below the minimum")
+	ErrKeysChanged      = module.DefineError(ModuleName, 7, "enclave already registered with other keys or operator")
+	// Register-gatekeeper from an account that is not a genesis validator's.
+	ErrNotValidator = module.DefineError(ModuleName, 8, "sender is not a validator account")
+	ErrNotCouncil   = module.DefineError(ModuleName, 9, "sender is not the council")
+	ErrBadParams    = module.DefineError(ModuleName, 10, "invalid registry parameters")
+	ErrBadMsg       = module.DefineError(ModuleName, 11, "invalid registry message")
+	// A debug TD, or an SNP guest whose policy allows debugging.
+	ErrDebugEnclave = module.DefineError(ModuleName, 12, "debug enclave refused")
+	// A message from an unknown enclave.
+	ErrNotRegistered = module.DefineError(ModuleName, 13, "enclave not registered")
+	ErrBadGenesis    = module.DefineError(ModuleName, 14, "invalid registry genesis")
+	// A re-registration must carry a later attested_at.
 	ErrAttestationReused = module.DefineError(ModuleName, 15, "attestation not newer than the recorded one")
 )
 

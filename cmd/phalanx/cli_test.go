@@ -29,7 +29,7 @@ import (
 func run(t *testing.T, stdin string, args ...string) (string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	cmd := newRootCmd(strings.NewReader(stdin), &out, &errOut)
+	cmd := testRootCmd(strings.NewReader(stdin), &out, &errOut)
 	cmd.SetArgs(args)
 	err := cmd.Execute()
 	return out.String() + errOut.String(), err

@@ -30,7 +30,7 @@ func startDevnetCmd(t *testing.T, ctx context.Context, home string, port int) *c
 	t.Chdir(t.TempDir()) // nothing of the repository is at hand from here
 	ctx, cancel := context.WithCancel(ctx)
 	d := &cmdDevnet{t: t, home: home, out: &syncbuf.Buffer{}, cancel: cancel, done: make(chan error, 1)}
-	cmd := newRootCmd(strings.NewReader(""), d.out, d.out)
+	cmd := testRootCmd(strings.NewReader(""), d.out, d.out)
 	cmd.SetArgs([]string{"devnet", "--home", home, "--gatekeepers", "1", "--workers", "1",
 		// Debug logs, for tests that scan them for what a contract said.
 		"--base-port", fmt.Sprint(port), "--block-time", "200ms", "--log-level", "debug"})

@@ -45,7 +45,7 @@ func openFile(t *testing.T, dir, pass string) (*Keyring, *fixedPrompt) {
 
 func openTest(t *testing.T, dir string) *Keyring {
 	t.Helper()
-	k, err := Open(dir, BackendTest, nil)
+	k, err := Open(dir, BackendTest, nil, fast)
 	if err != nil {
 		t.Fatal(err)
 	}

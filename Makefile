@@ -1,12 +1,16 @@
 # The checks CI runs (.ci/run), for developers.
-.PHONY: check test vet fmt build bench fuzz docs
+.PHONY: check test race vet fmt build bench fuzz docs
 
-check: fmt vet test
+check: fmt vet test race
 
 test:
 	go test ./...
 	cd sdk/contract && go test ./...
 	go test -tags phalanxliar ./devnet -run Liar
+
+# The short suite (no networks) under the race detector.
+race:
+	go test -race -short ./...
 
 vet:
 	go vet ./...

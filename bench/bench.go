@@ -254,11 +254,7 @@ func measure(ctx context.Context, cfg Config, engine string, txs source, setup f
 			c.TxIndex.Indexer = "null" // the benchmark looks nothing up
 		},
 	}
-	if dc.BasePort == 0 {
-		if dc.BasePort, err = devnet.FreeBasePort(cfg.Gatekeepers); err != nil {
-			return nil, err
-		}
-	}
+	dc.FreePorts = dc.BasePort == 0
 	setup(&dc)
 	cfg.Log.Info("starting network", "engine", engine, "gatekeepers", cfg.Gatekeepers)
 	d, err := devnet.Start(ctx, dc)

@@ -115,14 +115,9 @@ func RunContracts(ctx context.Context, cfg ContractsConfig) (*ContractsResult, e
 		return nil, err
 	}
 	defer os.RemoveAll(home)
-	if cfg.BasePort == 0 {
-		if cfg.BasePort, err = devnet.FreeBasePort(1); err != nil {
-			return nil, err
-		}
-	}
 	phase("starting a devnet and deploying the vault")
 	const blockTime = 200 * time.Millisecond
-	d, err := devnet.Start(ctx, devnet.Config{Home: home, Gatekeepers: 1, Workers: 1, BasePort: cfg.BasePort, BlockTime: blockTime,
+	d, err := devnet.Start(ctx, devnet.Config{Home: home, Gatekeepers: 1, Workers: 1, BasePort: cfg.BasePort, FreePorts: cfg.BasePort == 0, BlockTime: blockTime,
 		Log: cfg.Log, Contracts: []devnet.Contract{{Name: "vault", Wasm: wasm}}})
 	if err != nil {
 		return nil, err

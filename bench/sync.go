@@ -161,11 +161,7 @@ func RunSync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 			}
 		},
 	}
-	if dc.BasePort == 0 {
-		if dc.BasePort, err = devnet.FreeBasePort(cfg.Gatekeepers); err != nil {
-			return res, err
-		}
-	}
+	dc.FreePorts = dc.BasePort == 0
 	cfg.Log.Info("starting devnet", "gatekeepers", cfg.Gatekeepers, "blocks", cfg.Blocks)
 	d, err := devnet.Start(ctx, dc)
 	if err != nil {

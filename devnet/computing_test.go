@@ -1,4 +1,4 @@
-package devnet
+package devnet_test
 
 import (
 	"context"
@@ -6,7 +6,8 @@ import (
 	"time"
 
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
-	"github.com/phalanx-net/phalanx/sdk/client"
+	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/devnet/devnettest"
 )
 
 // TestWorkersEarnAndAStoppedOneTurnsUnresponsive runs two computing
@@ -14,25 +15,12 @@ import (
 // stopped, misses its challenge and turns unresponsive while the other
 // keeps earning; restarted, it answers late and is idle again.
 func TestWorkersEarnAndAStoppedOneTurnsUnresponsive(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a network")
-	}
-	p := ComputingParams()
+	p := devnet.ComputingParams()
 	p.Hour, p.Window = 6, 3 // a challenge every 3 s per worker on average
-	home := t.TempDir()
-	cfg := Config{Home: home, Gatekeepers: 1, Workers: 2, BasePort: mustFreeBasePort(t, 2), BlockTime: 100 * time.Millisecond, Computing: &p}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	d, err := Start(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { d.Stop() }()
-	info := d.Info()
-	cl, err := client.New(info.Gatekeepers[0].RPC)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := devnettest.Start(t, ctx, devnet.Config{Gatekeepers: 1, Workers: 2, BlockTime: 100 * time.Millisecond, Computing: &p})
+	info, cl := d.Info, d.Client
 	rec := func(i int) computing.Worker {
 		w, err := cl.ComputingWorker(ctx, info.Workers[i].ID)
 		if err != nil {
@@ -40,14 +28,14 @@ func TestWorkersEarnAndAStoppedOneTurnsUnresponsive(t *testing.T) {
 		}
 		return w
 	}
-	waitFor(t, ctx, "both workers to earn", func() bool { return !rec(0).Earned.IsZero() && !rec(1).Earned.IsZero() })
+	devnettest.WaitFor(t, ctx, "both workers to earn", func() bool { return !rec(0).Earned.IsZero() && !rec(1).Earned.IsZero() })
 
 	if err := d.StopWorker(1); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, ctx, "the stopped worker to turn unresponsive", func() bool { return rec(1).State == computing.Unresponsive })
+	devnettest.WaitFor(t, ctx, "the stopped worker to turn unresponsive", func() bool { return rec(1).State == computing.Unresponsive })
 	before := rec(0).Earned
-	waitFor(t, ctx, "the running worker to keep earning", func() bool { return rec(0).Earned.Cmp(before) > 0 })
+	devnettest.WaitFor(t, ctx, "the running worker to keep earning", func() bool { return rec(0).Earned.Cmp(before) > 0 })
 	if r := rec(1); r.Missed == 0 {
 		t.Fatalf("unresponsive without a missed heartbeat: %+v", r)
 	}
@@ -55,7 +43,7 @@ func TestWorkersEarnAndAStoppedOneTurnsUnresponsive(t *testing.T) {
 	if err := d.StartWorker(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, ctx, "the restarted worker to recover", func() bool { return rec(1).State == computing.Idle })
+	devnettest.WaitFor(t, ctx, "the restarted worker to recover", func() bool { return rec(1).State == computing.Idle })
 	tot, err := cl.ComputingTotals(ctx)
 	if err != nil || tot.Paid.IsZero() {
 		t.Fatalf("totals %+v, %v", tot, err)

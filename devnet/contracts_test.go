@@ -1,11 +1,10 @@
-package devnet
+package devnet_test
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -20,8 +19,8 @@ import (
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/crypto/envelope"
-	"github.com/phalanx-net/phalanx/crypto/keyring"
-	"github.com/phalanx-net/phalanx/internal/syncbuf"
+	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/devnet/devnettest"
 	"github.com/phalanx-net/phalanx/sdk/client"
 	"github.com/phalanx-net/phalanx/wasm/wasmtest"
 	"github.com/phalanx-net/phalanx/worker/api"
@@ -62,36 +61,15 @@ func TestConfidentialContract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	home := t.TempDir()
-	var logs syncbuf.Buffer // every log line, debug included, to scan for plaintext
-	cfg := Config{Home: home, Gatekeepers: 2, Workers: 2, BasePort: mustFreeBasePort(t, 2), BlockTime: 100 * time.Millisecond,
-		Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	d, err := Start(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { d.Stop() }()
-	info, err := ReadInfo(home)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := client.New(info.Gatekeepers[0].RPC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kr, err := keyring.Open(home, keyring.BackendTest, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dev, err := kr.PrivateKey("developers")
-	if err != nil {
-		t.Fatal(err)
-	}
+	// d.Logs holds every log line, debug included, to scan for plaintext.
+	d := devnettest.Start(t, ctx, devnet.Config{Gatekeepers: 2, Workers: 2, BlockTime: 100 * time.Millisecond})
+	info, cl, logs := d.Info, d.Client, d.Logs
+	dev := d.Key(t, "developers")
 
 	// Both gatekeeper enclaves hold the master key of epoch 0.
-	waitFor(t, ctx, "both gatekeepers to hold the master key", func() bool {
+	devnettest.WaitFor(t, ctx, "both gatekeepers to hold the master key", func() bool {
 		for _, g := range info.Gatekeepers {
 			q, err := cl.Get(ctx, "/store", keys.HolderKey(0, g.Enclave), 0, false)
 			if err != nil || q.Value == nil {
@@ -119,10 +97,7 @@ func TestConfidentialContract(t *testing.T) {
 		t.Fatalf("contract key: %v", err)
 	}
 
-	alice, err := kr.PrivateKey("testers")
-	if err != nil {
-		t.Fatal(err)
-	}
+	alice := d.Key(t, "testers")
 	const marker = 4_242_424_242 // a number to look for on the workers' disks
 	call := func(k crypto.PrivateKey, method string, args any) *client.Output {
 		t.Helper()
@@ -171,10 +146,7 @@ func TestConfidentialContract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bob, err := kr.PrivateKey("bob")
-	if err != nil {
-		t.Fatal(err)
-	}
+	bob := d.Key(t, "bob")
 	for name, input := range map[string][]byte{"garbage": bytes.Repeat([]byte{7}, 1200), "copied": sealedForAlice} {
 		r, err := cl.Submit(ctx, bob, []module.Msg{&contracts.MsgCall{Contract: id, Input: input, GasLimit: 1_000_000}}, client.TxOptions{GasLimit: 500_000})
 		if err != nil {
@@ -182,7 +154,7 @@ func TestConfidentialContract(t *testing.T) {
 		}
 		seq := commandSeq(t, r)
 		var res contracts.Result
-		waitFor(t, ctx, name+" input's result", func() bool {
+		devnettest.WaitFor(t, ctx, name+" input's result", func() bool {
 			res, err = cl.CommandResult(ctx, cluster, seq)
 			return err == nil
 		})
@@ -209,7 +181,7 @@ func TestConfidentialContract(t *testing.T) {
 	if _, err := cl.Submit(ctx, dev, []module.Msg{&contracts.MsgAddWorker{Cluster: cluster, Worker: info.Workers[1].ID}}, client.TxOptions{GasLimit: 1_000_000}); err != nil {
 		t.Fatalf("add worker: %v", err)
 	}
-	waitFor(t, ctx, "both workers to reach the same state root", func() bool {
+	devnettest.WaitFor(t, ctx, "both workers to reach the same state root", func() bool {
 		r0, ok0, err0 := d.Worker(0).ContractStateRoot(id)
 		r1, ok1, err1 := d.Worker(1).ContractStateRoot(id)
 		return ok0 && ok1 && err0 == nil && err1 == nil && r0 == r1 && r0 != contracts.InitialStateRoot(id)

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
@@ -110,7 +111,21 @@ type Config struct {
 	// new devnet (default: contracts.DefaultParams); tests shorten the
 	// result timeout with it.
 	ContractsParams *contracts.Params
+	// FreePorts makes a new devnet on free ports of its own choosing
+	// (BasePort must be zero): should another process take one of them
+	// between the choice and the node binding it, Start removes what it
+	// made and makes the devnet again on other ports (see PortAttempts).
+	// A resumed devnet keeps its ports.
+	FreePorts bool
+
+	// pickBase chooses the base port of a FreePorts attempt (default
+	// FreeBasePort); tests stage a clash with it.
+	pickBase func(n int) (int, error)
 }
+
+// PortAttempts is how many times Start makes a FreePorts devnet before it
+// gives up on finding ports no other process takes.
+const PortAttempts = 5
 
 func (d *Devnet) contractsGenesis() contracts.Genesis {
 	if d.cfg.ContractsParams != nil {
@@ -231,6 +246,101 @@ func Start(ctx context.Context, cfg Config) (*Devnet, error) {
 		return nil, err
 	}
 	cfg.Home = home
+	if cfg.FreePorts {
+		if cfg.BasePort != 0 {
+			return nil, fmt.Errorf("devnet: FreePorts chooses the base port; BasePort %d was given too", cfg.BasePort)
+		}
+		homes, err := existingHomes(home)
+		if err != nil {
+			return nil, err
+		}
+		if len(homes) == 0 {
+			return startOnFreePorts(ctx, cfg)
+		}
+		cfg.FreePorts = false // resumed: its own ports
+	}
+	return start(ctx, cfg)
+}
+
+// startOnFreePorts makes a new devnet on ports that are free when it
+// chooses them. The nodes bind their ports themselves, later; a port
+// another process took meanwhile fails the start with "address already
+// in use", and the devnet is made again, from nothing, on other ports.
+func startOnFreePorts(ctx context.Context, cfg Config) (*Devnet, error) {
+	pick := cfg.pickBase
+	if pick == nil {
+		pick = FreeBasePort
+	}
+	before, err := dirEntries(cfg.Home)
+	if err != nil {
+		return nil, err
+	}
+	var last error
+	for attempt := 1; attempt <= PortAttempts; attempt++ {
+		base, err := pick(max(cfg.Gatekeepers, cfg.Workers))
+		if err != nil {
+			return nil, err
+		}
+		try := cfg
+		try.BasePort, try.FreePorts = base, false
+		d, err := start(ctx, try)
+		if err == nil {
+			return d, nil
+		}
+		if !isAddrInUse(err) {
+			return nil, err
+		}
+		last = err
+		cfg.Log.Warn("a port of the new devnet was taken; making it again on other ports", "base_port", base, "attempt", attempt, "err", err)
+		if err := removeNewEntries(cfg.Home, before); err != nil {
+			return nil, fmt.Errorf("%w (after %v)", err, last)
+		}
+	}
+	return nil, fmt.Errorf("devnet: %d attempts found no ports that stayed free: %w", PortAttempts, last)
+}
+
+// isAddrInUse reports whether err is a listener's "address already in
+// use". CometBFT's RPC server formats its listener's error into a string,
+// so the text is checked as well as the errno.
+func isAddrInUse(err error) bool {
+	return errors.Is(err, syscall.EADDRINUSE) || strings.Contains(err.Error(), "address already in use")
+}
+
+// dirEntries returns the names in dir (none if it does not exist).
+func dirEntries(dir string) (map[string]bool, error) {
+	es, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	names := make(map[string]bool, len(es))
+	for _, e := range es {
+		names[e.Name()] = true
+	}
+	return names, nil
+}
+
+// removeNewEntries removes what a failed start made in dir: every entry
+// that is not in before.
+func removeNewEntries(dir string, before map[string]bool) error {
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range es {
+		if !before[e.Name()] {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return fmt.Errorf("remove the failed devnet's %s: %w", e.Name(), err)
+			}
+		}
+	}
+	return nil
+}
+
+// start creates or resumes the devnet of cfg, whose defaults are set.
+func start(ctx context.Context, cfg Config) (*Devnet, error) {
+	home := cfg.Home
 	d := &Devnet{cfg: cfg, sigs: tx.SharedSigCache()}
 	homes, err := existingHomes(home)
 	if err != nil {
@@ -654,6 +764,11 @@ func (d *Devnet) WaitHeight(ctx context.Context, h int64) error {
 // P2P and RPC ports of gatekeeper i and the query port of worker i) are
 // free now (tests and benchmarks run beside a devnet). Pass the larger of
 // the numbers of gatekeepers and workers.
+//
+// Free now is all it promises: another process may bind one of the ports
+// before the node does. A devnet of this process should rather be started
+// with Config.FreePorts, which makes it again on other ports when that
+// happens.
 func FreeBasePort(n int) (int, error) {
 	for range 100 {
 		base := 20000 + 10*rand.IntN(3000)

@@ -1,4 +1,4 @@
-package devnet
+package devnet_test
 
 import (
 	"bytes"
@@ -6,20 +6,22 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
-	"github.com/phalanx-net/phalanx/crypto/keyring"
-	"github.com/phalanx-net/phalanx/internal/syncbuf"
+	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/devnet/devnettest"
 	"github.com/phalanx-net/phalanx/sdk/client"
 )
 
 type net4 struct {
 	t    *testing.T
-	d    *Devnet
+	d    *devnet.Devnet
 	keys map[string]crypto.PrivateKey
 }
 
@@ -78,39 +80,19 @@ func (n *net4) sameAppHash(h int64) {
 }
 
 func TestDevnetFourGatekeepers(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a 4-node network")
-	}
-	home := t.TempDir()
-	// Every warning and error of the four nodes, CometBFT's included: a
-	// clean start, a gatekeeper's restart and a clean stop log no error.
-	var logs syncbuf.Buffer
-	cfg := Config{Home: home, Gatekeepers: 4, BasePort: mustFreeBasePort(t, 4), BlockTime: 200 * time.Millisecond,
-		Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	d, err := Start(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { d.Stop() }()
-
-	info, err := ReadInfo(home)
-	if err != nil {
-		t.Fatalf("devnet.json: %v", err)
-	}
-	if info.ChainID != "phalanx-devnet" || len(info.Gatekeepers) != 4 || len(info.Keys) != len(DevKeys)+len(AllocationKeys) {
+	// net.Logs holds every line of the four nodes, CometBFT's errors
+	// included: a clean start, a gatekeeper's restart and a clean stop log
+	// no error.
+	net := devnettest.Start(t, ctx, devnet.Config{Gatekeepers: 4, BlockTime: 200 * time.Millisecond})
+	d, info, logs := net.Devnet, net.Info, net.Logs
+	if info.ChainID != "phalanx-devnet" || len(info.Gatekeepers) != 4 || len(info.Keys) != len(devnet.DevKeys)+len(devnet.AllocationKeys) {
 		t.Fatalf("devnet.json = %+v", info)
 	}
-	kr, err := keyring.Open(home, keyring.BackendTest, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	n := &net4{t: t, d: d, keys: map[string]crypto.PrivateKey{}}
-	for _, name := range DevKeys {
-		if n.keys[name], err = kr.PrivateKey(name); err != nil {
-			t.Fatal(err)
-		}
+	for _, name := range devnet.DevKeys {
+		n.keys[name] = net.Key(t, name)
 	}
 
 	// Transfers through different gatekeepers' RPC.
@@ -121,14 +103,14 @@ func TestDevnetFourGatekeepers(t *testing.T) {
 		t.Fatal(err)
 	}
 	n.sameAppHash(res.Height + 1)
-	wantBob, _ := DevGrant.Add(pha.Tokens(14))
+	wantBob, _ := devnet.DevGrant.Add(pha.Tokens(14))
 	for i := range 4 {
 		// bob paid a fee too, so his balance is just under grant + 14.
 		got := n.balance(i, "bob")
-		if got.Cmp(wantBob) >= 0 || got.Cmp(DevGrant) <= 0 {
+		if got.Cmp(wantBob) >= 0 || got.Cmp(devnet.DevGrant) <= 0 {
 			t.Fatalf("gk%d: bob holds %s, want just under %s", i, got.PHA(), wantBob.PHA())
 		}
-		if got := n.balance(i, "dave"); got.Cmp(mustAdd(DevGrant, pha.Tokens(1))) != 0 {
+		if got := n.balance(i, "dave"); got.Cmp(mustAdd(devnet.DevGrant, pha.Tokens(1))) != 0 {
 			t.Fatalf("gk%d: dave holds %s", i, got.PHA())
 		}
 	}
@@ -161,10 +143,12 @@ func TestDevnetFourGatekeepers(t *testing.T) {
 	if err := d.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	d, err = Start(ctx, cfg)
+	d, err := devnet.Start(ctx, devnet.Config{Home: net.Home, BlockTime: 200 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		t.Fatalf("restart: %v", err)
 	}
+	t.Cleanup(func() { d.Stop() })
 	n.d = d
 	if h := d.Gatekeeper(0).Height(); h <= stoppedAt {
 		t.Fatalf("restarted at height %d, stopped at %d", h, stoppedAt)
@@ -192,14 +176,6 @@ func errorLines(log []byte) []string {
 	return out
 }
 
-func mustFreeBasePort(t *testing.T, n int) int {
-	p, err := FreeBasePort(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func mustAdd(a, b pha.Amount) pha.Amount {
 	s, err := a.Add(b)
 	if err != nil {
@@ -212,36 +188,33 @@ func mustAdd(a, b pha.Amount) pha.Amount {
 // refused, naming the port it was made with, and changes nothing; without
 // one it resumes on its own ports.
 func TestDevnetKeepsItsBasePort(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a network")
-	}
-	home := t.TempDir()
-	base := mustFreeBasePort(t, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cfg := Config{Home: home, Gatekeepers: 1, BasePort: base, BlockTime: 100 * time.Millisecond}
-	d, err := Start(ctx, cfg)
+	net := devnettest.Start(t, ctx, devnet.Config{Gatekeepers: 1, BlockTime: 100 * time.Millisecond})
+	home, before := net.Home, net.Info
+	rpc, err := url.Parse(before.Gatekeepers[0].RPC)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := d.Stop(); err != nil {
+	port, err := strconv.Atoi(rpc.Port())
+	if err != nil {
 		t.Fatal(err)
 	}
-	before, err := ReadInfo(home)
-	if err != nil {
+	base := port - 1
+	if err := net.Stop(); err != nil {
 		t.Fatal(err)
 	}
 
 	other := base + 1000
-	_, err = Start(ctx, Config{Home: home, BasePort: other, BlockTime: 100 * time.Millisecond})
-	if !errors.Is(err, ErrBasePort) || !strings.Contains(err.Error(), fmt.Sprintf("created with --base-port %d", base)) {
+	_, err = devnet.Start(ctx, devnet.Config{Home: home, BasePort: other, BlockTime: 100 * time.Millisecond})
+	if !errors.Is(err, devnet.ErrBasePort) || !strings.Contains(err.Error(), fmt.Sprintf("created with --base-port %d", base)) {
 		t.Fatalf("resuming on base port %d: %v", other, err)
 	}
-	if after, err := ReadInfo(home); err != nil || after.Gatekeepers[0].RPC != before.Gatekeepers[0].RPC || after.Dashboard != before.Dashboard {
+	if after, err := devnet.ReadInfo(home); err != nil || after.Gatekeepers[0].RPC != before.Gatekeepers[0].RPC || after.Dashboard != before.Dashboard {
 		t.Fatalf("the refused start changed devnet.json: %+v (%v), before %+v", after, err, before)
 	}
 
-	d, err = Start(ctx, Config{Home: home, BlockTime: 100 * time.Millisecond})
+	d, err := devnet.Start(ctx, devnet.Config{Home: home, BlockTime: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

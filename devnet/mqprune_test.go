@@ -1,4 +1,4 @@
-package devnet
+package devnet_test
 
 import (
 	"context"
@@ -6,7 +6,8 @@ import (
 	"time"
 
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
-	"github.com/phalanx-net/phalanx/sdk/client"
+	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/devnet/devnettest"
 )
 
 // TestConsumedMessagesArePrunedAndARestartedWorkerCarriesOn runs a devnet
@@ -14,24 +15,10 @@ import (
 // checkpoint counts handled, and the worker, restarted from that
 // checkpoint, carries on with the messages sent since.
 func TestConsumedMessagesArePrunedAndARestartedWorkerCarriesOn(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a network")
-	}
-	home := t.TempDir()
-	cfg := Config{Home: home, Gatekeepers: 1, Workers: 1, BasePort: mustFreeBasePort(t, 1), BlockTime: 100 * time.Millisecond}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	d, err := Start(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { d.Stop() }()
-	info := d.Info()
-	id := info.Workers[0].ID
-	cl, err := client.New(info.Gatekeepers[0].RPC)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := devnettest.Start(t, ctx, devnet.Config{Gatekeepers: 1, Workers: 1, BlockTime: 100 * time.Millisecond})
+	id, cl := d.Info.Workers[0].ID, d.Client
 	count := func(key []byte) uint64 {
 		q, err := cl.Get(ctx, "/store", key, 0, false)
 		if err != nil {
@@ -45,7 +32,7 @@ func TestConsumedMessagesArePrunedAndARestartedWorkerCarriesOn(t *testing.T) {
 	}
 	// The worker received its registration notice and cluster 0's key;
 	// the heartbeats it posts since report them consumed.
-	waitFor(t, ctx, "the worker's first messages to be deleted", func() bool {
+	devnettest.WaitFor(t, ctx, "the worker's first messages to be deleted", func() bool {
 		return count(mq.EgressFirstKey(id)) >= 2
 	})
 	first := count(mq.EgressFirstKey(id))
@@ -71,5 +58,5 @@ func TestConsumedMessagesArePrunedAndARestartedWorkerCarriesOn(t *testing.T) {
 		t.Fatalf("restarted worker resumes at message %d, below the deleted %d", p, first)
 	}
 	target := d.Gatekeeper(0).Height() + 20
-	waitFor(t, ctx, "the restarted worker to follow the chain", func() bool { return w.Status().Height >= target })
+	devnettest.WaitFor(t, ctx, "the restarted worker to follow the chain", func() bool { return w.Status().Height >= target })
 }

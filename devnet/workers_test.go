@@ -1,4 +1,4 @@
-package devnet
+package devnet_test
 
 import (
 	"context"
@@ -9,8 +9,9 @@ import (
 	"time"
 
 	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/devnet/devnettest"
 	"github.com/phalanx-net/phalanx/enclave"
-	"github.com/phalanx-net/phalanx/sdk/client"
 	"github.com/phalanx-net/phalanx/tee"
 	"github.com/phalanx-net/phalanx/worker/api"
 )
@@ -19,23 +20,10 @@ import (
 // it registers, is stopped, restarts from its sealed keys and checkpoint,
 // and carries on with the same identity.
 func TestWorkerRegistersRestartsAndCarriesOn(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a network")
-	}
-	home := t.TempDir()
-	cfg := Config{Home: home, Gatekeepers: 1, Workers: 1, BasePort: mustFreeBasePort(t, 1), BlockTime: 100 * time.Millisecond}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	d, err := Start(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { d.Stop() }()
-
-	info, err := ReadInfo(home)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := devnettest.Start(t, ctx, devnet.Config{Gatekeepers: 1, Workers: 1, BlockTime: 100 * time.Millisecond})
+	info := d.Info
 	if len(info.Workers) != 1 || info.Workers[0].Platform != tee.Sim || info.Workers[0].Warning == "" {
 		t.Fatalf("devnet.json workers = %+v", info.Workers)
 	}
@@ -44,10 +32,7 @@ func TestWorkerRegistersRestartsAndCarriesOn(t *testing.T) {
 	if info.Gatekeepers[0].Enclave == (crypto.PublicKey{}) {
 		t.Fatal("devnet.json has no gatekeeper enclave")
 	}
-	cl, err := client.New(info.Gatekeepers[0].RPC)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cl := d.Client
 	rec, err := cl.Worker(ctx, id, true)
 	if err != nil {
 		t.Fatalf("worker record: %v", err)
@@ -57,7 +42,7 @@ func TestWorkerRegistersRestartsAndCarriesOn(t *testing.T) {
 	}
 	// The worker answers the chain's "registered" message with an online
 	// message: both directions of the queue work.
-	waitFor(t, ctx, "the worker's online message", func() bool {
+	devnettest.WaitFor(t, ctx, "the worker's online message", func() bool {
 		r, err := cl.Worker(ctx, id, false)
 		return err == nil && r.LastSeenHeight > 0 && d.Worker(0).Status().Processed >= 1
 	})
@@ -69,7 +54,7 @@ func TestWorkerRegistersRestartsAndCarriesOn(t *testing.T) {
 	if k, err := cl.Cluster(ctx, 0); err != nil || len(k.Workers) != 1 || k.Workers[0] != id {
 		t.Fatalf("cluster 0 = %+v, %v", k, err)
 	}
-	waitFor(t, ctx, "the worker to hold cluster 0's key", func() bool {
+	devnettest.WaitFor(t, ctx, "the worker to hold cluster 0's key", func() bool {
 		res, err := http.Get(info.Workers[0].Query + api.PathInfo)
 		if err != nil {
 			return false
@@ -107,7 +92,7 @@ func TestWorkerRegistersRestartsAndCarriesOn(t *testing.T) {
 	}
 	// It carries on following the chain, and is not registered again.
 	target := d.Gatekeeper(0).Height() + 3
-	waitFor(t, ctx, "the restarted worker to follow the chain", func() bool { return w.Status().Height >= target })
+	devnettest.WaitFor(t, ctx, "the restarted worker to follow the chain", func() bool { return w.Status().Height >= target })
 	rec2, err := cl.Worker(ctx, id, false)
 	if err != nil {
 		t.Fatal(err)
@@ -122,27 +107,5 @@ func TestWorkerRegistersRestartsAndCarriesOn(t *testing.T) {
 	ws, err := cl.Workers(ctx)
 	if err != nil || len(ws) != 1 || ws[0].Identity != id {
 		t.Fatalf("workers = %+v, %v", ws, err)
-	}
-}
-
-func waitFor(t *testing.T, ctx context.Context, what string, cond func() bool) {
-	t.Helper()
-	for !cond() {
-		select {
-		case <-ctx.Done():
-			t.Fatalf("timed out waiting for %s", what)
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
-// Each devnet worker follows every gatekeeper: its own (i mod n) first,
-// the primary, then the others, its witnesses and fallbacks.
-func TestWorkerNodesOwnGatekeeperFirst(t *testing.T) {
-	d := &Devnet{info: Info{Gatekeepers: []GatekeeperInfo{{RPC: "gk0"}, {RPC: "gk1"}, {RPC: "gk2"}}}}
-	for i, want := range [][]string{{"gk0", "gk1", "gk2"}, {"gk1", "gk2", "gk0"}, {"gk2", "gk0", "gk1"}, {"gk0", "gk1", "gk2"}} {
-		if got := d.workerNodes(i); !slices.Equal(got, want) {
-			t.Errorf("worker %d follows %v; want %v", i, got, want)
-		}
 	}
 }

@@ -201,7 +201,13 @@ func (g *Gatekeeper) Start() error {
 		g.metrics = m
 	}
 	if err := g.node.Start(); err != nil {
+		// A node that failed to start (a port taken) is not running, so
+		// its Stop would do nothing; OnStop stops what NewNode started
+		// (event bus, indexer) and whatever OnStart had started, so that
+		// the databases close and the home can be used again.
+		g.node.OnStop()
 		g.stopMetrics()
+		g.dbs.closeAll(0)
 		if g.app != nil {
 			g.app.Close()
 		}

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/phalanx-net/phalanx/chain/pha"
-	"github.com/phalanx-net/phalanx/crypto/keyring"
 	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/devnet/devnettest"
 	"github.com/phalanx-net/phalanx/sdk/client"
 )
 
@@ -31,37 +31,16 @@ func get(t *testing.T, url string) (int, string) {
 // page of its dashboard and its metrics, then drives the dashboard in a
 // browser. (One devnet: only one node of a process serves metrics.)
 func TestDashboard(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a network")
-	}
-	port, err := devnet.FreeBasePort(1)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	home := t.TempDir()
-	d, err := devnet.Start(ctx, devnet.Config{Home: home, Gatekeepers: 1, Workers: 1, BasePort: port, BlockTime: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Stop()
-	info := d.Info()
+	d := devnettest.Start(t, ctx, devnet.Config{Gatekeepers: 1, Workers: 1, BlockTime: 100 * time.Millisecond})
+	info, cl := d.Info, d.Client
 	url := info.Dashboard
 	if url == "" {
 		t.Fatal("devnet.json has no dashboard")
 	}
-	kr, err := keyring.Open(home, keyring.BackendTest, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice, _ := kr.PrivateKey("alice")
-	bob, _ := kr.Get("bob")
-	cl, err := client.New(info.Gatekeepers[0].RPC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := cl.Send(ctx, alice, bob.Address, pha.Tokens(3), client.TxOptions{})
+	bob := d.Addr(t, "bob")
+	res, err := cl.Send(ctx, d.Key(t, "alice"), bob, pha.Tokens(3), client.TxOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +58,7 @@ func TestDashboard(t *testing.T) {
 	if code, body := get(t, url+"/block/"+itoa(res.Height)); code != http.StatusOK || !strings.Contains(body, strings.ToUpper(res.Hash)) {
 		t.Fatalf("block page (%d): %s", code, body)
 	}
-	if code, body := get(t, url+"/account/"+bob.Address.String()); code != http.StatusOK || !strings.Contains(body, "1,000,003 PHA") {
+	if code, body := get(t, url+"/account/"+bob.String()); code != http.StatusOK || !strings.Contains(body, "1,000,003 PHA") {
 		t.Fatalf("account page (%d): %s", code, body)
 	}
 	for path, want := range map[string]int{

@@ -20,6 +20,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto/keyring"
 	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/devnet/devnettest"
 	"github.com/phalanx-net/phalanx/enclave"
 	"github.com/phalanx-net/phalanx/internal/syncbuf"
 	"github.com/phalanx-net/phalanx/sdk/client"
@@ -71,23 +72,10 @@ type fixture struct {
 
 func startDevnet(t *testing.T) fixture {
 	t.Helper()
-	base, err := devnet.FreeBasePort(1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	home := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	d, err := devnet.Start(ctx, devnet.Config{Home: home, Gatekeepers: 1, BasePort: base, BlockTime: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Stop() })
-	kr, err := keyring.Open(home, keyring.BackendTest, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fixture{d: d, kr: kr, info: d.Info()}
+	n := devnettest.Start(t, ctx, devnet.Config{Gatekeepers: 1, BlockTime: 100 * time.Millisecond})
+	return fixture{d: n.Devnet, kr: n.Keyring, info: n.Info}
 }
 
 func (f fixture) worker(t *testing.T, ctx context.Context, operator string, node *lyingNode) *worker.Worker {

@@ -19,6 +19,7 @@ import (
 	cmtcfg "github.com/cometbft/cometbft/config"
 
 	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/devnet/devnettest"
 	"github.com/phalanx-net/phalanx/internal/syncbuf"
 	"github.com/phalanx-net/phalanx/sdk/client"
 	"github.com/phalanx-net/phalanx/wasm/gobuild"
@@ -29,7 +30,7 @@ import (
 func run(t *testing.T, stdin string, args ...string) (string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	cmd := newRootCmd(strings.NewReader(stdin), &out, &errOut)
+	cmd := testRootCmd(strings.NewReader(stdin), &out, &errOut)
 	cmd.SetArgs(args)
 	err := cmd.Execute()
 	return out.String() + errOut.String(), err
@@ -51,10 +52,6 @@ func TestCLIAgainstDevnet(t *testing.T) {
 		t.Skip("starts a devnet")
 	}
 	home := t.TempDir()
-	port, err := devnet.FreeBasePort(1)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	vault, err := gobuild.Module("../../examples/vault")
@@ -64,7 +61,7 @@ func TestCLIAgainstDevnet(t *testing.T) {
 	// The devnet as a user starts it, from a folder outside the
 	// repository: it builds the example contracts from the sources in the
 	// binary, deploys them and has its cluster 0.
-	d := startDevnetCmd(t, ctx, home, port)
+	d := startDevnetCmd(t, ctx, home)
 	defer func() {
 		if err := d.Stop(); err != nil {
 			t.Error(err)
@@ -569,19 +566,11 @@ func TestCLIUnknownOutcome(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	home := t.TempDir()
-	port, err := devnet.FreeBasePort(2)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// A mempool cache of one transaction: the next transaction evicts a
 	// committed one, as a busy node's cache does.
-	d, err := devnet.Start(ctx, devnet.Config{Home: home, Gatekeepers: 2, BasePort: port, BlockTime: 200 * time.Millisecond,
+	d := devnettest.Start(t, ctx, devnet.Config{Gatekeepers: 2, BlockTime: 200 * time.Millisecond,
 		Tune: func(c *cmtcfg.Config) { c.Mempool.CacheSize = 1 }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Stop()
+	home := d.Home
 	h := "--home=" + home
 	var account struct {
 		Nonce uint64 `json:"nonce"`
@@ -591,7 +580,7 @@ func TestCLIUnknownOutcome(t *testing.T) {
 	bobBefore := mustRun(t, "query", "balance", "bob", h)
 
 	// The only node named breaks every broadcast off.
-	proxy := swallowBroadcasts(t, d.Info().Gatekeepers[0].RPC)
+	proxy := swallowBroadcasts(t, d.Info.Gatekeepers[0].RPC)
 	out, err := run(t, "", "tx", "send", "alice", "bob", "3PHA", h, "--node", proxy)
 	var u *client.UnknownError
 	if !errors.As(err, &u) || exitCode(err) != exitUnknown {
@@ -671,7 +660,7 @@ func TestCLIUnknownOutcome(t *testing.T) {
 	if _, err := run(t, "", "status", "--node", "127.0.0.1:1,127.0.0.1:2", h); err == nil || !strings.Contains(err.Error(), "no node answers at 127.0.0.1:1, 127.0.0.1:2") {
 		t.Errorf("status against nothing: %v", err)
 	}
-	if _, err := run(t, "", "status", "--node", "127.0.0.1:1", "--node", d.Info().Gatekeepers[1].RPC, h); err != nil {
+	if _, err := run(t, "", "status", "--node", "127.0.0.1:1", "--node", d.Info.Gatekeepers[1].RPC, h); err != nil {
 		t.Errorf("status with a repeated --node, the first dead: %v", err)
 	}
 	if exitCode(errors.New("refused")) != 1 {

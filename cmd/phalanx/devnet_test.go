@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,13 +26,46 @@ type cmdDevnet struct {
 
 // startDevnetCmd runs `phalanx devnet` with one gatekeeper and one worker
 // in a fresh temporary working directory (for the rest of the test) and
-// waits until it says it is running.
-func startDevnetCmd(t *testing.T, ctx context.Context, home string, port int) *cmdDevnet {
+// waits until it says it is running. Its ports are free when chosen; if
+// another process takes one before the nodes bind it, the command fails
+// with "address already in use" and the devnet is made again, in an
+// emptied home, on other ports (as devnet.Config.FreePorts does).
+func startDevnetCmd(t *testing.T, ctx context.Context, home string) *cmdDevnet {
 	t.Helper()
 	t.Chdir(t.TempDir()) // nothing of the repository is at hand from here
+	for attempt := 1; ; attempt++ {
+		port, err := devnet.FreeBasePort(1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := runDevnetCmd(t, ctx, home, port)
+		if err == nil {
+			return d
+		}
+		if attempt == devnet.PortAttempts || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatal(err)
+		}
+		t.Logf("a port was taken (%v); again on other ports", err)
+		es, err := os.ReadDir(home)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range es {
+			if err := os.RemoveAll(filepath.Join(home, e.Name())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// runDevnetCmd starts `phalanx devnet` on base port port and waits until
+// it runs; it returns an error, with the command's output, if the command
+// ends first.
+func runDevnetCmd(t *testing.T, ctx context.Context, home string, port int) (*cmdDevnet, error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(ctx)
 	d := &cmdDevnet{t: t, home: home, out: &syncbuf.Buffer{}, cancel: cancel, done: make(chan error, 1)}
-	cmd := newRootCmd(strings.NewReader(""), d.out, d.out)
+	cmd := testRootCmd(strings.NewReader(""), d.out, d.out)
 	cmd.SetArgs([]string{"devnet", "--home", home, "--gatekeepers", "1", "--workers", "1",
 		// Debug logs, for tests that scan them for what a contract said.
 		"--base-port", fmt.Sprint(port), "--block-time", "200ms", "--log-level", "debug"})
@@ -38,13 +73,14 @@ func startDevnetCmd(t *testing.T, ctx context.Context, home string, port int) *c
 	for !strings.Contains(d.out.String(), "Press Ctrl-C to stop.") {
 		select {
 		case err := <-d.done:
-			t.Fatalf("phalanx devnet ended: %v\n%s", err, d.out.String())
+			cancel()
+			return nil, fmt.Errorf("phalanx devnet ended: %w\n%s", err, d.out.String())
 		case <-ctx.Done():
 			t.Fatalf("phalanx devnet did not start: %v\n%s", ctx.Err(), d.out.String())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	return d
+	return d, nil
 }
 
 // Info reads the devnet's devnet.json.

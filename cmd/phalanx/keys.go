@@ -38,7 +38,7 @@ func (c *cli) openKeyring() (*keyring.Keyring, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--keyring-backend: %w", err)
 	}
-	kr, err := keyring.Open(c.home, b, c.passphrasePrompt())
+	kr, err := keyring.Open(c.home, b, c.passphrasePrompt(), c.keyringOptions...)
 	if err != nil {
 		return nil, fmt.Errorf("open the keyring: %w", err)
 	}

@@ -5,20 +5,32 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
+
 	"github.com/phalanx-net/phalanx/crypto/keyring"
 )
+
+// testRootCmd is the command tree as main builds it, but with keyrings
+// at a low scrypt cost: the default costs about a second per key written
+// or read, and what these tests check does not depend on it. (Keys keep
+// their cost in their file, so the keyrings stay readable at any cost.)
+func testRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	return newRootCmdFor(&cli{stdin: stdin, stdout: stdout, stderr: stderr,
+		keyringOptions: []keyring.Option{keyring.WorkFactor(10)}})
+}
 
 // keysRun runs the phalanx command in-process with stdin and returns
 // standard output and standard error apart.
 func keysRun(t *testing.T, stdin string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	cmd := newRootCmd(strings.NewReader(stdin), &out, &errOut)
+	cmd := testRootCmd(strings.NewReader(stdin), &out, &errOut)
 	cmd.SetArgs(args)
 	err = cmd.Execute()
 	return out.String(), errOut.String(), err

@@ -10,6 +10,8 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/phalanx-net/phalanx/crypto/keyring"
 )
 
 // cli holds what every command shares: where the home is, how to print,
@@ -19,6 +21,8 @@ type cli struct {
 	output         string   // "text" or "json"
 	nodes          []string // RPC URLs (--node); empty: resolved from the home
 	keyringBackend string   // "file" or "test"; empty: resolved from the home
+	// keyringOptions tune the keyring; tests lower its scrypt cost.
+	keyringOptions []keyring.Option
 
 	stdin          io.Reader
 	stdinReader    *bufio.Reader // shared by every prompt of one command
@@ -33,7 +37,12 @@ func defaultHome() string {
 }
 
 func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
-	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr}
+	return newRootCmdFor(&cli{stdin: stdin, stdout: stdout, stderr: stderr})
+}
+
+// newRootCmdFor is the command tree on c, whose streams and keyring
+// options are set.
+func newRootCmdFor(c *cli) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "phalanx",
 		Short:         "Phalanx: a decentralized confidential-compute network",
@@ -46,9 +55,9 @@ func newRootCmd(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 			return nil
 		},
 	}
-	root.SetIn(stdin)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
+	root.SetIn(c.stdin)
+	root.SetOut(c.stdout)
+	root.SetErr(c.stderr)
 	pf := root.PersistentFlags()
 	pf.StringVar(&c.home, "home", defaultHome(), "directory for keys, node data and the devnet")
 	pf.StringVarP(&c.output, "output", "o", "text", "output format: text or json")

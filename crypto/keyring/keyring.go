@@ -54,12 +54,28 @@ type Key struct {
 	PublicKey crypto.PublicKey `json:"public_key"`
 }
 
-// scryptWorkFactor is the log2 scrypt cost of every passphrase encryption.
-// age's default (18, about a second) is what a stolen key file should cost
-// an attacker per guess; tests lower it so they run in milliseconds. The
-// decrypting side reads the factor from the file, so files written under a
-// lowered factor stay readable.
-var scryptWorkFactor = 18
+// DefaultWorkFactor is the log2 scrypt cost of a passphrase encryption
+// unless the keyring is opened with [WorkFactor]: age's default (about a
+// second), what a stolen key file should cost an attacker per guess.
+const DefaultWorkFactor = 18
+
+// Option tunes a keyring opened by [Open].
+type Option func(*Keyring) error
+
+// WorkFactor sets the log2 scrypt cost of the keys and exports the keyring
+// encrypts from now on (10 to 22). Tests lower it so that they run in
+// milliseconds; nothing else should. It changes no existing file, and the
+// decrypting side reads each file's factor from the file, so a key written
+// under one factor opens under any.
+func WorkFactor(logN int) Option {
+	return func(k *Keyring) error {
+		if logN < 10 || logN > 22 {
+			return fmt.Errorf("keyring: scrypt work factor %d: want 10 to 22", logN)
+		}
+		k.workFactor = logN
+		return nil
+	}
+}
 
 // maxNameLen bounds key names so that file names stay well below any file
 // system's limit.
@@ -80,6 +96,8 @@ type Keyring struct {
 	dir     string
 	backend Backend
 	prompt  Prompt
+	// workFactor is the log2 scrypt cost of what it encrypts.
+	workFactor int
 
 	mu         sync.Mutex // guards passphrase and serialises prompting
 	passphrase string     // file backend: the verified passphrase, once known
@@ -88,7 +106,7 @@ type Keyring struct {
 // Open opens the keyring in dir/keyring-<backend>, creating the directory
 // with mode 0700 if needed. prompt may be nil for [BackendTest]; a file
 // keyring opened without a prompt can list and show keys but not use them.
-func Open(dir string, backend Backend, prompt Prompt) (*Keyring, error) {
+func Open(dir string, backend Backend, prompt Prompt, opts ...Option) (*Keyring, error) {
 	if _, err := ParseBackend(string(backend)); err != nil {
 		return nil, err
 	}
@@ -96,10 +114,16 @@ func Open(dir string, backend Backend, prompt Prompt) (*Keyring, error) {
 		return nil, errors.New("keyring: empty directory")
 	}
 	kdir := filepath.Join(dir, "keyring-"+string(backend))
+	k := &Keyring{dir: kdir, backend: backend, prompt: prompt, workFactor: DefaultWorkFactor}
+	for _, o := range opts {
+		if err := o(k); err != nil {
+			return nil, err
+		}
+	}
 	if err := os.MkdirAll(kdir, 0o700); err != nil {
 		return nil, fmt.Errorf("keyring: create %s: %w", kdir, err)
 	}
-	return &Keyring{dir: kdir, backend: backend, prompt: prompt}, nil
+	return k, nil
 }
 
 // Backend returns the keyring's backend.
@@ -192,7 +216,7 @@ func (k *Keyring) store(name string, priv crypto.PrivateKey) (Key, error) {
 		if err != nil {
 			return Key{}, err
 		}
-		enc, err := encrypt(seed, pass)
+		enc, err := encrypt(seed, pass, k.workFactor)
 		if err != nil {
 			return Key{}, fmt.Errorf("keyring: encrypt key %q: %w", name, err)
 		}
@@ -451,7 +475,7 @@ func (k *Keyring) Export(name, exportPassphrase string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keyring: export %q: %w", name, err)
 	}
-	out, err := encrypt(plain, exportPassphrase)
+	out, err := encrypt(plain, exportPassphrase, k.workFactor)
 	if err != nil {
 		return nil, fmt.Errorf("keyring: export %q: %w", name, err)
 	}
@@ -489,13 +513,14 @@ func (k *Keyring) Import(name string, armored []byte, exportPassphrase string) (
 	return k.store(name, priv)
 }
 
-// encrypt encrypts plain to passphrase as an armored age file.
-func encrypt(plain []byte, passphrase string) ([]byte, error) {
+// encrypt encrypts plain to passphrase as an armored age file, at scrypt
+// cost 2^logN.
+func encrypt(plain []byte, passphrase string, logN int) ([]byte, error) {
 	r, err := age.NewScryptRecipient(passphrase)
 	if err != nil {
 		return nil, err
 	}
-	r.SetWorkFactor(scryptWorkFactor)
+	r.SetWorkFactor(logN)
 	var buf bytes.Buffer
 	aw := armor.NewWriter(&buf)
 	w, err := age.Encrypt(aw, r)

@@ -3,21 +3,24 @@ package keyring
 import (
 	"bytes"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+
+	"filippo.io/age/armor"
 
 	"github.com/phalanx-net/phalanx/crypto"
 )
 
-func TestMain(m *testing.M) {
-	// The default scrypt cost takes about a second per operation; the
-	// format and logic under test do not depend on it.
-	scryptWorkFactor = 10
-	os.Exit(m.Run())
-}
+// fast is the scrypt cost of the tests' keyrings: the default takes about
+// a second per operation, and the format and logic under test do not
+// depend on it.
+var fast = WorkFactor(10)
 
 // fixedPrompt answers every prompt with pass and records the calls.
 type fixedPrompt struct {
@@ -33,7 +36,7 @@ func (p *fixedPrompt) prompt(_ string, confirm bool) (string, error) {
 func openFile(t *testing.T, dir, pass string) (*Keyring, *fixedPrompt) {
 	t.Helper()
 	p := &fixedPrompt{pass: pass}
-	k, err := Open(dir, BackendFile, p.prompt)
+	k, err := Open(dir, BackendFile, p.prompt, fast)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +45,7 @@ func openFile(t *testing.T, dir, pass string) (*Keyring, *fixedPrompt) {
 
 func openTest(t *testing.T, dir string) *Keyring {
 	t.Helper()
-	k, err := Open(dir, BackendTest, nil)
+	k, err := Open(dir, BackendTest, nil, fast)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +68,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Run(string(backend), func(t *testing.T) {
 			dir := t.TempDir()
 			p := &fixedPrompt{pass: "correct horse"}
-			k, err := Open(dir, backend, p.prompt)
+			k, err := Open(dir, backend, p.prompt, fast)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -239,7 +242,7 @@ func TestWrongPassphrase(t *testing.T) {
 	}
 
 	// Public information stays readable without any passphrase.
-	noPrompt, err := Open(dir, BackendFile, nil)
+	noPrompt, err := Open(dir, BackendFile, nil, fast)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,7 +319,7 @@ func TestTestBackendNeedsNoPrompt(t *testing.T) {
 	}
 	checkSigns(t, priv, key.PublicKey)
 	// The two backends are separate keyrings in one home.
-	f, err := Open(dir, BackendFile, nil)
+	f, err := Open(dir, BackendFile, nil, fast)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,7 +392,7 @@ func TestImportRefusesGarbage(t *testing.T) {
 		t.Fatalf("Import of garbage: %v, want ErrCorrupt", err)
 	}
 	// A valid age file under the right passphrase that is not a key export.
-	other, err := encrypt([]byte("hello"), "p")
+	other, err := encrypt([]byte("hello"), "p", 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -440,7 +443,7 @@ func TestDuplicateName(t *testing.T) {
 	for _, backend := range []Backend{BackendTest, BackendFile} {
 		t.Run(string(backend), func(t *testing.T) {
 			p := &fixedPrompt{pass: "pass"}
-			k, err := Open(t.TempDir(), backend, p.prompt)
+			k, err := Open(t.TempDir(), backend, p.prompt, fast)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -535,5 +538,51 @@ func TestParseBackend(t *testing.T) {
 	}
 	if _, err := Open(t.TempDir(), "os", nil); !errors.Is(err, ErrBadBackend) {
 		t.Errorf("Open with backend os: %v, want ErrBadBackend", err)
+	}
+}
+
+// A key file records the scrypt cost it was written with, so a keyring
+// opened at another cost (a user's default one) still opens it; a cost out
+// of range is refused before anything is created.
+func TestWorkFactorIsRecordedInTheFile(t *testing.T) {
+	dir := t.TempDir()
+	k, _ := openFile(t, dir, "pass")
+	added, err := k.Add("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(k.path("alice"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f keyFile
+	if err := json.Unmarshal(raw, &f); err != nil {
+		t.Fatal(err)
+	}
+	header, err := io.ReadAll(armor.NewReader(strings.NewReader(f.EncryptedSeed)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^-> scrypt \S+ 10$`).Match(header) {
+		t.Fatalf("the key file's age header does not record work factor 10:\n%.200s", header)
+	}
+	for _, opts := range [][]Option{nil, {WorkFactor(12)}} {
+		other, err := Open(dir, BackendFile, (&fixedPrompt{pass: "pass"}).prompt, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		priv, err := other.PrivateKey("alice")
+		if err != nil || priv.Public() != added.PublicKey {
+			t.Fatalf("key written at factor 10, opened with %d option(s): %v", len(opts), err)
+		}
+	}
+	fresh := filepath.Join(t.TempDir(), "new")
+	for _, n := range []int{9, 23} {
+		if _, err := Open(fresh, BackendFile, nil, WorkFactor(n)); err == nil || !strings.Contains(err.Error(), "work factor") {
+			t.Fatalf("work factor %d: %v", n, err)
+		}
+	}
+	if _, err := os.Stat(fresh); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a refused Open created its directory: %v", err)
 	}
 }

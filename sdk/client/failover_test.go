@@ -24,8 +24,8 @@ import (
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/tx"
 	"github.com/phalanx-net/phalanx/crypto"
-	"github.com/phalanx-net/phalanx/crypto/keyring"
 	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/devnet/devnettest"
 	"github.com/phalanx-net/phalanx/sdk/client"
 )
 
@@ -136,25 +136,10 @@ func (n *testNet) addr(name string) crypto.Address { return n.keys[name].Public(
 
 func startNet(t *testing.T, ctx context.Context) *testNet {
 	t.Helper()
-	port, err := devnet.FreeBasePort(4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	home := t.TempDir()
-	d, err := devnet.Start(ctx, devnet.Config{Home: home, Gatekeepers: 4, BasePort: port, BlockTime: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Stop() })
-	kr, err := keyring.Open(home, keyring.BackendTest, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := &testNet{d: d, keys: map[string]crypto.PrivateKey{}}
+	d := devnettest.Start(t, ctx, devnet.Config{Gatekeepers: 4, BlockTime: 200 * time.Millisecond})
+	n := &testNet{d: d.Devnet, keys: map[string]crypto.PrivateKey{}}
 	for _, name := range devnet.DevKeys {
-		if n.keys[name], err = kr.PrivateKey(name); err != nil {
-			t.Fatal(err)
-		}
+		n.keys[name] = d.Key(t, name)
 	}
 	return n
 }

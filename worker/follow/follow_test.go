@@ -28,6 +28,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/devnet/devnettest"
 	"github.com/phalanx-net/phalanx/node"
 	"github.com/phalanx-net/phalanx/worker/follow"
 )
@@ -71,26 +72,23 @@ func chain(t *testing.T) *testNet {
 			netErr = err
 			return
 		}
-		base, err := devnet.FreeBasePort(4)
-		if err != nil {
-			netErr = err
-			return
-		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		d, err := devnet.Start(ctx, devnet.Config{Home: home, Gatekeepers: 4, BasePort: base, BlockTime: 50 * time.Millisecond})
+		// Shared by the tests, so started once and stopped by TestMain
+		// rather than by the first test's cleanup.
+		n, err := devnettest.Launch(ctx, devnet.Config{Home: home, Gatekeepers: 4, BlockTime: 50 * time.Millisecond})
 		if err != nil {
 			netErr = err
 			return
 		}
-		info := d.Info()
+		info := n.Info
 		gen, err := node.LoadGenesis(filepath.Join(info.Gatekeepers[0].Home, "config", "genesis.json"))
 		if err != nil {
-			d.Stop()
+			n.Stop()
 			netErr = err
 			return
 		}
-		shared = &testNet{d: d, home: home, url: info.Gatekeepers[0].RPC, genesis: gen, info: info}
+		shared = &testNet{d: n.Devnet, home: home, url: info.Gatekeepers[0].RPC, genesis: gen, info: info}
 	})
 	if netErr != nil {
 		t.Fatalf("devnet: %v", netErr)

@@ -1,13 +1,12 @@
 //go:build phalanxliar
 
-package devnet
+package devnet_test
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -15,9 +14,9 @@ import (
 
 	"github.com/phalanx-net/phalanx/chain/fixed"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
-	"github.com/phalanx-net/phalanx/crypto/keyring"
+	"github.com/phalanx-net/phalanx/devnet"
+	"github.com/phalanx-net/phalanx/devnet/devnettest"
 	"github.com/phalanx-net/phalanx/enclave/executor"
-	"github.com/phalanx-net/phalanx/internal/syncbuf"
 	"github.com/phalanx-net/phalanx/sdk/client"
 	"github.com/phalanx-net/phalanx/wasm/wasmtest"
 )
@@ -29,50 +28,21 @@ import (
 // removed from the cluster, and loses slash_wrong_result of its stake,
 // which its stake pool carries.
 func TestLiarIsOutvotedRemovedAndSlashed(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a network")
-	}
 	vault, err := wasmtest.Build("../examples/vault")
 	if err != nil {
 		t.Fatal(err)
 	}
-	home := t.TempDir()
-	var logs syncbuf.Buffer
 	// A result timeout of 45 s (a new cluster needs its key and the
 	// compiled code before its first result), so the split below closes
 	// in under a minute.
 	cp := contracts.DefaultParams()
 	cp.ResultTimeout = 45
-	cfg := Config{Home: home, Gatekeepers: 1, Workers: 3, BasePort: mustFreeBasePort(t, 1), BlockTime: 100 * time.Millisecond,
-		Log: slog.New(slog.NewTextHandler(&logs, nil)), Contracts: []Contract{{Name: "vault", Wasm: vault}}, ContractsParams: &cp}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	d, err := Start(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { d.Stop() }()
-	defer func() {
-		if t.Failed() {
-			t.Logf("devnet logs:\n%s", logs.String())
-		}
-	}()
-	info, err := ReadInfo(home)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl, err := client.New(info.Gatekeepers[0].RPC)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kr, err := keyring.Open(home, keyring.BackendTest, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	alice, err := kr.PrivateKey("testers")
-	if err != nil {
-		t.Fatal(err)
-	}
+	n := devnettest.Start(t, ctx, devnet.Config{Gatekeepers: 1, Workers: 3, BlockTime: 100 * time.Millisecond,
+		Contracts: []devnet.Contract{{Name: "vault", Wasm: vault}}, ContractsParams: &cp})
+	info, cl := n.Info, n.Client
+	alice := n.Key(t, "testers")
 	if len(info.Contracts) != 1 {
 		t.Fatalf("contracts %+v", info.Contracts)
 	}
@@ -105,7 +75,7 @@ func TestLiarIsOutvotedRemovedAndSlashed(t *testing.T) {
 		t.Fatalf("deposit: %+v", out)
 	}
 	var c contracts.Cluster
-	waitFor(t, ctx, "the liar's removal", func() bool {
+	devnettest.WaitFor(t, ctx, "the liar's removal", func() bool {
 		c, err = cl.Cluster(ctx, vc.Cluster)
 		return err == nil && len(c.Workers) == 2
 	})
@@ -129,7 +99,7 @@ func TestLiarIsOutvotedRemovedAndSlashed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, ctx, "the removed worker to refuse queries", func() bool {
+	devnettest.WaitFor(t, ctx, "the removed worker to refuse queries", func() bool {
 		_, err := lq.Query(ctx, vc.ID, "my_balance", []byte("{}"))
 		var qe *client.QueryError
 		return errors.As(err, &qe) && qe.Status == http.StatusNotFound && strings.Contains(qe.Message, "this worker left cluster")
@@ -143,7 +113,7 @@ func TestLiarIsOutvotedRemovedAndSlashed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cut, _ := fixed.FromPHA(before.Stake).Mul(ComputingParams().SlashWrongResult)
+	cut, _ := fixed.FromPHA(before.Stake).Mul(devnet.ComputingParams().SlashWrongResult)
 	want := cut.PHA()
 	left, _ := before.Stake.Sub(want)
 	if after.WrongResults != 1 || after.Slashed.Cmp(want) != 0 || after.Stake.Cmp(left) != 0 {

@@ -24,14 +24,10 @@ func TestRestartIndexesCommittedTransactionsTheIndexLacks(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a network")
 	}
-	base, err := FreeBasePort(1)
-	if err != nil {
-		t.Fatal(err)
-	}
 	home := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	d, err := Start(ctx, Config{Home: home, Gatekeepers: 1, BasePort: base, BlockTime: 100 * time.Millisecond})
+	d, err := Start(ctx, Config{Home: home, Gatekeepers: 1, FreePorts: true, BlockTime: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,15 +25,11 @@ func TestWorkerBehindPrunedMessagesSaysWhy(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a network")
 	}
-	base, err := devnet.FreeBasePort(1)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var log syncbuf.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	// A devnet worker: it joins cluster 0, so it gets messages and posts.
-	d, err := devnet.Start(ctx, devnet.Config{Home: t.TempDir(), Gatekeepers: 1, Workers: 1, BasePort: base, BlockTime: 100 * time.Millisecond,
+	d, err := devnet.Start(ctx, devnet.Config{Home: t.TempDir(), Gatekeepers: 1, Workers: 1, FreePorts: true, BlockTime: 100 * time.Millisecond,
 		Log: slog.New(slog.NewTextHandler(&log, nil))})
 	if err != nil {
 		t.Fatal(err)

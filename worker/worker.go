@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/phalanx-net/phalanx/sdk/client"
 	"github.com/phalanx-net/phalanx/tee"
 	"github.com/phalanx-net/phalanx/worker/follow"
+	"github.com/phalanx-net/phalanx/worker/hostdb"
 )
 
 // Config configures a worker.
@@ -226,7 +228,11 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 		w.log.Info("resuming from checkpoint", "height", lb.Height, "processed_messages", cp.Processed)
 	}
 	if cfg.Role == registry.RoleWorker {
-		if w.exec, err = executor.Open(ctx, executor.Config{ChainID: gen.ChainID, Enclave: e, Dir: cfg.Home}); err != nil {
+		store, err := hostdb.Open(filepath.Join(cfg.Home, "contract-state"))
+		if err != nil {
+			return nil, err
+		}
+		if w.exec, err = executor.Open(ctx, executor.Config{ChainID: gen.ChainID, Enclave: e, Dir: cfg.Home, Store: store}); err != nil {
 			return nil, err
 		}
 		w.queries = newQueries(w)

@@ -26,8 +26,12 @@ var ErrOutOfOrder = errors.New("command out of order")
 type Config struct {
 	ChainID string
 	Enclave *enclave.Enclave
-	// Dir holds the sealed store and the compiled-code cache.
+	// Dir holds the compiled-code cache and the sealed key of the
+	// contract state.
 	Dir string
+	// Store is the host's store the sealed contract state lives in
+	// (worker/hostdb on the worker's disk); the executor closes it.
+	Store sealeddb.Backend
 }
 
 // CodeLoader returns a code's prepared module (from the chain, proven).
@@ -45,12 +49,17 @@ type Executor struct {
 
 // Open opens the executor's sealed store and runtime.
 func Open(ctx context.Context, cfg Config) (*Executor, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("executor: no store for the contract state")
+	}
 	key, err := cfg.Enclave.DataKey(cfg.Dir, "contract-state-key")
 	if err != nil {
+		cfg.Store.Close()
 		return nil, err
 	}
-	db, err := sealeddb.Open(filepath.Join(cfg.Dir, "contract-state"), key)
+	db, err := sealeddb.Open(cfg.Store, key)
 	if err != nil {
+		cfg.Store.Close()
 		return nil, err
 	}
 	engine, err := wasm.NewEngine(ctx, wasm.Config{CacheDir: filepath.Join(cfg.Dir, "wasm-cache")})

@@ -6,6 +6,9 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/phalanx-net/phalanx/enclave/sealeddb"
+	"github.com/phalanx-net/phalanx/worker/hostdb"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -36,6 +39,17 @@ func openEnclave(t *testing.T, dir string) *enclave.Enclave {
 		t.Fatal(err)
 	}
 	return e
+}
+
+// hostStore opens the host's store for the sealed contract state in dir,
+// as a worker does.
+func hostStore(t *testing.T, dir string) sealeddb.Backend {
+	t.Helper()
+	h, err := hostdb.Open(filepath.Join(dir, "contract-state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
 
 // setup gives n worker enclaves the key of cluster 0 from a gatekeeper.
@@ -74,7 +88,7 @@ func TestWorkersAgreeAndRefuseBadInput(t *testing.T) {
 	dirs, encs := setup(t, 2)
 	var xs []*Executor
 	for i := range encs {
-		x, err := Open(ctx, Config{ChainID: chainID, Enclave: encs[i], Dir: dirs[i]})
+		x, err := Open(ctx, Config{ChainID: chainID, Enclave: encs[i], Dir: dirs[i], Store: hostStore(t, dirs[i])})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -163,7 +177,7 @@ func TestWorkersAgreeAndRefuseBadInput(t *testing.T) {
 
 	// After a restart: the same progress, pending results and state.
 	xs[0].Close(ctx)
-	x, err := Open(ctx, Config{ChainID: chainID, Enclave: encs[0], Dir: dirs[0]})
+	x, err := Open(ctx, Config{ChainID: chainID, Enclave: encs[0], Dir: dirs[0], Store: hostStore(t, dirs[0])})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +226,7 @@ func TestWorkersAgreeOnEveryFailure(t *testing.T) {
 	dirs, encs := setup(t, 2)
 	var xs []*Executor
 	for i := range encs {
-		x, err := Open(ctx, Config{ChainID: chainID, Enclave: encs[i], Dir: dirs[i]})
+		x, err := Open(ctx, Config{ChainID: chainID, Enclave: encs[i], Dir: dirs[i], Store: hostStore(t, dirs[i])})
 		if err != nil {
 			t.Fatal(err)
 		}

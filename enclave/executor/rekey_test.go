@@ -55,7 +55,7 @@ func TestRekeyLocksOutTheRemovedWorker(t *testing.T) {
 		dir := t.TempDir()
 		w := openEnclave(t, dir)
 		share(w, 0)
-		x, err := Open(ctx, Config{ChainID: chainID, Enclave: w, Dir: dir})
+		x, err := Open(ctx, Config{ChainID: chainID, Enclave: w, Dir: dir, Store: hostStore(t, dir)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,7 +165,7 @@ func TestRekeyLocksOutTheRemovedWorker(t *testing.T) {
 	dir := t.TempDir()
 	late := openEnclave(t, dir)
 	share(late, 1)
-	x, err := Open(ctx, Config{ChainID: chainID, Enclave: late, Dir: dir})
+	x, err := Open(ctx, Config{ChainID: chainID, Enclave: late, Dir: dir, Store: hostStore(t, dir)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 // Package sealeddb is an enclave's encrypted key/value store on the host's
 // disk: contract state lives here, and the host sees neither keys nor
-// values. Keys are replaced by an HMAC under the store's key (so equal
+// values. The host provides the database (a Backend: worker/hostdb), so
+// the enclave links none. Keys are replaced by an HMAC under the store's key (so equal
 // keys still find each other), values are sealed with AES-256-GCM bound to
 // their key (so the host cannot move a value to another key), and batches
 // are written atomically, so a crash leaves one state or the other.

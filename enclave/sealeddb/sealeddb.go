@@ -9,24 +9,39 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-
-	"github.com/syndtr/goleveldb/leveldb"
-	"github.com/syndtr/goleveldb/leveldb/opt"
 )
 
 // ErrCorrupt is returned for a stored value that does not open: the host
 // changed it, or the store belongs to another enclave.
 var ErrCorrupt = errors.New("sealed store value does not open")
 
-// DB is an open store. It is safe for concurrent use.
+// Backend is the host's key/value store the sealed entries live in. The
+// host provides it (a database on its disk), so the enclave links none;
+// it sees only hidden keys and sealed values.
+type Backend interface {
+	// Get returns the value under key; nil, nil if absent.
+	Get(key []byte) ([]byte, error)
+	// Apply writes ops atomically and durably.
+	Apply(ops []Op) error
+	Close() error
+}
+
+// Op is one write of a batch: a Value put under Key, or Key deleted.
+type Op struct {
+	Key, Value []byte
+	Delete     bool
+}
+
+// DB is an open store. It is safe for concurrent use if its backend is.
 type DB struct {
-	db     *leveldb.DB
+	db     Backend
 	macKey []byte
 	aead   cipher.AEAD
 }
 
-// Open opens (or creates) the store in dir under a 32-byte key.
-func Open(dir string, key []byte) (*DB, error) {
+// Open opens the store kept in backend under a 32-byte key; closing the
+// store closes the backend.
+func Open(backend Backend, key []byte) (*DB, error) {
 	if len(key) != 32 {
 		return nil, fmt.Errorf("sealeddb: key of %d bytes, want 32", len(key))
 	}
@@ -43,11 +58,7 @@ func Open(dir string, key []byte) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := leveldb.OpenFile(dir, &opt.Options{})
-	if err != nil {
-		return nil, fmt.Errorf("sealeddb %s: %w", dir, err)
-	}
-	return &DB{db: db, macKey: macKey, aead: aead}, nil
+	return &DB{db: backend, macKey: macKey, aead: aead}, nil
 }
 
 // Close closes the store.
@@ -65,11 +76,12 @@ func (d *DB) hide(ns, key []byte) []byte {
 // Get returns the value under ns and key; nil, nil if absent.
 func (d *DB) Get(ns, key []byte) ([]byte, error) {
 	h := d.hide(ns, key)
-	v, err := d.db.Get(h, nil)
-	if errors.Is(err, leveldb.ErrNotFound) {
-		return nil, nil
-	} else if err != nil {
+	v, err := d.db.Get(h)
+	if err != nil {
 		return nil, err
+	}
+	if v == nil {
+		return nil, nil
 	}
 	ns2 := d.aead.NonceSize()
 	if len(v) < ns2+d.aead.Overhead() {
@@ -84,8 +96,8 @@ func (d *DB) Get(ns, key []byte) ([]byte, error) {
 
 // Batch collects writes to apply at once.
 type Batch struct {
-	d *DB
-	b leveldb.Batch
+	d   *DB
+	ops []Op
 }
 
 // NewBatch starts a batch.
@@ -96,11 +108,13 @@ func (b *Batch) Set(ns, key, value []byte) {
 	h := b.d.hide(ns, key)
 	nonce := make([]byte, b.d.aead.NonceSize(), b.d.aead.NonceSize()+len(value)+b.d.aead.Overhead())
 	rand.Read(nonce)
-	b.b.Put(h, b.d.aead.Seal(nonce, nonce, value, h))
+	b.ops = append(b.ops, Op{Key: h, Value: b.d.aead.Seal(nonce, nonce, value, h)})
 }
 
 // Delete records the removal of ns and key.
-func (b *Batch) Delete(ns, key []byte) { b.b.Delete(b.d.hide(ns, key)) }
+func (b *Batch) Delete(ns, key []byte) {
+	b.ops = append(b.ops, Op{Key: b.d.hide(ns, key), Delete: true})
+}
 
 // Write applies the batch atomically and durably.
-func (b *Batch) Write() error { return b.d.db.Write(&b.b, &opt.WriteOptions{Sync: true}) }
+func (b *Batch) Write() error { return b.d.db.Apply(b.ops) }

@@ -31,12 +31,9 @@ var through = map[string]string{
 
 var rules = []rule{
 	{
-		why:      "an enclave runs contracts and holds keys; it reads the chain through proofs, not a database or a node",
-		patterns: []string{"github.com/phalanx-net/phalanx/enclave/..."},
-		// Not goleveldb yet: the enclave's sealed store (enclave/sealeddb)
-		// keeps its ciphertext in one. It leaves when that store's
-		// backend is handed in by the host.
-		forbidden: append([]string{"github.com/cosmos/iavl"}, node...),
+		why:       "an enclave runs contracts and holds keys; it reads the chain through proofs, not a database or a node",
+		patterns:  []string{"github.com/phalanx-net/phalanx/enclave/..."},
+		forbidden: append(slices.Clone(database), node...),
 	},
 	{
 		why:       "a worker follows the chain by light client and proofs, and its protocol package is what its clients link",

@@ -41,6 +41,21 @@ func openEnclave(t *testing.T, dir string) *enclave.Enclave {
 	return e
 }
 
+// vaultLoader builds the example vault and loads it prepared, as a
+// worker loads code from the chain.
+func vaultLoader(t *testing.T) CodeLoader {
+	t.Helper()
+	vault, err := wasmtest.Build("../../examples/vault")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prepared, err := wasm.Prepare(context.Background(), vault)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(context.Context, contracts.Hash) ([]byte, error) { return prepared, nil }
+}
+
 // hostStore opens the host's store for the sealed contract state in dir,
 // as a worker does.
 func hostStore(t *testing.T, dir string) sealeddb.Backend {
@@ -75,16 +90,8 @@ func setup(t *testing.T, n int) (dirs []string, enclaves []*enclave.Enclave) {
 }
 
 func TestWorkersAgreeAndRefuseBadInput(t *testing.T) {
-	vault, err := wasmtest.Build("../../examples/vault")
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	prepared, err := wasm.Prepare(ctx, vault)
-	if err != nil {
-		t.Fatal(err)
-	}
-	load := func(context.Context, contracts.Hash) ([]byte, error) { return prepared, nil }
+	load := vaultLoader(t)
 	dirs, encs := setup(t, 2)
 	var xs []*Executor
 	for i := range encs {

@@ -12,8 +12,6 @@ import (
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/crypto/envelope"
 	"github.com/phalanx-net/phalanx/enclave"
-	"github.com/phalanx-net/phalanx/wasm"
-	"github.com/phalanx-net/phalanx/wasm/wasmtest"
 )
 
 // After a worker leaves a cluster, the workers left get the cluster's key
@@ -23,16 +21,8 @@ import (
 // under the old generation, on the workers left and on a worker that
 // replays the log later.
 func TestRekeyLocksOutTheRemovedWorker(t *testing.T) {
-	vault, err := wasmtest.Build("../../examples/vault")
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	prepared, err := wasm.Prepare(ctx, vault)
-	if err != nil {
-		t.Fatal(err)
-	}
-	load := func(context.Context, contracts.Hash) ([]byte, error) { return prepared, nil }
+	load := vaultLoader(t)
 
 	gk := openEnclave(t, t.TempDir())
 	if _, err := gk.GenerateMaster(0); err != nil {

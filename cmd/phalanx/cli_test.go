@@ -164,6 +164,23 @@ func TestCLIAgainstDevnet(t *testing.T) {
 	if o := mustRun(t, "cluster", "show", h); !strings.Contains(o, "Cluster 0") || !strings.Contains(o, wid) {
 		t.Fatalf("cluster show: %s", o)
 	}
+	// The owner adds and removes workers; the chain's refusals come through.
+	if o, err := run(t, "", "cluster", "add-worker", "bob", "0", wid, h); err == nil || !strings.Contains(err.Error(), "contracts/3") {
+		t.Fatalf("add-worker by a stranger: %v\n%s", err, o)
+	}
+	// The devnet's cluster 0 belongs to its "developers" key.
+	if o, err := run(t, "", "cluster", "add-worker", "developers", "0", wid, h); err == nil || !strings.Contains(err.Error(), "is already in cluster 0") {
+		t.Fatalf("add-worker of a member: %v\n%s", err, o)
+	}
+	if o, err := run(t, "", "cluster", "remove-worker", "developers", "0", wid, h); err == nil || !strings.Contains(err.Error(), "would have no worker left") {
+		t.Fatalf("remove-worker of the last worker: %v\n%s", err, o)
+	}
+	if o := mustRun(t, "cluster", "show", "0", h); !strings.Contains(o, "key epoch 0 generation 0") {
+		t.Fatalf("cluster show after refused changes: %s", o)
+	}
+	if o, err := run(t, "", "cluster", "remove-worker", "alice", "0", "zz", h); err == nil || !strings.Contains(err.Error(), "worker id") {
+		t.Fatalf("remove-worker with a bad id: %v\n%s", err, o)
+	}
 	// A minimum size above the workers a cluster starts with is refused.
 	if o, err := run(t, "", "cluster", "create", "alice", "--workers", wid, "--min-workers", "2", h); err == nil || !strings.Contains(err.Error(), "contracts/16") {
 		t.Fatalf("a cluster of one worker with a minimum of two: %v\n%s", err, o)

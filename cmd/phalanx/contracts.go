@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -185,8 +186,8 @@ func newClusterCmd(c *cli) *cobra.Command {
 			}
 			return c.print(list, func(w io.Writer) {
 				for _, k := range list {
-					fmt.Fprintf(w, "Cluster %d  owner %s  gas price %s units  deposit %s  commands %d  key epoch %d  min workers %d\n",
-						k.ID, k.Owner, k.GasPrice, k.Deposit.PHA(), k.Commands, k.Epoch, k.Min())
+					fmt.Fprintf(w, "Cluster %d  owner %s  gas price %s units  deposit %s  commands %d  key epoch %d generation %d  min workers %d\n",
+						k.ID, k.Owner, k.GasPrice, k.Deposit.PHA(), k.Commands, k.Epoch, k.KeyGen, k.Min())
 					if len(k.Workers) < k.Min() {
 						fmt.Fprintf(w, "  refuses commands: %d workers, needs %d (the owner must add workers)\n", len(k.Workers), k.Min())
 					}
@@ -201,7 +202,27 @@ func newClusterCmd(c *cli) *cobra.Command {
 		},
 	}
 	c.addClientFlags(show)
-	cmd.AddCommand(create, show)
+	member := func(use, short string, mk func(cluster uint64, w crypto.PublicKey) module.Msg) *cobra.Command {
+		return newTxMsgCmd(c, use, short, 3, func(args []string) (module.Msg, error) {
+			id, err := strconv.ParseUint(args[1], 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("cluster id: %w", err)
+			}
+			w, err := parsePublicKey(args[2])
+			if err != nil {
+				return nil, fmt.Errorf("worker id: %w", err)
+			}
+			return mk(id, w), nil
+		})
+	}
+	cmd.AddCommand(create, show,
+		member("add-worker OWNER CLUSTER WORKER", "Add a registered worker to OWNER's cluster; the gatekeepers send it the cluster's keys and it replays the log",
+			func(id uint64, w crypto.PublicKey) module.Msg { return &contracts.MsgAddWorker{Cluster: id, Worker: w} }),
+		member("remove-worker OWNER CLUSTER WORKER", "Remove a worker from OWNER's cluster; the cluster's key is replaced and its contracts rekeyed, so the worker cannot read what is sent later",
+			func(id uint64, w crypto.PublicKey) module.Msg {
+				return &contracts.MsgRemoveWorker{Cluster: id, Worker: w}
+			}),
+	)
 	return cmd
 }
 

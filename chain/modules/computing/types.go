@@ -27,16 +27,17 @@ const (
 
 // Errors.
 var (
-	ErrBadMsg        = module.DefineError(ModuleName, 1, "invalid computing message")
-	ErrNoWorker      = module.DefineError(ModuleName, 2, "no such worker")
-	ErrNotOperator   = module.DefineError(ModuleName, 3, "sender is not the worker's operator")
-	ErrState         = module.DefineError(ModuleName, 4, "worker is not in a state that allows this")
-	ErrScoreTooLow   = module.DefineError(ModuleName, 5, "benchmark score below the minimum")
-	ErrStakeTooLow   = module.DefineError(ModuleName, 6, "stake below k·√P")
-	ErrCoolingDown   = module.DefineError(ModuleName, 7, "cooldown not over")
-	ErrNoChallenge   = module.DefineError(ModuleName, 8, "heartbeat without an open challenge")
-	ErrBadGenesis    = module.DefineError(ModuleName, 9, "invalid computing genesis")
-	ErrNotCouncil    = module.DefineError(ModuleName, 10, "sender is not the council")
+	ErrBadMsg      = module.DefineError(ModuleName, 1, "invalid computing message")
+	ErrNoWorker    = module.DefineError(ModuleName, 2, "no such worker")
+	ErrNotOperator = module.DefineError(ModuleName, 3, "sender is not the worker's operator")
+	ErrState       = module.DefineError(ModuleName, 4, "worker is not in a state that allows this")
+	ErrScoreTooLow = module.DefineError(ModuleName, 5, "benchmark score below the minimum")
+	ErrStakeTooLow = module.DefineError(ModuleName, 6, "stake below k·√P")
+	ErrCoolingDown = module.DefineError(ModuleName, 7, "cooldown not over")
+	ErrNoChallenge = module.DefineError(ModuleName, 8, "heartbeat without an open challenge")
+	ErrBadGenesis  = module.DefineError(ModuleName, 9, "invalid computing genesis")
+	// Code 10 is not used again: the council check is the registry's.
+
 	ErrAlreadyScored = module.DefineError(ModuleName, 11, "worker already has a benchmark score")
 )
 

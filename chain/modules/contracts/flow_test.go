@@ -235,7 +235,7 @@ func TestMasterKeyGenerationHandoverAndRotation(t *testing.T) {
 	}
 
 	// Rotation: the council only; the first holder generates epoch 1.
-	wantErr(t, "rotation by a stranger", e.run(v1, &keys.MsgRotateMasterKey{}), keys.ErrNotCouncil)
+	wantErr(t, "rotation by a stranger", e.run(v1, &keys.MsgRotateMasterKey{}), registry.ErrNotCouncil)
 	e.fund(e.council.Public().Address(), pha.Tokens(1))
 	if err := e.run(e.council, &keys.MsgRotateMasterKey{}); err != nil {
 		t.Fatal(err)

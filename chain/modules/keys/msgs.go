@@ -157,7 +157,7 @@ func (k *Keeper) handleReceived(ctx *module.Context, sender crypto.PublicKey, pa
 func (k *Keeper) handleRotate(ctx *module.Context, _ *MsgRotateMasterKey) error {
 	kv := ctx.Store()
 	if ctx.Sender != k.registry.Params(kv).Council {
-		return ErrNotCouncil.Wrap("%s", ctx.Sender)
+		return registry.ErrNotCouncil.Wrap("%s", ctx.Sender)
 	}
 	s := k.Status(kv)
 	cur, ok := s.Current()

@@ -15,12 +15,14 @@ const ModuleName = "keys"
 
 // Errors.
 var (
-	ErrBadMsg        = module.DefineError(ModuleName, 1, "invalid keys message")
-	ErrUnexpected    = module.DefineError(ModuleName, 2, "key message not expected")
-	ErrNotHolder     = module.DefineError(ModuleName, 3, "sender does not hold this master key")
-	ErrKeyMismatch   = module.DefineError(ModuleName, 4, "derived public key differs from the published one")
-	ErrNoMasterKey   = module.DefineError(ModuleName, 5, "no master key yet")
-	ErrNotCouncil    = module.DefineError(ModuleName, 6, "sender is not the council")
+	ErrBadMsg      = module.DefineError(ModuleName, 1, "invalid keys message")
+	ErrUnexpected  = module.DefineError(ModuleName, 2, "key message not expected")
+	ErrNotHolder   = module.DefineError(ModuleName, 3, "sender does not hold this master key")
+	ErrKeyMismatch = module.DefineError(ModuleName, 4, "derived public key differs from the published one")
+	ErrNoMasterKey = module.DefineError(ModuleName, 5, "no master key yet")
+	// Code 6 is not used again: it was the council check, which is the
+	// registry's (registry.ErrNotCouncil), since the council is its param.
+
 	ErrRotationBusy  = module.DefineError(ModuleName, 7, "a master key is being generated")
 	ErrNotGatekeeper = module.DefineError(ModuleName, 8, "sender is not a registered gatekeeper enclave")
 )

@@ -21,7 +21,6 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtcfg "github.com/cometbft/cometbft/config"
 
-	"github.com/phalanx-net/phalanx/chain/app"
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
@@ -499,8 +498,8 @@ func (d *Devnet) create() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	gen, err := node.NewGenesis(cfg.ChainID, time.Now(), vals, app.AppState{Auth: auth.DefaultGenesis(), Bank: bg, Registry: reg,
-		Computing: computing.Genesis{Params: d.computingParams()}, Contracts: d.contractsGenesis()})
+	gen, err := node.NewGenesis(cfg.ChainID, time.Now(), vals, auth.DefaultGenesis(), bg, reg,
+		computing.Genesis{Params: d.computingParams()}, d.contractsGenesis())
 	if err != nil {
 		return nil, err
 	}

@@ -17,7 +17,6 @@ import (
 	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
 	cmttypes "github.com/cometbft/cometbft/types"
 
-	"github.com/phalanx-net/phalanx/chain/app"
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
@@ -89,7 +88,7 @@ func testNetGenesis(t *testing.T, evidenceAge int64, vals ...Identity) *cmttypes
 	for _, v := range vals {
 		vs = append(vs, Validator{Identity: v, Power: 10})
 	}
-	doc, err := NewGenesis("phalanx-disk", time.Now(), vs, app.AppState{Auth: auth.DefaultGenesis(), Bank: bg, Registry: registry.DefaultGenesis(a("council"))})
+	doc, err := NewGenesis("phalanx-disk", time.Now(), vs, auth.DefaultGenesis(), bg, registry.DefaultGenesis(a("council")))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	cmttypes "github.com/cometbft/cometbft/types"
 
 	"github.com/phalanx-net/phalanx/chain/app"
+	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -62,7 +63,11 @@ func ValidatorGrants(vals []Validator, amount pha.Amount) ([]bank.GenesisAccount
 // by the chain's max_tx_gas and paid for, and a block by its 4 MB size; a
 // block gas limit would make CometBFT reap by the senders' gas limits,
 // which are generous estimates, and cut blocks short.
-func NewGenesis(chainID string, genesisTime time.Time, validators []Validator, st app.AppState) (*cmttypes.GenesisDoc, error) {
+func NewGenesis(chainID string, genesisTime time.Time, validators []Validator, sections ...module.Genesis) (*cmttypes.GenesisDoc, error) {
+	st, err := app.NewAppState(sections...)
+	if err != nil {
+		return nil, err
+	}
 	raw, err := app.MarshalAppState(st)
 	if err != nil {
 		return nil, err

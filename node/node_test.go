@@ -72,7 +72,7 @@ func TestGenesisRoundTripAndRefusal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := NewGenesis("phalanx-test", time.Now(), []Validator{{Identity: id, Power: 10}}, app.AppState{Auth: auth.DefaultGenesis(), Bank: bg, Registry: registry.DefaultGenesis(crypto.ModuleAddress("council"))})
+	doc, err := NewGenesis("phalanx-test", time.Now(), []Validator{{Identity: id, Power: 10}}, auth.DefaultGenesis(), bg, registry.DefaultGenesis(crypto.ModuleAddress("council")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestMetricsAddressTaken(t *testing.T) {
 		t.Fatal(err)
 	}
 	doc, err := NewGenesis("phalanx-test", time.Now(), []Validator{{Identity: id, Power: 10}},
-		app.AppState{Auth: auth.DefaultGenesis(), Bank: bg, Registry: registry.DefaultGenesis(crypto.ModuleAddress("council"))})
+		auth.DefaultGenesis(), bg, registry.DefaultGenesis(crypto.ModuleAddress("council")))
 	if err != nil {
 		t.Fatal(err)
 	}

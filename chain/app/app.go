@@ -14,12 +14,6 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
-	"github.com/phalanx-net/phalanx/chain/modules/computing"
-	"github.com/phalanx-net/phalanx/chain/modules/contracts"
-	"github.com/phalanx-net/phalanx/chain/modules/keys"
-	"github.com/phalanx-net/phalanx/chain/modules/mq"
-	"github.com/phalanx-net/phalanx/chain/modules/registry"
-	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
 	"github.com/phalanx-net/phalanx/chain/statedb"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/chain/tx"
@@ -67,20 +61,15 @@ type App struct {
 	abci.BaseApplication
 	mu sync.Mutex
 
-	log       *slog.Logger
-	dir       string
-	tree      *statedb.Tree
-	sigs      *tx.SigCache
-	verifier  *crypto.BatchingVerifier
-	router    *module.Router
-	auth      auth.Keeper
-	bank      bank.Keeper
-	mq        *mq.Keeper
-	registry  registry.Keeper
-	keys      *keys.Keeper
-	contracts *contracts.Keeper
-	computing *computing.Keeper
-	stakepool *stakepool.Keeper
+	log      *slog.Logger
+	dir      string
+	tree     *statedb.Tree
+	sigs     *tx.SigCache
+	verifier *crypto.BatchingVerifier
+	modules  *module.Manager
+	router   *module.Router
+	auth     auth.Keeper // the fees and nonces of every transaction
+	bank     bank.Keeper
 
 	chainID string
 	// blockTime is the last committed block's time: mempool checks run
@@ -136,55 +125,19 @@ func New(opts Options) (*App, error) {
 		tree.Close()
 		return nil, err
 	}
-	m := newModules()
-	a.router, a.mq, a.registry, a.keys, a.contracts, a.computing, a.stakepool = m.router, m.mq, m.registry, m.keys, m.contracts, m.computing, m.stakepool
+	a.modules = NewModules()
+	a.router = a.modules.Router()
 	if tree.Version() > 0 {
 		if err := a.loadCommitted(); err != nil {
 			tree.Close()
 			return nil, err
 		}
-		if err := a.bank.CheckSupply(tree); err != nil {
+		if err := a.modules.CheckState(tree); err != nil {
 			tree.Close()
 			return nil, fmt.Errorf("state at height %d: %w", tree.Version(), err)
 		}
 	}
 	return a, nil
-}
-
-// NewRouter returns a router with every module's messages: the chain's
-// full message set, also used by clients to decode transactions.
-func NewRouter() *module.Router {
-	return newModules().router
-}
-
-// newModules builds the keepers that hold routing tables and the router
-// with every module's messages.
-func newModules() modules {
-	r := module.NewRouter()
-	bank.Keeper{}.RegisterMsgs(r)
-	q := mq.NewKeeper(registry.Records{}) // the registry says who may post
-	k := keys.NewKeeper(q, registry.Records{})
-	reg := registry.NewKeeper(q, k) // keys hands the master key to new gatekeepers
-	comp := computing.NewKeeper(q, registry.Records{})
-	c := contracts.NewKeeper(q, registry.Records{}, k, comp) // a dissenting worker is penalized
-	q.RegisterMsgs(r)
-	reg.RegisterMsgs(r)
-	k.RegisterMsgs(r)
-	c.RegisterMsgs(r)
-	comp.RegisterMsgs(r)
-	pools := stakepool.NewKeeper(comp) // workers' rewards go to their pools
-	pools.RegisterMsgs(r)
-	return modules{router: r, mq: q, registry: reg, keys: k, contracts: c, computing: comp, stakepool: pools}
-}
-
-type modules struct {
-	router    *module.Router
-	mq        *mq.Keeper
-	registry  registry.Keeper
-	keys      *keys.Keeper
-	contracts *contracts.Keeper
-	computing *computing.Keeper
-	stakepool *stakepool.Keeper
 }
 
 // Close closes the state database.
@@ -270,29 +223,18 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (res *abc
 	}
 	gen := store.NewCache(a.tree)
 	gen.Set(chainIDKey, []byte(req.ChainId))
+	validators, err := validatorKeys(req.Validators)
+	if err != nil {
+		return nil, err
+	}
 	ctx := module.NewContext(gen, module.Block{ChainID: req.ChainId, Height: req.InitialHeight, Time: req.Time}, [20]byte{}, nil, a.log)
-	if err := a.auth.InitGenesis(ctx, st.Auth); err != nil {
-		return nil, ErrBadGenesis.Wrap("auth: %v", err)
-	}
-	if err := a.bank.InitGenesis(ctx, st.Bank); err != nil {
-		return nil, err
-	}
-	if st.Registry.Validators, err = validatorKeys(req.Validators); err != nil {
-		return nil, err
-	}
-	if err := a.registry.InitGenesis(ctx, st.Registry); err != nil {
-		return nil, ErrBadGenesis.Wrap("registry: %v", err)
-	}
-	if err := a.contracts.InitGenesis(ctx, st.Contracts); err != nil {
-		return nil, ErrBadGenesis.Wrap("contracts: %v", err)
-	}
-	if err := a.computing.InitGenesis(ctx, st.Computing); err != nil {
-		return nil, ErrBadGenesis.Wrap("computing: %v", err)
+	if err := a.modules.InitGenesis(ctx, st, module.ChainGenesis{Validators: validators}); err != nil {
+		return nil, ErrBadGenesis.Wrap("%v", err)
 	}
 	gen.Set(blockTimeKey, encodeBlockTime(req.Time))
 	gen.Write(a.tree)
 	a.chainID = req.ChainId
-	a.log.Info("genesis state written", "chain_id", req.ChainId, "supply", st.Bank.Supply.PHA(), "accounts", len(st.Bank.Accounts))
+	a.log.Info("genesis state written", "chain_id", req.ChainId, "supply", a.bank.Supply(a.tree).PHA(), "modules", len(a.modules.Modules()))
 	return &abci.InitChainResponse{AppHash: a.tree.WorkingHash()}, nil
 }
 
@@ -410,18 +352,18 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		}
 	}
 	endCtx := module.NewContext(blockState, block, crypto.Address{}, nil, a.log)
-	var votes []computing.Vote
+	var votes []module.Vote
 	for _, v := range req.DecidedLastCommit.Votes {
 		if acc, err := crypto.AddressFromBytes(v.Validator.Address); err == nil {
-			votes = append(votes, computing.Vote{Account: acc, Power: v.Validator.Power})
+			votes = append(votes, module.Vote{Account: acc, Power: v.Validator.Power})
 		}
 	}
-	if err := a.endBlock(endCtx, req.Hash, votes); err != nil {
+	if err := a.modules.EndBlock(endCtx, module.EndBlockInfo{Hash: req.Hash, Votes: votes}); err != nil {
 		// The economics' arithmetic overflowed: a bug, not an input. The
 		// block commits without the end-of-block work rather than halt.
 		a.log.Error("end of block failed", "height", req.Height, "err", err)
 	}
-	if err := a.bank.CheckBlockSupply(blockState, a.tree); err != nil {
+	if err := a.modules.CheckBlock(blockState, a.tree); err != nil {
 		a.halted = fmt.Errorf("height %d: %w", req.Height, err)
 		a.log.Error("INVARIANT VIOLATED: halting instead of committing this block", "height", req.Height, "err", err)
 		return nil, a.halted
@@ -431,26 +373,6 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	a.lastBlockTxs = len(req.Txs)
 	a.committedTxs.Add(int64(ok))
 	return &abci.FinalizeBlockResponse{TxResults: results, Events: endCtx.Events(), AppHash: a.tree.WorkingHash()}, nil
-}
-
-// endBlock runs the modules' end-of-block work in one cache, so a failure
-// leaves none of it half done.
-func (a *App) endBlock(ctx *module.Context, hash []byte, votes []computing.Vote) error {
-	c := store.NewCache(ctx.Store())
-	ectx := module.NewContext(c, ctx.Block, crypto.Address{}, nil, a.log)
-	if err := a.computing.EndBlock(ectx, hash, votes); err != nil {
-		return err
-	}
-	if err := a.stakepool.EndBlock(ectx); err != nil {
-		return err
-	}
-	if err := a.contracts.EndBlock(ectx); err != nil { // commands without a majority by their deadline
-		return err
-	}
-	a.mq.EndBlock(ectx) // after the modules that send messages
-	c.Write(ctx.Store())
-	ctx.AppendEvents(ectx.Events())
-	return nil
 }
 
 // Commit saves the block's state as a new version and resets the check
@@ -471,7 +393,7 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (res *abci.CommitResp
 	}
 	a.log.Info("block committed", "height", version, "txs", a.lastBlockTxs, "app_hash", fmt.Sprintf("%X", hash))
 	if a.metrics != nil {
-		a.metrics.committed(version, a.bank.ModuleBalance(a.check, bank.RewardPool), a.computing.Totals(a.check).Paid)
+		a.metrics.committed(version, a.check, a.modules.Gauges())
 	}
 	if a.snaps.due(version) {
 		if err := a.snaps.take(a.tree, version); err != nil {

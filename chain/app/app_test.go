@@ -56,7 +56,11 @@ func testGenesis(t testing.TB) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := MarshalAppState(AppState{Auth: auth.DefaultGenesis(), Bank: g, Registry: registry.DefaultGenesis(testKey("council").Public().Address())})
+	st, err := NewAppState(auth.DefaultGenesis(), g, registry.DefaultGenesis(testKey("council").Public().Address()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := MarshalAppState(st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -414,7 +418,14 @@ func TestGenesisRefusals(t *testing.T) {
 	if err := json.Unmarshal(testGenesis(t), &st); err != nil {
 		t.Fatal(err)
 	}
-	st.Bank.Accounts[0].Amount = pha.Tokens(1)
+	var bg bank.Genesis
+	if err := st.Section(&bg); err != nil {
+		t.Fatal(err)
+	}
+	bg.Accounts[0].Amount = pha.Tokens(1)
+	if err := st.Set(bg); err != nil {
+		t.Fatal(err)
+	}
 	raw, _ := json.Marshal(st)
 	a, err := New(Options{Dir: t.TempDir()})
 	if err != nil {

@@ -5,63 +5,83 @@ import (
 	"encoding/binary"
 	"time"
 
-	abci "github.com/cometbft/cometbft/abci/types"
-
 	"encoding/json"
 	"fmt"
-	"github.com/phalanx-net/phalanx/crypto"
 
-	"github.com/phalanx-net/phalanx/chain/modules/auth"
-	"github.com/phalanx-net/phalanx/chain/modules/bank"
-	"github.com/phalanx-net/phalanx/chain/modules/computing"
-	"github.com/phalanx-net/phalanx/chain/modules/contracts"
-	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	abci "github.com/cometbft/cometbft/abci/types"
+
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/crypto"
 )
 
 // AppState is the application's part of the genesis file (CometBFT's
-// "app_state"): one field per module.
-type AppState struct {
-	Auth auth.Genesis `json:"auth"`
-	Bank bank.Genesis `json:"bank"`
-	// Registry lists the accepted TEE platforms and measurements.
-	Registry registry.Genesis `json:"registry"`
-	// Contracts sets the contract limits; absent means the defaults.
-	Contracts contracts.Genesis `json:"contracts"`
-	// Computing sets the economics; absent means Phala's defaults.
-	Computing computing.Genesis `json:"computing"`
+// "app_state"): one section per module that has a genesis, keyed by the
+// module's name. A module without a section starts from its zero
+// Genesis, its defaults.
+type AppState map[string]json.RawMessage
+
+// NewAppState returns an app_state of the given modules' sections.
+func NewAppState(gs ...module.Genesis) (AppState, error) {
+	s := AppState{}
+	for _, g := range gs {
+		if err := s.Set(g); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
 }
 
-// Validate checks every module's genesis.
-func (s AppState) Validate() error {
-	if err := s.Auth.Validate(); err != nil {
-		return ErrBadGenesis.Wrap("auth: %v", err)
+// Set sets a module's section.
+func (s AppState) Set(g module.Genesis) error {
+	b, err := json.Marshal(g)
+	if err != nil {
+		return fmt.Errorf("encode %s genesis: %w", g.ModuleName(), err)
 	}
-	if err := s.Bank.Validate(); err != nil {
-		return ErrBadGenesis.Wrap("bank: %v", err)
+	s[g.ModuleName()] = b
+	return nil
+}
+
+// Section decodes a module's section into g (its zero value when the
+// section is absent).
+func (s AppState) Section(g module.Genesis) error {
+	raw, ok := s[g.ModuleName()]
+	if !ok {
+		return nil
 	}
-	if err := s.Registry.Validate(); err != nil {
-		return ErrBadGenesis.Wrap("registry: %v", err)
-	}
-	if err := s.Contracts.Validate(); err != nil {
-		return ErrBadGenesis.Wrap("contracts: %v", err)
-	}
-	if err := s.Computing.Validate(); err != nil {
-		return ErrBadGenesis.Wrap("computing: %v", err)
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.DisallowUnknownFields()
+	if err := d.Decode(g); err != nil {
+		return ErrBadGenesis.Wrap("%s: %v", g.ModuleName(), err)
 	}
 	return nil
 }
 
-// ParseAppState decodes and validates app_state. Unknown fields are
-// refused, so a typo in a genesis file is an error, not a silent default.
+// Validate checks every module's section, and that every section is a
+// module's.
+func (s AppState) Validate() error {
+	if err := genesisModules.ValidateGenesis(s); err != nil {
+		return ErrBadGenesis.Wrap("%v", err)
+	}
+	return nil
+}
+
+// genesisModules validates app_state without building an application.
+var genesisModules = NewModules()
+
+// ParseAppState decodes and validates app_state. Unknown sections and
+// unknown fields are refused, so a typo in a genesis file is an error,
+// not a silent default.
 func ParseAppState(raw []byte) (AppState, error) {
 	var s AppState
 	d := json.NewDecoder(bytes.NewReader(raw))
-	d.DisallowUnknownFields()
 	if err := d.Decode(&s); err != nil {
-		return s, ErrBadGenesis.Wrap("app_state: %v", err)
+		return nil, ErrBadGenesis.Wrap("app_state: %v", err)
 	}
 	if d.More() {
-		return s, ErrBadGenesis.Wrap("app_state: trailing data")
+		return nil, ErrBadGenesis.Wrap("app_state: trailing data")
+	}
+	if s == nil {
+		s = AppState{}
 	}
 	return s, s.Validate()
 }

@@ -9,26 +9,26 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/phalanx-net/phalanx/chain/module"
-	"github.com/phalanx-net/phalanx/chain/modules/computing"
-	"github.com/phalanx-net/phalanx/chain/modules/contracts"
-	"github.com/phalanx-net/phalanx/chain/modules/mq"
-	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/chain/store"
 )
 
 // Metrics are the application's Prometheus metrics, beside CometBFT's
 // own.
 type Metrics struct {
-	txs        *prometheus.CounterVec
-	refused    *prometheus.CounterVec
-	height     prometheus.Gauge
-	events     *prometheus.CounterVec
-	rewardPool prometheus.Gauge
-	paid       prometheus.Gauge
+	txs     *prometheus.CounterVec
+	refused *prometheus.CounterVec
+	height  prometheus.Gauge
+	events  *prometheus.CounterVec
+	gauges  map[string]prometheus.Gauge // the modules' gauges, by name
+	// counted are the events the metrics count, by type.
+	counted map[string][]module.CountedEvent
 }
 
-// NewMetrics registers the application's metrics with reg; a metric
-// registered before (a node restarted in the same process) is reused.
+// NewMetrics registers the application's metrics, the modules' included,
+// with reg; a metric registered before (a node restarted in the same
+// process) is reused.
 func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
+	mods := NewModules()
 	m := &Metrics{
 		txs: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "phalanx", Name: "txs_total",
 			Help: "Transactions executed in blocks, by their first message's type and their result (ok, or codespace/code)."}, []string{"type", "result"}),
@@ -37,16 +37,20 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		height: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "phalanx", Name: "height", Help: "The last committed height."}),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "phalanx", Name: "events_total",
 			Help: "Chain events of interest: mq messages sent to enclaves, contract commands and results, disagreements, heartbeat challenges, rewards, workers turning unresponsive."}, []string{"event"}),
-		rewardPool: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "phalanx", Name: "reward_pool_pha", Help: "PHA left in the computing reward pool."}),
-		paid:       prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "phalanx", Name: "rewards_paid_pha", Help: "PHA paid from the reward pool so far."}),
+		gauges:  map[string]prometheus.Gauge{},
+		counted: map[string][]module.CountedEvent{},
 	}
 	var err error
 	m.txs = register(reg, m.txs, &err)
 	m.refused = register(reg, m.refused, &err)
 	m.height = register(reg, m.height, &err)
 	m.events = register(reg, m.events, &err)
-	m.rewardPool = register(reg, m.rewardPool, &err)
-	m.paid = register(reg, m.paid, &err)
+	for _, g := range mods.Gauges() {
+		m.gauges[g.Name] = register(reg, prometheus.NewGauge(prometheus.GaugeOpts{Namespace: "phalanx", Name: g.Name, Help: g.Help}), &err)
+	}
+	for _, c := range mods.CountedEvents() {
+		m.counted[c.Type] = append(m.counted[c.Type], c)
+	}
 	return m, err
 }
 
@@ -69,31 +73,23 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C, errp *erro
 	return c
 }
 
-// counted are the events the metrics count, by the name they get.
-var counted = map[string]string{
-	mq.EventSent:                "mq_sent",
-	contracts.EventCommand:      "contract_command",
-	contracts.EventResult:       "contract_result",
-	contracts.EventDisagreement: "contract_disagreement",
-	computing.EventChallenge:    "heartbeat_challenge",
-	computing.EventReward:       "reward",
-	computing.EventState + ":" + computing.Unresponsive.String(): "worker_unresponsive",
-}
-
 func (m *Metrics) countEvents(evs []abci.Event) {
 	for _, e := range evs {
-		name, ok := counted[e.Type]
-		if e.Type == computing.EventState {
-			for _, a := range e.Attributes {
-				if a.Key == computing.AttrState {
-					name, ok = counted[e.Type+":"+a.Value]
-				}
+		for _, c := range m.counted[e.Type] {
+			if c.Attr == "" || hasAttr(e, c.Attr, c.Value) {
+				m.events.WithLabelValues(c.Name).Inc()
 			}
 		}
-		if ok {
-			m.events.WithLabelValues(name).Inc()
+	}
+}
+
+func hasAttr(e abci.Event, key, value string) bool {
+	for _, a := range e.Attributes {
+		if a.Key == key && a.Value == value {
+			return true
 		}
 	}
+	return false
 }
 
 // block records a finalized block.
@@ -136,18 +132,16 @@ func (r txResult) labels() (kind, result string) {
 	return kind, result
 }
 
-// committed records the state after a commit.
-func (m *Metrics) committed(height int64, pool, paid pha.Amount) {
+// committed records the state after a commit: the height, and the
+// modules' gauges read from it.
+func (m *Metrics) committed(height int64, r store.Reader, gauges []module.Gauge) {
 	if m == nil {
 		return
 	}
 	m.height.Set(float64(height))
-	m.rewardPool.Set(phaFloat(pool))
-	m.paid.Set(phaFloat(paid))
-}
-
-// phaFloat converts an amount to PHA as a float, for display only.
-func phaFloat(a pha.Amount) float64 {
-	f, _ := a.Big().Float64()
-	return f / 1e12
+	for _, g := range gauges {
+		if pg, ok := m.gauges[g.Name]; ok {
+			pg.Set(g.Value(r))
+		}
+	}
 }

@@ -320,7 +320,7 @@ func (a *App) ApplySnapshotChunk(_ context.Context, req *abci.ApplySnapshotChunk
 	if err := a.loadCommitted(); err != nil {
 		return nil, err
 	}
-	if err := a.bank.CheckSupply(a.tree); err != nil {
+	if err := a.modules.CheckState(a.tree); err != nil {
 		return refuse(fmt.Errorf("restored state: %w", err))
 	}
 	if err := writeRestored(a.dir, r.height); err != nil {

@@ -1,13 +1,26 @@
-// Package module is the contract between the application and its modules:
-// the context a message handler or block hook runs in (state charged to a
-// gas meter, the block, the sender, events), the Msg interface, the router
-// that maps message type names to handlers, and coded errors that travel
-// to clients in ABCI results (DefineError; Errors lists them).
+// Package module is the contract between the application and its modules.
 //
-// The modules are the folders under chain/modules (auth, bank, computing,
-// contracts, keys, mq, registry, stakepool). Each has doc.go, types.go,
-// keeper.go and msgs.go, and block.go or genesis.go where it has per-block
-// work or a part of the genesis; chain/app registers their messages on one
-// router and calls their block hooks. A module never reaches into another's
-// state, it calls the other's keeper.
+// A module implements Module (its name, which is also its codespace, its
+// section of app_state and the first element of its query paths) and,
+// beside it, the Has… interfaces for what it has: HasMsgs (messages and
+// their handlers on the Router), HasGenesis (its section of app_state,
+// decoded strictly by ReadGenesis), HasQueries (its ABCI query paths, each
+// naming one state key or listing a prefix), HasEndBlock (work at the end
+// of every block), HasInvariants (checks of the whole state and of each
+// block's changes) and HasMetrics (gauges read from the state, events to
+// count). The Manager holds the modules in one list and answers for all of
+// them; chain/app builds that list once (app.NewModules), and the
+// application, the economics simulation and the documentation generator
+// use it.
+//
+// The package also holds what every handler runs in: the Context (state
+// charged to a gas meter, the block, the sender, events), the Msg
+// interface, and coded errors that travel to clients in ABCI results
+// (DefineError; Errors lists them).
+//
+// The modules are the folders under chain/modules. Each has the same files
+// for the same things: doc.go, types.go (messages, keys, events), errors
+// where it defines its own, keeper.go, msgs.go (handlers), genesis.go,
+// block.go where it has end-of-block work, and module.go, its Module. A
+// module never reaches into another's state: it calls the other's keeper.
 package module

@@ -263,7 +263,7 @@ Copy the file to config/genesis.json on every gatekeeper.`,
 				rg.Params.Measurements = append(rg.Params.Measurements, ms)
 			}
 			registry.SortMeasurements(rg.Params.Measurements)
-			doc, err := node.NewGenesis(chainID, time.Now(), vals, app.AppState{Auth: ag, Bank: bg, Registry: rg})
+			doc, err := node.NewGenesis(chainID, time.Now(), vals, ag, bg, rg)
 			if err != nil {
 				return err
 			}
@@ -409,9 +409,13 @@ func newGenesisValidateCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, _ := app.ParseAppState(doc.AppState)
+			st, _ := app.ParseAppState(doc.AppState) // LoadGenesis validated it
+			var bg bank.Genesis
+			if err := st.Section(&bg); err != nil {
+				return err
+			}
 			fmt.Fprintf(c.stdout, "%s is valid: chain %s, %d gatekeepers, supply %s in %d accounts\n",
-				path, doc.ChainID, len(doc.Validators), st.Bank.Supply.PHA(), len(st.Bank.Accounts))
+				path, doc.ChainID, len(doc.Validators), bg.Supply.PHA(), len(bg.Accounts))
 			return nil
 		},
 	}

@@ -11,7 +11,9 @@ import (
 	"github.com/cometbft/cometbft/privval"
 
 	"github.com/phalanx-net/phalanx/chain/app"
+	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/enclave"
@@ -69,6 +71,16 @@ func loadValidatorKey(t *testing.T, cfg *cmtcfg.Config) crypto.PublicKey {
 	return pk
 }
 
+// section returns app_state's section of a module.
+func section[G module.Genesis](t *testing.T, st app.AppState) G {
+	t.Helper()
+	var g G
+	if err := st.Section(any(&g).(module.Genesis)); err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
 func TestGenesisNewFundsTheValidatorAccounts(t *testing.T) {
 	ids := []identityOut{initNode(t, "gk0"), initNode(t, "gk1")}
 	dir := t.TempDir()
@@ -95,7 +107,7 @@ func TestGenesisNewFundsTheValidatorAccounts(t *testing.T) {
 	}
 	balances := func(st app.AppState) map[string]bank.GenesisAccount {
 		m := map[string]bank.GenesisAccount{}
-		for _, a := range st.Bank.Accounts {
+		for _, a := range section[bank.Genesis](t, st).Accounts {
 			m[a.Name] = a
 		}
 		return m
@@ -119,8 +131,9 @@ func TestGenesisNewFundsTheValidatorAccounts(t *testing.T) {
 	if len(res.Grants) != 2 || res.Grants[0].Address != ids[0].ValidatorAccount || res.Grants[1].Address != ids[1].ValidatorAccount {
 		t.Fatalf("genesis new reported grants %+v", res.Grants)
 	}
-	if st.Registry.Params.AllowSim || len(st.Registry.Params.Measurements) != 0 || res.SimMeasurement != nil {
-		t.Fatalf("without --allow-sim the registry accepts %+v", st.Registry.Params)
+	rg := section[registry.Genesis](t, st)
+	if rg.Params.AllowSim || len(rg.Params.Measurements) != 0 || res.SimMeasurement != nil {
+		t.Fatalf("without --allow-sim the registry accepts %+v", rg.Params)
 	}
 
 	// Another amount, and none.
@@ -138,13 +151,14 @@ func TestGenesisNewFundsTheValidatorAccounts(t *testing.T) {
 
 	// --allow-sim accepts this build's sim enclave without --measurement.
 	st, res = genesis("--allow-sim")
+	rg = section[registry.Genesis](t, st)
 	want := tee.SimMeasurement(enclave.Version)
-	if !st.Registry.Params.AllowSim || !st.Registry.Params.Allowed(tee.Sim, want) || string(res.SimMeasurement) != string(want) {
-		t.Fatalf("--allow-sim: params %+v, reported %x", st.Registry.Params, res.SimMeasurement)
+	if !rg.Params.AllowSim || !rg.Params.Allowed(tee.Sim, want) || string(res.SimMeasurement) != string(want) {
+		t.Fatalf("--allow-sim: params %+v, reported %x", rg.Params, res.SimMeasurement)
 	}
 	st, _ = genesis("--allow-sim", "--measurement", "sim:"+hex.EncodeToString(want))
-	if len(st.Registry.Params.Measurements) != 1 {
-		t.Fatalf("the sim measurement given twice is listed %d times", len(st.Registry.Params.Measurements))
+	if rg = section[registry.Genesis](t, st); len(rg.Params.Measurements) != 1 {
+		t.Fatalf("the sim measurement given twice is listed %d times", len(rg.Params.Measurements))
 	}
 
 	// Bad amounts are refused and change nothing.

@@ -41,6 +41,10 @@ func Generate(root string) (current, want []byte, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	want, err = splice(want, "queries", queryTable())
+	if err != nil {
+		return nil, nil, err
+	}
 	return current, want, nil
 }
 

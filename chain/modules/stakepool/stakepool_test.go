@@ -38,10 +38,7 @@ func newEnv(t *testing.T) *env {
 	reg := registry.NewKeeper(q)
 	e.c = computing.NewKeeper(q, registry.Records{})
 	e.pools = stakepool.NewKeeper(e.c)
-	q.RegisterMsgs(e.Router)
-	reg.RegisterMsgs(e.Router)
-	e.c.RegisterMsgs(e.Router)
-	e.pools.RegisterMsgs(e.Router)
+	e.Use(registry.Module{Keeper: reg}, computing.Module{Keeper: e.c}, stakepool.Module{Keeper: e.pools}, mq.Module{Keeper: q})
 	if err := reg.InitGenesis(e.Ctx(), e.RegistryGenesis(key("council").Public().Address())); err != nil {
 		t.Fatal(err)
 	}
@@ -67,11 +64,7 @@ func (e *env) post(topic string, v any) error { return e.Post(key("owner"), e.w,
 
 func (e *env) endBlock() {
 	e.T.Helper()
-	ctx := e.Ctx()
-	if err := e.c.EndBlock(ctx, []byte{byte(e.Height)}, nil); err != nil {
-		e.T.Fatal(err)
-	}
-	if err := e.pools.EndBlock(ctx); err != nil {
+	if err := e.EndBlock([]byte{byte(e.Height)}); err != nil {
 		e.T.Fatal(err)
 	}
 }

@@ -1,7 +1,8 @@
 // Package modtest is the modules' test bench: a fresh state, a router,
 // a block clock, funded accounts, and sim enclaves that register and post
-// through the message queue as real ones do. Each test wires the keepers
-// it needs onto the router.
+// through the message queue as real ones do. Each test gives Use the
+// modules it needs, wired as the application wires them; the bench runs
+// them through the application's module manager.
 package modtest
 
 import (
@@ -39,11 +40,13 @@ func Key(name string) crypto.PrivateKey {
 
 // Env is a test chain without consensus.
 type Env struct {
-	T      testing.TB
-	State  *store.Cache
-	Router *module.Router
-	Now    time.Time
-	Height int64
+	T     testing.TB
+	State *store.Cache
+	// Modules are the modules given to Use, and Router their messages.
+	Modules *module.Manager
+	Router  *module.Router
+	Now     time.Time
+	Height  int64
 	// Events are the types of the events successful messages emitted,
 	// and Emitted the events themselves.
 	Events  []string
@@ -62,7 +65,7 @@ func New(t testing.TB) *Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tree.Close() })
-	return &Env{T: t, State: store.NewCache(tree), Router: module.NewRouter(), Height: 1,
+	return &Env{T: t, State: store.NewCache(tree), Modules: module.NewManager(), Router: module.NewRouter(), Height: 1,
 		Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), seqs: map[crypto.PublicKey]uint64{}}
 }
 
@@ -82,6 +85,28 @@ func (e *Env) Block() module.Block {
 // Ctx is a context for block hooks and genesis: no sender, no gas.
 func (e *Env) Ctx() *module.Context {
 	return module.NewContext(e.State, e.Block(), crypto.Address{}, nil, nil)
+}
+
+// Use puts mods under the bench's module manager, in that order (the
+// order of their end-of-block work), and routes their messages.
+func (e *Env) Use(mods ...module.Module) {
+	e.Modules = module.NewManager(mods...)
+	e.Router = e.Modules.Router()
+}
+
+// EndBlock runs the modules' end-of-block work as the application does,
+// with the block's hash and its signers' votes, and records its events.
+func (e *Env) EndBlock(hash []byte, votes ...module.Vote) error {
+	e.T.Helper()
+	ctx := e.Ctx()
+	if err := e.Modules.EndBlock(ctx, module.EndBlockInfo{Hash: hash, Votes: votes}); err != nil {
+		return err
+	}
+	for _, ev := range ctx.Events() {
+		e.Events = append(e.Events, ev.Type)
+	}
+	e.Emitted = append(e.Emitted, ctx.Events()...)
+	return nil
 }
 
 // Advance moves the clock by d and the height by one.

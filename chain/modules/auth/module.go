@@ -1,0 +1,41 @@
+package auth
+
+import (
+	"encoding/json"
+
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/query"
+)
+
+// Module is the auth module as the module manager sees it.
+type Module struct{ Keeper }
+
+var _ interface {
+	module.HasGenesis
+	module.HasQueries
+} = Module{}
+
+func (Module) Name() string { return ModuleName }
+
+func (Module) ValidateGenesis(raw json.RawMessage) error {
+	_, err := module.ReadGenesis[Genesis](raw)
+	return err
+}
+
+func (m Module) InitGenesis(ctx *module.Context, raw json.RawMessage, _ module.ChainGenesis) error {
+	g, err := module.ReadGenesis[Genesis](raw)
+	if err != nil {
+		return err
+	}
+	return m.Keeper.InitGenesis(ctx, g)
+}
+
+func (Module) Queries() []module.Query {
+	return []module.Query{
+		module.AddressQuery(query.Account, AccountKey),
+		module.FixedQuery(query.Params, ParamsKey()),
+	}
+}
+
+// ModuleName names the module whose section of app_state this is.
+func (Genesis) ModuleName() string { return ModuleName }

@@ -1,0 +1,83 @@
+package computing
+
+import (
+	"encoding/json"
+
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/chain/query"
+	"github.com/phalanx-net/phalanx/chain/store"
+)
+
+// Module is the computing module as the module manager sees it.
+type Module struct{ *Keeper }
+
+var _ interface {
+	module.HasMsgs
+	module.HasGenesis
+	module.HasQueries
+	module.HasEndBlock
+	module.HasMetrics
+} = Module{}
+
+func (Module) Name() string { return ModuleName }
+
+func (Module) ValidateGenesis(raw json.RawMessage) error {
+	_, err := module.ReadGenesis[Genesis](raw)
+	return err
+}
+
+func (m Module) InitGenesis(ctx *module.Context, raw json.RawMessage, _ module.ChainGenesis) error {
+	g, err := module.ReadGenesis[Genesis](raw)
+	if err != nil {
+		return err
+	}
+	return m.Keeper.InitGenesis(ctx, g)
+}
+
+func (Module) Queries() []module.Query {
+	return []module.Query{
+		module.FixedQuery(query.ComputingParams, ParamsKey()),
+		module.FixedQuery(query.ComputingTotals, TotalsKey()),
+		module.IdentityQuery(query.ComputingWorker, WorkerKey),
+		module.ListQuery(query.ComputingWorkers, WorkerPrefix()),
+	}
+}
+
+// EndBlock settles the heartbeats and pays the block's rewards.
+func (m Module) EndBlock(ctx *module.Context, info module.EndBlockInfo) error {
+	votes := make([]Vote, len(info.Votes))
+	for i, v := range info.Votes {
+		votes[i] = Vote{Account: v.Account, Power: v.Power}
+	}
+	return m.Keeper.EndBlock(ctx, info.Hash, votes)
+}
+
+func (m Module) Gauges() []module.Gauge {
+	return []module.Gauge{
+		{Name: "reward_pool_pha", Help: "PHA left in the computing reward pool.", Value: func(r store.Reader) float64 {
+			return phaFloat(bank.Keeper{}.ModuleBalance(r, bank.RewardPool))
+		}},
+		{Name: "rewards_paid_pha", Help: "PHA paid from the reward pool so far.", Value: func(r store.Reader) float64 {
+			return phaFloat(m.Totals(r).Paid)
+		}},
+	}
+}
+
+func (Module) CountedEvents() []module.CountedEvent {
+	return []module.CountedEvent{
+		{Type: EventChallenge, Name: "heartbeat_challenge"},
+		{Type: EventReward, Name: "reward"},
+		{Type: EventState, Attr: AttrState, Value: Unresponsive.String(), Name: "worker_unresponsive"},
+	}
+}
+
+// phaFloat converts an amount to PHA as a float, for display only.
+func phaFloat(a pha.Amount) float64 {
+	f, _ := a.Big().Float64()
+	return f / 1e12
+}
+
+// ModuleName names the module whose section of app_state this is.
+func (Genesis) ModuleName() string { return ModuleName }

@@ -1,0 +1,29 @@
+package mq
+
+import (
+	"github.com/phalanx-net/phalanx/chain/module"
+)
+
+// Module is the mq module as the module manager sees it.
+type Module struct{ *Keeper }
+
+var _ interface {
+	module.HasMsgs
+	module.HasEndBlock
+	module.HasMetrics
+} = Module{}
+
+func (Module) Name() string { return ModuleName }
+
+// EndBlock deletes messages their recipients reported consumed. The manager runs
+// it last, after the modules that send messages.
+func (m Module) EndBlock(ctx *module.Context, _ module.EndBlockInfo) error {
+	m.Keeper.EndBlock(ctx)
+	return nil
+}
+
+func (Module) Gauges() []module.Gauge { return nil }
+
+func (Module) CountedEvents() []module.CountedEvent {
+	return []module.CountedEvent{{Type: EventSent, Name: "mq_sent"}}
+}

@@ -1,0 +1,48 @@
+package registry
+
+import (
+	"encoding/json"
+
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/query"
+)
+
+// Module is the registry module as the module manager sees it.
+type Module struct{ Keeper }
+
+var _ interface {
+	module.HasMsgs
+	module.HasGenesis
+	module.HasQueries
+} = Module{}
+
+func (Module) Name() string { return ModuleName }
+
+func (Module) ValidateGenesis(raw json.RawMessage) error {
+	_, err := module.ReadGenesis[Genesis](raw)
+	return err
+}
+
+// InitGenesis records the genesis validators, which CometBFT passes to
+// InitChain beside app_state, as validator accounts.
+func (m Module) InitGenesis(ctx *module.Context, raw json.RawMessage, chain module.ChainGenesis) error {
+	g, err := module.ReadGenesis[Genesis](raw)
+	if err != nil {
+		return err
+	}
+	g.Validators = chain.Validators
+	return m.Keeper.InitGenesis(ctx, g)
+}
+
+func (Module) Queries() []module.Query {
+	return []module.Query{
+		module.FixedQuery(query.RegistryParams, ParamsKey()),
+		module.IdentityQuery(query.Worker, WorkerKey),
+		module.IdentityQuery(query.Gatekeeper, GatekeeperKey),
+		module.ListQuery(query.Workers, WorkerPrefix()),
+		module.ListQuery(query.Gatekeepers, GatekeeperPrefix()),
+	}
+}
+
+// ModuleName names the module whose section of app_state this is.
+func (Genesis) ModuleName() string { return ModuleName }

@@ -16,6 +16,7 @@ import (
 	abci "github.com/cometbft/cometbft/abci/types"
 	cmtcfg "github.com/cometbft/cometbft/config"
 	"github.com/cometbft/cometbft/mempool"
+	cmtnode "github.com/cometbft/cometbft/node"
 	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
 
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
@@ -268,55 +269,18 @@ func measure(ctx context.Context, cfg Config, engine string, txs source, setup f
 
 	ctx, cancel := context.WithTimeout(ctx, cfg.Warmup+cfg.Duration)
 	defer cancel()
-	var submitted, refused atomic.Int64
-	var exhausted atomic.Bool
+	l := &submitters{cfg: cfg, engine: engine, txs: txs}
 	var wg sync.WaitGroup
 	for n := range cfg.Gatekeepers {
-		g := d.Gatekeeper(n)
-		rpc := rpclocal.New(g.Node())
-		mp := g.Node().Mempool()
 		// Submitters per node, as many concurrent RPC clients: each with
 		// its own accounts, so each account's transactions arrive in nonce
 		// order.
-		const submitters = 16
-		for w := range submitters {
+		const perNode = 16
+		for w := range perNode {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for round := 0; ctx.Err() == nil; round++ {
-					for slot := w; slot < txs.slots(n); slot += submitters {
-						b, ok := txs.tx(n, slot, round)
-						if !ok {
-							exhausted.Store(true)
-							return
-						}
-						for mp.Size() > cfg.MempoolTarget && ctx.Err() == nil {
-							time.Sleep(2 * time.Millisecond)
-						}
-						if ctx.Err() != nil {
-							return
-						}
-						for {
-							res, err := rpc.BroadcastTxSync(ctx, b)
-							if err != nil {
-								if isFull(err) {
-									time.Sleep(5 * time.Millisecond)
-									continue
-								}
-								if refused.Add(1) <= 3 {
-									cfg.Log.Warn("transaction refused", "engine", engine, "node", n, "err", err)
-								}
-							} else if res.Code != 0 {
-								if refused.Add(1) <= 3 {
-									cfg.Log.Warn("transaction refused", "engine", engine, "node", n, "code", res.Code, "log", res.Log)
-								}
-							} else {
-								submitted.Add(1)
-							}
-							break
-						}
-					}
-				}
+				l.submit(ctx, d.Gatekeeper(n).Node(), n, w, perNode)
 			}()
 		}
 	}
@@ -328,17 +292,75 @@ func measure(ctx context.Context, cfg Config, engine string, txs source, setup f
 	<-ctx.Done()
 	c1, h1, t1 := committed(), d.Gatekeeper(0).Height(), time.Now()
 	wg.Wait()
-	if exhausted.Load() {
+	if l.exhausted.Load() {
 		return nil, fmt.Errorf("the %d pre-signed transactions ran out before the window closed; raise MaxTxs", cfg.MaxTxs)
 	}
 	el := t1.Sub(t0)
 	r := &Result{Engine: engine, Gatekeepers: cfg.Gatekeepers, Window: el, Committed: c1 - c0, Blocks: h1 - h0,
-		TxsPerSecond: float64(c1-c0) / el.Seconds(), Submitted: submitted.Load(), Refused: refused.Load()}
+		TxsPerSecond: float64(c1-c0) / el.Seconds(), Submitted: l.submitted.Load(), Refused: l.refused.Load()}
 	if h1 > h0 {
 		r.BlockInterval = el / time.Duration(h1-h0)
 	}
 	cfg.Log.Info("measured", "engine", engine, "txs_per_s", int(r.TxsPerSecond), "blocks", r.Blocks, "refused", r.Refused)
 	return r, nil
+}
+
+// submitters offer the benchmark's load: pre-signed transactions sent to
+// every node by concurrent submitters, as long as the mempool is below its
+// target.
+type submitters struct {
+	cfg    Config
+	engine string
+	txs    source
+
+	submitted, refused atomic.Int64
+	exhausted          atomic.Bool
+}
+
+// submit is submitter w of n: it sends node n's slots w, w+of, w+2·of…
+// in rounds until ctx ends or the transactions run out.
+func (l *submitters) submit(ctx context.Context, nd *cmtnode.Node, n, w, of int) {
+	rpc := rpclocal.New(nd)
+	mp := nd.Mempool()
+	for round := 0; ctx.Err() == nil; round++ {
+		for slot := w; slot < l.txs.slots(n); slot += of {
+			b, ok := l.txs.tx(n, slot, round)
+			if !ok {
+				l.exhausted.Store(true)
+				return
+			}
+			for mp.Size() > l.cfg.MempoolTarget && ctx.Err() == nil {
+				time.Sleep(2 * time.Millisecond)
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			l.broadcast(ctx, rpc, n, b)
+		}
+	}
+}
+
+// broadcast sends one transaction, again while the mempool is full.
+func (l *submitters) broadcast(ctx context.Context, rpc *rpclocal.Local, n int, b []byte) {
+	for {
+		res, err := rpc.BroadcastTxSync(ctx, b)
+		switch {
+		case err != nil && isFull(err):
+			time.Sleep(5 * time.Millisecond)
+			continue
+		case err != nil:
+			if l.refused.Add(1) <= 3 {
+				l.cfg.Log.Warn("transaction refused", "engine", l.engine, "node", n, "err", err)
+			}
+		case res.Code != 0:
+			if l.refused.Add(1) <= 3 {
+				l.cfg.Log.Warn("transaction refused", "engine", l.engine, "node", n, "code", res.Code, "log", res.Log)
+			}
+		default:
+			l.submitted.Add(1)
+		}
+		return
+	}
 }
 
 func isFull(err error) bool {

@@ -81,6 +81,40 @@ type ContractsResult struct {
 // the contract alone and the HPKE work alone, in the same run) and
 // commands end to end.
 func RunContracts(ctx context.Context, cfg ContractsConfig) (*ContractsResult, error) {
+	cfg.setDefaults()
+	wasm, err := vaultWasm(cfg)
+	if err != nil {
+		return nil, err
+	}
+	home, err := os.MkdirTemp("", "phalanx-bench-contracts")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(home)
+	cfg.phase("starting a devnet and deploying the vault")
+	const blockTime = 200 * time.Millisecond
+	d, err := devnet.Start(ctx, devnet.Config{Home: home, Gatekeepers: 1, Workers: 1, BasePort: cfg.BasePort, FreePorts: cfg.BasePort == 0, BlockTime: blockTime,
+		Log: cfg.Log, Contracts: []devnet.Contract{{Name: "vault", Wasm: wasm}}})
+	if err != nil {
+		return nil, err
+	}
+	defer d.Stop()
+	b, err := newVaultBench(ctx, cfg, d, home)
+	if err != nil {
+		return nil, err
+	}
+	r := &ContractsResult{Workers: 1, Concurrency: cfg.Concurrency, GOMAXPROCS: runtime.GOMAXPROCS(0), BlockInterval: blockTime}
+	if err := b.queries(ctx, r); err != nil {
+		return nil, err
+	}
+	cfg.phase("commands end to end")
+	if err := commandsRate(ctx, b.cl, b.kr, b.id, cfg.Commands, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (cfg *ContractsConfig) setDefaults() {
 	if cfg.Duration == 0 {
 		cfg.Duration = 10 * time.Second
 	}
@@ -93,123 +127,114 @@ func RunContracts(ctx context.Context, cfg ContractsConfig) (*ContractsResult, e
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	phase := func(s string) {
-		if cfg.Phase != nil {
-			cfg.Phase(s)
-		}
+}
+
+func (cfg *ContractsConfig) phase(s string) {
+	if cfg.Phase != nil {
+		cfg.Phase(s)
 	}
-	var wasm []byte
-	var err error
+}
+
+// vaultWasm builds the vault: cfg.Vault's, or the example's.
+func vaultWasm(cfg ContractsConfig) ([]byte, error) {
 	if cfg.Vault != "" {
-		wasm, err = gobuild.Module(cfg.Vault)
-	} else if files, ferr := examples.Files("vault"); ferr != nil {
-		err = ferr
-	} else {
-		wasm, err = gobuild.BuildFiles("vault", files)
+		return gobuild.Module(cfg.Vault)
 	}
+	files, err := examples.Files("vault")
 	if err != nil {
 		return nil, err
 	}
-	home, err := os.MkdirTemp("", "phalanx-bench-contracts")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(home)
-	phase("starting a devnet and deploying the vault")
-	const blockTime = 200 * time.Millisecond
-	d, err := devnet.Start(ctx, devnet.Config{Home: home, Gatekeepers: 1, Workers: 1, BasePort: cfg.BasePort, FreePorts: cfg.BasePort == 0, BlockTime: blockTime,
-		Log: cfg.Log, Contracts: []devnet.Contract{{Name: "vault", Wasm: wasm}}})
-	if err != nil {
-		return nil, err
-	}
-	defer d.Stop()
-	info := d.Info()
-	id := info.Contracts[0].ID
-	cl, err := client.New(info.Gatekeepers[0].RPC)
-	if err != nil {
-		return nil, err
-	}
-	kr, err := keyring.Open(home, keyring.BackendTest, nil)
-	if err != nil {
-		return nil, err
-	}
-	alice, err := kr.PrivateKey("alice")
-	if err != nil {
-		return nil, err
-	}
-	cmd, err := cl.Call(ctx, alice, id, "deposit", []byte("1000"), 50_000_000)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := cl.Wait(ctx, cmd, time.Minute); err != nil {
-		return nil, err
-	}
-	r := &ContractsResult{Workers: 1, Concurrency: cfg.Concurrency, GOMAXPROCS: runtime.GOMAXPROCS(0), BlockInterval: blockTime}
-	wk := info.Workers[0]
-	w := d.Worker(0)
-	args := []byte("{}")
+	return gobuild.BuildFiles("vault", files)
+}
 
-	phase("HPKE open+seal alone")
-	rec, err := cl.Worker(ctx, wk.ID, true)
+// vaultBench is a devnet with the vault deployed and alice's deposit of
+// 1000 in it, which every query of the benchmark reads back.
+type vaultBench struct {
+	cfg   ContractsConfig
+	d     *devnet.Devnet
+	cl    *client.Client
+	kr    *keyring.Keyring
+	alice crypto.PrivateKey
+	id    contracts.Hash
+}
+
+func newVaultBench(ctx context.Context, cfg ContractsConfig, d *devnet.Devnet, home string) (*vaultBench, error) {
+	b := &vaultBench{cfg: cfg, d: d, id: d.Info().Contracts[0].ID}
+	var err error
+	if b.cl, err = client.New(d.Info().Gatekeepers[0].RPC); err != nil {
+		return nil, err
+	}
+	if b.kr, err = keyring.Open(home, keyring.BackendTest, nil); err != nil {
+		return nil, err
+	}
+	if b.alice, err = b.kr.PrivateKey("alice"); err != nil {
+		return nil, err
+	}
+	cmd, err := b.cl.Call(ctx, b.alice, b.id, "deposit", []byte("1000"), 50_000_000)
 	if err != nil {
 		return nil, err
 	}
-	r.HPKE, err = hpkeRate(ctx, rec.EncryptionKey, cfg)
-	if err != nil {
+	if _, err := b.cl.Wait(ctx, cmd, time.Minute); err != nil {
 		return nil, err
+	}
+	return b, nil
+}
+
+// queries measures the query phases: HPKE alone, the contract alone,
+// encrypted one-shot queries, encrypted queries in sessions (profiled if
+// asked).
+func (b *vaultBench) queries(ctx context.Context, r *ContractsResult) error {
+	cfg, wk, w, args := b.cfg, b.d.Info().Workers[0], b.d.Worker(0), []byte("{}")
+	balance := func(a *api.Answer, err error) error {
+		if err == nil && string(a.Output) != "1000" {
+			err = fmt.Errorf("unexpected answer %q", a.Output)
+		}
+		return err
+	}
+	cfg.phase("HPKE open+seal alone")
+	rec, err := b.cl.Worker(ctx, wk.ID, true)
+	if err != nil {
+		return err
+	}
+	if r.HPKE, err = hpkeRate(ctx, rec.EncryptionKey, cfg); err != nil {
+		return err
 	}
 
-	phase("the contract alone, in-process")
+	cfg.phase("the contract alone, in-process")
 	r.Unsealed = loadRate(ctx, cfg, func(ctx context.Context, _ int) error {
-		status, out, err := w.QueryUnsealed(ctx, id, alice.Public().Address(), "my_balance", args)
+		status, out, err := w.QueryUnsealed(ctx, b.id, b.alice.Public().Address(), "my_balance", args)
 		if err == nil && (status != contracts.StatusOK || string(out) != "1000") {
 			err = fmt.Errorf("unexpected answer %d %q", status, out)
 		}
 		return err
 	})
 
-	phase("encrypted one-shot queries")
-	qc, err := cl.NewQueryClient(ctx, wk.ID, wk.Query, alice)
+	cfg.phase("encrypted one-shot queries")
+	qc, err := b.cl.NewQueryClient(ctx, wk.ID, wk.Query, b.alice)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	r.PerRequest = loadRate(ctx, cfg, func(ctx context.Context, _ int) error {
-		a, err := qc.Query(ctx, id, "my_balance", args)
-		if err == nil && string(a.Output) != "1000" {
-			err = fmt.Errorf("unexpected answer %q", a.Output)
-		}
-		return err
+		return balance(qc.Query(ctx, b.id, "my_balance", args))
 	})
 
-	phase("encrypted queries in sessions")
+	cfg.phase("encrypted queries in sessions")
 	sessions := make([]*client.QuerySession, cfg.Concurrency)
 	for i := range sessions {
 		if sessions[i], err = qc.OpenSession(ctx); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if cfg.CPUProfile != nil {
 		if err := pprof.StartCPUProfile(cfg.CPUProfile); err != nil {
-			return nil, err
+			return err
 		}
+		defer pprof.StopCPUProfile()
 	}
 	r.Session = loadRate(ctx, cfg, func(ctx context.Context, g int) error {
-		a, err := sessions[g].Query(ctx, id, "my_balance", args)
-		if err == nil && string(a.Output) != "1000" {
-			err = fmt.Errorf("unexpected answer %q", a.Output)
-		}
-		return err
+		return balance(sessions[g].Query(ctx, b.id, "my_balance", args))
 	})
-
-	if cfg.CPUProfile != nil {
-		pprof.StopCPUProfile()
-	}
-
-	phase("commands end to end")
-	if err := commandsRate(ctx, cl, kr, id, cfg.Commands, r); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return nil
 }
 
 // loadRate runs op from cfg.Concurrency goroutines for cfg.Duration.

@@ -137,12 +137,49 @@ func RunSync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 		return res, err
 	}
 	defer os.RemoveAll(home)
-
 	keys := make([]crypto.PrivateKey, 4*cfg.TxsPerBlock)
-	grants := make([]bank.GenesisAccount, len(keys))
 	for i := range keys {
 		keys[i] = benchKey(i)
-		grants[i] = bank.GenesisAccount{Name: fmt.Sprintf("sync-%d", i), Address: keys[i].Public().Address(), Amount: pha.Tokens(1000)}
+	}
+	d, err := startSyncDevnet(ctx, cfg, home, keys)
+	if err != nil {
+		return res, err
+	}
+	defer d.Stop()
+
+	t0 := time.Now()
+	res.Submitted, err = buildChain(ctx, d, cfg, keys)
+	if err != nil {
+		return res, err
+	}
+	res.Build = time.Since(t0)
+	cfg.Log.Info("chain built", "height", d.Gatekeeper(0).Height(), "took", res.Build.Round(time.Millisecond), "submitted", res.Submitted)
+	if !cfg.Live {
+		for i := 1 + cfg.Witnesses; i < d.Size(); i++ {
+			if err := d.StopGatekeeper(i); err != nil {
+				return res, fmt.Errorf("stop gk%d: %w", i, err)
+			}
+		}
+	}
+	url := d.Info().Gatekeepers[0].RPC
+	opts, err := followOptions(d, cfg)
+	if err != nil {
+		return res, err
+	}
+	checkpoint, err := syncFromGenesis(ctx, cfg, url, opts, &res)
+	if err != nil {
+		return res, fmt.Errorf("sync from genesis: %w", err)
+	}
+	res.Restart, res.RestartMax, err = timeRestarts(ctx, cfg, url, opts, checkpoint)
+	return res, err
+}
+
+// startSyncDevnet starts a devnet that makes blocks as fast as its nodes
+// agree, with keys funded.
+func startSyncDevnet(ctx context.Context, cfg SyncConfig, home string, keys []crypto.PrivateKey) (*devnet.Devnet, error) {
+	grants := make([]bank.GenesisAccount, len(keys))
+	for i, k := range keys {
+		grants[i] = bank.GenesisAccount{Name: fmt.Sprintf("sync-%d", i), Address: k.Public().Address(), Amount: pha.Tokens(1000)}
 	}
 	dc := devnet.Config{
 		Home: home, Gatekeepers: cfg.Gatekeepers, BasePort: cfg.BasePort, ExtraAccounts: grants,
@@ -163,53 +200,42 @@ func RunSync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 	}
 	dc.FreePorts = dc.BasePort == 0
 	cfg.Log.Info("starting devnet", "gatekeepers", cfg.Gatekeepers, "blocks", cfg.Blocks)
-	d, err := devnet.Start(ctx, dc)
-	if err != nil {
-		return res, err
-	}
-	defer d.Stop()
+	return devnet.Start(ctx, dc)
+}
 
-	t0 := time.Now()
-	submitted, err := buildChain(ctx, d, cfg, keys)
-	res.Submitted = submitted
-	if err != nil {
-		return res, err
-	}
-	res.Build = time.Since(t0)
-	cfg.Log.Info("chain built", "height", d.Gatekeeper(0).Height(), "took", res.Build.Round(time.Millisecond), "submitted", submitted)
-	if !cfg.Live {
-		for i := 1 + cfg.Witnesses; i < d.Size(); i++ {
-			if err := d.StopGatekeeper(i); err != nil {
-				return res, fmt.Errorf("stop gk%d: %w", i, err)
-			}
-		}
-	}
-
+// followOptions are the follower's options: gk0's genesis, the tuning,
+// and gk1..gkWitnesses as witnesses if asked.
+func followOptions(d *devnet.Devnet, cfg SyncConfig) (follow.Options, error) {
 	info := d.Info()
 	gen, err := node.LoadGenesis(filepath.Join(info.Gatekeepers[0].Home, "config", "genesis.json"))
 	if err != nil {
-		return res, err
+		return follow.Options{}, err
 	}
 	opts := follow.Options{Genesis: gen, Batch: cfg.Batch, Prefetch: cfg.Prefetch, Log: cfg.Log}
-	url := info.Gatekeepers[0].RPC
-	if cfg.Witnesses > 0 {
-		var ws []provider.Provider
-		for _, g := range info.Gatekeepers[1 : 1+cfg.Witnesses] {
-			c, err := rpchttp.New(g.RPC)
-			if err != nil {
-				return res, err
-			}
-			ws = append(ws, lighthttp.NewWithClient(gen.ChainID, c))
-		}
-		pc, err := rpchttp.New(url)
-		if err != nil {
-			return res, err
-		}
-		primary := lighthttp.NewWithClient(gen.ChainID, pc)
-		opts.Witnesses = func() (provider.Provider, []provider.Provider) { return primary, ws }
+	if cfg.Witnesses == 0 {
+		return opts, nil
 	}
+	var ws []provider.Provider
+	for _, g := range info.Gatekeepers[1 : 1+cfg.Witnesses] {
+		c, err := rpchttp.New(g.RPC)
+		if err != nil {
+			return opts, err
+		}
+		ws = append(ws, lighthttp.NewWithClient(gen.ChainID, c))
+	}
+	pc, err := rpchttp.New(info.Gatekeepers[0].RPC)
+	if err != nil {
+		return opts, err
+	}
+	primary := lighthttp.NewWithClient(gen.ChainID, pc)
+	opts.Witnesses = func() (provider.Provider, []provider.Provider) { return primary, ws }
+	return opts, nil
+}
 
-	// (a) A new worker: from genesis to Blocks.
+// syncFromGenesis times a new worker's follower from genesis to
+// cfg.Blocks, profiled if asked, and returns the checkpoint it would have
+// written at cfg.Blocks-1.
+func syncFromGenesis(ctx context.Context, cfg SyncConfig, url string, opts follow.Options, res *SyncResult) ([]byte, error) {
 	var checkpoint []byte
 	emptyData := types.Txs(nil).Hash()
 	each := func(lb *types.LightBlock) error {
@@ -225,156 +251,163 @@ func RunSync(ctx context.Context, cfg SyncConfig) (SyncResult, error) {
 	}
 	if cfg.CPUProfile != nil {
 		if err := pprof.StartCPUProfile(cfg.CPUProfile); err != nil {
-			return res, err
+			return nil, err
 		}
+		defer pprof.StopCPUProfile()
 	}
-	t1 := time.Now()
-	err = func() error {
-		c, err := rpchttp.New(url)
-		if err != nil {
-			return err
-		}
-		f, err := follow.New(c, opts, nil)
-		if err != nil {
-			return err
-		}
-		if err := f.Sync(ctx, cfg.Blocks, each); err != nil {
-			return err
-		}
-		if h := f.Trusted().Height; h != cfg.Blocks {
-			return fmt.Errorf("synced to %d, want %d", h, cfg.Blocks)
-		}
-		res.Sync = time.Since(t1)
-		return nil
-	}()
-	if cfg.CPUProfile != nil {
-		pprof.StopCPUProfile()
-	}
+	t := time.Now()
+	c, err := rpchttp.New(url)
 	if err != nil {
-		return res, fmt.Errorf("sync from genesis: %w", err)
+		return nil, err
 	}
+	f, err := follow.New(c, opts, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.Sync(ctx, cfg.Blocks, each); err != nil {
+		return nil, err
+	}
+	if h := f.Trusted().Height; h != cfg.Blocks {
+		return nil, fmt.Errorf("synced to %d, want %d", h, cfg.Blocks)
+	}
+	res.Sync = time.Since(t)
 	res.Blocks = cfg.Blocks
 	res.BlocksPerSecond = float64(res.Blocks) / res.Sync.Seconds()
 	res.CheckpointBytes = len(checkpoint)
 	cfg.Log.Info("synced from genesis", "blocks", res.Blocks, "took", res.Sync.Round(time.Millisecond), "blocks_per_s", int(res.BlocksPerSecond))
+	return checkpoint, nil
+}
 
-	// (b) A restarted worker: checkpoint at Blocks-1, verify Blocks.
+// timeRestarts times cfg.Restarts restarted workers, each from the
+// checkpoint at cfg.Blocks-1 to having verified cfg.Blocks with a new RPC
+// client, and returns the median and the slowest.
+func timeRestarts(ctx context.Context, cfg SyncConfig, url string, opts follow.Options, checkpoint []byte) (median, slowest time.Duration, err error) {
 	times := make([]time.Duration, cfg.Restarts)
 	for i := range times {
 		t := time.Now()
 		lb, err := follow.DecodeCheckpoint(checkpoint)
 		if err != nil {
-			return res, err
+			return 0, 0, err
 		}
 		c, err := rpchttp.New(url)
 		if err != nil {
-			return res, err
+			return 0, 0, err
 		}
 		f, err := follow.New(c, opts, lb)
 		if err != nil {
-			return res, err
+			return 0, 0, err
 		}
 		if err := f.Sync(ctx, cfg.Blocks, nil); err != nil {
-			return res, fmt.Errorf("restart: %w", err)
+			return 0, 0, fmt.Errorf("restart: %w", err)
 		}
 		times[i] = time.Since(t)
 		if f.Trusted().Height != cfg.Blocks {
-			return res, fmt.Errorf("restart verified up to %d, want %d", f.Trusted().Height, cfg.Blocks)
+			return 0, 0, fmt.Errorf("restart verified up to %d, want %d", f.Trusted().Height, cfg.Blocks)
 		}
 	}
 	slices.Sort(times)
-	res.Restart, res.RestartMax = times[len(times)/2], times[len(times)-1]
-	return res, nil
+	return times[len(times)/2], times[len(times)-1], nil
+}
+
+// transfers sends the chain builder's transfers: each key in turn, each
+// through one node, so that node sees its nonces in order.
+type transfers struct {
+	cfg     SyncConfig
+	chainID string
+	params  auth.Params
+	keys    []crypto.PrivateKey
+	nonces  []uint64
+	clients []*rpclocal.Local
+
+	submitted, refused atomic.Int64
+	mu                 sync.Mutex
+	err                error // set once more transfers were refused than there are keys
+}
+
+// send sends one transfer from key k through node via. k is used by one
+// goroutine at a time: the accounts of a round are distinct (TxsPerBlock
+// of 4*TxsPerBlock).
+func (s *transfers) send(ctx context.Context, k, via int) {
+	to := s.keys[(k+1)%len(s.keys)].Public().Address()
+	m, _ := tx.NewMsg(&bank.MsgSend{To: to, Amount: pha.Units(1)})
+	t, err := tx.Sign(tx.Body{ChainID: s.chainID, Nonce: s.nonces[k], Fee: tx.Fee{GasLimit: 40_000, GasPrice: s.params.MinGasPrice}, Msgs: []tx.Msg{m}}, s.keys[k])
+	var b []byte
+	if err == nil {
+		b, err = t.Encode()
+	}
+	if err == nil {
+		r, berr := s.clients[via].BroadcastTxSync(ctx, b)
+		if err = berr; err == nil && r.Code != 0 {
+			err = fmt.Errorf("code %d: %s", r.Code, r.Log)
+		}
+	}
+	if err != nil {
+		if s.refused.Add(1) <= 3 {
+			s.cfg.Log.Warn("transfer refused", "err", err)
+		}
+		s.mu.Lock()
+		if s.err == nil && s.refused.Load() > int64(len(s.keys)) {
+			s.err = fmt.Errorf("transfers refused: %w", err)
+		}
+		s.mu.Unlock()
+		return
+	}
+	s.nonces[k]++
+	s.submitted.Add(1)
+}
+
+// round sends TxsPerBlock transfers at once, from the keys after the last
+// round's, and returns the first refusal that ends the build.
+func (s *transfers) round(ctx context.Context, next *int) error {
+	var wg sync.WaitGroup
+	for range s.cfg.TxsPerBlock {
+		acct := *next % len(s.keys)
+		*next++
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.send(ctx, acct, acct%len(s.clients))
+		}()
+	}
+	wg.Wait()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
 }
 
 // buildChain sends TxsPerBlock transfers for every new block, spread over
 // the gatekeepers, until gk0 has committed cfg.Blocks blocks, and waits for
 // every gatekeeper to have them.
 func buildChain(ctx context.Context, d *devnet.Devnet, cfg SyncConfig, keys []crypto.PrivateKey) (int64, error) {
-	params := auth.DefaultParams()
-	chainID := d.Info().ChainID
-	nonces := make([]uint64, len(keys))
-	clients := make([]*rpclocal.Local, d.Size())
-	for i := range clients {
-		clients[i] = rpclocal.New(d.Gatekeeper(i).Node())
-	}
-	var submitted, refused atomic.Int64
-	var mu sync.Mutex
-	var firstErr error
-	send := func(k, via int) {
-		// k is used by one goroutine at a time: the accounts of a round
-		// are distinct (TxsPerBlock of 4*TxsPerBlock).
-		to := keys[(k+1)%len(keys)].Public().Address()
-		m, _ := tx.NewMsg(&bank.MsgSend{To: to, Amount: pha.Units(1)})
-		t, err := tx.Sign(tx.Body{ChainID: chainID, Nonce: nonces[k], Fee: tx.Fee{GasLimit: 40_000, GasPrice: params.MinGasPrice}, Msgs: []tx.Msg{m}}, keys[k])
-		var b []byte
-		if err == nil {
-			b, err = t.Encode()
-		}
-		if err == nil {
-			r, berr := clients[via].BroadcastTxSync(ctx, b)
-			if err = berr; err == nil && r.Code != 0 {
-				err = fmt.Errorf("code %d: %s", r.Code, r.Log)
-			}
-		}
-		if err != nil {
-			if refused.Add(1) <= 3 {
-				cfg.Log.Warn("transfer refused", "err", err)
-			}
-			mu.Lock()
-			if firstErr == nil && refused.Load() > int64(len(keys)) {
-				firstErr = fmt.Errorf("transfers refused: %w", err)
-			}
-			mu.Unlock()
-			return
-		}
-		nonces[k]++
-		submitted.Add(1)
+	s := &transfers{cfg: cfg, chainID: d.Info().ChainID, params: auth.DefaultParams(), keys: keys,
+		nonces: make([]uint64, len(keys)), clients: make([]*rpclocal.Local, d.Size())}
+	for i := range s.clients {
+		s.clients[i] = rpclocal.New(d.Gatekeeper(i).Node())
 	}
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
-	last, k := int64(0), 0
-	for {
-		h := d.Gatekeeper(0).Height()
-		if h >= cfg.Blocks {
-			break
-		}
+	last, next := int64(0), 0
+	for h := d.Gatekeeper(0).Height(); h < cfg.Blocks; h = d.Gatekeeper(0).Height() {
 		if h > last {
 			last = h
 			if cfg.Progress != nil {
 				cfg.Progress(h, cfg.Blocks)
 			}
-			// Each account sends through one node, so that node sees
-			// its nonces in order.
-			var wg sync.WaitGroup
-			for range cfg.TxsPerBlock {
-				acct := k % len(keys)
-				k++
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					send(acct, acct%d.Size())
-				}()
-			}
-			wg.Wait()
-			mu.Lock()
-			err := firstErr
-			mu.Unlock()
-			if err != nil {
-				return submitted.Load(), err
+			if err := s.round(ctx, &next); err != nil {
+				return s.submitted.Load(), err
 			}
 		}
 		select {
 		case <-ctx.Done():
-			return submitted.Load(), ctx.Err()
+			return s.submitted.Load(), ctx.Err()
 		case <-tick.C:
 		}
 	}
 	if err := d.WaitHeight(ctx, cfg.Blocks); err != nil {
-		return submitted.Load(), err
+		return s.submitted.Load(), err
 	}
-	if submitted.Load() == 0 {
+	if s.submitted.Load() == 0 {
 		return 0, errors.New("no transfer was accepted")
 	}
-	return submitted.Load(), nil
+	return s.submitted.Load(), nil
 }

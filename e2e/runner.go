@@ -86,11 +86,6 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
-	logf := func(format string, args ...any) {
-		if cfg.Log != nil {
-			fmt.Fprintf(cfg.Log, format+"\n", args...)
-		}
-	}
 	l, err := newLoad(m.Senders)
 	if err != nil {
 		return nil, err
@@ -108,10 +103,69 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		n.stop()
 		n.writeLogs()
 	}()
+	r := &run{cfg: cfg, m: m, n: n, l: l, report: &Report{}}
+	if err := r.bringUp(ctx, depositor); err != nil {
+		return nil, err
+	}
+	stop := make(chan struct{})
+	loadCtx, cancelLoad := context.WithCancel(ctx)
+	defer cancelLoad()
+	loadDone := make(chan struct{})
+	go func() {
+		l.run(loadCtx, stop, r.vault)
+		close(loadDone)
+	}()
+	r.open = window{phase: "all up", from: time.Now(), fromH: n.height(ctx)}
+	if err := r.perturb(ctx); err != nil {
+		return nil, err
+	}
+	r.closeWindow(ctx)
+	// Stop signing; let the transfers in flight land (every node is up
+	// again, as Validate demands).
+	close(stop)
+	select {
+	case <-loadDone:
+	case <-time.After(m.ProgressTimeout.Duration):
+		cancelLoad()
+		<-loadDone
+	}
+	return r.report, r.check(ctx)
+}
+
+// run is one run of a manifest: the network, its load, and what the run
+// found so far.
+type run struct {
+	cfg     Config
+	m       Manifest
+	n       *network
+	l       *load
+	vault   *vault // nil without commands
+	report  *Report
+	windows []window
+	open    window // the phase under way
+	errs    []error
+}
+
+func (r *run) logf(format string, args ...any) {
+	if r.cfg.Log != nil {
+		fmt.Fprintf(r.cfg.Log, format+"\n", args...)
+	}
+}
+
+func (r *run) closeWindow(ctx context.Context) {
+	r.open.to, r.open.toH = time.Now(), r.n.height(ctx)
+	r.windows = append(r.windows, r.open)
+}
+
+// bringUp starts the gatekeepers, waits for their first blocks, starts
+// the workers, waits for them all to register, and deploys the vault if
+// the manifest sends commands.
+func (r *run) bringUp(ctx context.Context, depositor crypto.PrivateKey) error {
+	n := r.n
 	for _, x := range n.members() {
 		if x.kind == "gk" {
 			if err := n.start(x); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
@@ -123,137 +177,134 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		return true
 	}); err != nil {
-		return nil, err
+		return err
 	}
 	for _, w := range n.wks {
 		if err := n.start(w); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if err := n.waitFor(ctx, 2*time.Minute, "every worker registered", func() bool {
 		ws, err := n.gks[0].cl.Workers(ctx)
 		return err == nil && len(ws) == len(n.wks)
 	}); err != nil {
-		return nil, err
+		return err
 	}
 	params, err := n.gks[0].cl.Params(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	l.gasPrice, l.nodes = params.MinGasPrice, n.live
-	var v *vault
-	if m.Commands {
-		if v, err = n.deployVault(ctx, depositor, 2*time.Minute); err != nil {
-			return nil, err
+	r.l.gasPrice, r.l.nodes = params.MinGasPrice, n.live
+	if r.m.Commands {
+		if r.vault, err = n.deployVault(ctx, depositor, 2*time.Minute); err != nil {
+			return err
 		}
-		logf("vault deployed on cluster %d of %d workers", v.cluster, len(n.wks))
+		r.logf("vault deployed on cluster %d of %d workers", r.vault.cluster, len(n.wks))
 	}
-	logf("network up: %d gatekeepers, %d workers at height %d", len(n.gks), len(n.wks), n.height(ctx))
+	r.logf("network up: %d gatekeepers, %d workers at height %d", len(n.gks), len(n.wks), n.height(ctx))
+	return nil
+}
 
-	stop := make(chan struct{})
-	loadCtx, cancelLoad := context.WithCancel(ctx)
-	defer cancelLoad()
-	loadDone := make(chan struct{})
-	go func() {
-		l.run(loadCtx, stop, v)
-		close(loadDone)
-	}()
-
-	r := &Report{}
-	var windows []window
-	open := window{phase: "all up", from: time.Now(), fromH: n.height(ctx)}
-	closeWindow := func() {
-		open.to, open.toH = time.Now(), n.height(ctx)
-		windows = append(windows, open)
-	}
-	var errs []error
-	wait := func(d time.Duration) error {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(d):
-			return nil
-		}
-	}
-	if err := wait(m.Warmup.Duration); err != nil {
-		return nil, err
-	}
-	for i, p := range m.Perturbations {
-		if p.After.Duration > 0 {
-			if err := wait(p.After.Duration); err != nil {
-				return nil, err
-			}
-		}
-		if p.AfterBlocks > 0 {
-			h := n.height(ctx)
-			if err := n.waitFor(ctx, m.ProgressTimeout.Duration, fmt.Sprintf("%d blocks before step %d", p.AfterBlocks, i+1),
-				func() bool { return n.height(ctx) >= h+p.AfterBlocks }); err != nil {
-				errs = append(errs, err)
-				break
-			}
-		}
-		closeWindow()
-		h := n.height(ctx)
-		at := time.Now()
-		if err := n.apply(p); err != nil {
-			return nil, fmt.Errorf("step %d (%s): %w", i+1, p, err)
-		}
-		phase := "all up"
-		if d := n.gatekeepersDown(); d == 1 {
-			phase = "1 gatekeeper down"
-		} else if d > 1 {
-			phase = fmt.Sprintf("%d gatekeepers down", d)
-		}
-		l.phase.Store(phase)
-		open = window{phase: phase, from: time.Now(), fromH: n.height(ctx)}
-		step := Step{Step: p.String(), Height: h}
-		if n.quorum() {
-			if err := n.recover(ctx, m, p, h); err != nil {
-				errs = append(errs, fmt.Errorf("step %d (%s): %w", i+1, p, err))
-				break
-			}
-			step.Recovered = time.Since(at)
-		}
-		r.Steps = append(r.Steps, step)
-		logf("step %d: %s at height %d: recovered in %v (now %s)", i+1, p, h, step.Recovered.Round(time.Millisecond), phase)
-		if p.Hold.Duration > 0 {
-			if err := wait(p.Hold.Duration); err != nil {
-				return nil, err
-			}
-		}
-	}
-	closeWindow()
-	// Stop signing; let the transfers in flight land (every node is up
-	// again, as Validate demands).
-	close(stop)
+func wait(ctx context.Context, d time.Duration) error {
 	select {
-	case <-loadDone:
-	case <-time.After(m.ProgressTimeout.Duration):
-		cancelLoad()
-		<-loadDone
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
 	}
-	errs = append(errs, l.errors())
-	sent := l.transfers()
-	r.Sent = len(sent)
+}
+
+// perturb applies the manifest's steps in turn, each after its wait, and
+// waits for the chain to recover from each that leaves a quorum. A step
+// that does not recover ends the steps (its error is kept for the report);
+// only a failure to apply one, or the context's end, is returned.
+func (r *run) perturb(ctx context.Context) error {
+	if err := wait(ctx, r.m.Warmup.Duration); err != nil {
+		return err
+	}
+	for i, p := range r.m.Perturbations {
+		if err := wait(ctx, p.After.Duration); err != nil {
+			return err
+		}
+		ok, err := r.step(ctx, i, p)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		if err := wait(ctx, p.Hold.Duration); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// step applies step i, p; ok is false if the chain did not get to it or
+// did not recover from it.
+func (r *run) step(ctx context.Context, i int, p Perturbation) (ok bool, err error) {
+	n := r.n
+	if p.AfterBlocks > 0 {
+		h := n.height(ctx)
+		if err := n.waitFor(ctx, r.m.ProgressTimeout.Duration, fmt.Sprintf("%d blocks before step %d", p.AfterBlocks, i+1),
+			func() bool { return n.height(ctx) >= h+p.AfterBlocks }); err != nil {
+			r.errs = append(r.errs, err)
+			return false, nil
+		}
+	}
+	r.closeWindow(ctx)
+	h := n.height(ctx)
+	at := time.Now()
+	if err := n.apply(p); err != nil {
+		return false, fmt.Errorf("step %d (%s): %w", i+1, p, err)
+	}
+	phase := "all up"
+	if d := n.gatekeepersDown(); d == 1 {
+		phase = "1 gatekeeper down"
+	} else if d > 1 {
+		phase = fmt.Sprintf("%d gatekeepers down", d)
+	}
+	r.l.phase.Store(phase)
+	r.open = window{phase: phase, from: time.Now(), fromH: n.height(ctx)}
+	step := Step{Step: p.String(), Height: h}
+	if n.quorum() {
+		if err := n.recover(ctx, r.m, p, h); err != nil {
+			r.errs = append(r.errs, fmt.Errorf("step %d (%s): %w", i+1, p, err))
+			return false, nil
+		}
+		step.Recovered = time.Since(at)
+	}
+	r.report.Steps = append(r.report.Steps, step)
+	r.logf("step %d: %s at height %d: recovered in %v (now %s)", i+1, p, h, step.Recovered.Round(time.Millisecond), phase)
+	return true, nil
+}
+
+// check tallies what the load sent and, if the run went well so far,
+// checks the chain and the vault against it.
+func (r *run) check(ctx context.Context) error {
+	errs := append(r.errs, r.l.errors())
+	sent := r.l.transfers()
+	rep := r.report
+	rep.Sent = len(sent)
 	for _, t := range sent {
 		switch {
 		case t.acked && t.command:
-			r.Commands++
+			rep.Commands++
 		case t.acked:
-			r.Acknowledged++
+			rep.Acknowledged++
 		}
 	}
-	r.Phases = phases(windows, sent)
+	rep.Phases = phases(r.windows, sent)
 	if errors.Join(errs...) == nil {
-		h, appHash, misses, err := n.checkChain(ctx, m, l, sent)
-		r.Height, r.AppHash, r.IndexMisses = h, appHash, misses
+		h, appHash, misses, err := r.n.checkChain(ctx, r.m, r.l, sent)
+		rep.Height, rep.AppHash, rep.IndexMisses = h, appHash, misses
 		errs = append(errs, err)
-		if v != nil {
-			errs = append(errs, n.checkVault(ctx, v, sent, m.ProgressTimeout.Duration))
+		if r.vault != nil {
+			errs = append(errs, r.n.checkVault(ctx, r.vault, sent, r.m.ProgressTimeout.Duration))
 		}
 	}
-	logf("sent %d transfers and commands, %d transfers and %d commands acknowledged; final height %d", r.Sent, r.Acknowledged, r.Commands, r.Height)
-	return r, errors.Join(errs...)
+	r.logf("sent %d transfers and commands, %d transfers and %d commands acknowledged; final height %d", rep.Sent, rep.Acknowledged, rep.Commands, rep.Height)
+	return errors.Join(errs...)
 }
 
 // recover waits until the chain made m.Progress blocks after step p (taken
@@ -288,10 +339,32 @@ func (n *network) recover(ctx context.Context, m Manifest, p Perturbation, h int
 // gatekeeper has one app hash at a common height, and every worker is
 // registered once.
 func (n *network) checkChain(ctx context.Context, m Manifest, l *load, sent []transfer) (int64, string, map[string]int, error) {
-	var errs []error
-	// Unacknowledged transfers (the last of each sender, when the load
-	// stopped) may still have landed: look them up, so the balances
-	// count what the chain applied.
+	n.findLanded(ctx, sent)
+	errs, misses := n.checkBlocks(ctx, sent)
+	errs = append(errs, n.checkBalances(ctx, l, sent)...)
+	billion, _ := pha.Parse("1000000000PHA")
+	for _, g := range n.gks {
+		if s, _, err := g.cl.Supply(ctx, true); err != nil || s.Cmp(billion) != 0 {
+			errs = append(errs, fmt.Errorf("%s: supply %s (%v), want 1,000,000,000 PHA", g.name, s, err))
+		}
+	}
+	h, appHash, err := n.commonAppHash(ctx)
+	errs = append(errs, err)
+	if len(n.wks) > 0 {
+		ws, err := n.gks[0].cl.Workers(ctx)
+		if err != nil {
+			errs = append(errs, err)
+		} else if len(ws) != len(n.wks) {
+			errs = append(errs, fmt.Errorf("%d workers registered, want %d (one each)", len(ws), len(n.wks)))
+		}
+	}
+	return h, fmt.Sprintf("%X", appHash), misses, errors.Join(errs...)
+}
+
+// findLanded looks up the unacknowledged transfers (the last of each
+// sender, when the load stopped), which may still have landed, so the
+// balances count what the chain applied; one not found gets height -1.
+func (n *network) findLanded(ctx context.Context, sent []transfer) {
 	for i := range sent {
 		t := &sent[i]
 		if t.acked {
@@ -305,18 +378,21 @@ func (n *network) checkChain(ctx context.Context, m Manifest, l *load, sent []tr
 			}
 		}
 	}
-	// Every applied transfer is in the block it was seen in, on every
-	// gatekeeper: read from the blocks themselves. The transaction index
-	// is checked too, but a miss there is counted, not failed: CometBFT
-	// indexes a block after committing it, and a node killed in between
-	// does not index that block again when it restarts.
+}
+
+// checkBlocks checks that every applied transfer is in the block it was
+// seen in, on every gatekeeper, read from the blocks themselves. The
+// transaction index is checked too, but a miss there is counted, not
+// failed: CometBFT indexes a block after committing it, and a node killed
+// in between does not index that block again when it restarts.
+func (n *network) checkBlocks(ctx context.Context, sent []transfer) (errs []error, misses map[string]int) {
 	byHeight := map[int64][]transfer{}
 	for _, t := range sent {
 		if t.height >= 0 {
 			byHeight[t.height] = append(byHeight[t.height], t)
 		}
 	}
-	misses := map[string]int{}
+	misses = map[string]int{}
 	for _, g := range n.gks {
 		for h, ts := range byHeight {
 			b, err := g.cl.RPC().Block(ctx, &h)
@@ -338,10 +414,17 @@ func (n *network) checkChain(ctx context.Context, m Manifest, l *load, sent []tr
 			}
 		}
 	}
+	return errs, misses
+}
+
+// checkBalances checks each sender's nonce and balance, and its
+// recipient's balance, against the transfers applied.
+func (n *network) checkBalances(ctx context.Context, l *load, sent []transfer) []error {
 	grant, err := pha.Parse(senderGrant)
 	if err != nil {
-		return 0, "", nil, err
+		return []error{err}
 	}
+	var errs []error
 	for i, k := range l.keys {
 		spent, received, applied := pha.Amount{}, pha.Amount{}, uint64(0)
 		for _, t := range sent {
@@ -355,7 +438,7 @@ func (n *network) checkChain(ctx context.Context, m Manifest, l *load, sent []tr
 		}
 		want, err := grant.Sub(spent)
 		if err != nil {
-			return 0, "", nil, err
+			return append(errs, err)
 		}
 		cl := n.gks[i%len(n.gks)].cl
 		acc, err := cl.Account(ctx, k.Public().Address())
@@ -373,14 +456,13 @@ func (n *network) checkChain(ctx context.Context, m Manifest, l *load, sent []tr
 			errs = append(errs, fmt.Errorf("recipient %d: balance %s (%v), want %s", i, bal, err, received))
 		}
 	}
-	billion, _ := pha.Parse("1000000000PHA")
-	for _, g := range n.gks {
-		if s, _, err := g.cl.Supply(ctx, true); err != nil || s.Cmp(billion) != 0 {
-			errs = append(errs, fmt.Errorf("%s: supply %s (%v), want 1,000,000,000 PHA", g.name, s, err))
-		}
-	}
-	// One app hash: at the lowest of the gatekeepers' heights, which
-	// every one of them has committed.
+	return errs
+}
+
+// commonAppHash checks that every gatekeeper has one app hash at the
+// lowest of their heights, which every one of them has committed.
+func (n *network) commonAppHash(ctx context.Context) (int64, []byte, error) {
+	var errs []error
 	h := int64(-1)
 	for _, g := range n.gks {
 		x, err := nodeHeight(ctx, g)
@@ -405,15 +487,7 @@ func (n *network) checkChain(ctx context.Context, m Manifest, l *load, sent []tr
 			errs = append(errs, fmt.Errorf("%s: app hash %X at height %d, %s has %X", g.name, c.AppHash, h, n.gks[0].name, appHash))
 		}
 	}
-	if len(n.wks) > 0 {
-		ws, err := n.gks[0].cl.Workers(ctx)
-		if err != nil {
-			errs = append(errs, err)
-		} else if len(ws) != len(n.wks) {
-			errs = append(errs, fmt.Errorf("%d workers registered, want %d (one each)", len(ws), len(n.wks)))
-		}
-	}
-	return h, fmt.Sprintf("%X", appHash), misses, errors.Join(errs...)
+	return h, appHash, errors.Join(errs...)
 }
 
 // phases sums the windows and the transfers per phase, "all up" first.

@@ -15,7 +15,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
-	"github.com/phalanx-net/phalanx/chain/modules/contracts"
+	contractskeeper "github.com/phalanx-net/phalanx/chain/modules/contracts/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
@@ -78,7 +78,7 @@ type App struct {
 	mq        *mq.Keeper
 	registry  registry.Keeper
 	keys      *keys.Keeper
-	contracts *contracts.Keeper
+	contracts *contractskeeper.Keeper
 	computing *computing.Keeper
 	stakepool *stakepool.Keeper
 
@@ -166,7 +166,7 @@ func newModules() modules {
 	k := keys.NewKeeper(q, registry.Records{})
 	reg := registry.NewKeeper(q, k) // keys hands the master key to new gatekeepers
 	comp := computing.NewKeeper(q, registry.Records{})
-	c := contracts.NewKeeper(q, registry.Records{}, k, comp) // a dissenting worker is penalized
+	c := contractskeeper.NewKeeper(q, registry.Records{}, k, comp) // a dissenting worker is penalized
 	q.RegisterMsgs(r)
 	reg.RegisterMsgs(r)
 	k.RegisterMsgs(r)
@@ -182,7 +182,7 @@ type modules struct {
 	mq        *mq.Keeper
 	registry  registry.Keeper
 	keys      *keys.Keeper
-	contracts *contracts.Keeper
+	contracts *contractskeeper.Keeper
 	computing *computing.Keeper
 	stakepool *stakepool.Keeper
 }

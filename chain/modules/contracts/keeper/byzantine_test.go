@@ -1,6 +1,7 @@
-package contracts_test
+package keeper_test
 
 import (
+	"crypto/sha256"
 	"strconv"
 	"strings"
 	"testing"
@@ -31,7 +32,7 @@ func newReady(t *testing.T, n int) *ready {
 	if err := f.run(f.operator, &contracts.MsgUploadCode{Gzip: gz(mod)}); err != nil {
 		t.Fatal(err)
 	}
-	code := contracts.Hash(sha256Sum(mod))
+	code := contracts.Hash(sha256.Sum256(mod))
 	if err := f.run(f.operator, &contracts.MsgInstantiate{Code: code, Cluster: 0}); err != nil {
 		t.Fatal(err)
 	}
@@ -491,7 +492,7 @@ func TestClusterBelowItsMinimumRefusesCommands(t *testing.T) {
 	if err := f.run(f.operator, &contracts.MsgUploadCode{Gzip: gz(mod)}); err != nil {
 		t.Fatal(err)
 	}
-	code := contracts.Hash(sha256Sum(mod))
+	code := contracts.Hash(sha256.Sum256(mod))
 	if err := f.run(f.operator, &contracts.MsgInstantiate{Code: code, Cluster: 0}); err != nil {
 		t.Fatal(err)
 	}

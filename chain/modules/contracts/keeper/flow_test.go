@@ -1,4 +1,4 @@
-package contracts_test
+package keeper_test
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
+	contractskeeper "github.com/phalanx-net/phalanx/chain/modules/contracts/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/internal/modtest"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
@@ -38,7 +39,7 @@ type env struct {
 	reg      registry.Keeper
 	q        *mq.Keeper
 	keys     *keys.Keeper
-	c        *contracts.Keeper
+	c        *contractskeeper.Keeper
 	comp     *computing.Keeper
 	council  crypto.PrivateKey
 	operator crypto.PrivateKey
@@ -52,7 +53,7 @@ func newEnv(t *testing.T, validators ...crypto.PrivateKey) *env {
 	reg := registry.NewKeeper(e.q, e.keys)
 	e.reg = reg
 	e.comp = computing.NewKeeper(e.q, registry.Records{})
-	e.c = contracts.NewKeeper(e.q, registry.Records{}, e.keys, e.comp) // a worker that disagrees is slashed
+	e.c = contractskeeper.NewKeeper(e.q, registry.Records{}, e.keys, e.comp) // a worker that disagrees is slashed
 	e.q.RegisterMsgs(e.Router)
 	e.comp.RegisterMsgs(e.Router)
 	reg.RegisterMsgs(e.Router)
@@ -384,7 +385,7 @@ func TestCommandsResultsAndSettlement(t *testing.T) {
 	if err := f.run(f.operator, &contracts.MsgUploadCode{Gzip: gz(mod)}); err != nil {
 		t.Fatal(err)
 	}
-	code := contracts.Hash(sha256Sum(mod))
+	code := contracts.Hash(sha256.Sum256(mod))
 	if _, ok := f.c.Code(f.State, code); !ok {
 		t.Fatal("code not stored")
 	}
@@ -542,7 +543,7 @@ func TestFailedInstantiationIsRecordedAndRefusesCalls(t *testing.T) {
 	if err := f.run(f.operator, &contracts.MsgUploadCode{Gzip: gz(mod)}); err != nil {
 		t.Fatal(err)
 	}
-	code := contracts.Hash(sha256Sum(mod))
+	code := contracts.Hash(sha256.Sum256(mod))
 	if err := f.run(f.operator, &contracts.MsgInstantiate{Code: code, Cluster: 0, Salt: []byte("bad")}); err != nil {
 		t.Fatal(err)
 	}
@@ -600,37 +601,6 @@ func TestFailedInstantiationIsRecordedAndRefusesCalls(t *testing.T) {
 }
 
 // A successful result encodes exactly as before results had a message.
-func TestOKResultEncodingUnchanged(t *testing.T) {
-	v := contracts.ResultVote{Cluster: 1, Seq: 2, GasUsed: 3, Output: []byte{4}, StateRoot: contracts.Hash{5}}
-	var fields map[int]any
-	if err := codec.Unmarshal(codec.MustMarshal(v), &fields); err != nil {
-		t.Fatal(err)
-	}
-	if len(fields) != 6 {
-		t.Fatalf("an OK vote has fields %v, want 1..6", fields)
-	}
-	v.Status, v.Message = contracts.StatusOutOfGas, "used 3 of 3"
-	if err := codec.Unmarshal(codec.MustMarshal(v), &fields); err != nil || fields[7] != "used 3 of 3" {
-		t.Fatalf("a failed vote's message: %v, %v", fields, err)
-	}
-}
-
-func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }
-
-func TestHashText(t *testing.T) {
-	h := contracts.Hash(sha256Sum([]byte("x")))
-	b, _ := h.MarshalText()
-	var back contracts.Hash
-	if err := back.UnmarshalText(b); err != nil || back != h {
-		t.Fatalf("round trip: %v, %s", err, back)
-	}
-	for _, bad := range []string{"", "zz", string(b[:63]) + "g"} {
-		if _, err := contracts.ParseHash(bad); err == nil {
-			t.Errorf("%q parsed", bad)
-		}
-	}
-}
-
 // shareAll answers the gatekeeper's cluster key requests that have no
 // answer yet, as its enclave does, and returns the workers they went to.
 func (f *fixture) shareAll(t *testing.T, answered *int) []crypto.PublicKey {

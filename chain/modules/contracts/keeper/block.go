@@ -1,10 +1,11 @@
-package contracts
+package keeper
 
 import (
 	"encoding/binary"
 	"fmt"
 
 	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/chain/pha"
 )
 
@@ -21,8 +22,8 @@ func (k *Keeper) EndBlock(ctx *module.Context) error {
 	kv := ctx.Store()
 	type due struct{ cluster, seq uint64 }
 	var dues []due
-	kv.Iterate(deadlinePref, func(key, _ []byte) bool {
-		rest := key[len(deadlinePref):]
+	kv.Iterate(contracts.DeadlinePrefix(), func(key, _ []byte) bool {
+		rest := key[len(contracts.DeadlinePrefix()):]
 		if int64(binary.BigEndian.Uint64(rest)) > ctx.Block.Time.UnixNano() {
 			return false
 		}
@@ -38,7 +39,7 @@ func (k *Keeper) EndBlock(ctx *module.Context) error {
 		}
 		t := k.tally(kv, c, d.seq)
 		if t.majority(c) {
-			v, _ := get[ResultVote](kv, ballotKey(c.ID, d.seq, t.lead))
+			v, _ := get[contracts.ResultVote](kv, contracts.BallotKey(c.ID, d.seq, t.lead))
 			if err := k.record(ctx, c, cmd, v, t); err != nil {
 				return err
 			}
@@ -54,7 +55,7 @@ func (k *Keeper) EndBlock(ctx *module.Context) error {
 // closeWithoutMajority records that no result had a majority of the
 // cluster by the command's deadline, refunds its escrow, and fails an
 // instantiation (its contract has no key the cluster agreed on).
-func (k *Keeper) closeWithoutMajority(ctx *module.Context, c Cluster, cmd Command, t tally) error {
+func (k *Keeper) closeWithoutMajority(ctx *module.Context, c contracts.Cluster, cmd contracts.Command, t tally) error {
 	kv := ctx.Store()
 	need := len(c.Workers)/2 + 1
 	msg := fmt.Sprintf("%d of the cluster's %d workers answered by height %d and at most %d agreed; %d had to agree",
@@ -62,14 +63,14 @@ func (k *Keeper) closeWithoutMajority(ctx *module.Context, c Cluster, cmd Comman
 	if t.voters == 0 {
 		msg = fmt.Sprintf("none of the cluster's %d workers answered by height %d", len(c.Workers), ctx.Block.Height)
 	}
-	v := ResultVote{Cluster: cmd.Cluster, Seq: cmd.Seq, Status: StatusNoMajority, Message: msg}
+	v := contracts.ResultVote{Cluster: cmd.Cluster, Seq: cmd.Seq, Status: contracts.StatusNoMajority, Message: msg}
 	retry := false
 	switch cmd.Kind {
-	case KindInstantiate:
+	case contracts.KindInstantiate:
 		ct, _ := k.Contract(kv, cmd.Contract)
-		ct.Status, ct.Error = StatusNoMajority, msg
-		set(kv, ContractKey(ct.ID), ct)
-	case KindRekey:
+		ct.Status, ct.Error = contracts.StatusNoMajority, msg
+		set(kv, contracts.ContractKey(ct.ID), ct)
+	case contracts.KindRekey:
 		// The contract keeps waiting for its key: it is asked for again,
 		// after this one in the log, unless a newer generation's rekey is
 		// there already. Failing the contract instead would lose its
@@ -77,15 +78,15 @@ func (k *Keeper) closeWithoutMajority(ctx *module.Context, c Cluster, cmd Comman
 		ct, _ := k.Contract(kv, cmd.Contract)
 		retry = !ct.Failed() && cmd.KeyGen == c.KeyGen
 	default:
-		if err := k.bank.Move(kv, Account(), cmd.Caller, cmd.Escrow); err != nil {
+		if err := k.bank.Move(kv, contracts.Account(), cmd.Caller, cmd.Escrow); err != nil {
 			return err
 		}
 	}
 	k.closeCommand(kv, cmd)
-	set(kv, ResultKey(cmd.Cluster, cmd.Seq), Result{ResultVote: v, Height: ctx.Block.Height, Paid: pha.Amount{}})
+	set(kv, contracts.ResultKey(cmd.Cluster, cmd.Seq), contracts.Result{ResultVote: v, Height: ctx.Block.Height, Paid: pha.Amount{}})
 	k.emitResult(ctx, cmd, v)
 	if retry {
-		k.appendCommand(ctx, &c, Command{Kind: KindRekey, Contract: cmd.Contract, Caller: c.Owner, KeyGen: c.KeyGen})
+		k.appendCommand(ctx, &c, contracts.Command{Kind: contracts.KindRekey, Contract: cmd.Contract, Caller: c.Owner, KeyGen: c.KeyGen})
 	}
 	return nil
 }

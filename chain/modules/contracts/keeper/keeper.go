@@ -1,4 +1,4 @@
-package contracts
+package keeper
 
 import (
 	"time"
@@ -6,6 +6,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
@@ -37,9 +38,6 @@ func NewKeeper(q *mq.Keeper, reg registry.Records, k *keys.Keeper, penalty Penal
 	return &Keeper{mq: q, registry: reg, keys: k, penalty: penalty}
 }
 
-// Account is the module account that holds deposits and escrows.
-func Account() crypto.Address { return crypto.ModuleAddress(ModuleName) }
-
 func get[T any](r store.Reader, key []byte) (T, bool) {
 	var out T
 	v := r.Get(key)
@@ -51,50 +49,52 @@ func get[T any](r store.Reader, key []byte) (T, bool) {
 }
 
 // Params returns the parameters.
-func (Keeper) Params(r store.Reader) Params {
-	p, _ := get[Params](r, paramsKey)
+func (Keeper) Params(r store.Reader) contracts.Params {
+	p, _ := get[contracts.Params](r, contracts.ParamsKey())
 	return p
 }
 
 // Cluster returns a cluster.
-func (Keeper) Cluster(r store.Reader, id uint64) (Cluster, bool) {
-	return get[Cluster](r, ClusterKey(id))
+func (Keeper) Cluster(r store.Reader, id uint64) (contracts.Cluster, bool) {
+	return get[contracts.Cluster](r, contracts.ClusterKey(id))
 }
 
 // Code returns a code record.
-func (Keeper) Code(r store.Reader, h Hash) (Code, bool) { return get[Code](r, CodeKey(h)) }
+func (Keeper) Code(r store.Reader, h contracts.Hash) (contracts.Code, bool) {
+	return get[contracts.Code](r, contracts.CodeKey(h))
+}
 
 // Contract returns a contract.
-func (Keeper) Contract(r store.Reader, id Hash) (Contract, bool) {
-	return get[Contract](r, ContractKey(id))
+func (Keeper) Contract(r store.Reader, id contracts.Hash) (contracts.Contract, bool) {
+	return get[contracts.Contract](r, contracts.ContractKey(id))
 }
 
 // Command returns a command of a cluster's log.
-func (Keeper) Command(r store.Reader, cluster, seq uint64) (Command, bool) {
-	return get[Command](r, CommandKey(cluster, seq))
+func (Keeper) Command(r store.Reader, cluster, seq uint64) (contracts.Command, bool) {
+	return get[contracts.Command](r, contracts.CommandKey(cluster, seq))
 }
 
 // Result returns a command's recorded result.
-func (Keeper) Result(r store.Reader, cluster, seq uint64) (Result, bool) {
-	return get[Result](r, ResultKey(cluster, seq))
+func (Keeper) Result(r store.Reader, cluster, seq uint64) (contracts.Result, bool) {
+	return get[contracts.Result](r, contracts.ResultKey(cluster, seq))
 }
 
 func set(kv store.KV, key []byte, v any) { kv.Set(key, codec.MustMarshal(v)) }
 
 // appendCommand adds cmd to the end of its cluster's log.
-func (k *Keeper) appendCommand(ctx *module.Context, c *Cluster, cmd Command) uint64 {
+func (k *Keeper) appendCommand(ctx *module.Context, c *contracts.Cluster, cmd contracts.Command) uint64 {
 	cmd.Cluster, cmd.Seq = c.ID, c.Commands
 	cmd.Height, cmd.Time = ctx.Block.Height, ctx.Block.Time.UnixNano()
 	kv := ctx.Store()
 	cmd.Deadline = cmd.Time + k.Params(kv).ResultTimeout*int64(time.Second)
-	set(kv, CommandKey(c.ID, cmd.Seq), cmd)
-	kv.Set(deadlineKey(cmd.Deadline, cmd.Cluster, cmd.Seq), []byte{1}) // the key is the index
+	set(kv, contracts.CommandKey(c.ID, cmd.Seq), cmd)
+	kv.Set(contracts.DeadlineKey(cmd.Deadline, cmd.Cluster, cmd.Seq), []byte{1}) // the key is the index
 	c.Commands++
-	set(kv, ClusterKey(c.ID), *c)
-	ctx.Emit(EventCommand,
-		module.Attr{Key: AttrCluster, Value: module.Uint(c.ID), Index: true},
-		module.Attr{Key: AttrSeq, Value: module.Uint(cmd.Seq), Index: true},
-		module.Attr{Key: AttrContract, Value: cmd.Contract, Index: true},
+	set(kv, contracts.ClusterKey(c.ID), *c)
+	ctx.Emit(contracts.EventCommand,
+		module.Attr{Key: contracts.AttrCluster, Value: module.Uint(c.ID), Index: true},
+		module.Attr{Key: contracts.AttrSeq, Value: module.Uint(cmd.Seq), Index: true},
+		module.Attr{Key: contracts.AttrContract, Value: cmd.Contract, Index: true},
 	)
 	return cmd.Seq
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
+	authkeeper "github.com/phalanx-net/phalanx/chain/modules/auth/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	contractskeeper "github.com/phalanx-net/phalanx/chain/modules/contracts/keeper"
@@ -73,7 +74,7 @@ type App struct {
 	sigs      *tx.SigCache
 	verifier  *crypto.BatchingVerifier
 	router    *module.Router
-	auth      auth.Keeper
+	auth      authkeeper.Keeper
 	bank      bank.Keeper
 	mq        *mq.Keeper
 	registry  registry.Keeper

@@ -18,6 +18,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/fixed"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
@@ -119,7 +120,7 @@ func Rewards(ctx context.Context, cfg Config) (*Result, error) {
 	if err := comp.InitGenesis(genesis, computing.Genesis{Params: p}); err != nil {
 		return nil, err
 	}
-	var bk bank.Keeper
+	var bk bankkeeper.Keeper
 	fund := func(a crypto.Address, amt pha.Amount) {
 		bal, _ := bk.Balance(kv, a).Add(amt)
 		sup, _ := bk.Supply(kv).Add(amt)

@@ -15,6 +15,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
 	authkeeper "github.com/phalanx-net/phalanx/chain/modules/auth/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	contractskeeper "github.com/phalanx-net/phalanx/chain/modules/contracts/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
@@ -75,7 +76,7 @@ type App struct {
 	verifier  *crypto.BatchingVerifier
 	router    *module.Router
 	auth      authkeeper.Keeper
-	bank      bank.Keeper
+	bank      bankkeeper.Keeper
 	mq        *mq.Keeper
 	registry  registry.Keeper
 	keys      *keys.Keeper
@@ -162,7 +163,7 @@ func NewRouter() *module.Router {
 // with every module's messages.
 func newModules() modules {
 	r := module.NewRouter()
-	bank.Keeper{}.RegisterMsgs(r)
+	bankkeeper.Keeper{}.RegisterMsgs(r)
 	q := mq.NewKeeper(registry.Records{}) // the registry says who may post
 	k := keys.NewKeeper(q, registry.Records{})
 	reg := registry.NewKeeper(q, k) // keys hands the master key to new gatekeepers

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/phalanx-net/phalanx/chain/codec"
-	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
 )
@@ -98,17 +96,4 @@ func (g Genesis) Validate() error {
 		return ErrBadGenesis.Wrap("balances add up to %s but the total supply is %s", sum.PHA(), g.Supply.PHA())
 	}
 	return nil
-}
-
-// InitGenesis writes the genesis balances and supply.
-func (k Keeper) InitGenesis(ctx *module.Context, g Genesis) error {
-	if err := g.Validate(); err != nil {
-		return err
-	}
-	kv := ctx.Store()
-	for _, acc := range g.Accounts {
-		k.setBalance(kv, acc.Address, acc.Amount)
-	}
-	kv.Set(supplyKey, codec.MustMarshal(g.Supply))
-	return k.CheckSupply(kv)
 }

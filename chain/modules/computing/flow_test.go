@@ -7,6 +7,7 @@ import (
 
 	"github.com/phalanx-net/phalanx/chain/fixed"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/internal/modtest"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
@@ -22,7 +23,7 @@ type env struct {
 	*modtest.Env
 	q    *mq.Keeper
 	c    *computing.Keeper
-	bank bank.Keeper
+	bank bankkeeper.Keeper
 }
 
 // newEnv has a registered worker (operated by "operator") and a funded

@@ -5,6 +5,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/fixed"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
@@ -18,7 +19,7 @@ import (
 type Keeper struct {
 	mq       *mq.Keeper
 	registry registry.Records
-	bank     bank.Keeper
+	bank     bankkeeper.Keeper
 	pools    Pools
 }
 

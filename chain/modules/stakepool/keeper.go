@@ -4,7 +4,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/fixed"
 	"github.com/phalanx-net/phalanx/chain/module"
-	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/store"
@@ -15,7 +15,7 @@ import (
 // the computing keeper and moves PHA through the bank.
 type Keeper struct {
 	computing *computing.Keeper
-	bank      bank.Keeper
+	bank      bankkeeper.Keeper
 }
 
 // NewKeeper returns a keeper and routes the workers' rewards to pools.

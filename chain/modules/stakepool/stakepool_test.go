@@ -10,6 +10,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/fixed"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/internal/modtest"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
@@ -26,7 +27,7 @@ type env struct {
 	*modtest.Env
 	c     *computing.Keeper
 	pools *stakepool.Keeper
-	bank  bank.Keeper
+	bank  bankkeeper.Keeper
 	w     *enclave.Enclave
 }
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/chain/pha"
@@ -143,7 +143,7 @@ func (r *ready) members() []crypto.PublicKey {
 }
 
 func (r *ready) balance(k crypto.PrivateKey) pha.Amount {
-	return bank.Keeper{}.Balance(r.State, k.Public().Address())
+	return bankkeeper.Keeper{}.Balance(r.State, k.Public().Address())
 }
 
 const (
@@ -237,7 +237,7 @@ func TestTwoWorkersThatDisagreeAreRefundedAtTheDeadline(t *testing.T) {
 	if got := r.balance(r.caller); got.Cmp(start) != 0 {
 		t.Fatalf("caller has %s after the refund, had %s", got, start)
 	}
-	if got := (bank.Keeper{}).Balance(r.State, contracts.Account()); !got.IsZero() {
+	if got := (bankkeeper.Keeper{}).Balance(r.State, contracts.Account()); !got.IsZero() {
 		t.Fatalf("the module still holds %s", got)
 	}
 	if len(r.members()) != 2 {
@@ -255,7 +255,7 @@ func TestTwoWorkersThatDisagreeAreRefundedAtTheDeadline(t *testing.T) {
 	// The next deadline's block has nothing left of the command.
 	r.Advance(time.Second)
 	r.endBlock(t)
-	if err := (bank.Keeper{}).CheckSupply(r.State); err != nil {
+	if err := (bankkeeper.Keeper{}).CheckSupply(r.State); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -414,7 +414,7 @@ func TestLiarIsSlashed(t *testing.T) {
 		t.Fatal(err)
 	}
 	treasury := crypto.ModuleAddress(computing.Treasury)
-	before := bank.Keeper{}.Balance(r.State, treasury)
+	before := bankkeeper.Keeper{}.Balance(r.State, treasury)
 	seq := r.call(t)
 	r.vote(t, 2, seq, lie)
 	r.vote(t, 0, seq, honest)
@@ -422,7 +422,7 @@ func TestLiarIsSlashed(t *testing.T) {
 	// 1,999.999999999999 PHA × 0.05 = 99.99999999999995, rounded down to
 	// the unit (10^-12 PHA).
 	want := mustParse(t, "99.999999999999PHA")
-	if got, _ := (bank.Keeper{}).Balance(r.State, treasury).Sub(before); got.Cmp(want) != 0 {
+	if got, _ := (bankkeeper.Keeper{}).Balance(r.State, treasury).Sub(before); got.Cmp(want) != 0 {
 		t.Fatalf("the treasury got %s, want %s", got.PHA(), want.PHA())
 	}
 	rec, _ := r.comp.Worker(r.State, liar.Identity())
@@ -433,7 +433,7 @@ func TestLiarIsSlashed(t *testing.T) {
 	if rec.State != computing.Unresponsive || rec.ChallengeHeight != r.Height-1 {
 		t.Fatalf("the liar is %s with a challenge of height %d", rec.State, rec.ChallengeHeight)
 	}
-	if err := (bank.Keeper{}).CheckSupply(r.State); err != nil {
+	if err := (bankkeeper.Keeper{}).CheckSupply(r.State); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -519,7 +519,7 @@ func TestClusterBelowItsMinimumRefusesCommands(t *testing.T) {
 		t.Fatalf("the refusal %q does not say %q", err, want)
 	}
 	wantErr(t, "an instantiation below the minimum", f.run(f.operator, &contracts.MsgInstantiate{Code: code, Cluster: 0, Salt: []byte("2")}), contracts.ErrClusterTooSmall)
-	if got := (bank.Keeper{}).Balance(f.State, caller.Public().Address()); got.Cmp(pha.Tokens(1)) != 0 {
+	if got := (bankkeeper.Keeper{}).Balance(f.State, caller.Public().Address()); got.Cmp(pha.Tokens(1)) != 0 {
 		t.Fatalf("the refused call cost %s", got.PHA())
 	}
 	// Logged: the instantiation, and the rekey the liar's removal began.

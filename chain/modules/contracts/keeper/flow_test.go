@@ -16,6 +16,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	contractskeeper "github.com/phalanx-net/phalanx/chain/modules/contracts/keeper"
@@ -323,7 +324,7 @@ func TestClusterKeysReachTheirWorkers(t *testing.T) {
 	if err := f.run(f.operator, &contracts.MsgCreateCluster{Workers: f.ids()[:2], GasPrice: pha.Units(10), Deposit: pha.Tokens(5)}); err != nil {
 		t.Fatal(err)
 	}
-	if got := (bank.Keeper{}).Balance(f.State, contracts.Account()); got.Cmp(pha.Tokens(5)) != 0 {
+	if got := (bankkeeper.Keeper{}).Balance(f.State, contracts.Account()); got.Cmp(pha.Tokens(5)) != 0 {
 		t.Fatalf("deposit: module holds %s", got.PHA())
 	}
 	reqs := f.inbox(f.gk, keys.TopicClusterRequest)
@@ -495,7 +496,7 @@ func TestCommandsResultsAndSettlement(t *testing.T) {
 	if err := f.run(caller, &contracts.MsgCall{Contract: id, Input: []byte("sealed"), GasLimit: 1_000_000}); err != nil {
 		t.Fatal(err)
 	}
-	var b bank.Keeper
+	var b bankkeeper.Keeper
 	escrow := pha.Units(10 * 1_000_000)
 	if got := b.Balance(f.State, contracts.Account()); got.Cmp(escrow) != 0 {
 		t.Fatalf("escrow %s, want %s", got, escrow)
@@ -579,7 +580,7 @@ func TestFailedInstantiationIsRecordedAndRefusesCalls(t *testing.T) {
 	if c, _ := f.c.Cluster(f.State, 0); c.Commands != 1 {
 		t.Fatalf("the refused call was logged: %d commands", c.Commands)
 	}
-	var b bank.Keeper
+	var b bankkeeper.Keeper
 	if got := b.Balance(f.State, caller.Public().Address()); got.Cmp(pha.Tokens(1)) != 0 {
 		t.Fatalf("the refused call cost the caller: %s left", got.PHA())
 	}

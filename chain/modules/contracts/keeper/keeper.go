@@ -5,7 +5,7 @@ import (
 
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
-	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
@@ -22,7 +22,7 @@ type Keeper struct {
 	mq       *mq.Keeper
 	registry registry.Records
 	keys     *keys.Keeper
-	bank     bank.Keeper
+	bank     bankkeeper.Keeper
 	penalty  Penalizer
 }
 

@@ -1,6 +1,7 @@
-package bank
+package keeper
 
 import (
+	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/store"
 )
@@ -13,7 +14,7 @@ import (
 func (k Keeper) CheckBlockSupply(changes *store.Cache, before store.Reader) error {
 	var plus, minus pha.Amount
 	var err error
-	changes.Changes(balancePrefix, func(key, value []byte) {
+	changes.Changes(bank.BalancePrefix(), func(key, value []byte) {
 		if err != nil {
 			return
 		}
@@ -26,14 +27,14 @@ func (k Keeper) CheckBlockSupply(changes *store.Cache, before store.Reader) erro
 		}
 	})
 	if err != nil {
-		return ErrSupplyInvariant.Wrap("balance changes overflow: %v", err)
+		return bank.ErrSupplyInvariant.Wrap("balance changes overflow: %v", err)
 	}
 	oldSupply, newSupply := k.Supply(before), k.Supply(changes)
 	// old + plus - minus must equal new, i.e. old + plus = new + minus.
 	l, err1 := oldSupply.Add(plus)
 	r, err2 := newSupply.Add(minus)
 	if err1 != nil || err2 != nil || l.Cmp(r) != 0 {
-		return ErrSupplyInvariant.Wrap("this block added %s and removed %s units of balance, but the supply went from %s to %s",
+		return bank.ErrSupplyInvariant.Wrap("this block added %s and removed %s units of balance, but the supply went from %s to %s",
 			plus, minus, oldSupply, newSupply)
 	}
 	return nil
@@ -45,15 +46,15 @@ func (k Keeper) CheckBlockSupply(changes *store.Cache, before store.Reader) erro
 func (k Keeper) CheckSupply(r store.Reader) error {
 	var sum pha.Amount
 	var err error
-	r.Iterate(balancePrefix, func(_, v []byte) bool {
+	r.Iterate(bank.BalancePrefix(), func(_, v []byte) bool {
 		sum, err = sum.Add(decodeAmount(v))
 		return err == nil
 	})
 	if err != nil {
-		return ErrSupplyInvariant.Wrap("balances overflow")
+		return bank.ErrSupplyInvariant.Wrap("balances overflow")
 	}
 	if s := k.Supply(r); s.Cmp(sum) != 0 {
-		return ErrSupplyInvariant.Wrap("balances add up to %s units but the supply is %s", sum, s)
+		return bank.ErrSupplyInvariant.Wrap("balances add up to %s units but the supply is %s", sum, s)
 	}
 	return nil
 }

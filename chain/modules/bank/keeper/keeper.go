@@ -1,10 +1,9 @@
-package bank
+package keeper
 
 import (
-	"fmt"
-
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -16,12 +15,12 @@ type Keeper struct{}
 
 // Balance returns the balance of addr.
 func (Keeper) Balance(r store.Reader, addr crypto.Address) pha.Amount {
-	return decodeAmount(r.Get(BalanceKey(addr)))
+	return decodeAmount(r.Get(bank.BalanceKey(addr)))
 }
 
 // Supply returns the total supply.
 func (Keeper) Supply(r store.Reader) pha.Amount {
-	return decodeAmount(r.Get(supplyKey))
+	return decodeAmount(r.Get(bank.SupplyKey()))
 }
 
 // ModuleBalance returns the balance of a module account.
@@ -29,21 +28,8 @@ func (k Keeper) ModuleBalance(r store.Reader, name string) pha.Amount {
 	return k.Balance(r, crypto.ModuleAddress(name))
 }
 
-// DecodeAmount decodes a stored amount; clients use it on query results.
-func DecodeAmount(v []byte) (pha.Amount, error) {
-	var a pha.Amount
-	if v == nil {
-		return a, nil
-	}
-	// Amount's own decoder accepts only the canonical encoding.
-	if err := a.UnmarshalCBOR(v); err != nil {
-		return a, fmt.Errorf("decode stored amount: %w", err)
-	}
-	return a, nil
-}
-
 func decodeAmount(v []byte) pha.Amount {
-	a, err := DecodeAmount(v)
+	a, err := bank.DecodeAmount(v)
 	if err != nil {
 		// Only this keeper writes these keys, always canonically: a value
 		// that does not decode means the database is corrupt.
@@ -54,10 +40,10 @@ func decodeAmount(v []byte) pha.Amount {
 
 func (Keeper) setBalance(kv store.KV, addr crypto.Address, a pha.Amount) {
 	if a.IsZero() {
-		kv.Delete(BalanceKey(addr))
+		kv.Delete(bank.BalanceKey(addr))
 		return
 	}
-	kv.Set(BalanceKey(addr), codec.MustMarshal(a))
+	kv.Set(bank.BalanceKey(addr), codec.MustMarshal(a))
 }
 
 // Transfer moves amount from one account to another and emits a transfer
@@ -67,10 +53,10 @@ func (k Keeper) Transfer(ctx *module.Context, from, to crypto.Address, amount ph
 	if err := k.Pay(ctx, from, to, amount); err != nil {
 		return err
 	}
-	ctx.Emit(EventTransfer,
-		module.Attr{Key: AttrSender, Value: from, Index: true},
-		module.Attr{Key: AttrRecipient, Value: to, Index: true},
-		module.Attr{Key: AttrAmount, Value: amount},
+	ctx.Emit(bank.EventTransfer,
+		module.Attr{Key: bank.AttrSender, Value: from, Index: true},
+		module.Attr{Key: bank.AttrRecipient, Value: to, Index: true},
+		module.Attr{Key: bank.AttrAmount, Value: amount},
 	)
 	return nil
 }
@@ -99,10 +85,10 @@ func (k Keeper) move(kv store.KV, from, to crypto.Address, amount, held pha.Amou
 	left, err := fromBal.Sub(amount)
 	if err != nil {
 		if held.IsZero() {
-			return ErrInsufficientFunds.Wrap("%s has %s, needs %s", from, fromBal.PHA(), amount.PHA())
+			return bank.ErrInsufficientFunds.Wrap("%s has %s, needs %s", from, fromBal.PHA(), amount.PHA())
 		}
 		total, _ := fromBal.Add(held) // at most the supply
-		return ErrInsufficientFunds.Wrap("%s has %s, of which %s is held for this transaction's fee, leaving %s; needs %s",
+		return bank.ErrInsufficientFunds.Wrap("%s has %s, of which %s is held for this transaction's fee, leaving %s; needs %s",
 			from, total.PHA(), held.PHA(), fromBal.PHA(), amount.PHA())
 	}
 	if from == to {
@@ -110,7 +96,7 @@ func (k Keeper) move(kv store.KV, from, to crypto.Address, amount, held pha.Amou
 	}
 	toBal, err := k.Balance(kv, to).Add(amount)
 	if err != nil { // more than the supply: impossible while the invariant holds
-		return ErrInvalidAmount.Wrap("balance of %s would overflow", to)
+		return bank.ErrInvalidAmount.Wrap("balance of %s would overflow", to)
 	}
 	k.setBalance(kv, from, left)
 	k.setBalance(kv, to, toBal)

@@ -20,7 +20,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
-	"github.com/phalanx-net/phalanx/chain/modules/mq"
+	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
 	"github.com/phalanx-net/phalanx/chain/pha"
@@ -90,7 +90,7 @@ func Rewards(ctx context.Context, cfg Config) (*Result, error) {
 	// The working state takes every write; a version is committed each
 	// simulated day, so the working set stays small.
 	var kv store.KV = tree
-	q := mq.NewKeeper(registry.Records{})
+	q := mqkeeper.NewKeeper(registry.Records{})
 	reg := registry.NewKeeper(q)
 	comp := computing.NewKeeper(q, registry.Records{})
 	pools := stakepool.NewKeeper(comp)

@@ -19,7 +19,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	contractskeeper "github.com/phalanx-net/phalanx/chain/modules/contracts/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
-	"github.com/phalanx-net/phalanx/chain/modules/mq"
+	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
 	"github.com/phalanx-net/phalanx/chain/statedb"
@@ -77,7 +77,7 @@ type App struct {
 	router    *module.Router
 	auth      authkeeper.Keeper
 	bank      bankkeeper.Keeper
-	mq        *mq.Keeper
+	mq        *mqkeeper.Keeper
 	registry  registry.Keeper
 	keys      *keys.Keeper
 	contracts *contractskeeper.Keeper
@@ -164,7 +164,7 @@ func NewRouter() *module.Router {
 func newModules() modules {
 	r := module.NewRouter()
 	bankkeeper.Keeper{}.RegisterMsgs(r)
-	q := mq.NewKeeper(registry.Records{}) // the registry says who may post
+	q := mqkeeper.NewKeeper(registry.Records{}) // the registry says who may post
 	k := keys.NewKeeper(q, registry.Records{})
 	reg := registry.NewKeeper(q, k) // keys hands the master key to new gatekeepers
 	comp := computing.NewKeeper(q, registry.Records{})
@@ -181,7 +181,7 @@ func newModules() modules {
 
 type modules struct {
 	router    *module.Router
-	mq        *mq.Keeper
+	mq        *mqkeeper.Keeper
 	registry  registry.Keeper
 	keys      *keys.Keeper
 	contracts *contractskeeper.Keeper

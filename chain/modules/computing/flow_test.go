@@ -10,7 +10,7 @@ import (
 	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/internal/modtest"
-	"github.com/phalanx-net/phalanx/chain/modules/mq"
+	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -21,7 +21,7 @@ func key(name string) crypto.PrivateKey { return modtest.Key(name) }
 
 type env struct {
 	*modtest.Env
-	q    *mq.Keeper
+	q    *mqkeeper.Keeper
 	c    *computing.Keeper
 	bank bankkeeper.Keeper
 }
@@ -30,7 +30,7 @@ type env struct {
 // reward pool.
 func newEnv(t *testing.T) (*env, *enclave.Enclave, crypto.PrivateKey) {
 	e := &env{Env: modtest.New(t)}
-	e.q = mq.NewKeeper(registry.Records{})
+	e.q = mqkeeper.NewKeeper(registry.Records{})
 	reg := registry.NewKeeper(e.q)
 	e.c = computing.NewKeeper(e.q, registry.Records{})
 	e.q.RegisterMsgs(e.Router)

@@ -6,7 +6,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
-	"github.com/phalanx-net/phalanx/chain/modules/mq"
+	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/store"
@@ -17,7 +17,7 @@ import (
 // through the registry, moves PHA through the bank and talks to enclaves
 // through the queue.
 type Keeper struct {
-	mq       *mq.Keeper
+	mq       *mqkeeper.Keeper
 	registry registry.Records
 	bank     bankkeeper.Keeper
 	pools    Pools
@@ -38,7 +38,9 @@ type Pools interface {
 }
 
 // NewKeeper returns a keeper.
-func NewKeeper(q *mq.Keeper, reg registry.Records) *Keeper { return &Keeper{mq: q, registry: reg} }
+func NewKeeper(q *mqkeeper.Keeper, reg registry.Records) *Keeper {
+	return &Keeper{mq: q, registry: reg}
+}
 
 // SetPools routes workers' rewards to their stake pools.
 func (k *Keeper) SetPools(p Pools) { k.pools = p }

@@ -4,7 +4,7 @@ import (
 	"encoding/binary"
 
 	"github.com/phalanx-net/phalanx/chain/codec"
-	"github.com/phalanx-net/phalanx/chain/modules/mq"
+	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -14,13 +14,15 @@ import (
 // worker records through the registry's keeper and talks to enclaves
 // through the queue.
 type Keeper struct {
-	mq       *mq.Keeper
+	mq       *mqkeeper.Keeper
 	registry registry.Records
 }
 
 // NewKeeper returns a keeper; reg may be filled in after this call (the
 // registry and this module refer to each other).
-func NewKeeper(q *mq.Keeper, reg registry.Records) *Keeper { return &Keeper{mq: q, registry: reg} }
+func NewKeeper(q *mqkeeper.Keeper, reg registry.Records) *Keeper {
+	return &Keeper{mq: q, registry: reg}
+}
 
 // Status returns the module's summary.
 func (Keeper) Status(r store.Reader) Status {

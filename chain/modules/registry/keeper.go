@@ -3,7 +3,7 @@ package registry
 import (
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
-	"github.com/phalanx-net/phalanx/chain/modules/mq"
+	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
 )
@@ -43,7 +43,7 @@ func validatorKey(a crypto.Address) []byte {
 // their registration through the message queue.
 type Keeper struct {
 	Records
-	mq    *mq.Keeper
+	mq    *mqkeeper.Keeper
 	hooks []Hooks
 }
 
@@ -62,7 +62,7 @@ type Hooks interface {
 
 // NewKeeper returns a registry keeper that sends through q and tells
 // hooks about new enclaves.
-func NewKeeper(q *mq.Keeper, hooks ...Hooks) Keeper { return Keeper{mq: q, hooks: hooks} }
+func NewKeeper(q *mqkeeper.Keeper, hooks ...Hooks) Keeper { return Keeper{mq: q, hooks: hooks} }
 
 // DecodeEnclave decodes a stored enclave record (for clients).
 func DecodeEnclave(v []byte) (Enclave, error) {

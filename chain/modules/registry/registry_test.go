@@ -10,6 +10,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
+	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/statedb"
 	"github.com/phalanx-net/phalanx/chain/store"
@@ -39,7 +40,7 @@ type env struct {
 	state    *store.Cache
 	router   *module.Router
 	reg      registry.Keeper
-	q        *mq.Keeper
+	q        *mqkeeper.Keeper
 	sim      tee.Platform
 	council  crypto.PrivateKey
 	operator crypto.PrivateKey
@@ -65,7 +66,7 @@ func newEnv(t *testing.T) *env {
 	}
 	e := &env{t: t, state: store.NewCache(tree), router: module.NewRouter(), sim: sim,
 		council: key(t, "council"), operator: key(t, "operator"), height: 10, now: t0, chainID: chainID}
-	e.q = mq.NewKeeper(registry.Records{})
+	e.q = mqkeeper.NewKeeper(registry.Records{})
 	reg := registry.NewKeeper(e.q)
 	e.reg = reg
 	e.q.RegisterMsgs(e.router)

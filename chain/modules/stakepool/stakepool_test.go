@@ -13,7 +13,7 @@ import (
 	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/internal/modtest"
-	"github.com/phalanx-net/phalanx/chain/modules/mq"
+	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
 	"github.com/phalanx-net/phalanx/chain/pha"
@@ -35,7 +35,7 @@ type env struct {
 // and funded owner, alice and bob.
 func newEnv(t *testing.T) *env {
 	e := &env{Env: modtest.New(t)}
-	q := mq.NewKeeper(registry.Records{})
+	q := mqkeeper.NewKeeper(registry.Records{})
 	reg := registry.NewKeeper(q)
 	e.c = computing.NewKeeper(q, registry.Records{})
 	e.pools = stakepool.NewKeeper(e.c)

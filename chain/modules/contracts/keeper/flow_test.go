@@ -23,6 +23,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/internal/modtest"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
+	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -38,7 +39,7 @@ func key(t testing.TB, name string) crypto.PrivateKey { return modtest.Key(name)
 type env struct {
 	*modtest.Env
 	reg      registry.Keeper
-	q        *mq.Keeper
+	q        *mqkeeper.Keeper
 	keys     *keys.Keeper
 	c        *contractskeeper.Keeper
 	comp     *computing.Keeper
@@ -49,7 +50,7 @@ type env struct {
 func newEnv(t *testing.T, validators ...crypto.PrivateKey) *env {
 	t.Helper()
 	e := &env{Env: modtest.New(t), council: key(t, "council"), operator: key(t, "operator")}
-	e.q = mq.NewKeeper(registry.Records{})
+	e.q = mqkeeper.NewKeeper(registry.Records{})
 	e.keys = keys.NewKeeper(e.q, registry.Records{})
 	reg := registry.NewKeeper(e.q, e.keys)
 	e.reg = reg

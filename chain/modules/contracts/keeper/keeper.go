@@ -8,7 +8,7 @@ import (
 	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
-	"github.com/phalanx-net/phalanx/chain/modules/mq"
+	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/store"
@@ -19,7 +19,7 @@ import (
 // bank, asks the keys module for cluster keys, and reads worker records
 // through the registry.
 type Keeper struct {
-	mq       *mq.Keeper
+	mq       *mqkeeper.Keeper
 	registry registry.Records
 	keys     *keys.Keeper
 	bank     bankkeeper.Keeper
@@ -34,7 +34,7 @@ type Penalizer interface {
 }
 
 // NewKeeper returns a keeper; penalty may be nil.
-func NewKeeper(q *mq.Keeper, reg registry.Records, k *keys.Keeper, penalty Penalizer) *Keeper {
+func NewKeeper(q *mqkeeper.Keeper, reg registry.Records, k *keys.Keeper, penalty Penalizer) *Keeper {
 	return &Keeper{mq: q, registry: reg, keys: k, penalty: penalty}
 }
 

@@ -1,4 +1,4 @@
-package mq_test
+package keeper_test
 
 import (
 	"testing"
@@ -6,6 +6,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
+	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
 )
@@ -33,7 +34,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte{0xa5, 0x01})
 
 	r := module.NewRouter()
-	mq.NewKeeper(nobody{}).RegisterMsgs(r)
+	mqkeeper.NewKeeper(nobody{}).RegisterMsgs(r)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		msg, ok, err := r.Decode("mq/post", b)
 		if !ok {

@@ -1,4 +1,4 @@
-package mq_test
+package keeper_test
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
+	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	"github.com/phalanx-net/phalanx/chain/statedb"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -21,7 +22,7 @@ func (everyone) IsEnclave(store.Reader, crypto.PublicKey) bool { return true }
 type queue struct {
 	t      *testing.T
 	state  *store.Cache
-	k      *mq.Keeper
+	k      *mqkeeper.Keeper
 	r      *module.Router
 	height int64
 	seqs   map[crypto.PublicKey]uint64
@@ -35,7 +36,7 @@ func newQueue(t *testing.T) *queue {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { tree.Close() })
-	k := mq.NewKeeper(everyone{})
+	k := mqkeeper.NewKeeper(everyone{})
 	k.Handle("test/answer", func(*module.Context, crypto.PublicKey, []byte) error { return nil })
 	r := module.NewRouter()
 	k.RegisterMsgs(r)
@@ -109,8 +110,8 @@ func TestConsumedMessagesArePrunedBoundedPerBlock(t *testing.T) {
 		t.Fatal(err)
 	}
 	q.endBlock()
-	if n := q.stored("mq/egress/"); n != 603-mq.MaxPrunePerBlock {
-		t.Fatalf("after one block %d messages stored, want %d: at most %d deleted a block", n, 603-mq.MaxPrunePerBlock, mq.MaxPrunePerBlock)
+	if n := q.stored("mq/egress/"); n != 603-mqkeeper.MaxPrunePerBlock {
+		t.Fatalf("after one block %d messages stored, want %d: at most %d deleted a block", n, 603-mqkeeper.MaxPrunePerBlock, mqkeeper.MaxPrunePerBlock)
 	}
 	for range 3 {
 		q.endBlock()

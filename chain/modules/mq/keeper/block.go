@@ -1,8 +1,9 @@
-package mq
+package keeper
 
 import (
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
 )
@@ -16,22 +17,22 @@ const MaxPrunePerBlock = 256
 // pruning. A lower count than already known changes nothing: messages
 // may be relayed late, and counts only grow.
 func (k *Keeper) recordConsumed(kv store.KV, to crypto.PublicKey, consumed uint64) {
-	if consumed <= readCount(kv, ConsumedKey(to)) {
+	if consumed <= readCount(kv, mq.ConsumedKey(to)) {
 		return
 	}
-	kv.Set(ConsumedKey(to), codec.MustMarshal(consumed))
-	kv.Set(pruneKey(to), []byte{1})
+	kv.Set(mq.ConsumedKey(to), codec.MustMarshal(consumed))
+	kv.Set(mq.PruneKey(to), []byte{1})
 }
 
 // Consumed returns how many of its messages an enclave reported consumed.
 func (k *Keeper) Consumed(r store.Reader, to crypto.PublicKey) uint64 {
-	return readCount(r, ConsumedKey(to))
+	return readCount(r, mq.ConsumedKey(to))
 }
 
 // FirstEgress returns the lowest sequence number still stored for an
 // enclave; messages below it were consumed and deleted.
 func (k *Keeper) FirstEgress(r store.Reader, to crypto.PublicKey) uint64 {
-	return readCount(r, EgressFirstKey(to))
+	return readCount(r, mq.EgressFirstKey(to))
 }
 
 // EndBlock deletes messages their recipients reported consumed, at most
@@ -43,29 +44,31 @@ func (k *Keeper) FirstEgress(r store.Reader, to crypto.PublicKey) uint64 {
 func (k *Keeper) EndBlock(ctx *module.Context) {
 	kv := ctx.Store()
 	var due []crypto.PublicKey
-	kv.Iterate(prunePrefix, func(key, _ []byte) bool {
+	kv.Iterate(mq.PrunePrefix(), func(key, _ []byte) bool {
 		var id crypto.PublicKey
-		if len(key) != len(prunePrefix)+len(id) {
+		if len(key) != len(mq.PrunePrefix())+len(id) {
 			panic(&store.IOError{Err: errBadPruneKey}) // only this keeper writes them
 		}
-		copy(id[:], key[len(prunePrefix):])
+		copy(id[:], key[len(mq.PrunePrefix()):])
 		due = append(due, id)
 		return len(due) < MaxPrunePerBlock // each costs at least one delete
 	})
 	budget := uint64(MaxPrunePerBlock)
 	for _, id := range due {
-		first, upto := readCount(kv, EgressFirstKey(id)), readCount(kv, ConsumedKey(id))
+		first, upto := readCount(kv, mq.EgressFirstKey(id)), readCount(kv, mq.ConsumedKey(id))
 		end := min(upto, first+budget)
 		for seq := first; seq < end; seq++ {
-			kv.Delete(EgressKey(id, seq))
+			kv.Delete(mq.EgressKey(id, seq))
 		}
 		budget -= end - first
-		kv.Set(EgressFirstKey(id), codec.MustMarshal(end))
+		kv.Set(mq.EgressFirstKey(id), codec.MustMarshal(end))
 		if end == upto {
-			kv.Delete(pruneKey(id))
+			kv.Delete(mq.PruneKey(id))
 		}
 		if budget == 0 {
 			return
 		}
 	}
 }
+
+var errBadPruneKey = mq.ErrBadMessage.Wrap("prune mark of the wrong length")

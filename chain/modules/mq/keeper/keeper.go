@@ -1,4 +1,4 @@
-package mq
+package keeper
 
 import (
 	"fmt"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
 )
@@ -54,7 +55,7 @@ func (k *Keeper) Topics() []string {
 }
 
 func readCount(r store.Reader, key []byte) uint64 {
-	n, err := DecodeCount(r.Get(key))
+	n, err := mq.DecodeCount(r.Get(key))
 	if err != nil {
 		panic(&store.IOError{Err: err}) // only this keeper writes it
 	}
@@ -64,21 +65,21 @@ func readCount(r store.Reader, key []byte) uint64 {
 // NextIngress returns the sequence number the chain accepts next from
 // sender.
 func (k *Keeper) NextIngress(r store.Reader, sender crypto.PublicKey) uint64 {
-	return readCount(r, IngressSeqKey(sender))
+	return readCount(r, mq.IngressSeqKey(sender))
 }
 
 // EgressCount returns how many messages were ever sent to an enclave.
 func (k *Keeper) EgressCount(r store.Reader, to crypto.PublicKey) uint64 {
-	return readCount(r, EgressCountKey(to))
+	return readCount(r, mq.EgressCountKey(to))
 }
 
 // Egress returns the message with sequence seq sent to an enclave.
-func (k *Keeper) Egress(r store.Reader, to crypto.PublicKey, seq uint64) (Message, bool) {
-	v := r.Get(EgressKey(to, seq))
+func (k *Keeper) Egress(r store.Reader, to crypto.PublicKey, seq uint64) (mq.Message, bool) {
+	v := r.Get(mq.EgressKey(to, seq))
 	if v == nil {
-		return Message{}, false
+		return mq.Message{}, false
 	}
-	var m Message
+	var m mq.Message
 	store.MustDecode(v, &m)
 	return m, true
 }
@@ -86,12 +87,12 @@ func (k *Keeper) Egress(r store.Reader, to crypto.PublicKey, seq uint64) (Messag
 // Send queues a message for an enclave in the current block.
 func (k *Keeper) Send(ctx *module.Context, to crypto.PublicKey, topic string, payload []byte) {
 	kv := ctx.Store()
-	seq := readCount(kv, EgressCountKey(to))
-	kv.Set(EgressKey(to, seq), codec.MustMarshal(Message{Seq: seq, Height: ctx.Block.Height, Topic: topic, Payload: payload}))
-	kv.Set(EgressCountKey(to), codec.MustMarshal(seq+1))
-	ctx.Emit(EventSent,
-		module.Attr{Key: AttrTo, Value: to, Index: true},
-		module.Attr{Key: AttrSeq, Value: module.Uint(seq)},
-		module.Attr{Key: AttrTopic, Value: module.Text(topic), Index: true},
+	seq := readCount(kv, mq.EgressCountKey(to))
+	kv.Set(mq.EgressKey(to, seq), codec.MustMarshal(mq.Message{Seq: seq, Height: ctx.Block.Height, Topic: topic, Payload: payload}))
+	kv.Set(mq.EgressCountKey(to), codec.MustMarshal(seq+1))
+	ctx.Emit(mq.EventSent,
+		module.Attr{Key: mq.AttrTo, Value: to, Index: true},
+		module.Attr{Key: mq.AttrSeq, Value: module.Uint(seq)},
+		module.Attr{Key: mq.AttrTopic, Value: module.Text(topic), Index: true},
 	)
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	registrykeeper "github.com/phalanx-net/phalanx/chain/modules/registry/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/statedb"
@@ -90,9 +91,9 @@ func Rewards(ctx context.Context, cfg Config) (*Result, error) {
 	// The working state takes every write; a version is committed each
 	// simulated day, so the working set stays small.
 	var kv store.KV = tree
-	q := mqkeeper.NewKeeper(registry.Records{})
-	reg := registry.NewKeeper(q)
-	comp := computing.NewKeeper(q, registry.Records{})
+	q := mqkeeper.NewKeeper(registrykeeper.Records{})
+	reg := registrykeeper.NewKeeper(q)
+	comp := computing.NewKeeper(q, registrykeeper.Records{})
 	pools := stakepool.NewKeeper(comp)
 	router := module.NewRouter()
 	reg.RegisterMsgs(router)

@@ -20,7 +20,7 @@ import (
 	contractskeeper "github.com/phalanx-net/phalanx/chain/modules/contracts/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
-	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	registrykeeper "github.com/phalanx-net/phalanx/chain/modules/registry/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
 	"github.com/phalanx-net/phalanx/chain/statedb"
 	"github.com/phalanx-net/phalanx/chain/store"
@@ -78,7 +78,7 @@ type App struct {
 	auth      authkeeper.Keeper
 	bank      bankkeeper.Keeper
 	mq        *mqkeeper.Keeper
-	registry  registry.Keeper
+	registry  registrykeeper.Keeper
 	keys      *keys.Keeper
 	contracts *contractskeeper.Keeper
 	computing *computing.Keeper
@@ -164,11 +164,11 @@ func NewRouter() *module.Router {
 func newModules() modules {
 	r := module.NewRouter()
 	bankkeeper.Keeper{}.RegisterMsgs(r)
-	q := mqkeeper.NewKeeper(registry.Records{}) // the registry says who may post
-	k := keys.NewKeeper(q, registry.Records{})
-	reg := registry.NewKeeper(q, k) // keys hands the master key to new gatekeepers
-	comp := computing.NewKeeper(q, registry.Records{})
-	c := contractskeeper.NewKeeper(q, registry.Records{}, k, comp) // a dissenting worker is penalized
+	q := mqkeeper.NewKeeper(registrykeeper.Records{}) // the registry says who may post
+	k := keys.NewKeeper(q, registrykeeper.Records{})
+	reg := registrykeeper.NewKeeper(q, k) // keys hands the master key to new gatekeepers
+	comp := computing.NewKeeper(q, registrykeeper.Records{})
+	c := contractskeeper.NewKeeper(q, registrykeeper.Records{}, k, comp) // a dissenting worker is penalized
 	q.RegisterMsgs(r)
 	reg.RegisterMsgs(r)
 	k.RegisterMsgs(r)
@@ -182,7 +182,7 @@ func newModules() modules {
 type modules struct {
 	router    *module.Router
 	mq        *mqkeeper.Keeper
-	registry  registry.Keeper
+	registry  registrykeeper.Keeper
 	keys      *keys.Keeper
 	contracts *contractskeeper.Keeper
 	computing *computing.Keeper

@@ -12,6 +12,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/internal/modtest"
 	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	registrykeeper "github.com/phalanx-net/phalanx/chain/modules/registry/keeper"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/enclave"
@@ -30,9 +31,9 @@ type env struct {
 // reward pool.
 func newEnv(t *testing.T) (*env, *enclave.Enclave, crypto.PrivateKey) {
 	e := &env{Env: modtest.New(t)}
-	e.q = mqkeeper.NewKeeper(registry.Records{})
-	reg := registry.NewKeeper(e.q)
-	e.c = computing.NewKeeper(e.q, registry.Records{})
+	e.q = mqkeeper.NewKeeper(registrykeeper.Records{})
+	reg := registrykeeper.NewKeeper(e.q)
+	e.c = computing.NewKeeper(e.q, registrykeeper.Records{})
 	e.q.RegisterMsgs(e.Router)
 	reg.RegisterMsgs(e.Router)
 	e.c.RegisterMsgs(e.Router)

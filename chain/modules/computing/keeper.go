@@ -7,7 +7,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
-	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	registrykeeper "github.com/phalanx-net/phalanx/chain/modules/registry/keeper"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -18,7 +18,7 @@ import (
 // through the queue.
 type Keeper struct {
 	mq       *mqkeeper.Keeper
-	registry registry.Records
+	registry registrykeeper.Records
 	bank     bankkeeper.Keeper
 	pools    Pools
 }
@@ -38,7 +38,7 @@ type Pools interface {
 }
 
 // NewKeeper returns a keeper.
-func NewKeeper(q *mqkeeper.Keeper, reg registry.Records) *Keeper {
+func NewKeeper(q *mqkeeper.Keeper, reg registrykeeper.Records) *Keeper {
 	return &Keeper{mq: q, registry: reg}
 }
 

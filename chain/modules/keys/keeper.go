@@ -5,7 +5,7 @@ import (
 
 	"github.com/phalanx-net/phalanx/chain/codec"
 	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
-	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	registrykeeper "github.com/phalanx-net/phalanx/chain/modules/registry/keeper"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
 )
@@ -15,12 +15,12 @@ import (
 // through the queue.
 type Keeper struct {
 	mq       *mqkeeper.Keeper
-	registry registry.Records
+	registry registrykeeper.Records
 }
 
 // NewKeeper returns a keeper; reg may be filled in after this call (the
 // registry and this module refer to each other).
-func NewKeeper(q *mqkeeper.Keeper, reg registry.Records) *Keeper {
+func NewKeeper(q *mqkeeper.Keeper, reg registrykeeper.Records) *Keeper {
 	return &Keeper{mq: q, registry: reg}
 }
 

@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/crypto"
 )
 
@@ -18,19 +17,6 @@ type Genesis struct {
 func (g Genesis) Validate() error {
 	if err := g.Params.Validate(); err != nil {
 		return ErrBadGenesis.Wrap("%v", err)
-	}
-	return nil
-}
-
-// InitGenesis writes the parameters and records the validator accounts.
-func (k Keeper) InitGenesis(ctx *module.Context, g Genesis) error {
-	if err := g.Validate(); err != nil {
-		return err
-	}
-	kv := ctx.Store()
-	k.SetParams(kv, g.Params)
-	for _, v := range g.Validators {
-		k.SetValidator(kv, v.Address())
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/internal/modtest"
 	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	registrykeeper "github.com/phalanx-net/phalanx/chain/modules/registry/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -35,9 +36,9 @@ type env struct {
 // and funded owner, alice and bob.
 func newEnv(t *testing.T) *env {
 	e := &env{Env: modtest.New(t)}
-	q := mqkeeper.NewKeeper(registry.Records{})
-	reg := registry.NewKeeper(q)
-	e.c = computing.NewKeeper(q, registry.Records{})
+	q := mqkeeper.NewKeeper(registrykeeper.Records{})
+	reg := registrykeeper.NewKeeper(q)
+	e.c = computing.NewKeeper(q, registrykeeper.Records{})
 	e.pools = stakepool.NewKeeper(e.c)
 	q.RegisterMsgs(e.Router)
 	reg.RegisterMsgs(e.Router)

@@ -25,6 +25,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	registrykeeper "github.com/phalanx-net/phalanx/chain/modules/registry/keeper"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/enclave"
@@ -38,7 +39,7 @@ func key(t testing.TB, name string) crypto.PrivateKey { return modtest.Key(name)
 // state, with sim enclaves allowlisted.
 type env struct {
 	*modtest.Env
-	reg      registry.Keeper
+	reg      registrykeeper.Keeper
 	q        *mqkeeper.Keeper
 	keys     *keys.Keeper
 	c        *contractskeeper.Keeper
@@ -50,12 +51,12 @@ type env struct {
 func newEnv(t *testing.T, validators ...crypto.PrivateKey) *env {
 	t.Helper()
 	e := &env{Env: modtest.New(t), council: key(t, "council"), operator: key(t, "operator")}
-	e.q = mqkeeper.NewKeeper(registry.Records{})
-	e.keys = keys.NewKeeper(e.q, registry.Records{})
-	reg := registry.NewKeeper(e.q, e.keys)
+	e.q = mqkeeper.NewKeeper(registrykeeper.Records{})
+	e.keys = keys.NewKeeper(e.q, registrykeeper.Records{})
+	reg := registrykeeper.NewKeeper(e.q, e.keys)
 	e.reg = reg
-	e.comp = computing.NewKeeper(e.q, registry.Records{})
-	e.c = contractskeeper.NewKeeper(e.q, registry.Records{}, e.keys, e.comp) // a worker that disagrees is slashed
+	e.comp = computing.NewKeeper(e.q, registrykeeper.Records{})
+	e.c = contractskeeper.NewKeeper(e.q, registrykeeper.Records{}, e.keys, e.comp) // a worker that disagrees is slashed
 	e.q.RegisterMsgs(e.Router)
 	e.comp.RegisterMsgs(e.Router)
 	reg.RegisterMsgs(e.Router)

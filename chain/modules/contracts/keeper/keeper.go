@@ -9,7 +9,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
-	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	registrykeeper "github.com/phalanx-net/phalanx/chain/modules/registry/keeper"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -20,7 +20,7 @@ import (
 // through the registry.
 type Keeper struct {
 	mq       *mqkeeper.Keeper
-	registry registry.Records
+	registry registrykeeper.Records
 	keys     *keys.Keeper
 	bank     bankkeeper.Keeper
 	penalty  Penalizer
@@ -34,7 +34,7 @@ type Penalizer interface {
 }
 
 // NewKeeper returns a keeper; penalty may be nil.
-func NewKeeper(q *mqkeeper.Keeper, reg registry.Records, k *keys.Keeper, penalty Penalizer) *Keeper {
+func NewKeeper(q *mqkeeper.Keeper, reg registrykeeper.Records, k *keys.Keeper, penalty Penalizer) *Keeper {
 	return &Keeper{mq: q, registry: reg, keys: k, penalty: penalty}
 }
 

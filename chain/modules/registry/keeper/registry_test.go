@@ -1,4 +1,4 @@
-package registry_test
+package keeper_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	registrykeeper "github.com/phalanx-net/phalanx/chain/modules/registry/keeper"
 	"github.com/phalanx-net/phalanx/chain/statedb"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -39,7 +40,7 @@ type env struct {
 	t        *testing.T
 	state    *store.Cache
 	router   *module.Router
-	reg      registry.Keeper
+	reg      registrykeeper.Keeper
 	q        *mqkeeper.Keeper
 	sim      tee.Platform
 	council  crypto.PrivateKey
@@ -66,8 +67,8 @@ func newEnv(t *testing.T) *env {
 	}
 	e := &env{t: t, state: store.NewCache(tree), router: module.NewRouter(), sim: sim,
 		council: key(t, "council"), operator: key(t, "operator"), height: 10, now: t0, chainID: chainID}
-	e.q = mqkeeper.NewKeeper(registry.Records{})
-	reg := registry.NewKeeper(e.q)
+	e.q = mqkeeper.NewKeeper(registrykeeper.Records{})
+	reg := registrykeeper.NewKeeper(e.q)
 	e.reg = reg
 	e.q.RegisterMsgs(e.router)
 	reg.RegisterMsgs(e.router)
@@ -208,7 +209,7 @@ func TestRegisterWorkerRefusals(t *testing.T) {
 	tampered := e.registration(e.sim, ek, op, chainID, 1, at)
 	tampered.Evidence.Quote = append([]byte(nil), tampered.Evidence.Quote...)
 	tampered.Evidence.Quote[len(tampered.Evidence.Quote)-3] ^= 1
-	tdxQuote, err := os.ReadFile("../../../tee/testdata/tdx-dcap-qvl-1.quote")
+	tdxQuote, err := os.ReadFile("../../../../tee/testdata/tdx-dcap-qvl-1.quote")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,7 +263,7 @@ func TestRegisterWorkerRefusals(t *testing.T) {
 
 func TestExpiredTDXQuoteRefused(t *testing.T) {
 	e := newEnv(t)
-	quote, err := os.ReadFile("../../../tee/testdata/tdx-dcap-qvl-1.quote")
+	quote, err := os.ReadFile("../../../../tee/testdata/tdx-dcap-qvl-1.quote")
 	if err != nil {
 		t.Fatal(err)
 	}

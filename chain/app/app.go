@@ -18,7 +18,7 @@ import (
 	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	contractskeeper "github.com/phalanx-net/phalanx/chain/modules/contracts/keeper"
-	"github.com/phalanx-net/phalanx/chain/modules/keys"
+	keyskeeper "github.com/phalanx-net/phalanx/chain/modules/keys/keeper"
 	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	registrykeeper "github.com/phalanx-net/phalanx/chain/modules/registry/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
@@ -79,7 +79,7 @@ type App struct {
 	bank      bankkeeper.Keeper
 	mq        *mqkeeper.Keeper
 	registry  registrykeeper.Keeper
-	keys      *keys.Keeper
+	keys      *keyskeeper.Keeper
 	contracts *contractskeeper.Keeper
 	computing *computing.Keeper
 	stakepool *stakepool.Keeper
@@ -165,7 +165,7 @@ func newModules() modules {
 	r := module.NewRouter()
 	bankkeeper.Keeper{}.RegisterMsgs(r)
 	q := mqkeeper.NewKeeper(registrykeeper.Records{}) // the registry says who may post
-	k := keys.NewKeeper(q, registrykeeper.Records{})
+	k := keyskeeper.NewKeeper(q, registrykeeper.Records{})
 	reg := registrykeeper.NewKeeper(q, k) // keys hands the master key to new gatekeepers
 	comp := computing.NewKeeper(q, registrykeeper.Records{})
 	c := contractskeeper.NewKeeper(q, registrykeeper.Records{}, k, comp) // a dissenting worker is penalized
@@ -183,7 +183,7 @@ type modules struct {
 	router    *module.Router
 	mq        *mqkeeper.Keeper
 	registry  registrykeeper.Keeper
-	keys      *keys.Keeper
+	keys      *keyskeeper.Keeper
 	contracts *contractskeeper.Keeper
 	computing *computing.Keeper
 	stakepool *stakepool.Keeper

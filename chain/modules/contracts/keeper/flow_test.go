@@ -22,6 +22,7 @@ import (
 	contractskeeper "github.com/phalanx-net/phalanx/chain/modules/contracts/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/internal/modtest"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
+	keyskeeper "github.com/phalanx-net/phalanx/chain/modules/keys/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
@@ -41,7 +42,7 @@ type env struct {
 	*modtest.Env
 	reg      registrykeeper.Keeper
 	q        *mqkeeper.Keeper
-	keys     *keys.Keeper
+	keys     *keyskeeper.Keeper
 	c        *contractskeeper.Keeper
 	comp     *computing.Keeper
 	council  crypto.PrivateKey
@@ -52,7 +53,7 @@ func newEnv(t *testing.T, validators ...crypto.PrivateKey) *env {
 	t.Helper()
 	e := &env{Env: modtest.New(t), council: key(t, "council"), operator: key(t, "operator")}
 	e.q = mqkeeper.NewKeeper(registrykeeper.Records{})
-	e.keys = keys.NewKeeper(e.q, registrykeeper.Records{})
+	e.keys = keyskeeper.NewKeeper(e.q, registrykeeper.Records{})
 	reg := registrykeeper.NewKeeper(e.q, e.keys)
 	e.reg = reg
 	e.comp = computing.NewKeeper(e.q, registrykeeper.Records{})

@@ -7,7 +7,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
-	"github.com/phalanx-net/phalanx/chain/modules/keys"
+	keyskeeper "github.com/phalanx-net/phalanx/chain/modules/keys/keeper"
 	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	registrykeeper "github.com/phalanx-net/phalanx/chain/modules/registry/keeper"
 	"github.com/phalanx-net/phalanx/chain/pha"
@@ -21,7 +21,7 @@ import (
 type Keeper struct {
 	mq       *mqkeeper.Keeper
 	registry registrykeeper.Records
-	keys     *keys.Keeper
+	keys     *keyskeeper.Keeper
 	bank     bankkeeper.Keeper
 	penalty  Penalizer
 }
@@ -34,7 +34,7 @@ type Penalizer interface {
 }
 
 // NewKeeper returns a keeper; penalty may be nil.
-func NewKeeper(q *mqkeeper.Keeper, reg registrykeeper.Records, k *keys.Keeper, penalty Penalizer) *Keeper {
+func NewKeeper(q *mqkeeper.Keeper, reg registrykeeper.Records, k *keyskeeper.Keeper, penalty Penalizer) *Keeper {
 	return &Keeper{mq: q, registry: reg, keys: k, penalty: penalty}
 }
 

@@ -1,10 +1,12 @@
-package keys
+package keeper
 
 import (
 	"bytes"
+	"strconv"
 
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/crypto"
 )
@@ -13,13 +15,13 @@ import (
 // the queue.
 func (k *Keeper) RegisterMsgs(r *module.Router) {
 	module.Register(r, k.handleRotate)
-	k.mq.Handle(TopicPublish, k.handlePublish)
-	k.mq.Handle(TopicHandover, k.handleHandover)
-	k.mq.Handle(TopicReceived, k.handleReceived)
-	k.mq.Handle(TopicClusterShare, k.handleClusterShare)
+	k.mq.Handle(keys.TopicPublish, k.handlePublish)
+	k.mq.Handle(keys.TopicHandover, k.handleHandover)
+	k.mq.Handle(keys.TopicReceived, k.handleReceived)
+	k.mq.Handle(keys.TopicClusterShare, k.handleClusterShare)
 }
 
-// EnclaveRegistered implements registry.Hooks: the first gatekeeper is
+// EnclaveRegistered implements registrykeeper.Hooks: the first gatekeeper is
 // asked for the master key; later ones are handed the keys that exist.
 func (k *Keeper) EnclaveRegistered(ctx *module.Context, role registry.Role, e registry.Enclave) error {
 	if role != registry.RoleGatekeeper {
@@ -30,7 +32,7 @@ func (k *Keeper) EnclaveRegistered(ctx *module.Context, role registry.Role, e re
 	if s.Epochs == 0 && !s.Generating {
 		s.Generating, s.Generator = true, e.Identity
 		k.setStatus(kv, s)
-		k.mq.Send(ctx, e.Identity, TopicGenerate, codec.MustMarshal(Generate{Epoch: 0}))
+		k.mq.Send(ctx, e.Identity, keys.TopicGenerate, codec.MustMarshal(keys.Generate{Epoch: 0}))
 		return nil
 	}
 	k.requestHandovers(ctx)
@@ -50,13 +52,13 @@ func (k *Keeper) requestHandovers(ctx *module.Context) {
 	for epoch := uint32(0); epoch < s.Epochs; epoch++ {
 		holders := k.Holders(kv, epoch)
 		for _, g := range gks {
-			if k.IsHolder(kv, epoch, g.Identity) || kv.Get(epochKey(requestedPrefix, epoch, g.Identity)) != nil {
+			if k.IsHolder(kv, epoch, g.Identity) || kv.Get(keys.RequestedKey(epoch, g.Identity)) != nil {
 				continue
 			}
-			kv.Set(epochKey(requestedPrefix, epoch, g.Identity), present)
-			req := codec.MustMarshal(HandoverRequest{To: g.Identity, EncryptionKey: g.EncryptionKey, Epoch: epoch})
+			kv.Set(keys.RequestedKey(epoch, g.Identity), present)
+			req := codec.MustMarshal(keys.HandoverRequest{To: g.Identity, EncryptionKey: g.EncryptionKey, Epoch: epoch})
 			for _, h := range holders {
-				k.mq.Send(ctx, h, TopicHandoverRequest, req)
+				k.mq.Send(ctx, h, keys.TopicHandoverRequest, req)
 			}
 		}
 	}
@@ -64,23 +66,23 @@ func (k *Keeper) requestHandovers(ctx *module.Context) {
 
 func (k *Keeper) gatekeeper(ctx *module.Context, id crypto.PublicKey) error {
 	if _, ok := k.registry.Gatekeeper(ctx.Store(), id); !ok {
-		return ErrNotGatekeeper.Wrap("%s", id)
+		return keys.ErrNotGatekeeper.Wrap("%s", id)
 	}
 	return nil
 }
 
 func validPublicKey(b []byte) error {
 	if _, err := crypto.ParseEncryptionPublicKey(b); err != nil {
-		return ErrBadMsg.Wrap("public key: %v", err)
+		return keys.ErrBadMsg.Wrap("public key: %v", err)
 	}
 	return nil
 }
 
 // handlePublish records the master key the chain asked a gatekeeper for.
 func (k *Keeper) handlePublish(ctx *module.Context, sender crypto.PublicKey, payload []byte) error {
-	var p Publish
+	var p keys.Publish
 	if err := codec.Unmarshal(payload, &p); err != nil {
-		return ErrBadMsg.Wrap("publish: %v", err)
+		return keys.ErrBadMsg.Wrap("publish: %v", err)
 	}
 	if err := validPublicKey(p.PublicKey); err != nil {
 		return err
@@ -88,16 +90,16 @@ func (k *Keeper) handlePublish(ctx *module.Context, sender crypto.PublicKey, pay
 	kv := ctx.Store()
 	s := k.Status(kv)
 	if !s.Generating || p.Epoch != s.Epochs || sender != s.Generator {
-		return ErrUnexpected.Wrap("master key of epoch %d from %s (generating: %v, epoch %d, by %s)",
+		return keys.ErrUnexpected.Wrap("master key of epoch %d from %s (generating: %v, epoch %d, by %s)",
 			p.Epoch, sender, s.Generating, s.Epochs, s.Generator)
 	}
-	kv.Set(MasterKey(p.Epoch), codec.MustMarshal(Master{Epoch: p.Epoch, PublicKey: p.PublicKey, Generator: sender, Height: ctx.Block.Height}))
-	kv.Set(HolderKey(p.Epoch, sender), present)
+	kv.Set(keys.MasterKey(p.Epoch), codec.MustMarshal(keys.Master{Epoch: p.Epoch, PublicKey: p.PublicKey, Generator: sender, Height: ctx.Block.Height}))
+	kv.Set(keys.HolderKey(p.Epoch, sender), present)
 	s.Epochs++
 	s.Generating, s.Generator = false, crypto.PublicKey{}
 	k.setStatus(kv, s)
-	ctx.Emit(EventPublished, module.Attr{Key: AttrEpoch, Value: module.Text(itoa(p.Epoch))},
-		module.Attr{Key: AttrEnclave, Value: sender, Index: true})
+	ctx.Emit(keys.EventPublished, module.Attr{Key: keys.AttrEpoch, Value: module.Text(itoa(p.Epoch))},
+		module.Attr{Key: keys.AttrEnclave, Value: sender, Index: true})
 	k.requestHandovers(ctx)
 	return nil
 }
@@ -106,55 +108,55 @@ func (k *Keeper) handlePublish(ctx *module.Context, sender crypto.PublicKey, pay
 // gatekeeper the chain asked for. A second handover of the same key
 // (several holders answer each request) is accepted and dropped.
 func (k *Keeper) handleHandover(ctx *module.Context, sender crypto.PublicKey, payload []byte) error {
-	var h Handover
+	var h keys.Handover
 	if err := codec.Unmarshal(payload, &h); err != nil {
-		return ErrBadMsg.Wrap("handover: %v", err)
+		return keys.ErrBadMsg.Wrap("handover: %v", err)
 	}
 	kv := ctx.Store()
 	if !k.IsHolder(kv, h.Epoch, sender) {
-		return ErrNotHolder.Wrap("%s, epoch %d", sender, h.Epoch)
+		return keys.ErrNotHolder.Wrap("%s, epoch %d", sender, h.Epoch)
 	}
-	if kv.Get(epochKey(requestedPrefix, h.Epoch, h.To)) == nil {
-		return ErrUnexpected.Wrap("no handover of epoch %d to %s was asked for", h.Epoch, h.To)
+	if kv.Get(keys.RequestedKey(h.Epoch, h.To)) == nil {
+		return keys.ErrUnexpected.Wrap("no handover of epoch %d to %s was asked for", h.Epoch, h.To)
 	}
-	if kv.Get(epochKey(handedPrefix, h.Epoch, h.To)) != nil {
+	if kv.Get(keys.HandedKey(h.Epoch, h.To)) != nil {
 		return nil
 	}
-	kv.Set(epochKey(handedPrefix, h.Epoch, h.To), present)
+	kv.Set(keys.HandedKey(h.Epoch, h.To), present)
 	h.From = sender
-	k.mq.Send(ctx, h.To, TopicMasterKey, codec.MustMarshal(h))
+	k.mq.Send(ctx, h.To, keys.TopicMasterKey, codec.MustMarshal(h))
 	return nil
 }
 
 // handleReceived makes a gatekeeper a holder once it shows it derived the
 // published public key.
 func (k *Keeper) handleReceived(ctx *module.Context, sender crypto.PublicKey, payload []byte) error {
-	var r Received
+	var r keys.Received
 	if err := codec.Unmarshal(payload, &r); err != nil {
-		return ErrBadMsg.Wrap("received: %v", err)
+		return keys.ErrBadMsg.Wrap("received: %v", err)
 	}
 	kv := ctx.Store()
-	if kv.Get(epochKey(handedPrefix, r.Epoch, sender)) == nil {
-		return ErrUnexpected.Wrap("no master key of epoch %d was handed to %s", r.Epoch, sender)
+	if kv.Get(keys.HandedKey(r.Epoch, sender)) == nil {
+		return keys.ErrUnexpected.Wrap("no master key of epoch %d was handed to %s", r.Epoch, sender)
 	}
 	m, ok := k.Master(kv, r.Epoch)
 	if !ok {
-		return ErrUnexpected.Wrap("no master key of epoch %d", r.Epoch)
+		return keys.ErrUnexpected.Wrap("no master key of epoch %d", r.Epoch)
 	}
 	if !bytes.Equal(m.PublicKey, r.PublicKey) {
-		return ErrKeyMismatch.Wrap("epoch %d, from %s", r.Epoch, sender)
+		return keys.ErrKeyMismatch.Wrap("epoch %d, from %s", r.Epoch, sender)
 	}
 	if k.IsHolder(kv, r.Epoch, sender) {
 		return nil
 	}
-	kv.Set(HolderKey(r.Epoch, sender), present)
-	ctx.Emit(EventHolder, module.Attr{Key: AttrEpoch, Value: module.Text(itoa(r.Epoch))},
-		module.Attr{Key: AttrEnclave, Value: sender, Index: true})
+	kv.Set(keys.HolderKey(r.Epoch, sender), present)
+	ctx.Emit(keys.EventHolder, module.Attr{Key: keys.AttrEpoch, Value: module.Text(itoa(r.Epoch))},
+		module.Attr{Key: keys.AttrEnclave, Value: sender, Index: true})
 	return nil
 }
 
 // handleRotate asks the first holder of the current key for the next one.
-func (k *Keeper) handleRotate(ctx *module.Context, _ *MsgRotateMasterKey) error {
+func (k *Keeper) handleRotate(ctx *module.Context, _ *keys.MsgRotateMasterKey) error {
 	kv := ctx.Store()
 	if ctx.Sender != k.registry.Params(kv).Council {
 		return registry.ErrNotCouncil.Wrap("%s", ctx.Sender)
@@ -162,20 +164,20 @@ func (k *Keeper) handleRotate(ctx *module.Context, _ *MsgRotateMasterKey) error 
 	s := k.Status(kv)
 	cur, ok := s.Current()
 	if !ok {
-		return ErrNoMasterKey.Wrap("the first master key is not published yet")
+		return keys.ErrNoMasterKey.Wrap("the first master key is not published yet")
 	}
 	if s.Generating {
-		return ErrRotationBusy.Wrap("epoch %d is being generated by %s", s.Epochs, s.Generator)
+		return keys.ErrRotationBusy.Wrap("epoch %d is being generated by %s", s.Epochs, s.Generator)
 	}
 	holders := k.Holders(kv, cur)
 	if len(holders) == 0 {
-		return ErrNoMasterKey.Wrap("no gatekeeper holds epoch %d", cur)
+		return keys.ErrNoMasterKey.Wrap("no gatekeeper holds epoch %d", cur)
 	}
 	s.Generating, s.Generator = true, holders[0]
 	k.setStatus(kv, s)
-	k.mq.Send(ctx, holders[0], TopicGenerate, codec.MustMarshal(Generate{Epoch: s.Epochs}))
-	ctx.Emit(EventRotate, module.Attr{Key: AttrEpoch, Value: module.Text(itoa(s.Epochs))},
-		module.Attr{Key: AttrEnclave, Value: holders[0], Index: true})
+	k.mq.Send(ctx, holders[0], keys.TopicGenerate, codec.MustMarshal(keys.Generate{Epoch: s.Epochs}))
+	ctx.Emit(keys.EventRotate, module.Attr{Key: keys.AttrEpoch, Value: module.Text(itoa(s.Epochs))},
+		module.Attr{Key: keys.AttrEnclave, Value: holders[0], Index: true})
 	return nil
 }
 
@@ -188,13 +190,13 @@ func (k *Keeper) RequestClusterKey(ctx *module.Context, cluster uint64, epoch, g
 	kv := ctx.Store()
 	holders := k.Holders(kv, epoch)
 	if len(holders) == 0 {
-		return ErrNoMasterKey.Wrap("no gatekeeper holds the master key of epoch %d", epoch)
+		return keys.ErrNoMasterKey.Wrap("no gatekeeper holds the master key of epoch %d", epoch)
 	}
-	kv.Set(clusterKey(clusterReqPref, cluster, worker.Identity), encodeAsk(clusterAsk{Epoch: epoch, Gen: gen}))
-	kv.Delete(ClusterHandedKey(cluster, worker.Identity))
-	req := codec.MustMarshal(ClusterRequest{Cluster: cluster, Worker: worker.Identity, EncryptionKey: worker.EncryptionKey, Epoch: epoch, Gen: gen})
+	kv.Set(keys.ClusterRequestKey(cluster, worker.Identity), encodeAsk(clusterAsk{Epoch: epoch, Gen: gen}))
+	kv.Delete(keys.ClusterHandedKey(cluster, worker.Identity))
+	req := codec.MustMarshal(keys.ClusterRequest{Cluster: cluster, Worker: worker.Identity, EncryptionKey: worker.EncryptionKey, Epoch: epoch, Gen: gen})
 	for _, h := range holders {
-		k.mq.Send(ctx, h, TopicClusterRequest, req)
+		k.mq.Send(ctx, h, keys.TopicClusterRequest, req)
 	}
 	return nil
 }
@@ -203,34 +205,38 @@ func (k *Keeper) RequestClusterKey(ctx *module.Context, cluster uint64, epoch, g
 // first answer of the holders wins, later ones are dropped, and so is an
 // answer to a request a newer generation's replaced.
 func (k *Keeper) handleClusterShare(ctx *module.Context, sender crypto.PublicKey, payload []byte) error {
-	var c ClusterShare
+	var c keys.ClusterShare
 	if err := codec.Unmarshal(payload, &c); err != nil {
-		return ErrBadMsg.Wrap("cluster share: %v", err)
+		return keys.ErrBadMsg.Wrap("cluster share: %v", err)
 	}
 	kv := ctx.Store()
 	if !k.IsHolder(kv, c.Epoch, sender) {
-		return ErrNotHolder.Wrap("%s, epoch %d", sender, c.Epoch)
+		return keys.ErrNotHolder.Wrap("%s, epoch %d", sender, c.Epoch)
 	}
-	v := kv.Get(clusterKey(clusterReqPref, c.Cluster, c.Worker))
+	v := kv.Get(keys.ClusterRequestKey(c.Cluster, c.Worker))
 	if v == nil {
-		return ErrUnexpected.Wrap("no key of cluster %d was asked for %s", c.Cluster, c.Worker)
+		return keys.ErrUnexpected.Wrap("no key of cluster %d was asked for %s", c.Cluster, c.Worker)
 	}
 	ask := decodeAsk(v)
 	if ask.Epoch != c.Epoch {
-		return ErrUnexpected.Wrap("cluster %d needs epoch %d, not %d", c.Cluster, ask.Epoch, c.Epoch)
+		return keys.ErrUnexpected.Wrap("cluster %d needs epoch %d, not %d", c.Cluster, ask.Epoch, c.Epoch)
 	}
 	switch {
 	case c.Gen < ask.Gen:
 		return nil // the answer to a request a newer generation replaced
 	case c.Gen > ask.Gen:
-		return ErrUnexpected.Wrap("cluster %d has key generation %d, not %d", c.Cluster, ask.Gen, c.Gen)
+		return keys.ErrUnexpected.Wrap("cluster %d has key generation %d, not %d", c.Cluster, ask.Gen, c.Gen)
 	}
 	if k.ClusterKeySent(kv, c.Cluster, c.Worker) {
 		return nil
 	}
-	kv.Set(ClusterHandedKey(c.Cluster, c.Worker), present)
-	k.mq.Send(ctx, c.Worker, TopicClusterKey, payload)
-	ctx.Emit(EventClusterKey, module.Attr{Key: AttrCluster, Value: module.Text(utoa(c.Cluster)), Index: true},
-		module.Attr{Key: AttrWorker, Value: c.Worker, Index: true}, module.Attr{Key: AttrGen, Value: module.Text(itoa(c.Gen))})
+	kv.Set(keys.ClusterHandedKey(c.Cluster, c.Worker), present)
+	k.mq.Send(ctx, c.Worker, keys.TopicClusterKey, payload)
+	ctx.Emit(keys.EventClusterKey, module.Attr{Key: keys.AttrCluster, Value: module.Text(utoa(c.Cluster)), Index: true},
+		module.Attr{Key: keys.AttrWorker, Value: c.Worker, Index: true}, module.Attr{Key: keys.AttrGen, Value: module.Text(itoa(c.Gen))})
 	return nil
 }
+
+func itoa(v uint32) string { return utoa(uint64(v)) }
+
+func utoa(v uint64) string { return strconv.FormatUint(v, 10) }

@@ -1,9 +1,8 @@
-package keys
+package keeper
 
 import (
-	"encoding/binary"
-
 	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	registrykeeper "github.com/phalanx-net/phalanx/chain/modules/registry/keeper"
 	"github.com/phalanx-net/phalanx/chain/store"
@@ -25,36 +24,36 @@ func NewKeeper(q *mqkeeper.Keeper, reg registrykeeper.Records) *Keeper {
 }
 
 // Status returns the module's summary.
-func (Keeper) Status(r store.Reader) Status {
-	var s Status
-	if v := r.Get(statusKey); v != nil {
+func (Keeper) Status(r store.Reader) keys.Status {
+	var s keys.Status
+	if v := r.Get(keys.StatusKey()); v != nil {
 		store.MustDecode(v, &s)
 	}
 	return s
 }
 
-func (Keeper) setStatus(kv store.KV, s Status) { kv.Set(statusKey, codec.MustMarshal(s)) }
+func (Keeper) setStatus(kv store.KV, s keys.Status) { kv.Set(keys.StatusKey(), codec.MustMarshal(s)) }
 
 // Master returns an epoch's record.
-func (Keeper) Master(r store.Reader, epoch uint32) (Master, bool) {
-	v := r.Get(MasterKey(epoch))
+func (Keeper) Master(r store.Reader, epoch uint32) (keys.Master, bool) {
+	v := r.Get(keys.MasterKey(epoch))
 	if v == nil {
-		return Master{}, false
+		return keys.Master{}, false
 	}
-	var m Master
+	var m keys.Master
 	store.MustDecode(v, &m)
 	return m, true
 }
 
 // IsHolder reports whether a gatekeeper holds an epoch's master key.
 func (Keeper) IsHolder(r store.Reader, epoch uint32, id crypto.PublicKey) bool {
-	return r.Get(HolderKey(epoch, id)) != nil
+	return r.Get(keys.HolderKey(epoch, id)) != nil
 }
 
 // Holders returns the holders of an epoch's key, in identity order.
 func (Keeper) Holders(r store.Reader, epoch uint32) []crypto.PublicKey {
 	var out []crypto.PublicKey
-	prefix := binary.BigEndian.AppendUint32(clone(holderPrefix), epoch)
+	prefix := keys.HolderPrefix(epoch)
 	r.Iterate(prefix, func(k, _ []byte) bool {
 		id, err := crypto.PublicKeyFromBytes(k[len(prefix):])
 		if err != nil {
@@ -68,7 +67,31 @@ func (Keeper) Holders(r store.Reader, epoch uint32) []crypto.PublicKey {
 
 // ClusterKeySent reports whether a worker was sent a cluster's key.
 func (Keeper) ClusterKeySent(r store.Reader, cluster uint64, worker crypto.PublicKey) bool {
-	return r.Get(ClusterHandedKey(cluster, worker)) != nil
+	return r.Get(keys.ClusterHandedKey(cluster, worker)) != nil
 }
 
 var present = []byte{1}
+
+// clusterAsk is what the chain keeps of a pending ClusterRequest. A
+// request for generation 0 is kept as its bare epoch, as before key
+// generations existed.
+type clusterAsk struct {
+	Epoch uint32 `cbor:"1,keyasint"`
+	Gen   uint32 `cbor:"2,keyasint"`
+}
+
+func encodeAsk(a clusterAsk) []byte {
+	if a.Gen == 0 {
+		return codec.MustMarshal(a.Epoch)
+	}
+	return codec.MustMarshal(a)
+}
+
+func decodeAsk(v []byte) clusterAsk {
+	var a clusterAsk
+	if codec.Unmarshal(v, &a.Epoch) == nil {
+		return a
+	}
+	store.MustDecode(v, &a)
+	return a
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
+	computingkeeper "github.com/phalanx-net/phalanx/chain/modules/computing/keeper"
 	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	registrykeeper "github.com/phalanx-net/phalanx/chain/modules/registry/keeper"
@@ -93,7 +94,7 @@ func Rewards(ctx context.Context, cfg Config) (*Result, error) {
 	var kv store.KV = tree
 	q := mqkeeper.NewKeeper(registrykeeper.Records{})
 	reg := registrykeeper.NewKeeper(q)
-	comp := computing.NewKeeper(q, registrykeeper.Records{})
+	comp := computingkeeper.NewKeeper(q, registrykeeper.Records{})
 	pools := stakepool.NewKeeper(comp)
 	router := module.NewRouter()
 	reg.RegisterMsgs(router)
@@ -186,7 +187,7 @@ func Rewards(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	}
 	gatekeeper := crypto.ModuleAddress("simulated-gatekeeper")
-	votes := []computing.Vote{{Account: gatekeeper, Power: 1}}
+	votes := []computingkeeper.Vote{{Account: gatekeeper, Power: 1}}
 	start := comp.Totals(kv).Start
 	res := &Result{}
 	day := int64(24 * time.Hour)

@@ -16,7 +16,7 @@ import (
 	authkeeper "github.com/phalanx-net/phalanx/chain/modules/auth/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
-	"github.com/phalanx-net/phalanx/chain/modules/computing"
+	computingkeeper "github.com/phalanx-net/phalanx/chain/modules/computing/keeper"
 	contractskeeper "github.com/phalanx-net/phalanx/chain/modules/contracts/keeper"
 	keyskeeper "github.com/phalanx-net/phalanx/chain/modules/keys/keeper"
 	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
@@ -81,7 +81,7 @@ type App struct {
 	registry  registrykeeper.Keeper
 	keys      *keyskeeper.Keeper
 	contracts *contractskeeper.Keeper
-	computing *computing.Keeper
+	computing *computingkeeper.Keeper
 	stakepool *stakepool.Keeper
 
 	chainID string
@@ -167,7 +167,7 @@ func newModules() modules {
 	q := mqkeeper.NewKeeper(registrykeeper.Records{}) // the registry says who may post
 	k := keyskeeper.NewKeeper(q, registrykeeper.Records{})
 	reg := registrykeeper.NewKeeper(q, k) // keys hands the master key to new gatekeepers
-	comp := computing.NewKeeper(q, registrykeeper.Records{})
+	comp := computingkeeper.NewKeeper(q, registrykeeper.Records{})
 	c := contractskeeper.NewKeeper(q, registrykeeper.Records{}, k, comp) // a dissenting worker is penalized
 	q.RegisterMsgs(r)
 	reg.RegisterMsgs(r)
@@ -185,7 +185,7 @@ type modules struct {
 	registry  registrykeeper.Keeper
 	keys      *keyskeeper.Keeper
 	contracts *contractskeeper.Keeper
-	computing *computing.Keeper
+	computing *computingkeeper.Keeper
 	stakepool *stakepool.Keeper
 }
 
@@ -412,10 +412,10 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		}
 	}
 	endCtx := module.NewContext(blockState, block, crypto.Address{}, nil, a.log)
-	var votes []computing.Vote
+	var votes []computingkeeper.Vote
 	for _, v := range req.DecidedLastCommit.Votes {
 		if acc, err := crypto.AddressFromBytes(v.Validator.Address); err == nil {
-			votes = append(votes, computing.Vote{Account: acc, Power: v.Validator.Power})
+			votes = append(votes, computingkeeper.Vote{Account: acc, Power: v.Validator.Power})
 		}
 	}
 	if err := a.endBlock(endCtx, req.Hash, votes); err != nil {
@@ -437,7 +437,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 
 // endBlock runs the modules' end-of-block work in one cache, so a failure
 // leaves none of it half done.
-func (a *App) endBlock(ctx *module.Context, hash []byte, votes []computing.Vote) error {
+func (a *App) endBlock(ctx *module.Context, hash []byte, votes []computingkeeper.Vote) error {
 	c := store.NewCache(ctx.Store())
 	ectx := module.NewContext(c, ctx.Block, crypto.Address{}, nil, a.log)
 	if err := a.computing.EndBlock(ectx, hash, votes); err != nil {

@@ -5,7 +5,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/fixed"
 	"github.com/phalanx-net/phalanx/chain/module"
 	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
-	"github.com/phalanx-net/phalanx/chain/modules/computing"
+	computingkeeper "github.com/phalanx-net/phalanx/chain/modules/computing/keeper"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -14,12 +14,12 @@ import (
 // Keeper reads and writes the pools; it starts and stops workers through
 // the computing keeper and moves PHA through the bank.
 type Keeper struct {
-	computing *computing.Keeper
+	computing *computingkeeper.Keeper
 	bank      bankkeeper.Keeper
 }
 
 // NewKeeper returns a keeper and routes the workers' rewards to pools.
-func NewKeeper(c *computing.Keeper) *Keeper {
+func NewKeeper(c *computingkeeper.Keeper) *Keeper {
 	k := &Keeper{computing: c}
 	c.SetPools(k)
 	return k

@@ -12,6 +12,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
+	computingkeeper "github.com/phalanx-net/phalanx/chain/modules/computing/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/internal/modtest"
 	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
@@ -26,7 +27,7 @@ func key(name string) crypto.PrivateKey { return modtest.Key(name) }
 
 type env struct {
 	*modtest.Env
-	c     *computing.Keeper
+	c     *computingkeeper.Keeper
 	pools *stakepool.Keeper
 	bank  bankkeeper.Keeper
 	w     *enclave.Enclave
@@ -38,7 +39,7 @@ func newEnv(t *testing.T) *env {
 	e := &env{Env: modtest.New(t)}
 	q := mqkeeper.NewKeeper(registrykeeper.Records{})
 	reg := registrykeeper.NewKeeper(q)
-	e.c = computing.NewKeeper(q, registrykeeper.Records{})
+	e.c = computingkeeper.NewKeeper(q, registrykeeper.Records{})
 	e.pools = stakepool.NewKeeper(e.c)
 	q.RegisterMsgs(e.Router)
 	reg.RegisterMsgs(e.Router)

@@ -18,6 +18,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
+	computingkeeper "github.com/phalanx-net/phalanx/chain/modules/computing/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	contractskeeper "github.com/phalanx-net/phalanx/chain/modules/contracts/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/internal/modtest"
@@ -44,7 +45,7 @@ type env struct {
 	q        *mqkeeper.Keeper
 	keys     *keyskeeper.Keeper
 	c        *contractskeeper.Keeper
-	comp     *computing.Keeper
+	comp     *computingkeeper.Keeper
 	council  crypto.PrivateKey
 	operator crypto.PrivateKey
 }
@@ -56,7 +57,7 @@ func newEnv(t *testing.T, validators ...crypto.PrivateKey) *env {
 	e.keys = keyskeeper.NewKeeper(e.q, registrykeeper.Records{})
 	reg := registrykeeper.NewKeeper(e.q, e.keys)
 	e.reg = reg
-	e.comp = computing.NewKeeper(e.q, registrykeeper.Records{})
+	e.comp = computingkeeper.NewKeeper(e.q, registrykeeper.Records{})
 	e.c = contractskeeper.NewKeeper(e.q, registrykeeper.Records{}, e.keys, e.comp) // a worker that disagrees is slashed
 	e.q.RegisterMsgs(e.Router)
 	e.comp.RegisterMsgs(e.Router)

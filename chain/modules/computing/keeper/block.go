@@ -1,4 +1,4 @@
-package computing
+package keeper
 
 import (
 	"crypto/sha256"
@@ -8,6 +8,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/fixed"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
 )
@@ -32,8 +33,8 @@ func (k *Keeper) EndBlock(ctx *module.Context, hash []byte, votes []Vote) error 
 	if t.LastBlock == 0 {
 		t.LastBlock = now
 	}
-	var workers []Worker
-	k.Workers(kv, func(w Worker) bool {
+	var workers []computing.Worker
+	k.Workers(kv, func(w computing.Worker) bool {
 		workers = append(workers, w)
 		return true
 	})
@@ -47,7 +48,7 @@ func (k *Keeper) EndBlock(ctx *module.Context, hash []byte, votes []Vote) error 
 	challenged := uint32(0)
 	for _, w := range workers {
 		switch {
-		case w.State == Idle && w.Challenged != 0 && now-w.Challenged > p.Window*nanosPerSecond:
+		case w.State == computing.Idle && w.Challenged != 0 && now-w.Challenged > p.Window*nanosPerSecond:
 			// Too late: idle until the deadline, unresponsive from then.
 			deadline := w.Challenged + p.Window*nanosPerSecond
 			old, err := k.bringUp(p, &w, deadline)
@@ -55,10 +56,10 @@ func (k *Keeper) EndBlock(ctx *module.Context, hash []byte, votes []Vote) error 
 				return err
 			}
 			w.Missed++
-			k.setState(ctx, &w, Unresponsive)
+			k.setState(ctx, &w, computing.Unresponsive)
 			k.setWorker(kv, w)
 			k.adjustShare(kv, old, true, w)
-		case w.State == Idle && w.Challenged == 0 && challenged < p.MaxChall:
+		case w.State == computing.Idle && w.Challenged == 0 && challenged < p.MaxChall:
 			d := sha256.Sum256(append(append([]byte("phalanx/computing: challenge "), hash...), w.ID[:]...))
 			if binary.BigEndian.Uint64(d[:8]) < threshold {
 				challenged++
@@ -66,7 +67,7 @@ func (k *Keeper) EndBlock(ctx *module.Context, hash []byte, votes []Vote) error 
 				// proven: no message is stored for it.
 				w.Challenged, w.ChallengeHeight = now, ctx.Block.Height
 				k.setWorker(kv, w)
-				ctx.Emit(EventChallenge, module.Attr{Key: AttrWorker, Value: w.ID, Index: true})
+				ctx.Emit(computing.EventChallenge, module.Attr{Key: computing.AttrWorker, Value: w.ID, Index: true})
 			}
 		}
 	}
@@ -91,7 +92,7 @@ func oddsThreshold(odds fixed.Num) uint64 {
 // payGatekeepers shares the block's fees between the gatekeepers and the
 // treasury in the rewards' proportion, then pays the gatekeepers' account
 // out to the validators' accounts by voting power.
-func (k *Keeper) payGatekeepers(ctx *module.Context, p Params, votes []Vote) error {
+func (k *Keeper) payGatekeepers(ctx *module.Context, p computing.Params, votes []Vote) error {
 	kv := ctx.Store()
 	fees := k.bank.ModuleBalance(kv, bank.FeeCollector)
 	if !fees.IsZero() {
@@ -107,14 +108,14 @@ func (k *Keeper) payGatekeepers(ctx *module.Context, p Params, votes []Vote) err
 		gkAmt := gk.PHA()
 		trAmt, _ := fees.Sub(gkAmt)
 		src := crypto.ModuleAddress(bank.FeeCollector)
-		if err := k.bank.Move(kv, src, crypto.ModuleAddress(Gatekeepers), gkAmt); err != nil {
+		if err := k.bank.Move(kv, src, crypto.ModuleAddress(computing.Gatekeepers), gkAmt); err != nil {
 			return err
 		}
-		if err := k.bank.Move(kv, src, crypto.ModuleAddress(Treasury), trAmt); err != nil {
+		if err := k.bank.Move(kv, src, crypto.ModuleAddress(computing.Treasury), trAmt); err != nil {
 			return err
 		}
 	}
-	pot := k.bank.ModuleBalance(kv, Gatekeepers)
+	pot := k.bank.ModuleBalance(kv, computing.Gatekeepers)
 	var total int64
 	for _, v := range votes {
 		total += max(v.Power, 0)
@@ -122,7 +123,7 @@ func (k *Keeper) payGatekeepers(ctx *module.Context, p Params, votes []Vote) err
 	if pot.IsZero() || total <= 0 {
 		return nil
 	}
-	src := crypto.ModuleAddress(Gatekeepers)
+	src := crypto.ModuleAddress(computing.Gatekeepers)
 	paid := pha.Amount{}
 	for i, v := range votes {
 		amt, err := pot.MulDiv(pha.Units(uint64(max(v.Power, 0))), pha.Units(uint64(total)))

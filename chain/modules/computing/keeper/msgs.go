@@ -1,9 +1,10 @@
-package computing
+package keeper
 
 import (
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/fixed"
 	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
 )
@@ -14,48 +15,48 @@ func (k *Keeper) RegisterMsgs(r *module.Router) {
 	module.Register(r, k.handleStart)
 	module.Register(r, k.handleStop)
 	module.Register(r, k.handleReclaim)
-	k.mq.Handle(TopicBenchmark, k.handleBenchmark)
-	k.mq.Handle(TopicHeartbeat, k.handleHeartbeat)
+	k.mq.Handle(computing.TopicBenchmark, k.handleBenchmark)
+	k.mq.Handle(computing.TopicHeartbeat, k.handleHeartbeat)
 }
 
 // handleBenchmark records a registered worker's score.
 func (k *Keeper) handleBenchmark(ctx *module.Context, sender crypto.PublicKey, payload []byte) error {
-	var b Benchmark
+	var b computing.Benchmark
 	if err := codec.Unmarshal(payload, &b); err != nil {
-		return ErrBadMsg.Wrap("benchmark: %v", err)
+		return computing.ErrBadMsg.Wrap("benchmark: %v", err)
 	}
 	kv := ctx.Store()
 	reg, ok := k.registry.Worker(kv, sender)
 	if !ok {
-		return ErrNoWorker.Wrap("%s is not a registered worker", sender)
+		return computing.ErrNoWorker.Wrap("%s is not a registered worker", sender)
 	}
 	if w, ok := k.Worker(kv, sender); ok && w.P != 0 {
-		return ErrAlreadyScored.Wrap("%s has P = %d", sender, w.P)
+		return computing.ErrAlreadyScored.Wrap("%s has P = %d", sender, w.P)
 	}
 	p := k.Params(kv)
-	score := Score(b.Iterations, b.SpanMillis, p.MaxP)
+	score := computing.Score(b.Iterations, b.SpanMillis, p.MaxP)
 	if score == 0 {
-		return ErrBadMsg.Wrap("benchmark of %d iterations in %d ms", b.Iterations, b.SpanMillis)
+		return computing.ErrBadMsg.Wrap("benchmark of %d iterations in %d ms", b.Iterations, b.SpanMillis)
 	}
-	w := Worker{ID: sender, Operator: reg.Operator, State: Ready, P: score, InstantP: score, Conf: fixed.One()}
+	w := computing.Worker{ID: sender, Operator: reg.Operator, State: computing.Ready, P: score, InstantP: score, Conf: fixed.One()}
 	k.setWorker(kv, w)
-	ctx.Emit(EventScored, module.Attr{Key: AttrWorker, Value: sender, Index: true}, module.Attr{Key: AttrP, Value: module.Uint(score)})
+	ctx.Emit(computing.EventScored, module.Attr{Key: computing.AttrWorker, Value: sender, Index: true}, module.Attr{Key: computing.AttrP, Value: module.Uint(score)})
 	return nil
 }
 
 // operated returns the worker, if ctx's sender operates it.
-func (k *Keeper) operated(ctx *module.Context, id crypto.PublicKey) (Worker, error) {
+func (k *Keeper) operated(ctx *module.Context, id crypto.PublicKey) (computing.Worker, error) {
 	w, ok := k.Worker(ctx.Store(), id)
 	if !ok {
-		return w, ErrNoWorker.Wrap("%s has no benchmark score yet", id)
+		return w, computing.ErrNoWorker.Wrap("%s has no benchmark score yet", id)
 	}
 	if w.Operator != ctx.Sender {
-		return w, ErrNotOperator.Wrap("%s is operated by %s", id, w.Operator)
+		return w, computing.ErrNotOperator.Wrap("%s is operated by %s", id, w.Operator)
 	}
 	return w, nil
 }
 
-func (k *Keeper) handleStart(ctx *module.Context, m *MsgStart) error {
+func (k *Keeper) handleStart(ctx *module.Context, m *computing.MsgStart) error {
 	if _, err := k.operated(ctx, m.Worker); err != nil {
 		return err
 	}
@@ -63,7 +64,7 @@ func (k *Keeper) handleStart(ctx *module.Context, m *MsgStart) error {
 	// of its stake is the pool's loss and nobody else's.
 	if k.pools != nil {
 		if pool, in := k.pools.PoolOf(ctx.Store(), m.Worker); in {
-			return ErrState.Wrap("%s is in stake pool %d: start it through its pool", m.Worker, pool)
+			return computing.ErrState.Wrap("%s is in stake pool %d: start it through its pool", m.Worker, pool)
 		}
 	}
 	return k.StartWorker(ctx, m.Worker, m.Stake, ctx.Sender)
@@ -75,43 +76,43 @@ func (k *Keeper) StartWorker(ctx *module.Context, id crypto.PublicKey, stakeAmt 
 	kv := ctx.Store()
 	w, ok := k.Worker(kv, id)
 	if !ok {
-		return ErrNoWorker.Wrap("%s has no benchmark score yet", id)
+		return computing.ErrNoWorker.Wrap("%s has no benchmark score yet", id)
 	}
-	m := &MsgStart{Worker: id, Stake: stakeAmt}
+	m := &computing.MsgStart{Worker: id, Stake: stakeAmt}
 	p := k.Params(kv)
-	if w.State != Ready {
-		return ErrState.Wrap("%s is %s", w.ID, w.State)
+	if w.State != computing.Ready {
+		return computing.ErrState.Wrap("%s is %s", w.ID, w.State)
 	}
 	if w.P < p.MinP {
-		return ErrScoreTooLow.Wrap("P = %d, at least %d", w.P, p.MinP)
+		return computing.ErrScoreTooLow.Wrap("P = %d, at least %d", w.P, p.MinP)
 	}
-	need, err := MinStake(p, w.P)
+	need, err := computing.MinStake(p, w.P)
 	if err != nil {
 		return err
 	}
 	stake := fixed.FromPHA(m.Stake)
 	if stake.Cmp(need) < 0 {
-		return ErrStakeTooLow.Wrap("%s PHA, at least %s PHA for P = %d", stake, need, w.P)
+		return computing.ErrStakeTooLow.Wrap("%s PHA, at least %s PHA for P = %d", stake, need, w.P)
 	}
-	if err := k.bank.Transfer(ctx, from, Account(), m.Stake); err != nil {
+	if err := k.bank.Transfer(ctx, from, computing.Account(), m.Stake); err != nil {
 		return err
 	}
 	now := ctx.Block.Time.UnixNano()
-	if w.Ve, err = InitialV(p, stake, w.P, w.Conf); err != nil {
+	if w.Ve, err = computing.InitialV(p, stake, w.P, w.Conf); err != nil {
 		return err
 	}
 	w.V = fixed.Min(w.Ve, p.VMax)
-	if w.Share, err = Share(w.V, w.P, w.Conf); err != nil {
+	if w.Share, err = computing.Share(w.V, w.P, w.Conf); err != nil {
 		return err
 	}
 	w.Stake, w.Updated, w.Paid, w.Challenged = m.Stake, now, now, 0
-	k.setState(ctx, &w, Idle)
+	k.setState(ctx, &w, computing.Idle)
 	k.setWorker(kv, w)
 	k.adjustShare(kv, fixed.Num{}, false, w)
 	return nil
 }
 
-func (k *Keeper) handleStop(ctx *module.Context, m *MsgStop) error {
+func (k *Keeper) handleStop(ctx *module.Context, m *computing.MsgStop) error {
 	if _, err := k.operated(ctx, m.Worker); err != nil {
 		return err
 	}
@@ -122,26 +123,26 @@ func (k *Keeper) handleStop(ctx *module.Context, m *MsgStop) error {
 func (k *Keeper) StopWorker(ctx *module.Context, id crypto.PublicKey) error {
 	w, ok := k.Worker(ctx.Store(), id)
 	if !ok {
-		return ErrNoWorker.Wrap("%s", id)
+		return computing.ErrNoWorker.Wrap("%s", id)
 	}
-	if w.State != Idle && w.State != Unresponsive {
-		return ErrState.Wrap("%s is %s", w.ID, w.State)
+	if w.State != computing.Idle && w.State != computing.Unresponsive {
+		return computing.ErrState.Wrap("%s is %s", w.ID, w.State)
 	}
 	kv := ctx.Store()
 	now := ctx.Block.Time.UnixNano()
-	wasIdle := w.State == Idle
+	wasIdle := w.State == computing.Idle
 	old, err := k.bringUp(k.Params(kv), &w, now)
 	if err != nil {
 		return err
 	}
 	w.CoolingSince, w.Challenged = now, 0
-	k.setState(ctx, &w, CoolingDown)
+	k.setState(ctx, &w, computing.CoolingDown)
 	k.setWorker(kv, w)
 	k.adjustShare(kv, old, wasIdle, w)
 	return nil
 }
 
-func (k *Keeper) handleReclaim(ctx *module.Context, m *MsgReclaim) error {
+func (k *Keeper) handleReclaim(ctx *module.Context, m *computing.MsgReclaim) error {
 	if _, err := k.operated(ctx, m.Worker); err != nil {
 		return err
 	}
@@ -155,22 +156,22 @@ func (k *Keeper) ReclaimWorker(ctx *module.Context, id crypto.PublicKey, to cryp
 	kv := ctx.Store()
 	w, ok := k.Worker(kv, id)
 	if !ok {
-		return pha.Amount{}, ErrNoWorker.Wrap("%s", id)
+		return pha.Amount{}, computing.ErrNoWorker.Wrap("%s", id)
 	}
 	p := k.Params(kv)
-	if w.State != CoolingDown {
-		return pha.Amount{}, ErrState.Wrap("%s is %s", w.ID, w.State)
+	if w.State != computing.CoolingDown {
+		return pha.Amount{}, computing.ErrState.Wrap("%s is %s", w.ID, w.State)
 	}
 	now := ctx.Block.Time.UnixNano()
 	if left := w.CoolingSince + p.Cooldown*nanosPerSecond - now; left > 0 {
-		return pha.Amount{}, ErrCoolingDown.Wrap("%d s left", left/nanosPerSecond)
+		return pha.Amount{}, computing.ErrCoolingDown.Wrap("%d s left", left/nanosPerSecond)
 	}
 	stake := w.Stake
-	if err := k.bank.Transfer(ctx, Account(), to, stake); err != nil {
+	if err := k.bank.Transfer(ctx, computing.Account(), to, stake); err != nil {
 		return pha.Amount{}, err
 	}
 	w.Stake, w.V, w.Ve, w.Share = pha.Amount{}, fixed.Num{}, fixed.Num{}, fixed.Num{}
-	k.setState(ctx, &w, Ready)
+	k.setState(ctx, &w, computing.Ready)
 	k.setWorker(kv, w)
 	return stake, nil
 }
@@ -178,12 +179,12 @@ func (k *Keeper) ReclaimWorker(ctx *module.Context, id crypto.PublicKey, to cryp
 // Heartbeat takes a heartbeat as if it came through the queue from
 // sender: for the reward simulation, which runs the module without
 // enclaves or signatures.
-func (k *Keeper) Heartbeat(ctx *module.Context, sender crypto.PublicKey, h Heartbeat) error {
+func (k *Keeper) Heartbeat(ctx *module.Context, sender crypto.PublicKey, h computing.Heartbeat) error {
 	return k.handleHeartbeat(ctx, sender, codec.MustMarshal(h))
 }
 
 // Benchmark takes a benchmark report as if it came through the queue.
-func (k *Keeper) Benchmark(ctx *module.Context, sender crypto.PublicKey, b Benchmark) error {
+func (k *Keeper) Benchmark(ctx *module.Context, sender crypto.PublicKey, b computing.Benchmark) error {
 	return k.handleBenchmark(ctx, sender, codec.MustMarshal(b))
 }
 
@@ -192,38 +193,38 @@ func (k *Keeper) Benchmark(ctx *module.Context, sender crypto.PublicKey, b Bench
 // last payment; late, it recovers the worker, paying nothing for the time
 // it was unresponsive.
 func (k *Keeper) handleHeartbeat(ctx *module.Context, sender crypto.PublicKey, payload []byte) error {
-	var h Heartbeat
+	var h computing.Heartbeat
 	if err := codec.Unmarshal(payload, &h); err != nil {
-		return ErrBadMsg.Wrap("heartbeat: %v", err)
+		return computing.ErrBadMsg.Wrap("heartbeat: %v", err)
 	}
 	kv := ctx.Store()
 	w, ok := k.Worker(kv, sender)
 	if !ok {
-		return ErrNoWorker.Wrap("%s", sender)
+		return computing.ErrNoWorker.Wrap("%s", sender)
 	}
-	if w.Challenged == 0 || (w.State != Idle && w.State != Unresponsive) {
-		return ErrNoChallenge.Wrap("%s (%s)", sender, w.State)
+	if w.Challenged == 0 || (w.State != computing.Idle && w.State != computing.Unresponsive) {
+		return computing.ErrNoChallenge.Wrap("%s (%s)", sender, w.State)
 	}
 	if h.Height != w.ChallengeHeight {
-		return ErrNoChallenge.Wrap("answers the challenge of height %d; the open one is of %d", h.Height, w.ChallengeHeight)
+		return computing.ErrNoChallenge.Wrap("answers the challenge of height %d; the open one is of %d", h.Height, w.ChallengeHeight)
 	}
 	p := k.Params(kv)
 	capP, err := fixed.Int(w.P).Mul(p.InstantP)
 	if err != nil {
 		return err
 	}
-	instant := Score(h.Iterations, h.SpanMillis, p.MaxP)
+	instant := computing.Score(h.Iterations, h.SpanMillis, p.MaxP)
 	if fixed.Int(instant).Cmp(capP) > 0 {
 		instant = capP.Floor()
 	}
 	now := ctx.Block.Time.UnixNano()
-	wasIdle := w.State == Idle
+	wasIdle := w.State == computing.Idle
 	old, err := k.bringUp(p, &w, now) // at the previous instant score
 	if err != nil {
 		return err
 	}
 	w.InstantP = instant
-	if w.Share, err = Share(w.V, w.P, w.Conf); err != nil {
+	if w.Share, err = computing.Share(w.V, w.P, w.Conf); err != nil {
 		return err
 	}
 	if wasIdle {
@@ -232,7 +233,7 @@ func (k *Keeper) handleHeartbeat(ctx *module.Context, sender crypto.PublicKey, p
 			return err
 		}
 	} else {
-		k.setState(ctx, &w, Idle)
+		k.setState(ctx, &w, computing.Idle)
 		w.Paid = now
 		k.adjustShare(kv, old, false, w)
 	}
@@ -262,7 +263,7 @@ func (k *Keeper) Penalize(ctx *module.Context, id crypto.PublicKey) (pha.Amount,
 	if err != nil {
 		return slashed, err
 	}
-	if w.State != Idle {
+	if w.State != computing.Idle {
 		k.setWorker(kv, w)
 		return slashed, nil
 	}
@@ -271,10 +272,10 @@ func (k *Keeper) Penalize(ctx *module.Context, id crypto.PublicKey) (pha.Amount,
 		return slashed, err
 	}
 	w.Missed++
-	k.setState(ctx, &w, Unresponsive)
+	k.setState(ctx, &w, computing.Unresponsive)
 	if w.Challenged == 0 {
 		w.Challenged, w.ChallengeHeight = ctx.Block.Time.UnixNano(), ctx.Block.Height
-		ctx.Emit(EventChallenge, module.Attr{Key: AttrWorker, Value: w.ID, Index: true})
+		ctx.Emit(computing.EventChallenge, module.Attr{Key: computing.AttrWorker, Value: w.ID, Index: true})
 	}
 	k.setWorker(kv, w)
 	k.adjustShare(kv, old, true, w)
@@ -284,7 +285,7 @@ func (k *Keeper) Penalize(ctx *module.Context, id crypto.PublicKey) (pha.Amount,
 // slash takes slash_wrong_result of the worker's stake (rounded down to a
 // unit) to the treasury, and off its stake pool's stake if it has one. V
 // is left as it is: the penalty on earnings is the unresponsive state.
-func (k *Keeper) slash(ctx *module.Context, p Params, w *Worker) (pha.Amount, error) {
+func (k *Keeper) slash(ctx *module.Context, p computing.Params, w *computing.Worker) (pha.Amount, error) {
 	w.WrongResults++
 	cut, err := fixed.FromPHA(w.Stake).Mul(p.SlashWrongResult)
 	if err != nil {
@@ -295,20 +296,20 @@ func (k *Keeper) slash(ctx *module.Context, p Params, w *Worker) (pha.Amount, er
 		return amt, nil
 	}
 	kv := ctx.Store()
-	if err := k.bank.Move(kv, Account(), crypto.ModuleAddress(Treasury), amt); err != nil {
+	if err := k.bank.Move(kv, computing.Account(), crypto.ModuleAddress(computing.Treasury), amt); err != nil {
 		return pha.Amount{}, err
 	}
 	w.Stake, _ = w.Stake.Sub(amt)
 	w.Slashed, _ = w.Slashed.Add(amt)
-	attrs := []module.Attr{{Key: AttrWorker, Value: w.ID, Index: true}, {Key: AttrAmount, Value: amt}}
+	attrs := []module.Attr{{Key: computing.AttrWorker, Value: w.ID, Index: true}, {Key: computing.AttrAmount, Value: amt}}
 	if k.pools != nil {
 		if pool, in := k.pools.PoolOf(kv, w.ID); in {
 			if err := k.pools.Slash(ctx, pool, amt); err != nil {
 				return pha.Amount{}, err
 			}
-			attrs = append(attrs, module.Attr{Key: AttrPool, Value: module.Uint(pool), Index: true})
+			attrs = append(attrs, module.Attr{Key: computing.AttrPool, Value: module.Uint(pool), Index: true})
 		}
 	}
-	ctx.Emit(EventSlashed, attrs...)
+	ctx.Emit(computing.EventSlashed, attrs...)
 	return amt, nil
 }

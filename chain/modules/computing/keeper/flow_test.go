@@ -1,4 +1,4 @@
-package computing_test
+package keeper_test
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
+	computingkeeper "github.com/phalanx-net/phalanx/chain/modules/computing/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/internal/modtest"
 	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
@@ -23,7 +24,7 @@ func key(name string) crypto.PrivateKey { return modtest.Key(name) }
 type env struct {
 	*modtest.Env
 	q    *mqkeeper.Keeper
-	c    *computing.Keeper
+	c    *computingkeeper.Keeper
 	bank bankkeeper.Keeper
 }
 
@@ -33,7 +34,7 @@ func newEnv(t *testing.T) (*env, *enclave.Enclave, crypto.PrivateKey) {
 	e := &env{Env: modtest.New(t)}
 	e.q = mqkeeper.NewKeeper(registrykeeper.Records{})
 	reg := registrykeeper.NewKeeper(e.q)
-	e.c = computing.NewKeeper(e.q, registrykeeper.Records{})
+	e.c = computingkeeper.NewKeeper(e.q, registrykeeper.Records{})
 	e.q.RegisterMsgs(e.Router)
 	reg.RegisterMsgs(e.Router)
 	e.c.RegisterMsgs(e.Router)
@@ -56,7 +57,7 @@ func (e *env) post(w *enclave.Enclave, topic string, v any) error {
 	return e.Post(key("operator"), w, topic, v)
 }
 
-func (e *env) endBlock(votes ...computing.Vote) {
+func (e *env) endBlock(votes ...computingkeeper.Vote) {
 	e.T.Helper()
 	if err := e.c.EndBlock(e.Ctx(), []byte{byte(e.Height)}, votes); err != nil {
 		e.T.Fatal(err)
@@ -175,7 +176,7 @@ func TestComputingSessionHeartbeatsAndRewards(t *testing.T) {
 	gk := e.bank.ModuleBalance(e.State, computing.Gatekeepers)
 	a, b := key("gk-a").Public().Address(), key("gk-b").Public().Address()
 	e.Advance(time.Second)
-	e.endBlock(computing.Vote{Account: a, Power: 3}, computing.Vote{Account: b, Power: 1})
+	e.endBlock(computingkeeper.Vote{Account: a, Power: 3}, computingkeeper.Vote{Account: b, Power: 1})
 	if ga := e.bank.Balance(e.State, a); ga.IsZero() || !e.bank.ModuleBalance(e.State, computing.Gatekeepers).IsZero() {
 		t.Fatalf("gatekeepers' pot %s not paid out (a got %s)", gk.PHA(), ga.PHA())
 	}

@@ -1,4 +1,4 @@
-package computing
+package keeper
 
 import (
 	"github.com/phalanx-net/phalanx/chain/codec"
@@ -6,6 +6,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
+	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	registrykeeper "github.com/phalanx-net/phalanx/chain/modules/registry/keeper"
 	"github.com/phalanx-net/phalanx/chain/pha"
@@ -45,44 +46,45 @@ func NewKeeper(q *mqkeeper.Keeper, reg registrykeeper.Records) *Keeper {
 // SetPools routes workers' rewards to their stake pools.
 func (k *Keeper) SetPools(p Pools) { k.pools = p }
 
-// Account is the module account that holds computing stakes.
-func Account() crypto.Address { return crypto.ModuleAddress(ModuleName) }
-
 // Params returns the parameters.
-func (Keeper) Params(r store.Reader) Params {
-	var p Params
-	store.MustDecode(r.Get(paramsKey), &p)
+func (Keeper) Params(r store.Reader) computing.Params {
+	var p computing.Params
+	store.MustDecode(r.Get(computing.ParamsKey()), &p)
 	return p
 }
 
 // Totals returns the network-wide sums.
-func (Keeper) Totals(r store.Reader) Totals {
-	var t Totals
-	if v := r.Get(totalsKey); v != nil {
+func (Keeper) Totals(r store.Reader) computing.Totals {
+	var t computing.Totals
+	if v := r.Get(computing.TotalsKey()); v != nil {
 		store.MustDecode(v, &t)
 	}
 	return t
 }
 
-func (Keeper) setTotals(kv store.KV, t Totals) { kv.Set(totalsKey, codec.MustMarshal(t)) }
+func (Keeper) setTotals(kv store.KV, t computing.Totals) {
+	kv.Set(computing.TotalsKey(), codec.MustMarshal(t))
+}
 
 // Worker returns a worker's computing record.
-func (Keeper) Worker(r store.Reader, id crypto.PublicKey) (Worker, bool) {
-	v := r.Get(WorkerKey(id))
+func (Keeper) Worker(r store.Reader, id crypto.PublicKey) (computing.Worker, bool) {
+	v := r.Get(computing.WorkerKey(id))
 	if v == nil {
-		return Worker{}, false
+		return computing.Worker{}, false
 	}
-	var w Worker
+	var w computing.Worker
 	store.MustDecode(v, &w)
 	return w, true
 }
 
-func (Keeper) setWorker(kv store.KV, w Worker) { kv.Set(WorkerKey(w.ID), codec.MustMarshal(w)) }
+func (Keeper) setWorker(kv store.KV, w computing.Worker) {
+	kv.Set(computing.WorkerKey(w.ID), codec.MustMarshal(w))
+}
 
 // Workers calls fn for every record, in identity order.
-func (Keeper) Workers(r store.Reader, fn func(Worker) bool) {
-	r.Iterate(workerPrefix, func(_, v []byte) bool {
-		var w Worker
+func (Keeper) Workers(r store.Reader, fn func(computing.Worker) bool) {
+	r.Iterate(computing.WorkerPrefix(), func(_, v []byte) bool {
+		var w computing.Worker
 		store.MustDecode(v, &w)
 		return fn(w)
 	})
@@ -91,31 +93,31 @@ func (Keeper) Workers(r store.Reader, fn func(Worker) bool) {
 // bringUp brings a worker's V up to now for its state, and its share
 // with it; it reports the share it had before (what Σshare holds for an
 // idle worker).
-func (k *Keeper) bringUp(p Params, w *Worker, now int64) (old fixed.Num, err error) {
+func (k *Keeper) bringUp(p computing.Params, w *computing.Worker, now int64) (old fixed.Num, err error) {
 	old = w.Share
 	dt := now - w.Updated
 	switch w.State {
-	case Idle:
-		w.V, err = Grow(p, w.V, w.P, w.InstantP, dt)
-	case Unresponsive:
-		w.V, err = Decay(p, w.V, dt)
+	case computing.Idle:
+		w.V, err = computing.Grow(p, w.V, w.P, w.InstantP, dt)
+	case computing.Unresponsive:
+		w.V, err = computing.Decay(p, w.V, dt)
 	}
 	if err != nil {
 		return old, err
 	}
 	w.Updated = max(w.Updated, now)
-	w.Share, err = Share(w.V, w.P, w.Conf)
+	w.Share, err = computing.Share(w.V, w.P, w.Conf)
 	return old, err
 }
 
 // adjustShare replaces a worker's old contribution to Σshare by its new
 // one (zero unless idle).
-func (k *Keeper) adjustShare(kv store.KV, old fixed.Num, wasIdle bool, w Worker) {
+func (k *Keeper) adjustShare(kv store.KV, old fixed.Num, wasIdle bool, w computing.Worker) {
 	t := k.Totals(kv)
 	if wasIdle {
 		t.Share = t.Share.SubFloor(old)
 	}
-	if w.State == Idle {
+	if w.State == computing.Idle {
 		t.Share, _ = t.Share.Add(w.Share)
 	}
 	k.setTotals(kv, t)
@@ -125,14 +127,14 @@ func (k *Keeper) adjustShare(kv store.KV, old fixed.Num, wasIdle bool, w Worker)
 // share/Σshare of the budget, from the reward pool while it lasts, split
 // between the worker (its operator, until stake pools), the gatekeepers
 // and the treasury.
-func (k *Keeper) pay(ctx *module.Context, p Params, w *Worker, now int64) error {
+func (k *Keeper) pay(ctx *module.Context, p computing.Params, w *computing.Worker, now int64) error {
 	kv := ctx.Store()
 	t := k.Totals(kv)
 	defer func() { w.Paid = now }()
 	if t.Share.IsZero() || now <= w.Paid {
 		return nil
 	}
-	budget, err := Budget(p, t.Start, w.Paid, now)
+	budget, err := computing.Budget(p, t.Start, w.Paid, now)
 	if err != nil {
 		return err
 	}
@@ -169,7 +171,7 @@ func (k *Keeper) pay(ctx *module.Context, p Params, w *Worker, now int64) error 
 	for _, m := range []struct {
 		to  crypto.Address
 		amt pha.Amount
-	}{{dest, poolAmt}, {crypto.ModuleAddress(Gatekeepers), gkAmt}, {crypto.ModuleAddress(Treasury), treasury}} {
+	}{{dest, poolAmt}, {crypto.ModuleAddress(computing.Gatekeepers), gkAmt}, {crypto.ModuleAddress(computing.Treasury), treasury}} {
 		if err := k.bank.Move(kv, src, m.to, m.amt); err != nil {
 			return err
 		}
@@ -183,13 +185,17 @@ func (k *Keeper) pay(ctx *module.Context, p Params, w *Worker, now int64) error 
 	t = k.Totals(kv)
 	t.Paid, _ = t.Paid.Add(total)
 	k.setTotals(kv, t)
-	ctx.Emit(EventReward, module.Attr{Key: AttrWorker, Value: w.ID, Index: true}, module.Attr{Key: AttrAmount, Value: total})
+	ctx.Emit(computing.EventReward, module.Attr{Key: computing.AttrWorker, Value: w.ID, Index: true}, module.Attr{Key: computing.AttrAmount, Value: total})
 	return nil
 }
 
-func (k *Keeper) setState(ctx *module.Context, w *Worker, s State) {
+func (k *Keeper) setState(ctx *module.Context, w *computing.Worker, s computing.State) {
 	w.State = s
-	ctx.Emit(EventState, module.Attr{Key: AttrWorker, Value: w.ID, Index: true}, module.Attr{Key: AttrState, Value: module.Text(s.String())})
+	ctx.Emit(computing.EventState, module.Attr{Key: computing.AttrWorker, Value: w.ID, Index: true}, module.Attr{Key: computing.AttrState, Value: module.Text(s.String())})
 }
+
+// nanosPerSecond converts the parameters' seconds to block time's
+// nanoseconds.
+const nanosPerSecond = 1_000_000_000
 
 func mustMarshal(v any) []byte { return codec.MustMarshal(v) }

@@ -25,6 +25,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	registrykeeper "github.com/phalanx-net/phalanx/chain/modules/registry/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
+	stakepoolkeeper "github.com/phalanx-net/phalanx/chain/modules/stakepool/keeper"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/statedb"
 	"github.com/phalanx-net/phalanx/chain/store"
@@ -95,7 +96,7 @@ func Rewards(ctx context.Context, cfg Config) (*Result, error) {
 	q := mqkeeper.NewKeeper(registrykeeper.Records{})
 	reg := registrykeeper.NewKeeper(q)
 	comp := computingkeeper.NewKeeper(q, registrykeeper.Records{})
-	pools := stakepool.NewKeeper(comp)
+	pools := stakepoolkeeper.NewKeeper(comp)
 	router := module.NewRouter()
 	reg.RegisterMsgs(router)
 	comp.RegisterMsgs(router)

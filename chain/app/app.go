@@ -21,7 +21,7 @@ import (
 	keyskeeper "github.com/phalanx-net/phalanx/chain/modules/keys/keeper"
 	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	registrykeeper "github.com/phalanx-net/phalanx/chain/modules/registry/keeper"
-	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
+	stakepoolkeeper "github.com/phalanx-net/phalanx/chain/modules/stakepool/keeper"
 	"github.com/phalanx-net/phalanx/chain/statedb"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/chain/tx"
@@ -82,7 +82,7 @@ type App struct {
 	keys      *keyskeeper.Keeper
 	contracts *contractskeeper.Keeper
 	computing *computingkeeper.Keeper
-	stakepool *stakepool.Keeper
+	stakepool *stakepoolkeeper.Keeper
 
 	chainID string
 	// blockTime is the last committed block's time: mempool checks run
@@ -174,7 +174,7 @@ func newModules() modules {
 	k.RegisterMsgs(r)
 	c.RegisterMsgs(r)
 	comp.RegisterMsgs(r)
-	pools := stakepool.NewKeeper(comp) // workers' rewards go to their pools
+	pools := stakepoolkeeper.NewKeeper(comp) // workers' rewards go to their pools
 	pools.RegisterMsgs(r)
 	return modules{router: r, mq: q, registry: reg, keys: k, contracts: c, computing: comp, stakepool: pools}
 }
@@ -186,7 +186,7 @@ type modules struct {
 	keys      *keyskeeper.Keeper
 	contracts *contractskeeper.Keeper
 	computing *computingkeeper.Keeper
-	stakepool *stakepool.Keeper
+	stakepool *stakepoolkeeper.Keeper
 }
 
 // Close closes the state database.

@@ -1,8 +1,9 @@
-package stakepool
+package keeper
 
 import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
+	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/store"
 )
@@ -19,31 +20,31 @@ func (k *Keeper) RegisterMsgs(r *module.Router) {
 	module.Register(r, k.handleClaim)
 }
 
-func (k *Keeper) handleCreate(ctx *module.Context, m *MsgCreate) error {
+func (k *Keeper) handleCreate(ctx *module.Context, m *stakepool.MsgCreate) error {
 	kv := ctx.Store()
 	var id uint64
-	if v := kv.Get(nextPoolKey); v != nil {
+	if v := kv.Get(stakepool.NextPoolKey()); v != nil {
 		store.MustDecode(v, &id)
 	}
-	set(kv, nextPoolKey, id+1)
-	set(kv, PoolKey(id), Pool{ID: id, Owner: ctx.Sender, Commission: m.Commission, Cap: m.Cap})
-	ctx.Emit(EventCreated, module.Attr{Key: AttrPool, Value: module.Uint(id), Index: true})
+	set(kv, stakepool.NextPoolKey(), id+1)
+	set(kv, stakepool.PoolKey(id), stakepool.Pool{ID: id, Owner: ctx.Sender, Commission: m.Commission, Cap: m.Cap})
+	ctx.Emit(stakepool.EventCreated, module.Attr{Key: stakepool.AttrPool, Value: module.Uint(id), Index: true})
 	return nil
 }
 
-func (k *Keeper) owned(ctx *module.Context, id uint64) (Pool, error) {
+func (k *Keeper) owned(ctx *module.Context, id uint64) (stakepool.Pool, error) {
 	p, ok := k.Pool(ctx.Store(), id)
 	if !ok {
-		return p, ErrNoPool.Wrap("%d", id)
+		return p, stakepool.ErrNoPool.Wrap("%d", id)
 	}
 	if p.Owner != ctx.Sender {
-		return p, ErrNotOwner.Wrap("pool %d is owned by %s", id, p.Owner)
+		return p, stakepool.ErrNotOwner.Wrap("pool %d is owned by %s", id, p.Owner)
 	}
 	return p, nil
 }
 
 // handleAddWorker adds a worker its owner operates and that is in no pool.
-func (k *Keeper) handleAddWorker(ctx *module.Context, m *MsgAddWorker) error {
+func (k *Keeper) handleAddWorker(ctx *module.Context, m *stakepool.MsgAddWorker) error {
 	p, err := k.owned(ctx, m.Pool)
 	if err != nil {
 		return err
@@ -51,51 +52,51 @@ func (k *Keeper) handleAddWorker(ctx *module.Context, m *MsgAddWorker) error {
 	kv := ctx.Store()
 	w, ok := k.computing.Worker(kv, m.Worker)
 	if !ok {
-		return ErrWorker.Wrap("%s has no benchmark score yet", m.Worker)
+		return stakepool.ErrWorker.Wrap("%s has no benchmark score yet", m.Worker)
 	}
 	if w.Operator != ctx.Sender {
-		return ErrWorker.Wrap("%s is operated by %s, not the pool's owner", m.Worker, w.Operator)
+		return stakepool.ErrWorker.Wrap("%s is operated by %s, not the pool's owner", m.Worker, w.Operator)
 	}
 	if w.State != computing.Ready {
-		return ErrWorker.Wrap("%s is %s; stop it and reclaim its stake first", m.Worker, w.State)
+		return stakepool.ErrWorker.Wrap("%s is %s; stop it and reclaim its stake first", m.Worker, w.State)
 	}
 	if _, in := k.PoolOf(kv, m.Worker); in {
-		return ErrWorker.Wrap("%s is already in a pool", m.Worker)
+		return stakepool.ErrWorker.Wrap("%s is already in a pool", m.Worker)
 	}
 	p.Workers = append(p.Workers, m.Worker)
-	set(kv, PoolKey(p.ID), p)
-	set(kv, WorkerPoolKey(m.Worker), p.ID)
+	set(kv, stakepool.PoolKey(p.ID), p)
+	set(kv, stakepool.WorkerPoolKey(m.Worker), p.ID)
 	return nil
 }
 
-func (k *Keeper) poolWorker(ctx *module.Context, pool uint64, w [32]byte) (Pool, error) {
+func (k *Keeper) poolWorker(ctx *module.Context, pool uint64, w [32]byte) (stakepool.Pool, error) {
 	p, err := k.owned(ctx, pool)
 	if err != nil {
 		return p, err
 	}
 	if in, ok := k.PoolOf(ctx.Store(), w); !ok || in != pool {
-		return p, ErrNotInPool.Wrap("pool %d", pool)
+		return p, stakepool.ErrNotInPool.Wrap("pool %d", pool)
 	}
 	return p, nil
 }
 
-func (k *Keeper) handleStartWorker(ctx *module.Context, m *MsgStartWorker) error {
+func (k *Keeper) handleStartWorker(ctx *module.Context, m *stakepool.MsgStartWorker) error {
 	p, err := k.poolWorker(ctx, m.Pool, m.Worker)
 	if err != nil {
 		return err
 	}
 	if p.Free.Lt(m.Stake) {
-		return ErrFreeStake.Wrap("pool %d has %s free, the worker needs %s", p.ID, p.Free.PHA(), m.Stake.PHA())
+		return stakepool.ErrFreeStake.Wrap("pool %d has %s free, the worker needs %s", p.ID, p.Free.PHA(), m.Stake.PHA())
 	}
 	if err := k.computing.StartWorker(ctx, m.Worker, m.Stake, k.Account()); err != nil {
 		return err
 	}
 	p.Free, _ = p.Free.Sub(m.Stake)
-	set(ctx.Store(), PoolKey(p.ID), p)
+	set(ctx.Store(), stakepool.PoolKey(p.ID), p)
 	return nil
 }
 
-func (k *Keeper) handleStopWorker(ctx *module.Context, m *MsgStopWorker) error {
+func (k *Keeper) handleStopWorker(ctx *module.Context, m *stakepool.MsgStopWorker) error {
 	if _, err := k.poolWorker(ctx, m.Pool, m.Worker); err != nil {
 		return err
 	}
@@ -104,7 +105,7 @@ func (k *Keeper) handleStopWorker(ctx *module.Context, m *MsgStopWorker) error {
 
 // handleReclaimWorker returns a cooled-down worker's stake to the pool's
 // free stake, and pays queued withdrawals from it.
-func (k *Keeper) handleReclaimWorker(ctx *module.Context, m *MsgReclaimWorker) error {
+func (k *Keeper) handleReclaimWorker(ctx *module.Context, m *stakepool.MsgReclaimWorker) error {
 	p, err := k.poolWorker(ctx, m.Pool, m.Worker)
 	if err != nil {
 		return err
@@ -117,15 +118,15 @@ func (k *Keeper) handleReclaimWorker(ctx *module.Context, m *MsgReclaimWorker) e
 	return k.serveQueue(ctx, &p)
 }
 
-func (k *Keeper) handleDelegate(ctx *module.Context, m *MsgDelegate) error {
+func (k *Keeper) handleDelegate(ctx *module.Context, m *stakepool.MsgDelegate) error {
 	kv := ctx.Store()
 	p, ok := k.Pool(kv, m.Pool)
 	if !ok {
-		return ErrNoPool.Wrap("%d", m.Pool)
+		return stakepool.ErrNoPool.Wrap("%d", m.Pool)
 	}
 	total, err := p.Stake.Add(m.Amount)
 	if err != nil || (!p.Cap.IsZero() && p.Cap.Lt(total)) {
-		return ErrCap.Wrap("pool %d holds %s of a cap of %s", p.ID, p.Stake.PHA(), p.Cap.PHA())
+		return stakepool.ErrCap.Wrap("pool %d holds %s of a cap of %s", p.ID, p.Stake.PHA(), p.Cap.PHA())
 	}
 	if err := k.bank.Transfer(ctx, ctx.Sender, k.Account(), m.Amount); err != nil {
 		return err
@@ -147,18 +148,18 @@ func (k *Keeper) handleDelegate(ctx *module.Context, m *MsgDelegate) error {
 	if err := rebase(p, &d); err != nil {
 		return err
 	}
-	set(kv, DelegationKey(p.ID, ctx.Sender), d)
+	set(kv, stakepool.DelegationKey(p.ID, ctx.Sender), d)
 	p.Stake = total
 	p.Free, _ = p.Free.Add(m.Amount)
 	return k.serveQueue(ctx, &p)
 }
 
 // handleWithdraw pays from free stake, or queues the withdrawal.
-func (k *Keeper) handleWithdraw(ctx *module.Context, m *MsgWithdraw) error {
+func (k *Keeper) handleWithdraw(ctx *module.Context, m *stakepool.MsgWithdraw) error {
 	kv := ctx.Store()
 	p, ok := k.Pool(kv, m.Pool)
 	if !ok {
-		return ErrNoPool.Wrap("%d", m.Pool)
+		return stakepool.ErrNoPool.Wrap("%d", m.Pool)
 	}
 	d := k.Delegation(kv, p.ID, ctx.Sender)
 	queued := pha.Amount{}
@@ -168,34 +169,34 @@ func (k *Keeper) handleWithdraw(ctx *module.Context, m *MsgWithdraw) error {
 		}
 	}
 	want, _ := queued.Add(m.Amount)
-	worth, err := Value(p, d.Shares)
+	worth, err := stakepool.Value(p, d.Shares)
 	if err != nil {
 		return err
 	}
 	if worth.Lt(want) {
-		return ErrShares.Wrap("%s has %s in pool %d (%s already queued), asks %s", ctx.Sender, worth.PHA(), p.ID, queued.PHA(), m.Amount.PHA())
+		return stakepool.ErrShares.Wrap("%s has %s in pool %d (%s already queued), asks %s", ctx.Sender, worth.PHA(), p.ID, queued.PHA(), m.Amount.PHA())
 	}
 	if len(p.Queue) == 0 && !p.Free.Lt(m.Amount) {
 		if err := k.payOut(ctx, &p, ctx.Sender, m.Amount); err != nil {
 			return err
 		}
-		set(kv, PoolKey(p.ID), p)
+		set(kv, stakepool.PoolKey(p.ID), p)
 		return nil
 	}
-	p.Queue = append(p.Queue, Withdrawal{Delegator: ctx.Sender, Amount: m.Amount, Since: ctx.Block.Time.UnixNano()})
-	set(kv, PoolKey(p.ID), p)
-	ctx.Emit(EventQueued, module.Attr{Key: AttrPool, Value: module.Uint(p.ID), Index: true},
-		module.Attr{Key: AttrDelegator, Value: ctx.Sender, Index: true}, module.Attr{Key: AttrAmount, Value: m.Amount})
+	p.Queue = append(p.Queue, stakepool.Withdrawal{Delegator: ctx.Sender, Amount: m.Amount, Since: ctx.Block.Time.UnixNano()})
+	set(kv, stakepool.PoolKey(p.ID), p)
+	ctx.Emit(stakepool.EventQueued, module.Attr{Key: stakepool.AttrPool, Value: module.Uint(p.ID), Index: true},
+		module.Attr{Key: stakepool.AttrDelegator, Value: ctx.Sender, Index: true}, module.Attr{Key: stakepool.AttrAmount, Value: m.Amount})
 	return nil
 }
 
 // handleClaim pays the sender's settled rewards, and the commission if
 // the sender owns the pool.
-func (k *Keeper) handleClaim(ctx *module.Context, m *MsgClaim) error {
+func (k *Keeper) handleClaim(ctx *module.Context, m *stakepool.MsgClaim) error {
 	kv := ctx.Store()
 	p, ok := k.Pool(kv, m.Pool)
 	if !ok {
-		return ErrNoPool.Wrap("%d", m.Pool)
+		return stakepool.ErrNoPool.Wrap("%d", m.Pool)
 	}
 	d := k.Delegation(kv, p.ID, ctx.Sender)
 	if err := settle(p, &d); err != nil {
@@ -206,13 +207,13 @@ func (k *Keeper) handleClaim(ctx *module.Context, m *MsgClaim) error {
 	if p.Owner == ctx.Sender {
 		total, _ = total.Add(p.OwnerRewards)
 		p.OwnerRewards = pha.Amount{}
-		set(kv, PoolKey(p.ID), p)
+		set(kv, stakepool.PoolKey(p.ID), p)
 	}
 	if total.IsZero() {
-		return ErrNothing.Wrap("pool %d owes %s nothing", p.ID, ctx.Sender)
+		return stakepool.ErrNothing.Wrap("pool %d owes %s nothing", p.ID, ctx.Sender)
 	}
-	if !d.Shares.IsZero() || kv.Get(DelegationKey(p.ID, ctx.Sender)) != nil {
-		set(kv, DelegationKey(p.ID, ctx.Sender), d)
+	if !d.Shares.IsZero() || kv.Get(stakepool.DelegationKey(p.ID, ctx.Sender)) != nil {
+		set(kv, stakepool.DelegationKey(p.ID, ctx.Sender), d)
 	}
 	return k.bank.Transfer(ctx, k.Account(), ctx.Sender, total)
 }

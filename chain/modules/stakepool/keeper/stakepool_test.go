@@ -1,4 +1,4 @@
-package stakepool_test
+package keeper_test
 
 import (
 	"errors"
@@ -18,6 +18,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	registrykeeper "github.com/phalanx-net/phalanx/chain/modules/registry/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
+	stakepoolkeeper "github.com/phalanx-net/phalanx/chain/modules/stakepool/keeper"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/enclave"
@@ -28,7 +29,7 @@ func key(name string) crypto.PrivateKey { return modtest.Key(name) }
 type env struct {
 	*modtest.Env
 	c     *computingkeeper.Keeper
-	pools *stakepool.Keeper
+	pools *stakepoolkeeper.Keeper
 	bank  bankkeeper.Keeper
 	w     *enclave.Enclave
 }
@@ -40,7 +41,7 @@ func newEnv(t *testing.T) *env {
 	q := mqkeeper.NewKeeper(registrykeeper.Records{})
 	reg := registrykeeper.NewKeeper(q)
 	e.c = computingkeeper.NewKeeper(q, registrykeeper.Records{})
-	e.pools = stakepool.NewKeeper(e.c)
+	e.pools = stakepoolkeeper.NewKeeper(e.c)
 	q.RegisterMsgs(e.Router)
 	reg.RegisterMsgs(e.Router)
 	e.c.RegisterMsgs(e.Router)

@@ -1,4 +1,4 @@
-package stakepool
+package keeper
 
 import (
 	"github.com/phalanx-net/phalanx/chain/codec"
@@ -6,6 +6,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	computingkeeper "github.com/phalanx-net/phalanx/chain/modules/computing/keeper"
+	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -25,46 +26,46 @@ func NewKeeper(c *computingkeeper.Keeper) *Keeper {
 	return k
 }
 
-// Account implements computing.Pools: delegations and rewards are held
+// Account implements computingkeeper.Pools: delegations and rewards are held
 // in the module account.
-func (*Keeper) Account() crypto.Address { return crypto.ModuleAddress(ModuleName) }
+func (*Keeper) Account() crypto.Address { return crypto.ModuleAddress(stakepool.ModuleName) }
 
 func set(kv store.KV, key []byte, v any) { kv.Set(key, codec.MustMarshal(v)) }
 
 // Pool returns a pool.
-func (*Keeper) Pool(r store.Reader, id uint64) (Pool, bool) {
-	v := r.Get(PoolKey(id))
+func (*Keeper) Pool(r store.Reader, id uint64) (stakepool.Pool, bool) {
+	v := r.Get(stakepool.PoolKey(id))
 	if v == nil {
-		return Pool{}, false
+		return stakepool.Pool{}, false
 	}
-	var p Pool
+	var p stakepool.Pool
 	store.MustDecode(v, &p)
 	return p, true
 }
 
 // Pools calls fn for every pool, in id order.
-func (*Keeper) Pools(r store.Reader, fn func(Pool) bool) {
-	r.Iterate(poolPrefix, func(_, v []byte) bool {
-		var p Pool
+func (*Keeper) Pools(r store.Reader, fn func(stakepool.Pool) bool) {
+	r.Iterate(stakepool.PoolPrefix(), func(_, v []byte) bool {
+		var p stakepool.Pool
 		store.MustDecode(v, &p)
 		return fn(p)
 	})
 }
 
 // Delegation returns a delegator's part of a pool.
-func (*Keeper) Delegation(r store.Reader, pool uint64, d crypto.Address) Delegation {
-	v := r.Get(DelegationKey(pool, d))
+func (*Keeper) Delegation(r store.Reader, pool uint64, d crypto.Address) stakepool.Delegation {
+	v := r.Get(stakepool.DelegationKey(pool, d))
 	if v == nil {
-		return Delegation{Pool: pool, Delegator: d}
+		return stakepool.Delegation{Pool: pool, Delegator: d}
 	}
-	var out Delegation
+	var out stakepool.Delegation
 	store.MustDecode(v, &out)
 	return out
 }
 
-// PoolOf implements computing.Pools.
+// PoolOf implements computingkeeper.Pools.
 func (*Keeper) PoolOf(r store.Reader, w crypto.PublicKey) (uint64, bool) {
-	v := r.Get(WorkerPoolKey(w))
+	v := r.Get(stakepool.WorkerPoolKey(w))
 	if v == nil {
 		return 0, false
 	}
@@ -73,14 +74,14 @@ func (*Keeper) PoolOf(r store.Reader, w crypto.PublicKey) (uint64, bool) {
 	return id, true
 }
 
-// Reward implements computing.Pools: the owner's commission first, the
+// Reward implements computingkeeper.Pools: the owner's commission first, the
 // rest to the delegators by their shares (to the owner too, if nobody
 // has delegated).
 func (k *Keeper) Reward(ctx *module.Context, id uint64, amount pha.Amount) error {
 	kv := ctx.Store()
 	p, ok := k.Pool(kv, id)
 	if !ok {
-		return ErrNoPool.Wrap("%d", id)
+		return stakepool.ErrNoPool.Wrap("%d", id)
 	}
 	commission, err := fixed.FromPHA(amount).Mul(p.Commission)
 	if err != nil {
@@ -102,19 +103,19 @@ func (k *Keeper) Reward(ctx *module.Context, id uint64, amount pha.Amount) error
 		}
 	}
 	p.Rewarded, _ = p.Rewarded.Add(amount)
-	set(kv, PoolKey(id), p)
-	ctx.Emit(EventReward, module.Attr{Key: AttrPool, Value: module.Uint(id), Index: true}, module.Attr{Key: AttrAmount, Value: amount})
+	set(kv, stakepool.PoolKey(id), p)
+	ctx.Emit(stakepool.EventReward, module.Attr{Key: stakepool.AttrPool, Value: module.Uint(id), Index: true}, module.Attr{Key: stakepool.AttrAmount, Value: amount})
 	return nil
 }
 
-// Slash implements computing.Pools: a worker of the pool lost amount of
+// Slash implements computingkeeper.Pools: a worker of the pool lost amount of
 // its bonded stake. The loss is every delegator's, by their shares: a
 // share is worth Stake/Shares PHA from now on (one PHA until a slash).
 func (k *Keeper) Slash(ctx *module.Context, id uint64, amount pha.Amount) error {
 	kv := ctx.Store()
 	p, ok := k.Pool(kv, id)
 	if !ok {
-		return ErrNoPool.Wrap("%d", id)
+		return stakepool.ErrNoPool.Wrap("%d", id)
 	}
 	// The stake its workers hold is Stake − Free; a slash larger than it
 	// would be a broken invariant, and it must not stop the vote that
@@ -126,35 +127,25 @@ func (k *Keeper) Slash(ctx *module.Context, id uint64, amount pha.Amount) error 
 	}
 	p.Stake, _ = p.Stake.Sub(amount)
 	p.Slashed, _ = p.Slashed.Add(amount)
-	set(kv, PoolKey(id), p)
-	ctx.Emit(EventSlashed, module.Attr{Key: AttrPool, Value: module.Uint(id), Index: true}, module.Attr{Key: AttrAmount, Value: amount})
+	set(kv, stakepool.PoolKey(id), p)
+	ctx.Emit(stakepool.EventSlashed, module.Attr{Key: stakepool.AttrPool, Value: module.Uint(id), Index: true}, module.Attr{Key: stakepool.AttrAmount, Value: amount})
 	return nil
-}
-
-// Value is what shares of a pool are worth: Stake × shares / Shares,
-// rounded down.
-func Value(p Pool, shares fixed.Num) (pha.Amount, error) {
-	if p.Shares.IsZero() {
-		return pha.Amount{}, nil
-	}
-	v, err := shares.MulDiv(fixed.FromPHA(p.Stake), p.Shares)
-	return v.PHA(), err
 }
 
 // sharesOf is the number of shares amount of PHA is worth in the pool:
 // one per PHA while no slash has lowered the stake behind them.
-func sharesOf(p Pool, amount pha.Amount) (fixed.Num, error) {
+func sharesOf(p stakepool.Pool, amount pha.Amount) (fixed.Num, error) {
 	if p.Shares.IsZero() || p.Shares.Cmp(fixed.FromPHA(p.Stake)) == 0 {
 		return fixed.FromPHA(amount), nil
 	}
 	if p.Stake.IsZero() {
-		return fixed.Num{}, ErrBadMsg.Wrap("pool %d has shares but no stake left", p.ID)
+		return fixed.Num{}, stakepool.ErrBadMsg.Wrap("pool %d has shares but no stake left", p.ID)
 	}
 	return fixed.FromPHA(amount).MulDiv(p.Shares, fixed.FromPHA(p.Stake))
 }
 
 // settle moves a delegation's accrued rewards into Pending.
-func settle(p Pool, d *Delegation) error {
+func settle(p stakepool.Pool, d *stakepool.Delegation) error {
 	acc, err := d.Shares.Mul(p.RewardPerShare)
 	if err != nil {
 		return err
@@ -166,7 +157,7 @@ func settle(p Pool, d *Delegation) error {
 }
 
 // rebase records the debt for the delegation's current shares.
-func rebase(p Pool, d *Delegation) error {
+func rebase(p stakepool.Pool, d *stakepool.Delegation) error {
 	acc, err := d.Shares.Mul(p.RewardPerShare)
 	d.Debt = acc
 	return err
@@ -174,7 +165,7 @@ func rebase(p Pool, d *Delegation) error {
 
 // serveQueue pays queued withdrawals, oldest first, while free stake
 // lasts.
-func (k *Keeper) serveQueue(ctx *module.Context, p *Pool) error {
+func (k *Keeper) serveQueue(ctx *module.Context, p *stakepool.Pool) error {
 	kv := ctx.Store()
 	for len(p.Queue) > 0 && !p.Free.Lt(p.Queue[0].Amount) {
 		w := p.Queue[0]
@@ -183,19 +174,19 @@ func (k *Keeper) serveQueue(ctx *module.Context, p *Pool) error {
 		}
 		p.Queue = p.Queue[1:]
 	}
-	set(kv, PoolKey(p.ID), *p)
+	set(kv, stakepool.PoolKey(p.ID), *p)
 	return nil
 }
 
 // payOut returns amount of a delegator's stake from free stake, or what
 // its shares are still worth if a slash since it queued left less.
-func (k *Keeper) payOut(ctx *module.Context, p *Pool, who crypto.Address, amount pha.Amount) error {
+func (k *Keeper) payOut(ctx *module.Context, p *stakepool.Pool, who crypto.Address, amount pha.Amount) error {
 	kv := ctx.Store()
 	d := k.Delegation(kv, p.ID, who)
 	if err := settle(*p, &d); err != nil {
 		return err
 	}
-	worth, err := Value(*p, d.Shares)
+	worth, err := stakepool.Value(*p, d.Shares)
 	if err != nil {
 		return err
 	}
@@ -211,7 +202,7 @@ func (k *Keeper) payOut(ctx *module.Context, p *Pool, who crypto.Address, amount
 	if err := rebase(*p, &d); err != nil {
 		return err
 	}
-	set(kv, DelegationKey(p.ID, who), d)
+	set(kv, stakepool.DelegationKey(p.ID, who), d)
 	p.Free, _ = p.Free.Sub(amount)
 	p.Stake, _ = p.Stake.Sub(amount)
 	return k.bank.Transfer(ctx, k.Account(), who, amount)

@@ -1,10 +1,11 @@
-package stakepool
+package keeper
 
 import (
 	"errors"
 
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
+	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
 )
 
 // EndBlock stops the workers of every pool whose oldest queued
@@ -13,9 +14,9 @@ import (
 func (k *Keeper) EndBlock(ctx *module.Context) error {
 	kv := ctx.Store()
 	now := ctx.Block.Time.UnixNano()
-	var late []Pool
-	k.Pools(kv, func(p Pool) bool {
-		if len(p.Queue) > 0 && now-p.Queue[0].Since > WithdrawGrace*1_000_000_000 {
+	var late []stakepool.Pool
+	k.Pools(kv, func(p stakepool.Pool) bool {
+		if len(p.Queue) > 0 && now-p.Queue[0].Since > stakepool.WithdrawGrace*1_000_000_000 {
 			late = append(late, p)
 		}
 		return true

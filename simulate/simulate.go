@@ -20,9 +20,12 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
+	computingkeeper "github.com/phalanx-net/phalanx/chain/modules/computing/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
+	stakepoolkeeper "github.com/phalanx-net/phalanx/chain/modules/stakepool/keeper"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/statedb"
 	"github.com/phalanx-net/phalanx/chain/store"
@@ -142,9 +145,9 @@ type chain struct {
 	tree   *statedb.Tree
 	kv     store.KV // the working state takes every write
 	mods   *module.Manager
-	comp   *computing.Keeper
-	pools  *stakepool.Keeper
-	bank   bank.Keeper
+	comp   *computingkeeper.Keeper
+	pools  *stakepoolkeeper.Keeper
+	bank   bankkeeper.Keeper
 	sim    tee.Platform
 	dir    string
 	now    time.Time
@@ -161,8 +164,8 @@ func newChain(ctx context.Context, dir string, p computing.Params) (*chain, erro
 	}
 	c := &chain{tree: tree, kv: tree, mods: app.NewModules(), dir: dir, height: 1,
 		now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	comp, _ := module.Get[computing.Module](c.mods)
-	pools, _ := module.Get[stakepool.Module](c.mods)
+	comp, _ := module.Get[computingkeeper.Module](c.mods)
+	pools, _ := module.Get[stakepoolkeeper.Module](c.mods)
 	c.comp, c.pools = comp.Keeper, pools.Keeper
 	if err := c.genesis(ctx, p); err != nil {
 		tree.Close()

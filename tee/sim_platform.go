@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/phalanx-net/phalanx/tee/internal/simquote"
+	"github.com/phalanx-net/phalanx/tee/internal/simsign"
 )
 
 // SimWarning is what a program running on the sim platform tells its
@@ -59,7 +59,7 @@ func (p *simPlatform) Attest(ctx context.Context, data ReportData) (Evidence, er
 	if err := ctx.Err(); err != nil {
 		return Evidence{}, err
 	}
-	q, err := simquote.Sign(p.measurement, data)
+	q, err := simsign.Sign(p.measurement, data)
 	if err != nil {
 		return Evidence{}, fmt.Errorf("sim quote: %w", err)
 	}

@@ -13,7 +13,8 @@ import (
 
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
-	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	authkeeper "github.com/phalanx-net/phalanx/chain/modules/auth/keeper"
+	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	"github.com/phalanx-net/phalanx/chain/statedb"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/chain/tx"
@@ -68,8 +69,8 @@ type App struct {
 	verifier *crypto.BatchingVerifier
 	modules  *module.Manager
 	router   *module.Router
-	auth     auth.Keeper // the fees and nonces of every transaction
-	bank     bank.Keeper
+	auth     authkeeper.Keeper // the fees and nonces of every transaction
+	bank     bankkeeper.Keeper
 
 	chainID string
 	// blockTime is the last committed block's time: mempool checks run

@@ -2,14 +2,14 @@ package app
 
 import (
 	"github.com/phalanx-net/phalanx/chain/module"
-	"github.com/phalanx-net/phalanx/chain/modules/auth"
-	"github.com/phalanx-net/phalanx/chain/modules/bank"
-	"github.com/phalanx-net/phalanx/chain/modules/computing"
-	"github.com/phalanx-net/phalanx/chain/modules/contracts"
-	"github.com/phalanx-net/phalanx/chain/modules/keys"
-	"github.com/phalanx-net/phalanx/chain/modules/mq"
-	"github.com/phalanx-net/phalanx/chain/modules/registry"
-	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
+	authkeeper "github.com/phalanx-net/phalanx/chain/modules/auth/keeper"
+	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
+	computingkeeper "github.com/phalanx-net/phalanx/chain/modules/computing/keeper"
+	contractskeeper "github.com/phalanx-net/phalanx/chain/modules/contracts/keeper"
+	keyskeeper "github.com/phalanx-net/phalanx/chain/modules/keys/keeper"
+	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
+	registrykeeper "github.com/phalanx-net/phalanx/chain/modules/registry/keeper"
+	stakepoolkeeper "github.com/phalanx-net/phalanx/chain/modules/stakepool/keeper"
 )
 
 // NewModules returns the chain's modules, wired to one another, in the
@@ -21,18 +21,18 @@ import (
 // which read the state, rather than the registry's keeper, which sends
 // messages through mq: that keeps the wiring free of cycles.
 func NewModules() *module.Manager {
-	q := mq.NewKeeper(registry.Records{})      // the registry says who may post
-	k := keys.NewKeeper(q, registry.Records{}) // keys hands the master key to new gatekeepers
-	comp := computing.NewKeeper(q, registry.Records{})
+	q := mqkeeper.NewKeeper(registrykeeper.Records{})      // the registry says who may post
+	k := keyskeeper.NewKeeper(q, registrykeeper.Records{}) // keys hands the master key to new gatekeepers
+	comp := computingkeeper.NewKeeper(q, registrykeeper.Records{})
 	m := module.NewManager(
-		auth.Module{},
-		bank.Module{},
-		registry.Module{Keeper: registry.NewKeeper(q, k)},
-		keys.Module{Keeper: k},
-		computing.Module{Keeper: comp},
-		stakepool.Module{Keeper: stakepool.NewKeeper(comp)},                           // workers' rewards go to their pools
-		contracts.Module{Keeper: contracts.NewKeeper(q, registry.Records{}, k, comp)}, // a dissenting worker is penalized
-		mq.Module{Keeper: q},                                                          // last: after the modules that send messages
+		authkeeper.Module{},
+		bankkeeper.Module{},
+		registrykeeper.Module{Keeper: registrykeeper.NewKeeper(q, k)},
+		keyskeeper.Module{Keeper: k},
+		computingkeeper.Module{Keeper: comp},
+		stakepoolkeeper.Module{Keeper: stakepoolkeeper.NewKeeper(comp)},                                 // workers' rewards go to their pools
+		contractskeeper.Module{Keeper: contractskeeper.NewKeeper(q, registrykeeper.Records{}, k, comp)}, // a dissenting worker is penalized
+		mqkeeper.Module{Keeper: q},                                                                      // last: after the modules that send messages
 	)
 	for _, q := range appQueries() {
 		m.AddQuery(q)

@@ -18,9 +18,12 @@
 // interface, and coded errors that travel to clients in ABCI results
 // (DefineError; Errors lists them).
 //
-// The modules are the folders under chain/modules. Each has the same files
-// for the same things: doc.go, types.go (messages, keys, events), errors
-// where it defines its own, keeper.go, msgs.go (handlers), genesis.go,
-// block.go where it has end-of-block work, and module.go, its Module. A
-// module never reaches into another's state: it calls the other's keeper.
+// The modules are the folders under chain/modules, each in two packages
+// of the same files for the same things. The wire package (chain/modules/
+// bank) holds what clients and enclaves need: doc.go, types.go (messages,
+// state keys, events), errors, genesis.go (its Genesis and its checks).
+// Its keeper package (chain/modules/bank/keeper) holds the state code:
+// keeper.go, msgs.go (handlers), genesis.go (InitGenesis), block.go
+// where it has end-of-block work, and module.go, its Module. A module
+// never reaches into another's state: it calls the other's keeper.
 package module

@@ -244,7 +244,7 @@ func commentText(g *ast.CommentGroup) string {
 // funcName names a function declaration as pkg.Func or pkg.Type.Method.
 func funcName(p *pkg, fd *ast.FuncDecl) string {
 	if fd.Recv == nil || len(fd.Recv.List) == 0 {
-		return p.name + "." + fd.Name.Name
+		return p.qualifier() + "." + fd.Name.Name
 	}
 	t := fd.Recv.List[0].Type
 	if s, ok := t.(*ast.StarExpr); ok {
@@ -253,5 +253,15 @@ func funcName(p *pkg, fd *ast.FuncDecl) string {
 	if ix, ok := t.(*ast.IndexExpr); ok {
 		t = ix.X
 	}
-	return p.name + "." + exprText(t) + "." + fd.Name.Name
+	return p.qualifier() + "." + exprText(t) + "." + fd.Name.Name
+}
+
+// qualifier is the name the package's code is known by in the tables:
+// its name, except that a module's keeper package is named as its
+// importers alias it (bankkeeper), since every module has one.
+func (p *pkg) qualifier() string {
+	if dir, base := path.Split(p.path); base == "keeper" && p.name == "keeper" && dir != "" {
+		return path.Base(dir) + "keeper"
+	}
+	return p.name
 }

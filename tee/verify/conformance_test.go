@@ -9,6 +9,7 @@ import (
 
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/tee/internal/simquote"
+	"github.com/phalanx-net/phalanx/tee/internal/simsign"
 	"github.com/phalanx-net/phalanx/tee/internal/teetest"
 	"github.com/phalanx-net/phalanx/tee/verify"
 )
@@ -128,7 +129,7 @@ func snpFixture(t *testing.T) teetest.VerifierFixture {
 func simQuotes(tb testing.TB) [][]byte {
 	var out [][]byte
 	for i, m := range [][]byte{verify.SimMeasurement(verify.DefaultSimVersion), verify.SimMeasurement(2)} {
-		q, err := simquote.Sign(m, verify.ReportData{byte(i), 0xff})
+		q, err := simsign.Sign(m, verify.ReportData{byte(i), 0xff})
 		if err != nil {
 			tb.Fatal(err)
 		}

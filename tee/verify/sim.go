@@ -28,7 +28,7 @@ func SimMeasurement(version uint32) []byte {
 }
 
 // simVerifier checks sim quotes. Passing says only that the quote was
-// made with the public sim vendor key (simquote.VendorKey), which anyone
+// made with the public sim vendor key (simquote.VendorPublicKey), which anyone
 // can do; the platform is not Secure, so Verify accepts it only with
 // Options.AllowSim.
 type simVerifier struct{}
@@ -62,7 +62,7 @@ func (simVerifier) Verify(ev Evidence, _ Options) (Verified, error) {
 	if err != nil {
 		return Verified{}, fmt.Errorf("%w: sim quote: %w", ErrInvalidEvidence, err)
 	}
-	if !crypto.Verify(simquote.VendorKey.Public(), simquote.Context, msg, q.Signature) {
+	if !crypto.Verify(simquote.VendorPublicKey, simquote.Context, msg, q.Signature) {
 		return Verified{}, fmt.Errorf("%w: sim quote signature", ErrSignature)
 	}
 	v := Verified{Platform: Sim, Measurement: q.Measurement}

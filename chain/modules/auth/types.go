@@ -3,7 +3,10 @@ package auth
 import (
 	"fmt"
 
+	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/tx"
+	"github.com/phalanx-net/phalanx/crypto"
 )
 
 // ModuleName is auth's name: its codespace and state prefix.
@@ -67,3 +70,36 @@ func (p Params) Validate() error {
 // IntrinsicGas is the gas a transaction of n bytes uses before its messages
 // run.
 func (p Params) IntrinsicGas(n int) uint64 { return p.TxBaseGas + p.TxByteGas*uint64(n) }
+
+// AccountKey is the state key of an account record.
+func AccountKey(a crypto.Address) []byte {
+	return append(append(make([]byte, 0, len(accountPrefix)+len(a)), accountPrefix...), a[:]...)
+}
+
+// ParamsKey is the state key of the parameters.
+func ParamsKey() []byte { return paramsKey }
+
+// DecodeAccount decodes a stored account; absent (nil) is the zero account.
+func DecodeAccount(v []byte) (Account, error) {
+	var a Account
+	if v == nil {
+		return a, nil
+	}
+	err := codec.Unmarshal(v, &a)
+	return a, err
+}
+
+// CheckFee checks the fee's gas price and gas limit against the parameters
+// and the size of the transaction.
+func (p Params) CheckFee(fee tx.Fee, txBytes int) error {
+	if fee.GasPrice < p.MinGasPrice {
+		return tx.ErrGasPriceTooLow.Wrap("gas price %d units is below the chain's minimum of %d", fee.GasPrice, p.MinGasPrice)
+	}
+	if fee.GasLimit > p.MaxTxGas {
+		return tx.ErrGasLimit.Wrap("gas limit %d is above the chain's maximum of %d", fee.GasLimit, p.MaxTxGas)
+	}
+	if need := p.IntrinsicGas(txBytes); fee.GasLimit < need {
+		return tx.ErrGasLimit.Wrap("gas limit %d is below the %d gas this %d-byte transaction needs before it runs", fee.GasLimit, need, txBytes)
+	}
+	return nil
+}

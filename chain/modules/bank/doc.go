@@ -6,4 +6,8 @@
 // Its invariant, checked at the end of every block, is that the balances
 // add up to the total supply; a violation halts the node instead of
 // committing the block.
+//
+// This package is the module's wire side: messages, state keys, events,
+// errors, genesis and the helpers clients need. It links no state code;
+// the keeper is package chain/modules/bank/keeper.
 package bank

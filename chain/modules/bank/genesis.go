@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/phalanx-net/phalanx/chain/codec"
-	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
 )
@@ -100,15 +98,5 @@ func (g Genesis) Validate() error {
 	return nil
 }
 
-// InitGenesis writes the genesis balances and supply.
-func (k Keeper) InitGenesis(ctx *module.Context, g Genesis) error {
-	if err := g.Validate(); err != nil {
-		return err
-	}
-	kv := ctx.Store()
-	for _, acc := range g.Accounts {
-		k.setBalance(kv, acc.Address, acc.Amount)
-	}
-	kv.Set(supplyKey, codec.MustMarshal(g.Supply))
-	return k.CheckSupply(kv)
-}
+// ModuleName names the module whose section of app_state this is.
+func (Genesis) ModuleName() string { return ModuleName }

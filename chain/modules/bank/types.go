@@ -1,6 +1,7 @@
 package bank
 
 import (
+	"fmt"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -32,6 +33,9 @@ var (
 func BalanceKey(a crypto.Address) []byte {
 	return append(append(make([]byte, 0, len(balancePrefix)+len(a)), balancePrefix...), a[:]...)
 }
+
+// BalancePrefix is the state prefix of all balances.
+func BalancePrefix() []byte { return balancePrefix }
 
 // SupplyKey is the state key of the total supply.
 func SupplyKey() []byte { return supplyKey }
@@ -74,3 +78,16 @@ const (
 	AttrRecipient = "recipient"
 	AttrAmount    = "amount"
 )
+
+// DecodeAmount decodes a stored amount; clients use it on query results.
+func DecodeAmount(v []byte) (pha.Amount, error) {
+	var a pha.Amount
+	if v == nil {
+		return a, nil
+	}
+	// Amount's own decoder accepts only the canonical encoding.
+	if err := a.UnmarshalCBOR(v); err != nil {
+		return a, fmt.Errorf("decode stored amount: %w", err)
+	}
+	return a, nil
+}

@@ -12,4 +12,9 @@
 // (a heartbeat, a missed one, a stop), by the time elapsed since its last
 // update. docs/economics.md gives the formulas and how they differ from
 // Phala's.
+//
+// This package is the module's wire side: messages, queue payloads,
+// records, state keys, events, errors, genesis and the formulas (econ.go),
+// which need no state. It links no state code; the keeper is package
+// chain/modules/computing/keeper.
 package computing

@@ -1,8 +1,6 @@
 package computing
 
-import (
-	"github.com/phalanx-net/phalanx/chain/module"
-)
+import ()
 
 // Genesis is the module's part of the genesis file; a genesis without it
 // gets DefaultParams.
@@ -10,7 +8,8 @@ type Genesis struct {
 	Params Params `json:"params"`
 }
 
-func (g Genesis) params() Params {
+// ParamsOrDefault returns the genesis parameters, DefaultParams if it has none.
+func (g Genesis) ParamsOrDefault() Params {
 	if g.Params == (Params{}) {
 		return DefaultParams()
 	}
@@ -19,23 +18,14 @@ func (g Genesis) params() Params {
 
 // Validate checks the genesis.
 func (g Genesis) Validate() error {
-	if err := g.params().Validate(); err != nil {
+	if err := g.ParamsOrDefault().Validate(); err != nil {
 		return ErrBadGenesis.Wrap("%v", err)
 	}
 	return nil
 }
 
-// InitGenesis writes the parameters and starts the budget schedule at
-// the genesis time.
-func (k *Keeper) InitGenesis(ctx *module.Context, g Genesis) error {
-	if err := g.Validate(); err != nil {
-		return err
-	}
-	kv := ctx.Store()
-	kv.Set(paramsKey, mustMarshal(g.params()))
-	k.setTotals(kv, Totals{Start: ctx.Block.Time.UnixNano(), LastBlock: ctx.Block.Time.UnixNano()})
-	return nil
-}
-
 // DefaultGenesis returns the default parameters.
 func DefaultGenesis() Genesis { return Genesis{Params: DefaultParams()} }
+
+// ModuleName names the module whose section of app_state this is.
+func (Genesis) ModuleName() string { return ModuleName }

@@ -277,3 +277,6 @@ func Decode[T Worker | Totals | Params](v []byte) (T, error) {
 }
 
 func be64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+// Account is the module account that holds computing stakes.
+func Account() crypto.Address { return crypto.ModuleAddress(ModuleName) }

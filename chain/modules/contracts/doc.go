@@ -19,4 +19,8 @@
 // time) is closed at the end of a block (EndBlock) as StatusNoMajority and
 // its escrow refunded. A cluster below its minimum size takes no new
 // commands.
+//
+// This package is the module's wire side: messages, state keys, records,
+// events, errors, genesis and the helpers clients need. It links no state
+// code; the keeper is package chain/modules/contracts/keeper.
 package contracts

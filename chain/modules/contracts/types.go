@@ -20,6 +20,9 @@ import (
 // account (which holds cluster deposits and command escrows).
 const ModuleName = "contracts"
 
+// Account is the module account that holds deposits and escrows.
+func Account() crypto.Address { return crypto.ModuleAddress(ModuleName) }
+
 // Errors.
 var (
 	ErrBadMsg     = module.DefineError(ModuleName, 1, "invalid contracts message")
@@ -164,11 +167,11 @@ func (c Cluster) CheckSize() error {
 
 // Has reports whether w is one of the cluster's workers.
 func (c Cluster) Has(w crypto.PublicKey) bool {
-	_, found := slices.BinarySearchFunc(c.Workers, w, comparePublicKeys)
+	_, found := slices.BinarySearchFunc(c.Workers, w, ComparePublicKeys)
 	return found
 }
 
-func comparePublicKeys(a, b crypto.PublicKey) int { return bytes.Compare(a[:], b[:]) }
+func ComparePublicKeys(a, b crypto.PublicKey) int { return bytes.Compare(a[:], b[:]) }
 
 // Code is an uploaded module's record; its prepared (instrumented) bytes
 // are stored under CodeBytesKey.
@@ -484,6 +487,9 @@ func clone(b []byte) []byte { return append(make([]byte, 0, len(b)+72), b...) }
 // ParamsKey is the state key of the parameters.
 func ParamsKey() []byte { return paramsKey }
 
+// NextClusterKey is the state key of the next cluster's id.
+func NextClusterKey() []byte { return nextCluster }
+
 // ClusterKey is the state key of a cluster.
 func ClusterKey(id uint64) []byte { return binary.BigEndian.AppendUint64(clone(clusterPrefix), id) }
 
@@ -504,11 +510,11 @@ func ContractPrefix() []byte { return contractPref }
 
 // clusterContractKey indexes a contract under its cluster, so that a new
 // key generation finds the contracts to rekey without a scan of all.
-func clusterContractKey(cluster uint64, id Hash) []byte {
-	return append(clusterContractsPrefix(cluster), id[:]...)
+func ClusterContractKey(cluster uint64, id Hash) []byte {
+	return append(ClusterContractsPrefix(cluster), id[:]...)
 }
 
-func clusterContractsPrefix(cluster uint64) []byte {
+func ClusterContractsPrefix(cluster uint64) []byte {
 	return binary.BigEndian.AppendUint64(clone(byClusterPref), cluster)
 }
 
@@ -522,28 +528,31 @@ func ResultKey(cluster, seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(clone(resultPrefix), cluster), seq)
 }
 
-func voteKey(cluster, seq uint64, worker crypto.PublicKey) []byte {
-	return append(votePrefixOf(cluster, seq), worker[:]...)
+func VoteKey(cluster, seq uint64, worker crypto.PublicKey) []byte {
+	return append(VotePrefixOf(cluster, seq), worker[:]...)
 }
 
-func votePrefixOf(cluster, seq uint64) []byte {
+func VotePrefixOf(cluster, seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(clone(votePrefix), cluster), seq)
 }
 
 // ballotKey holds the content of a vote with digest d for a command, once
 // whatever the number of workers that posted it, so that a majority found
 // at the deadline can be recorded.
-func ballotKey(cluster, seq uint64, d Hash) []byte {
-	return append(ballotPrefixOf(cluster, seq), d[:]...)
+func BallotKey(cluster, seq uint64, d Hash) []byte {
+	return append(BallotPrefixOf(cluster, seq), d[:]...)
 }
 
-func ballotPrefixOf(cluster, seq uint64) []byte {
+func BallotPrefixOf(cluster, seq uint64) []byte {
 	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(clone(ballotPrefix), cluster), seq)
 }
 
+// DeadlinePrefix is the state prefix of the deadline index.
+func DeadlinePrefix() []byte { return deadlinePref }
+
 // deadlineKey indexes a command by its deadline, so the block it falls in
 // finds it without scanning the open commands.
-func deadlineKey(deadline int64, cluster, seq uint64) []byte {
+func DeadlineKey(deadline int64, cluster, seq uint64) []byte {
 	k := binary.BigEndian.AppendUint64(clone(deadlinePref), uint64(deadline))
 	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(k, cluster), seq)
 }

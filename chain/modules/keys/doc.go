@@ -20,4 +20,8 @@
 // (TopicClusterRequest, TopicClusterShare, forwarded as TopicClusterKey):
 // all its generations, since the contracts module starts a new one, sent
 // to the workers left only, each time a worker leaves the cluster.
+//
+// This package is the module's wire side: the queue payloads, the HPKE
+// infos keys are sealed under, records, state keys, events and errors. It
+// links no state code; the keeper is package chain/modules/keys/keeper.
 package keys

@@ -2,8 +2,6 @@ package keys
 
 import (
 	"encoding/binary"
-	"github.com/phalanx-net/phalanx/chain/store"
-	"strconv"
 
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
@@ -110,30 +108,6 @@ type ClusterShare struct {
 	Gen     uint32           `cbor:"5,keyasint,omitempty" json:"gen,omitempty"`
 }
 
-// clusterAsk is what the chain keeps of a pending ClusterRequest. A
-// request for generation 0 is kept as its bare epoch, as before key
-// generations existed.
-type clusterAsk struct {
-	Epoch uint32 `cbor:"1,keyasint"`
-	Gen   uint32 `cbor:"2,keyasint"`
-}
-
-func encodeAsk(a clusterAsk) []byte {
-	if a.Gen == 0 {
-		return codec.MustMarshal(a.Epoch)
-	}
-	return codec.MustMarshal(a)
-}
-
-func decodeAsk(v []byte) clusterAsk {
-	var a clusterAsk
-	if codec.Unmarshal(v, &a.Epoch) == nil {
-		return a
-	}
-	store.MustDecode(v, &a)
-	return a
-}
-
 // HandoverInfo is the HPKE info a master key is sealed under: it binds
 // the chain, the epoch and the recipient, so a sealed key cannot be
 // replayed to another enclave or passed off as another epoch's.
@@ -208,6 +182,21 @@ func epochKey(prefix []byte, epoch uint32, id crypto.PublicKey) []byte {
 // master key.
 func HolderKey(epoch uint32, id crypto.PublicKey) []byte { return epochKey(holderPrefix, epoch, id) }
 
+// HolderPrefix is the state prefix of an epoch's HolderKeys.
+func HolderPrefix(epoch uint32) []byte {
+	return binary.BigEndian.AppendUint32(clone(holderPrefix), epoch)
+}
+
+// RequestedKey is the state key present once a gatekeeper's holders were
+// asked to hand it an epoch's master key.
+func RequestedKey(epoch uint32, id crypto.PublicKey) []byte {
+	return epochKey(requestedPrefix, epoch, id)
+}
+
+// HandedKey is the state key present once an epoch's master key was
+// forwarded to a gatekeeper.
+func HandedKey(epoch uint32, id crypto.PublicKey) []byte { return epochKey(handedPrefix, epoch, id) }
+
 func clusterKey(prefix []byte, cluster uint64, worker crypto.PublicKey) []byte {
 	return append(binary.BigEndian.AppendUint64(clone(prefix), cluster), worker[:]...)
 }
@@ -216,6 +205,12 @@ func clusterKey(prefix []byte, cluster uint64, worker crypto.PublicKey) []byte {
 // cluster's key.
 func ClusterHandedKey(cluster uint64, worker crypto.PublicKey) []byte {
 	return clusterKey(clusterSentPref, cluster, worker)
+}
+
+// ClusterRequestKey is the state key of a worker's pending request for a
+// cluster's keys.
+func ClusterRequestKey(cluster uint64, worker crypto.PublicKey) []byte {
+	return clusterKey(clusterReqPref, cluster, worker)
 }
 
 func clone(b []byte) []byte { return append(make([]byte, 0, len(b)+48), b...) }
@@ -249,7 +244,3 @@ func DecodeMaster(v []byte) (Master, error) {
 	err := codec.Unmarshal(v, &m)
 	return m, err
 }
-
-func itoa(v uint32) string { return utoa(uint64(v)) }
-
-func utoa(v uint64) string { return strconv.FormatUint(v, 10) }

@@ -20,4 +20,8 @@
 // of each block the queue deletes those (a bounded number a block), since
 // the recipient never reads below that count again and no one else reads
 // its messages.
+//
+// This package is the module's wire side: the message, what enclaves
+// sign, state keys, events and errors. It links no state code; the keeper
+// is package chain/modules/mq/keeper.
 package mq

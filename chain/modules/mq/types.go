@@ -141,9 +141,12 @@ func ConsumedKey(to crypto.PublicKey) []byte { return withKey(consumedPrefix, to
 // an enclave: the ones below were consumed and deleted.
 func EgressFirstKey(to crypto.PublicKey) []byte { return withKey(egressFirstPrefix, to) }
 
-// pruneKey marks an enclave whose consumed messages are not all deleted
+// PruneKey marks an enclave whose consumed messages are not all deleted
 // yet; EndBlock walks these marks in key order.
-func pruneKey(to crypto.PublicKey) []byte { return withKey(prunePrefix, to) }
+func PruneKey(to crypto.PublicKey) []byte { return withKey(prunePrefix, to) }
+
+// PrunePrefix is the state prefix of the prune marks.
+func PrunePrefix() []byte { return prunePrefix }
 
 func withKey(prefix []byte, id crypto.PublicKey) []byte {
 	return append(append(make([]byte, 0, len(prefix)+len(id)+8), prefix...), id[:]...)
@@ -171,5 +174,3 @@ const (
 	AttrSeq     = "seq"
 	AttrTopic   = "topic"
 )
-
-var errBadPruneKey = ErrBadMessage.Wrap("prune mark of the wrong length")

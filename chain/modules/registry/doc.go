@@ -11,4 +11,9 @@
 // measurement against the allowlist. Until a governance module exists the
 // allowlist and parameters are changed by a council account named in the
 // genesis file (MsgUpdateParams).
+//
+// This package is the module's wire side: messages, records, state keys,
+// the report data an enclave's quote must bind, events, errors and
+// genesis. It links no state code; the keeper is package
+// chain/modules/registry/keeper.
 package registry

@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/crypto"
 )
 
@@ -22,19 +21,6 @@ func (g Genesis) Validate() error {
 	return nil
 }
 
-// InitGenesis writes the parameters and records the validator accounts.
-func (k Keeper) InitGenesis(ctx *module.Context, g Genesis) error {
-	if err := g.Validate(); err != nil {
-		return err
-	}
-	kv := ctx.Store()
-	k.SetParams(kv, g.Params)
-	for _, v := range g.Validators {
-		k.SetValidator(kv, v.Address())
-	}
-	return nil
-}
-
 // DefaultGenesis returns the parameters of a public network: no sim, and
 // an empty allowlist that the genesis author fills with the measurements
 // of the releases the network accepts.
@@ -43,3 +29,6 @@ func DefaultGenesis(council crypto.Address) Genesis {
 	p.Council = council
 	return Genesis{Params: p}
 }
+
+// ModuleName names the module whose section of app_state this is.
+func (Genesis) ModuleName() string { return ModuleName }

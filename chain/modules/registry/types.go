@@ -312,3 +312,49 @@ type Online struct {
 	Version      uint32 `cbor:"1,keyasint"`
 	SyncedHeight int64  `cbor:"2,keyasint"`
 }
+
+// State keys.
+var (
+	paramsKey        = []byte("registry/params")
+	workerPrefix     = []byte("registry/worker/")
+	gatekeeperPrefix = []byte("registry/gatekeeper/")
+	validatorPrefix  = []byte("registry/validator/")
+)
+
+// ParamsKey is the state key of the parameters.
+func ParamsKey() []byte { return paramsKey }
+
+// WorkerKey is the state key of a worker's record.
+func WorkerKey(id crypto.PublicKey) []byte {
+	return append(append(make([]byte, 0, len(workerPrefix)+len(id)), workerPrefix...), id[:]...)
+}
+
+// GatekeeperKey is the state key of a gatekeeper enclave's record.
+func GatekeeperKey(id crypto.PublicKey) []byte {
+	return append(append(make([]byte, 0, len(gatekeeperPrefix)+len(id)), gatekeeperPrefix...), id[:]...)
+}
+
+// WorkerPrefix is the state prefix of all worker records.
+func WorkerPrefix() []byte { return workerPrefix }
+
+// GatekeeperPrefix is the state prefix of all gatekeeper records.
+func GatekeeperPrefix() []byte { return gatekeeperPrefix }
+
+// ValidatorKey marks a validator's account.
+func ValidatorKey(a crypto.Address) []byte {
+	return append(append(make([]byte, 0, len(validatorPrefix)+len(a)), validatorPrefix...), a[:]...)
+}
+
+// DecodeEnclave decodes a stored enclave record (for clients).
+func DecodeEnclave(v []byte) (Enclave, error) {
+	var e Enclave
+	err := codec.Unmarshal(v, &e)
+	return e, err
+}
+
+// DecodeParams decodes stored parameters (for clients).
+func DecodeParams(v []byte) (Params, error) {
+	var p Params
+	err := codec.Unmarshal(v, &p)
+	return p, err
+}

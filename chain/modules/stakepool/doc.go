@@ -13,4 +13,8 @@
 // was when they last claimed), so paying a pool costs the same however
 // many delegators it has. A slash of a pool's worker lowers the pool's
 // stake, not its shares: every delegator loses the same fraction.
+//
+// This package is the module's wire side: messages, records, state keys,
+// events, errors and what shares are worth (Value). It links no state
+// code; the keeper is package chain/modules/stakepool/keeper.
 package stakepool

@@ -174,6 +174,9 @@ var (
 	workerPoolPre = []byte("stakepool/worker/")
 )
 
+// NextPoolKey is the state key of the next pool's id.
+func NextPoolKey() []byte { return nextPoolKey }
+
 // PoolKey is the state key of a pool.
 func PoolKey(id uint64) []byte { return binary.BigEndian.AppendUint64(clone(poolPrefix), id) }
 
@@ -206,4 +209,14 @@ func Decode[T Pool | Delegation](v []byte) (T, error) {
 	var out T
 	err := codec.Unmarshal(v, &out)
 	return out, err
+}
+
+// Value is what shares of a pool are worth: Stake × shares / Shares,
+// rounded down.
+func Value(p Pool, shares fixed.Num) (pha.Amount, error) {
+	if p.Shares.IsZero() {
+		return pha.Amount{}, nil
+	}
+	v, err := shares.MulDiv(fixed.FromPHA(p.Stake), p.Shares)
+	return v.PHA(), err
 }

@@ -1,14 +1,12 @@
 // Package simquote is the sim platform's quote format and its simulated
-// vendor key, shared by the sim attester (package tee) and the sim
-// verifier (package tee/verify). The key's seed is public: this package
-// lets anyone make sim quotes, which is why a chain accepts them only
-// when it allows sim.
+// vendor's public key, shared by the sim attester (package tee) and the
+// sim verifier (package tee/verify). The vendor's signing key, whose seed
+// is public, is in package simsign, which only the attester links.
 package simquote
 
 import (
-	"crypto/sha256"
+	"encoding/hex"
 
-	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/crypto"
 )
 
@@ -19,20 +17,17 @@ const Version = 1
 // signature in Phalanx.
 const Context crypto.Context = "phalanx/tee: sim quote v1"
 
-// vendorSeedText is the public seed of the simulated vendor key.
-const vendorSeedText = "phalanx sim vendor key — protects nothing"
-
-// VendorKey is the simulated TEE vendor's signing key. Its seed is
-// public (SHA-256 of vendorSeedText), so anyone can sign sim quotes:
-// sim evidence proves nothing about the enclave that presents it, and a
-// chain accepts it only when it allows sim. That is the point of sim: the
-// whole attestation path runs on a laptop, and no one can mistake it for
-// security.
-var VendorKey = func() crypto.PrivateKey {
-	seed := sha256.Sum256([]byte(vendorSeedText))
-	k, err := crypto.PrivateKeyFromSeed(seed[:])
+// VendorPublicKey is the simulated vendor's public key: the public half
+// of simsign.VendorKey, written out so that verifying a sim quote links
+// no code that can make one (a test in simsign checks the two agree).
+var VendorPublicKey = func() crypto.PublicKey {
+	b, err := hex.DecodeString("c5d27b2b8193583ef82bc5882a4864c2abdbc828494aa13bd9c2c9ba3f57d510")
 	if err != nil {
-		panic(err) // a 32-byte seed always makes a key
+		panic(err)
+	}
+	k, err := crypto.PublicKeyFromBytes(b)
+	if err != nil {
+		panic(err)
 	}
 	return k
 }()
@@ -56,15 +51,4 @@ type Quote struct {
 // Body returns what the vendor signed.
 func (q Quote) Body() Body {
 	return Body{Version: q.Version, Measurement: q.Measurement, ReportData: q.ReportData}
-}
-
-// Sign returns a sim quote binding data to measurement.
-func Sign(measurement []byte, data [64]byte) ([]byte, error) {
-	q := Quote{Version: Version, Measurement: measurement, ReportData: data[:]}
-	msg, err := codec.Marshal(q.Body())
-	if err != nil {
-		return nil, err
-	}
-	q.Signature = VendorKey.Sign(Context, msg)
-	return codec.Marshal(q)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/statedb"
@@ -54,7 +55,7 @@ type Env struct {
 	// GasUsed is the gas the last Run used.
 	GasUsed uint64
 	seqs    map[crypto.PublicKey]uint64
-	bank    bank.Keeper
+	bank    bankkeeper.Keeper
 }
 
 // New returns an empty state at 2026-01-01, height 1.

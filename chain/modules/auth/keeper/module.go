@@ -1,0 +1,39 @@
+package keeper
+
+import (
+	"encoding/json"
+
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/auth"
+	"github.com/phalanx-net/phalanx/chain/query"
+)
+
+// Module is the auth module as the module manager sees it.
+type Module struct{ Keeper }
+
+var _ interface {
+	module.HasGenesis
+	module.HasQueries
+} = Module{}
+
+func (Module) Name() string { return auth.ModuleName }
+
+func (Module) ValidateGenesis(raw json.RawMessage) error {
+	_, err := module.ReadGenesis[auth.Genesis](raw)
+	return err
+}
+
+func (m Module) InitGenesis(ctx *module.Context, raw json.RawMessage, _ module.ChainGenesis) error {
+	g, err := module.ReadGenesis[auth.Genesis](raw)
+	if err != nil {
+		return err
+	}
+	return m.Keeper.InitGenesis(ctx, g)
+}
+
+func (Module) Queries() []module.Query {
+	return []module.Query{
+		module.AddressQuery(query.Account, auth.AccountKey),
+		module.FixedQuery(query.Params, auth.ParamsKey()),
+	}
+}

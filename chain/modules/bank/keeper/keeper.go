@@ -1,0 +1,104 @@
+package keeper
+
+import (
+	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/chain/store"
+	"github.com/phalanx-net/phalanx/crypto"
+)
+
+// Keeper reads and writes the bank's state. It holds no state itself; the
+// store comes with each call.
+type Keeper struct{}
+
+// Balance returns the balance of addr.
+func (Keeper) Balance(r store.Reader, addr crypto.Address) pha.Amount {
+	return decodeAmount(r.Get(bank.BalanceKey(addr)))
+}
+
+// Supply returns the total supply.
+func (Keeper) Supply(r store.Reader) pha.Amount {
+	return decodeAmount(r.Get(bank.SupplyKey()))
+}
+
+// ModuleBalance returns the balance of a module account.
+func (k Keeper) ModuleBalance(r store.Reader, name string) pha.Amount {
+	return k.Balance(r, crypto.ModuleAddress(name))
+}
+
+func decodeAmount(v []byte) pha.Amount {
+	a, err := bank.DecodeAmount(v)
+	if err != nil {
+		// Only this keeper writes these keys, always canonically: a value
+		// that does not decode means the database is corrupt.
+		panic(&store.IOError{Err: err})
+	}
+	return a
+}
+
+func (Keeper) setBalance(kv store.KV, addr crypto.Address, a pha.Amount) {
+	if a.IsZero() {
+		kv.Delete(bank.BalanceKey(addr))
+		return
+	}
+	kv.Set(bank.BalanceKey(addr), codec.MustMarshal(a))
+}
+
+// Transfer moves amount from one account to another and emits a transfer
+// event. It fails with ErrInsufficientFunds, changing nothing, if from's
+// balance is short.
+func (k Keeper) Transfer(ctx *module.Context, from, to crypto.Address, amount pha.Amount) error {
+	if err := k.Pay(ctx, from, to, amount); err != nil {
+		return err
+	}
+	ctx.Emit(bank.EventTransfer,
+		module.Attr{Key: bank.AttrSender, Value: from, Index: true},
+		module.Attr{Key: bank.AttrRecipient, Value: to, Index: true},
+		module.Attr{Key: bank.AttrAmount, Value: amount},
+	)
+	return nil
+}
+
+// Pay is Move within a transaction's message: when from is the sender, a
+// refusal names the fee held from its balance apart from the balance.
+func (k Keeper) Pay(ctx *module.Context, from, to crypto.Address, amount pha.Amount) error {
+	var held pha.Amount
+	if from == ctx.Sender {
+		held = ctx.FeeHold
+	}
+	return k.move(ctx.Store(), from, to, amount, held)
+}
+
+// Move moves amount between accounts without an event, for bookkeeping
+// that reports itself otherwise (fees). It fails with ErrInsufficientFunds,
+// changing nothing, if from's balance is short.
+func (k Keeper) Move(kv store.KV, from, to crypto.Address, amount pha.Amount) error {
+	return k.move(kv, from, to, amount, pha.Zero)
+}
+
+// move is Move where held has already been taken from from's balance for
+// the transaction's fee.
+func (k Keeper) move(kv store.KV, from, to crypto.Address, amount, held pha.Amount) error {
+	fromBal := k.Balance(kv, from)
+	left, err := fromBal.Sub(amount)
+	if err != nil {
+		if held.IsZero() {
+			return bank.ErrInsufficientFunds.Wrap("%s has %s, needs %s", from, fromBal.PHA(), amount.PHA())
+		}
+		total, _ := fromBal.Add(held) // at most the supply
+		return bank.ErrInsufficientFunds.Wrap("%s has %s, of which %s is held for this transaction's fee, leaving %s; needs %s",
+			from, total.PHA(), held.PHA(), fromBal.PHA(), amount.PHA())
+	}
+	if from == to {
+		return nil
+	}
+	toBal, err := k.Balance(kv, to).Add(amount)
+	if err != nil { // more than the supply: impossible while the invariant holds
+		return bank.ErrInvalidAmount.Wrap("balance of %s would overflow", to)
+	}
+	k.setBalance(kv, from, left)
+	k.setBalance(kv, to, toBal)
+	return nil
+}

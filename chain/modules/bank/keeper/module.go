@@ -1,0 +1,50 @@
+package keeper
+
+import (
+	"encoding/json"
+
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/query"
+	"github.com/phalanx-net/phalanx/chain/store"
+)
+
+// Module is the bank module as the module manager sees it.
+type Module struct{ Keeper }
+
+var _ interface {
+	module.HasMsgs
+	module.HasGenesis
+	module.HasQueries
+	module.HasInvariants
+} = Module{}
+
+func (Module) Name() string { return bank.ModuleName }
+
+func (Module) ValidateGenesis(raw json.RawMessage) error {
+	_, err := module.ReadGenesis[bank.Genesis](raw)
+	return err
+}
+
+func (m Module) InitGenesis(ctx *module.Context, raw json.RawMessage, _ module.ChainGenesis) error {
+	g, err := module.ReadGenesis[bank.Genesis](raw)
+	if err != nil {
+		return err
+	}
+	return m.Keeper.InitGenesis(ctx, g)
+}
+
+func (Module) Queries() []module.Query {
+	return []module.Query{
+		module.AddressQuery(query.Balance, bank.BalanceKey),
+		module.FixedQuery(query.Supply, bank.SupplyKey()),
+	}
+}
+
+// CheckState checks the supply over the whole state.
+func (m Module) CheckState(r store.Reader) error { return m.CheckSupply(r) }
+
+// CheckBlock checks that a block's changes keep the supply.
+func (m Module) CheckBlock(changes *store.Cache, before store.Reader) error {
+	return m.CheckBlockSupply(changes, before)
+}

@@ -1,0 +1,26 @@
+package keeper
+
+import (
+	"encoding/binary"
+
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/keys"
+	"github.com/phalanx-net/phalanx/chain/query"
+)
+
+// Module is the keys module as the module manager sees it.
+type Module struct{ *Keeper }
+
+var _ interface {
+	module.HasMsgs
+	module.HasQueries
+} = Module{}
+
+func (Module) Name() string { return keys.ModuleName }
+
+func (Module) Queries() []module.Query {
+	return []module.Query{
+		module.FixedQuery(query.KeysStatus, keys.StatusKey()),
+		module.SizedQuery(query.Master, 4, "a 4-byte epoch", func(d []byte) []byte { return keys.MasterKey(binary.BigEndian.Uint32(d)) }),
+	}
+}

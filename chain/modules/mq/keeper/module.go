@@ -1,0 +1,30 @@
+package keeper
+
+import (
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/mq"
+)
+
+// Module is the mq module as the module manager sees it.
+type Module struct{ *Keeper }
+
+var _ interface {
+	module.HasMsgs
+	module.HasEndBlock
+	module.HasMetrics
+} = Module{}
+
+func (Module) Name() string { return mq.ModuleName }
+
+// EndBlock deletes messages their recipients reported consumed. The manager runs
+// it last, after the modules that send messages.
+func (m Module) EndBlock(ctx *module.Context, _ module.EndBlockInfo) error {
+	m.Keeper.EndBlock(ctx)
+	return nil
+}
+
+func (Module) Gauges() []module.Gauge { return nil }
+
+func (Module) CountedEvents() []module.CountedEvent {
+	return []module.CountedEvent{{Type: mq.EventSent, Name: "mq_sent"}}
+}

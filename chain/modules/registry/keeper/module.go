@@ -1,0 +1,46 @@
+package keeper
+
+import (
+	"encoding/json"
+
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	"github.com/phalanx-net/phalanx/chain/query"
+)
+
+// Module is the registry module as the module manager sees it.
+type Module struct{ Keeper }
+
+var _ interface {
+	module.HasMsgs
+	module.HasGenesis
+	module.HasQueries
+} = Module{}
+
+func (Module) Name() string { return registry.ModuleName }
+
+func (Module) ValidateGenesis(raw json.RawMessage) error {
+	_, err := module.ReadGenesis[registry.Genesis](raw)
+	return err
+}
+
+// InitGenesis records the genesis validators, which CometBFT passes to
+// InitChain beside app_state, as validator accounts.
+func (m Module) InitGenesis(ctx *module.Context, raw json.RawMessage, chain module.ChainGenesis) error {
+	g, err := module.ReadGenesis[registry.Genesis](raw)
+	if err != nil {
+		return err
+	}
+	g.Validators = chain.Validators
+	return m.Keeper.InitGenesis(ctx, g)
+}
+
+func (Module) Queries() []module.Query {
+	return []module.Query{
+		module.FixedQuery(query.RegistryParams, registry.ParamsKey()),
+		module.IdentityQuery(query.Worker, registry.WorkerKey),
+		module.IdentityQuery(query.Gatekeeper, registry.GatekeeperKey),
+		module.ListQuery(query.Workers, registry.WorkerPrefix()),
+		module.ListQuery(query.Gatekeepers, registry.GatekeeperPrefix()),
+	}
+}

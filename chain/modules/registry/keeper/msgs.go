@@ -1,0 +1,148 @@
+package keeper
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/tee/verify"
+)
+
+// RegisterMsgs adds the registry's messages to the router and its topics
+// to the message queue.
+func (k Keeper) RegisterMsgs(r *module.Router) {
+	module.Register(r, k.handleRegisterWorker)
+	module.Register(r, k.handleRegisterGatekeeper)
+	module.Register(r, k.handleUpdateParams)
+	k.mq.Handle(registry.TopicOnline, k.handleOnline)
+}
+
+func (k Keeper) handleRegisterWorker(ctx *module.Context, m *registry.MsgRegisterWorker) error {
+	return k.register(ctx, registry.RoleWorker, &m.Registration)
+}
+
+func (k Keeper) handleRegisterGatekeeper(ctx *module.Context, m *registry.MsgRegisterGatekeeper) error {
+	if !k.IsValidator(ctx.Store(), ctx.Sender) {
+		return registry.ErrNotValidator.Wrap("%s", ctx.Sender)
+	}
+	return k.register(ctx, registry.RoleGatekeeper, &m.Registration)
+}
+
+// register verifies a registration and records or refreshes the enclave.
+// Cheap checks run before the quote is verified, so a bad registration
+// costs the chain little; every refusal changes nothing.
+func (k Keeper) register(ctx *module.Context, role registry.Role, m *registry.Registration) error {
+	kv := ctx.Store()
+	p := k.Params(kv)
+	now := ctx.Block.Time.Unix()
+	if m.AttestedAt > now || now-m.AttestedAt > p.MaxAttestationAge {
+		return registry.ErrStaleAttestation.Wrap("attested at %d, block time %d, maximum age %d s", m.AttestedAt, now, p.MaxAttestationAge)
+	}
+	if role == registry.RoleWorker && m.Version < p.MinWorkerVersion {
+		return registry.ErrVersionTooLow.Wrap("version %d, minimum %d", m.Version, p.MinWorkerVersion)
+	}
+	if verify.Insecure(m.Evidence.Platform) && !p.AllowSim {
+		return registry.ErrSimNotAllowed.Wrap("this chain's genesis does not accept the sim platform")
+	}
+	key := registry.WorkerKey(m.Identity)
+	if role == registry.RoleGatekeeper {
+		key = registry.GatekeeperKey(m.Identity)
+	}
+	prev, refresh := k.get(kv, key)
+	if refresh {
+		if string(prev.EncryptionKey) != string(m.EncryptionKey) || prev.Operator != ctx.Sender {
+			return registry.ErrKeysChanged.Wrap("enclave %s is registered to %s with another encryption key or operator", m.Identity, prev.Operator)
+		}
+		if m.AttestedAt <= prev.AttestedAt {
+			return registry.ErrAttestationReused.Wrap("attested at %d, recorded %d", m.AttestedAt, prev.AttestedAt)
+		}
+	}
+	if err := ctx.ConsumeGas(p.VerifyGas, "attestation"); err != nil {
+		return err
+	}
+	v, err := verify.Verify(m.Evidence, verify.Options{Now: ctx.Block.Time, AllowSim: p.AllowSim})
+	if err != nil {
+		if errors.Is(err, verify.ErrSimNotAllowed) {
+			return registry.ErrSimNotAllowed.Wrap("%v", err)
+		}
+		return registry.ErrBadAttestation.Wrap("%v", err)
+	}
+	if v.Debug {
+		return registry.ErrDebugEnclave.Wrap("the %s evidence is from a debug enclave, whose memory its host can read", v.Platform)
+	}
+	want := registry.ReportData(role, ctx.Block.ChainID, ctx.Sender, m.Identity, m.EncryptionKey, m.Version, m.AttestedAt)
+	if v.ReportData != want {
+		return registry.ErrReportData.Wrap("the quote's report data is not the hash of these keys, operator %s, chain %q, version %d and time %d",
+			ctx.Sender, ctx.Block.ChainID, m.Version, m.AttestedAt)
+	}
+	if !p.Allowed(v.Platform, v.Measurement) {
+		return registry.ErrNotAllowlisted.Wrap("%s measurement %s", v.Platform, registry.HexBytes(v.Measurement))
+	}
+	e := prev
+	if !refresh {
+		e = registry.Enclave{Identity: m.Identity, EncryptionKey: m.EncryptionKey, Operator: ctx.Sender, RegisteredHeight: ctx.Block.Height}
+		if role == registry.RoleGatekeeper {
+			e.Validator = ctx.Sender
+		}
+	}
+	e.Platform, e.Measurement, e.Version, e.AttestedAt = v.Platform, v.Measurement, m.Version, m.AttestedAt
+	e.EvidenceExpires = 0
+	if !v.NotAfter.IsZero() {
+		e.EvidenceExpires = v.NotAfter.Unix()
+	}
+	e.RefreshedHeight = ctx.Block.Height
+	kv.Set(key, codec.MustMarshal(e))
+	if !refresh {
+		for _, h := range k.hooks {
+			if err := h.EnclaveRegistered(ctx, role, e); err != nil {
+				return err
+			}
+		}
+	}
+	k.mq.Send(ctx, m.Identity, registry.TopicRegistered, codec.MustMarshal(registry.Registered{Role: role, Height: ctx.Block.Height, AttestedAt: m.AttestedAt, Refresh: refresh}))
+	ctx.Emit(registry.EventRegistered,
+		module.Attr{Key: registry.AttrIdentity, Value: m.Identity, Index: true},
+		module.Attr{Key: registry.AttrRole, Value: role},
+		module.Attr{Key: registry.AttrOperator, Value: ctx.Sender, Index: true},
+		module.Attr{Key: registry.AttrPlatform, Value: module.Text(v.Platform)},
+		module.Attr{Key: registry.AttrRefresh, Value: module.Text(strconv.FormatBool(refresh))},
+	)
+	return nil
+}
+
+// handleOnline records that an enclave has verified the chain up to a
+// height.
+func (k Keeper) handleOnline(ctx *module.Context, sender crypto.PublicKey, payload []byte) error {
+	var o registry.Online
+	if err := codec.Unmarshal(payload, &o); err != nil {
+		return registry.ErrBadMsg.Wrap("online: %v", err)
+	}
+	kv := ctx.Store()
+	key := registry.WorkerKey(sender)
+	e, ok := k.get(kv, key)
+	if !ok {
+		key = registry.GatekeeperKey(sender)
+		if e, ok = k.get(kv, key); !ok {
+			return registry.ErrNotRegistered.Wrap("%s", sender)
+		}
+	}
+	if o.SyncedHeight < 0 || o.SyncedHeight > ctx.Block.Height {
+		return registry.ErrBadMsg.Wrap("online: synced height %d beyond block %d", o.SyncedHeight, ctx.Block.Height)
+	}
+	e.LastSeenHeight, e.SyncedHeight = ctx.Block.Height, o.SyncedHeight
+	kv.Set(key, codec.MustMarshal(e))
+	ctx.Emit(registry.EventOnline, module.Attr{Key: registry.AttrIdentity, Value: sender, Index: true})
+	return nil
+}
+
+func (k Keeper) handleUpdateParams(ctx *module.Context, m *registry.MsgUpdateParams) error {
+	kv := ctx.Store()
+	if ctx.Sender != k.Params(kv).Council {
+		return registry.ErrNotCouncil.Wrap("%s", ctx.Sender)
+	}
+	k.SetParams(kv, m.Params)
+	return nil
+}

@@ -1,0 +1,36 @@
+package keeper
+
+import (
+	"encoding/binary"
+
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
+	"github.com/phalanx-net/phalanx/chain/query"
+	"github.com/phalanx-net/phalanx/crypto"
+)
+
+// Module is the stakepool module as the module manager sees it.
+type Module struct{ *Keeper }
+
+var _ interface {
+	module.HasMsgs
+	module.HasQueries
+	module.HasEndBlock
+} = Module{}
+
+func (Module) Name() string { return stakepool.ModuleName }
+
+func (Module) Queries() []module.Query {
+	return []module.Query{
+		module.Uint64Query(query.Pool, "pool id", stakepool.PoolKey),
+		module.SizedQuery(query.Delegation, 28, "a pool id (8 bytes) and an address (20)", func(d []byte) []byte {
+			return stakepool.DelegationKey(binary.BigEndian.Uint64(d), crypto.Address(d[8:]))
+		}),
+		module.ListQuery(query.Pools, stakepool.PoolPrefix()),
+	}
+}
+
+// EndBlock stops the workers of pools whose withdrawals waited too long.
+func (m Module) EndBlock(ctx *module.Context, _ module.EndBlockInfo) error {
+	return m.Keeper.EndBlock(ctx)
+}

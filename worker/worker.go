@@ -22,7 +22,6 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/enclave"
-	"github.com/phalanx-net/phalanx/enclave/executor"
 	"github.com/phalanx-net/phalanx/sdk/client"
 	"github.com/phalanx-net/phalanx/tee"
 	"github.com/phalanx-net/phalanx/worker/follow"
@@ -103,7 +102,7 @@ type Worker struct {
 	client    *client.Client
 	follower  *follow.Follower
 	chainID   string
-	exec      *executor.Executor // workers only
+	contracts *enclave.Contracts // workers only
 	queries   *queries
 	queryLn   net.Listener
 	metrics   *metrics
@@ -232,13 +231,13 @@ func New(ctx context.Context, cfg Config) (*Worker, error) {
 		if err != nil {
 			return nil, err
 		}
-		if w.exec, err = executor.Open(ctx, executor.Config{ChainID: gen.ChainID, Enclave: e, Dir: cfg.Home, Store: store}); err != nil {
+		if w.contracts, err = e.OpenContracts(ctx, enclave.ContractsConfig{ChainID: gen.ChainID, Dir: cfg.Home, Store: store, Log: w.log}); err != nil {
 			return nil, err
 		}
 		w.queries = newQueries(w)
 		if cfg.QueryAddr != "" {
 			if w.queryLn, err = net.Listen("tcp", cfg.QueryAddr); err != nil {
-				w.exec.Close(ctx)
+				w.contracts.Close(ctx)
 				return nil, fmt.Errorf("query API: %w", err)
 			}
 		}
@@ -270,8 +269,8 @@ func (w *Worker) Close(ctx context.Context) error {
 		if w.queryLn != nil {
 			w.queryLn.Close()
 		}
-		if w.exec != nil {
-			err = w.exec.Close(ctx)
+		if w.contracts != nil {
+			err = w.contracts.Close(ctx)
 		}
 	})
 	return err
@@ -413,7 +412,7 @@ func (w *Worker) Round(ctx context.Context) error {
 	if err := w.processMessages(ctx); err != nil {
 		return err
 	}
-	if w.exec != nil {
+	if w.contracts != nil {
 		if err := w.answerChallenge(ctx); err != nil {
 			return err
 		}

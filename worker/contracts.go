@@ -127,7 +127,7 @@ func (w *Worker) postResults(ctx context.Context, cluster uint64) error {
 	if err != nil || len(pending) == 0 {
 		return err
 	}
-	var out []outMsg
+	var out []enclave.Outgoing
 	for _, v := range pending {
 		raw, err := w.prove(ctx, contracts.ResultKey(cluster, v.Seq))
 		if err != nil {
@@ -147,7 +147,7 @@ func (w *Worker) postResults(ctx context.Context, cluster uint64) error {
 			}
 			continue
 		}
-		out = append(out, outMsg{contracts.TopicResult, codec.MustMarshal(v)})
+		out = append(out, enclave.Outgoing{Topic: contracts.TopicResult, Payload: codec.MustMarshal(v)})
 	}
 	if err := w.postAll(ctx, out); err != nil {
 		return err

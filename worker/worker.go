@@ -17,7 +17,6 @@ import (
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
-	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -442,7 +441,7 @@ func (w *Worker) answerChallenge(ctx context.Context) error {
 	// The heartbeat carries the instant score, measured now.
 	it, ms := enclave.Benchmark(w.cfg.BenchmarkSpan / 6)
 	w.log.Debug("answering a heartbeat challenge", "height", rec.ChallengeHeight)
-	if err := w.postAll(ctx, []outMsg{{computing.TopicHeartbeat, codec.MustMarshal(computing.Heartbeat{Height: rec.ChallengeHeight, Iterations: it, SpanMillis: ms})}}); err != nil {
+	if err := w.postAll(ctx, []enclave.Outgoing{{Topic: computing.TopicHeartbeat, Payload: codec.MustMarshal(computing.Heartbeat{Height: rec.ChallengeHeight, Iterations: it, SpanMillis: ms})}}); err != nil {
 		return err
 	}
 	w.answered = rec.ChallengeHeight
@@ -489,7 +488,7 @@ func (w *Worker) processMessages(ctx context.Context) error {
 		return fmt.Errorf("%w: %v", ErrMessage, err)
 	}
 	w.metrics.backlog.Set(float64(count - min(count, w.cp.Processed)))
-	var out []outMsg
+	var out []enclave.Outgoing
 	for seq := w.cp.Processed; seq < count; seq++ {
 		raw, err := w.prove(ctx, mq.EgressKey(id, seq))
 		if err != nil {
@@ -514,7 +513,7 @@ func (w *Worker) processMessages(ctx context.Context) error {
 		if m.Seq != seq {
 			return fmt.Errorf("%w: message stored at %d says it is %d", ErrMessage, seq, m.Seq)
 		}
-		msgs, err := w.handle(ctx, m)
+		msgs, err := w.enc.Handle(w.inbox(), m)
 		if err != nil {
 			return err
 		}
@@ -533,110 +532,16 @@ func (w *Worker) processMessages(ctx context.Context) error {
 	return nil
 }
 
-// outMsg is a message for the chain's queue.
-type outMsg struct {
-	topic   string
-	payload []byte
-}
-
-// handle acts on one chain message and returns the enclave's answers.
-func (w *Worker) handle(ctx context.Context, m mq.Message) ([]outMsg, error) {
-	bad := func(err error) ([]outMsg, error) {
-		return nil, fmt.Errorf("%w: %s: %v", ErrMessage, m.Topic, err)
-	}
-	one := func(topic string, v any) ([]outMsg, error) {
-		return []outMsg{{topic, codec.MustMarshal(v)}}, nil
-	}
-	switch m.Topic {
-	case registry.TopicRegistered:
-		var r registry.Registered
-		if err := codec.Unmarshal(m.Payload, &r); err != nil {
-			return bad(err)
-		}
-		w.log.Info("registration confirmed by the chain", "height", r.Height, "refresh", r.Refresh)
-		out := []outMsg{{registry.TopicOnline, codec.MustMarshal(registry.Online{Version: enclave.Version, SyncedHeight: w.follower.Trusted().Height})}}
-		if w.cfg.Role == registry.RoleWorker && !r.Refresh {
-			// A new worker measures its CPU once; the score decides its
-			// minimum stake and a part of its rewards.
-			it, ms := enclave.Benchmark(w.cfg.BenchmarkSpan)
-			w.log.Info("benchmark done", "iterations", it, "ms", ms, "p", computing.Score(it, ms, 1<<62))
-			out = append(out, outMsg{computing.TopicBenchmark, codec.MustMarshal(computing.Benchmark{Iterations: it, SpanMillis: ms})})
-		}
-		return out, nil
-	case keys.TopicGenerate:
-		var g keys.Generate
-		if err := codec.Unmarshal(m.Payload, &g); err != nil {
-			return bad(err)
-		}
-		pub, err := w.enc.GenerateMaster(g.Epoch)
-		if err != nil {
-			return nil, err
-		}
-		w.log.Info("master key generated", "epoch", g.Epoch)
-		return one(keys.TopicPublish, keys.Publish{Epoch: g.Epoch, PublicKey: pub})
-	case keys.TopicHandoverRequest:
-		var r keys.HandoverRequest
-		if err := codec.Unmarshal(m.Payload, &r); err != nil {
-			return bad(err)
-		}
-		sealed, err := w.enc.HandOver(w.chainID, r.Epoch, r.To, r.EncryptionKey)
-		if err != nil {
-			w.log.Warn("cannot hand over the master key", "epoch", r.Epoch, "to", r.To, "err", err)
-			return nil, nil
-		}
-		return one(keys.TopicHandover, keys.Handover{To: r.To, Epoch: r.Epoch, Sealed: sealed})
-	case keys.TopicMasterKey:
-		var h keys.Handover
-		if err := codec.Unmarshal(m.Payload, &h); err != nil {
-			return bad(err)
-		}
-		pub, err := w.enc.ReceiveMaster(w.chainID, h.Epoch, h.Sealed)
-		if err != nil {
-			w.log.Error("a master key handed to this enclave does not open", "epoch", h.Epoch, "from", h.From, "err", err)
-			return nil, nil
-		}
-		w.log.Info("master key received", "epoch", h.Epoch, "from", h.From)
-		return one(keys.TopicReceived, keys.Received{Epoch: h.Epoch, PublicKey: pub})
-	case keys.TopicClusterRequest:
-		var r keys.ClusterRequest
-		if err := codec.Unmarshal(m.Payload, &r); err != nil {
-			return bad(err)
-		}
-		sealed, err := w.enc.ShareCluster(w.chainID, r.Cluster, r.Epoch, r.Gen, r.Worker, r.EncryptionKey)
-		if err != nil {
-			w.log.Warn("cannot share a cluster key", "cluster", r.Cluster, "gen", r.Gen, "worker", r.Worker, "err", err)
-			return nil, nil
-		}
-		return one(keys.TopicClusterShare, keys.ClusterShare{Cluster: r.Cluster, Worker: r.Worker, Epoch: r.Epoch, Gen: r.Gen, Sealed: sealed})
-	case keys.TopicClusterKey:
-		var c keys.ClusterShare
-		if err := codec.Unmarshal(m.Payload, &c); err != nil {
-			return bad(err)
-		}
-		had := w.enc.HasCluster(c.Cluster)
-		if err := w.enc.ReceiveCluster(w.chainID, c.Cluster, c.Epoch, c.Gen, c.Sealed); err != nil {
-			w.log.Error("a cluster key sent to this enclave does not open", "cluster", c.Cluster, "gen", c.Gen, "err", err)
-			return nil, nil
-		}
-		if had {
-			w.log.Info("cluster key replaced", "cluster", c.Cluster, "gen", c.Gen)
-		} else {
-			w.log.Info("joined a cluster", "cluster", c.Cluster, "epoch", c.Epoch, "gen", c.Gen)
-		}
-		return nil, nil
-	default:
-		// A topic for a later version: skipped, so an old worker keeps
-		// following a chain that gained features.
-		w.log.Warn("chain message with an unknown topic skipped", "seq", m.Seq, "topic", m.Topic)
-		return nil, nil
-	}
+// inbox is what the enclave is told with the chain's messages.
+func (w *Worker) inbox() enclave.Inbox {
+	return enclave.Inbox{ChainID: w.chainID, Role: w.cfg.Role, Height: w.follower.Trusted().Height, BenchmarkSpan: w.cfg.BenchmarkSpan, Log: w.log}
 }
 
 // postAll signs msgs in the enclave and has the operator carry them to
 // the chain in one transaction. If the chain refuses that transaction,
 // the messages go one by one and those refused are dropped (and logged),
 // so one message the chain no longer wants cannot block the others.
-func (w *Worker) postAll(ctx context.Context, msgs []outMsg) error {
+func (w *Worker) postAll(ctx context.Context, msgs []enclave.Outgoing) error {
 	if len(msgs) == 0 {
 		return nil
 	}
@@ -649,17 +554,17 @@ func (w *Worker) postAll(ctx context.Context, msgs []outMsg) error {
 	err := w.post(ctx, msgs)
 	if err == nil || !refusedForContent(err) || len(msgs) == 1 {
 		if refusedForContent(err) {
-			w.log.Warn("message refused by the chain; dropped", "topic", msgs[0].topic, "err", err)
+			w.log.Warn("message refused by the chain; dropped", "topic", msgs[0].Topic, "err", err)
 			return nil
 		}
 		return err
 	}
 	for _, m := range msgs {
-		if err := w.post(ctx, []outMsg{m}); err != nil {
+		if err := w.post(ctx, []enclave.Outgoing{m}); err != nil {
 			if !refusedForContent(err) {
 				return err
 			}
-			w.log.Warn("message refused by the chain; dropped", "topic", m.topic, "err", err)
+			w.log.Warn("message refused by the chain; dropped", "topic", m.Topic, "err", err)
 		}
 	}
 	return nil
@@ -667,7 +572,7 @@ func (w *Worker) postAll(ctx context.Context, msgs []outMsg) error {
 
 // post signs msgs with consecutive sequence numbers and submits them in
 // one transaction paid by the operator.
-func (w *Worker) post(ctx context.Context, msgs []outMsg) error {
+func (w *Worker) post(ctx context.Context, msgs []enclave.Outgoing) error {
 	if !w.seqKnown {
 		raw, err := w.prove(ctx, mq.IngressSeqKey(w.enc.Identity()))
 		if err != nil {
@@ -681,8 +586,8 @@ func (w *Worker) post(ctx context.Context, msgs []outMsg) error {
 	out := make([]module.Msg, len(msgs))
 	gas, size := uint64(100_000), 0
 	for i, m := range msgs {
-		out[i] = w.enc.PostConsumed(w.chainID, w.nextSeq+uint64(i), w.consumed, m.topic, m.payload)
-		size += len(m.payload)
+		out[i] = w.enc.PostConsumed(w.chainID, w.nextSeq+uint64(i), w.consumed, m.Topic, m.Payload)
+		size += len(m.Payload)
 		gas += 300_000
 	}
 	gas += 40 * uint64(size)
@@ -691,7 +596,7 @@ func (w *Worker) post(ctx context.Context, msgs []outMsg) error {
 		if errors.Is(err, mq.ErrBadSequence) {
 			w.seqKnown = false // someone relayed them already, or the view was stale
 		}
-		return &txFailure{op: fmt.Sprintf("post %d message(s), first %s", len(msgs), msgs[0].topic), purpose: "this message transaction", gasLimit: gas, err: err}
+		return &txFailure{op: fmt.Sprintf("post %d message(s), first %s", len(msgs), msgs[0].Topic), purpose: "this message transaction", gasLimit: gas, err: err}
 	}
 	w.nextSeq += uint64(len(msgs))
 	return nil

@@ -107,8 +107,12 @@ func (e *Enclave) saveKeys(path string) error {
 	return WriteFileAtomic(path, sealed)
 }
 
-// Platform returns the TEE the enclave runs on.
-func (e *Enclave) Platform() tee.Platform { return e.platform }
+// PlatformName names the TEE the enclave runs on. The platform itself is
+// not handed out: its sealing would open the enclave's secrets.
+func (e *Enclave) PlatformName() string { return e.platform.Name() }
+
+// Secure reports whether the platform protects the enclave (false on sim).
+func (e *Enclave) Secure() bool { return e.platform.Secure() }
 
 // Identity returns the enclave's identity key, its id on the chain.
 func (e *Enclave) Identity() crypto.PublicKey { return e.identity.Public() }

@@ -92,7 +92,7 @@ func newHost(ctx context.Context, cfg Config, r role) (*Host, error) {
 		return nil, err
 	}
 	h := &Host{cfg: cfg, log: cfg.Log.With("worker", e.Identity().String()[:12]), enc: e, role: r, regCh: make(chan struct{}),
-		metrics: newMetrics(e.Platform().Name(), !e.Platform().Secure())}
+		metrics: newMetrics(e.PlatformName(), !e.Secure())}
 	if err := h.connect(ctx); err != nil {
 		return nil, err
 	}
@@ -209,8 +209,8 @@ func (h *Host) Identity() crypto.PublicKey { return h.enc.Identity() }
 func (h *Host) Status() Status {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	s := Status{Identity: h.enc.Identity(), Operator: h.cfg.Operator.Public().Address(), Platform: h.enc.Platform().Name(),
-		Insecure: !h.enc.Platform().Secure(), ChainID: h.chainID, Registered: h.registered, Processed: h.cp.Processed}
+	s := Status{Identity: h.enc.Identity(), Operator: h.cfg.Operator.Public().Address(), Platform: h.enc.PlatformName(),
+		Insecure: !h.enc.Secure(), ChainID: h.chainID, Registered: h.registered, Processed: h.cp.Processed}
 	if s.Insecure {
 		s.Warning = tee.SimWarning
 	}
@@ -387,28 +387,9 @@ func (h *Host) processMessages(ctx context.Context) error {
 	h.metrics.backlog.Set(float64(count - min(count, h.cp.Processed)))
 	var out []enclave.Outgoing
 	for seq := h.cp.Processed; seq < count; seq++ {
-		raw, err := h.prove(ctx, mq.EgressKey(id, seq))
+		m, err := h.message(ctx, seq, count)
 		if err != nil {
 			return err
-		}
-		if raw == nil {
-			// The chain deletes what a recipient's saved checkpoint has
-			// consumed; a checkpoint behind that was lost or rolled back,
-			// and what those messages carried cannot be had again.
-			if c, err := h.prove(ctx, mq.ConsumedKey(id)); err == nil {
-				if done, err := mq.DecodeCount(c); err == nil && seq < done {
-					return fmt.Errorf("%w: message %d was deleted by the chain, which records %d of this enclave's messages as handled, but this worker's checkpoint has handled only %d: its data was lost or rolled back, and it cannot rejoin under this identity; start a new worker with a fresh --home",
-						ErrMessage, seq, done, h.cp.Processed)
-				}
-			}
-			return fmt.Errorf("%w: message %d of %d is missing from the state", ErrMessage, seq, count)
-		}
-		m, err := mq.DecodeMessage(raw)
-		if err != nil {
-			return fmt.Errorf("%w: %v", ErrMessage, err)
-		}
-		if m.Seq != seq {
-			return fmt.Errorf("%w: message stored at %d says it is %d", ErrMessage, seq, m.Seq)
 		}
 		msgs, err := h.enc.Handle(h.inbox(), m)
 		if err != nil {
@@ -427,6 +408,36 @@ func (h *Host) processMessages(ctx context.Context) error {
 	h.mu.Unlock()
 	h.metrics.backlog.Set(0)
 	return nil
+}
+
+// message reads the chain's message seq (of count) to the enclave,
+// proven.
+func (h *Host) message(ctx context.Context, seq, count uint64) (mq.Message, error) {
+	id := h.enc.Identity()
+	raw, err := h.prove(ctx, mq.EgressKey(id, seq))
+	if err != nil {
+		return mq.Message{}, err
+	}
+	if raw == nil {
+		// The chain deletes what a recipient's saved checkpoint has
+		// consumed; a checkpoint behind that was lost or rolled back,
+		// and what those messages carried cannot be had again.
+		if c, err := h.prove(ctx, mq.ConsumedKey(id)); err == nil {
+			if done, err := mq.DecodeCount(c); err == nil && seq < done {
+				return mq.Message{}, fmt.Errorf("%w: message %d was deleted by the chain, which records %d of this enclave's messages as handled, but this worker's checkpoint has handled only %d: its data was lost or rolled back, and it cannot rejoin under this identity; start a new worker with a fresh --home",
+					ErrMessage, seq, done, h.cp.Processed)
+			}
+		}
+		return mq.Message{}, fmt.Errorf("%w: message %d of %d is missing from the state", ErrMessage, seq, count)
+	}
+	m, err := mq.DecodeMessage(raw)
+	if err != nil {
+		return mq.Message{}, fmt.Errorf("%w: %v", ErrMessage, err)
+	}
+	if m.Seq != seq {
+		return mq.Message{}, fmt.Errorf("%w: message stored at %d says it is %d", ErrMessage, seq, m.Seq)
+	}
+	return m, nil
 }
 
 // inbox is what the enclave is told with the chain's messages.

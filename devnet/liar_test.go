@@ -16,7 +16,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/devnet"
 	"github.com/phalanx-net/phalanx/devnet/devnettest"
-	"github.com/phalanx-net/phalanx/enclave/executor"
+	"github.com/phalanx-net/phalanx/enclave"
 	"github.com/phalanx-net/phalanx/sdk/client"
 	"github.com/phalanx-net/phalanx/wasm/wasmtest"
 )
@@ -56,7 +56,7 @@ func TestLiarIsOutvotedRemovedAndSlashed(t *testing.T) {
 	if err != nil || before.Stake.IsZero() {
 		t.Fatalf("the liar's record %+v, %v", before, err)
 	}
-	executor.Lie(liar)
+	enclave.Lie(liar)
 
 	call := func(method string, args any) *client.Output {
 		t.Helper()
@@ -147,7 +147,7 @@ func TestLiarIsOutvotedRemovedAndSlashed(t *testing.T) {
 	// Two workers left, and one of them lies too: no majority is
 	// possible. At the command's deadline it closes as "no majority",
 	// nobody is paid, removed or slashed, and the escrow comes back.
-	executor.Lie(info.Workers[1].ID)
+	enclave.Lie(info.Workers[1].ID)
 	raw, _ := json.Marshal(5)
 	cmd, err := cl.Call(ctx, alice, vc.ID, "deposit", raw, 50_000_000)
 	if err != nil {

@@ -36,7 +36,10 @@ func registryGenesis(council crypto.Address) (registry.Genesis, error) {
 	return g, g.Validate()
 }
 
+// runningWorker is a running host: a worker (w set) or a gatekeeper's
+// key manager.
 type runningWorker struct {
+	h      *worker.Host
 	w      *worker.Worker
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -100,7 +103,7 @@ func (d *Devnet) StartWorker(ctx context.Context, i int) error {
 		return fmt.Errorf("%s: %w", workerName(i), err)
 	}
 	rctx, cancel := context.WithCancel(context.Background())
-	rw := &runningWorker{w: w, cancel: cancel, done: make(chan struct{})}
+	rw := &runningWorker{h: w.Host, w: w, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(rw.done)
 		if rw.err = w.Run(rctx); rw.err != nil {
@@ -168,7 +171,7 @@ func (d *Devnet) startEnclave(ctx context.Context, i int, g *node.Gatekeeper, lo
 		return fmt.Errorf("%s enclave: %w", gkName(i), err)
 	}
 	rctx, cancel := context.WithCancel(context.Background())
-	rw := &runningWorker{w: w, cancel: cancel, done: make(chan struct{})}
+	rw := &runningWorker{h: w.Host, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(rw.done)
 		if rw.err = w.Run(rctx); rw.err != nil {
@@ -203,7 +206,7 @@ func waitRegistered(ctx context.Context, rws []*runningWorker, name func(int) st
 		go func() {
 			defer wg.Done()
 			select {
-			case <-rw.w.Registered():
+			case <-rw.h.Registered():
 			case <-rw.done:
 				errs[i] = fmt.Errorf("%s stopped before it was registered: %v", name(i), rw.err)
 			case <-ctx.Done():

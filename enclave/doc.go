@@ -1,24 +1,42 @@
-// Package enclave is the code that must run inside the TEE: it creates the
-// enclave's identity and encryption keys, keeps them and the master and
-// cluster keys it receives sealed at rest, attests to them, signs the
-// enclave's messages, and seals and opens the keys that travel between
-// enclaves through the chain's message queue.
+// Package enclave is the code that must run inside the TEE, and its API
+// is the trust boundary: sealed bytes in, sealed bytes out. Nothing it
+// exports returns a private key, a master, cluster or contract key, or a
+// plaintext a user sealed.
 //
-// What crosses its API today, and so what host code sees:
+//   - Keys: Open creates or unseals the enclave's identity (ed25519) and
+//     encryption (HPKE) keys; OpenSecrets the master and cluster keys it
+//     has received. The host gets their public keys, the Registration
+//     (an attestation binding them) and signed queue messages (Post,
+//     PostConsumed).
+//   - Chain messages: Handle dispatches one of the chain's messages to the
+//     enclave by a topic table inside it (registration confirmed, generate
+//     a master key, hand it over, receive it, share or receive a cluster
+//     key) and returns the enclave's answers for the chain. What travels
+//     between enclaves is sealed to the receiver's attested encryption key
+//     (HandOver, ShareCluster; ReceiveMaster and ReceiveCluster open it).
+//   - Contracts (OpenContracts, for a worker): commands in with inputs
+//     sealed to the contract's key, result votes out with outputs sealed
+//     to the caller (Execute); queries and query sessions in sealed to the
+//     enclave's key, answers out sealed to the caller (Query, OpenSession,
+//     SessionQuery). The session keys and the query nonces stay inside.
+//     What a query needs of the chain (the contract's record, its code,
+//     the last verified header) the host reads, proven, through
+//     QueryChain. QueryUnsealed runs a query given in the clear, for
+//     benchmarks; nothing a user sealed goes through it.
+//   - At rest: the host keeps the sealed checkpoint (SealCheckpoint and
+//     UnsealCheckpoint, which open the checkpoint only) and the sealed
+//     contract state, in a Backend it hands in, so the enclave links no
+//     database.
 //
-//   - the identity and HPKE private keys, the master keys and the cluster
-//     keys stay in this package; the host gets public keys, sealed blobs and
-//     signed messages;
-//   - a contract's private key and its commands' randomness seeds
-//     (Enclave.Contract) and the key that seals contract state
-//     (Enclave.DataKey) are handed to enclave/executor, which runs commands;
-//   - a query opened with Enclave.OpenRequest returns its plaintext and
-//     response key to the caller, and Enclave.OpenSession returns the
-//     session's keys in an envelope.ServerSession: the worker's query
-//     server (worker/query.go) holds both and runs the query.
+// Inside, enclave/internal/derive derives the cluster and contract keys,
+// enclave/internal/executor runs commands and queries in the wasm
+// runtime, and enclave/internal/sealeddb seals the contract state; being
+// internal, no host code can call them.
 //
-// So the boundary that protects queries and contract keys is the worker
-// process, not this package: on TDX and SEV-SNP the whole worker process
-// runs in the confidential VM and hardware keeps the host out of it; on
-// the sim platform nothing does, and the boundary protects nothing.
+// On TDX and SEV-SNP the whole worker process runs in the confidential
+// VM, and this boundary is one of code inside it; on the sim platform
+// nothing protects either side, and the boundary protects nothing. The
+// host also opens the platform it hands to Open, so the platform's own
+// sealing is within its reach: the API keeps secrets out of host code,
+// the hardware keeps them from the machine's owner.
 package enclave

@@ -14,7 +14,6 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/crypto"
-	"github.com/phalanx-net/phalanx/crypto/envelope"
 	"github.com/phalanx-net/phalanx/tee"
 )
 
@@ -108,8 +107,12 @@ func (e *Enclave) saveKeys(path string) error {
 	return WriteFileAtomic(path, sealed)
 }
 
-// Platform returns the TEE the enclave runs on.
-func (e *Enclave) Platform() tee.Platform { return e.platform }
+// PlatformName names the TEE the enclave runs on. The platform itself is
+// not handed out: its sealing would open the enclave's secrets.
+func (e *Enclave) PlatformName() string { return e.platform.Name() }
+
+// Secure reports whether the platform protects the enclave (false on sim).
+func (e *Enclave) Secure() bool { return e.platform.Secure() }
 
 // Identity returns the enclave's identity key, its id on the chain.
 func (e *Enclave) Identity() crypto.PublicKey { return e.identity.Public() }
@@ -146,14 +149,26 @@ func (e *Enclave) PostConsumed(chainID string, seq, consumed uint64, topic strin
 	return &mq.MsgPost{Sender: id, Seq: seq, Topic: topic, Payload: payload, Signature: sig, Consumed: consumed}
 }
 
-// Seal seals data the host keeps for the enclave (its checkpoint), under a
-// name that keeps one kind of sealed data from being passed off as another.
-func (e *Enclave) Seal(name string, data []byte) ([]byte, error) {
+// SealCheckpoint seals the host's checkpoint (the last verified header,
+// the messages handled), which the host keeps on its disk and the enclave
+// resumes from.
+func (e *Enclave) SealCheckpoint(data []byte) ([]byte, error) { return e.seal("checkpoint", data) }
+
+// UnsealCheckpoint opens a checkpoint sealed by SealCheckpoint. Only the
+// checkpoint: the name is fixed, so that no other sealed data of the
+// enclave (its secrets, its data key) unseals through here.
+func (e *Enclave) UnsealCheckpoint(sealed []byte) ([]byte, error) {
+	return e.unseal("checkpoint", sealed)
+}
+
+// seal seals data under a name that keeps one kind of sealed data from
+// being passed off as another.
+func (e *Enclave) seal(name string, data []byte) ([]byte, error) {
 	return e.platform.Seal(data, []byte("phalanx/enclave: "+name))
 }
 
-// Unseal opens data sealed under name.
-func (e *Enclave) Unseal(name string, sealed []byte) ([]byte, error) {
+// unseal opens data sealed under name.
+func (e *Enclave) unseal(name string, sealed []byte) ([]byte, error) {
 	b, err := e.platform.Unseal(sealed, []byte("phalanx/enclave: "+name))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrSealed, name, err)
@@ -184,16 +199,4 @@ func WriteFileAtomic(path string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
-}
-
-// OpenRequest opens a request sealed to the enclave's encryption key
-// (crypto/envelope) under info, returning the plaintext and the key to
-// seal the answer with.
-func (e *Enclave) OpenRequest(info string, req []byte) ([]byte, *envelope.ResponseKey, error) {
-	return envelope.OpenRequest(e.enc, info, req)
-}
-
-// OpenSession opens a session set up to the enclave's encryption key.
-func (e *Enclave) OpenSession(info string, setup []byte) (*envelope.ServerSession, error) {
-	return envelope.OpenServerSession(e.enc, info, setup)
 }

@@ -126,14 +126,36 @@ func TestPostSignsForTheQueue(t *testing.T) {
 	if crypto.Verify(m.Sender, mq.SigningContext, mq.SignBytes("chain-y", m.Sender, 4, "registry/online", []byte{0xa0}), m.Signature) {
 		t.Fatal("signature verifies for another chain")
 	}
-	sealed, err := e.Seal("checkpoint", []byte("state"))
+	sealed, err := e.SealCheckpoint([]byte("state"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Unseal("other", sealed); !errors.Is(err, enclave.ErrSealed) {
-		t.Fatalf("unsealed under another name: %v", err)
-	}
-	if b, err := e.Unseal("checkpoint", sealed); err != nil || string(b) != "state" {
+	if b, err := e.UnsealCheckpoint(sealed); err != nil || string(b) != "state" {
 		t.Fatalf("unseal: %q, %v", b, err)
+	}
+}
+
+// The host can unseal its checkpoint, and nothing else the enclave
+// sealed: its secrets do not open as a checkpoint.
+func TestOnlyTheCheckpointUnsealsForTheHost(t *testing.T) {
+	dir := t.TempDir()
+	e, _, err := enclave.Open(sim(t, dir), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.OpenSecrets(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.GenerateMaster(0); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{enclave.SecretsFile, enclave.KeysFile} {
+		sealed, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, err := e.UnsealCheckpoint(sealed); !errors.Is(err, enclave.ErrSealed) || b != nil {
+			t.Fatalf("%s unsealed as a checkpoint: %v", name, err)
+		}
 	}
 }

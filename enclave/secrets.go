@@ -1,10 +1,8 @@
 package enclave
 
 import (
-	"crypto/hkdf"
 	"crypto/hpke"
 	"crypto/rand"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -17,6 +15,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/enclave/internal/derive"
 )
 
 // SecretsFile is the sealed file of the master and cluster keys an
@@ -24,7 +23,7 @@ import (
 const SecretsFile = "enclave-secrets.sealed"
 
 // MasterKeyLen is the size of a master key and of a cluster key.
-const MasterKeyLen = 32
+const MasterKeyLen = derive.KeyLen
 
 // secrets is the plaintext of SecretsFile.
 type secrets struct {
@@ -51,46 +50,6 @@ func (c clusterSecret) gen(g uint32) ([]byte, bool) {
 	return c.Later[g-1], true
 }
 
-// Key derivations (DESIGN §4), each under its own HKDF label so that no
-// derived key equals another.
-func derive(secret []byte, label string, n int) []byte {
-	k, err := hkdf.Key(sha256.New, secret, nil, label, n)
-	if err != nil {
-		panic(err) // only for lengths HKDF cannot produce
-	}
-	return k
-}
-
-// MasterPublicKey is the HPKE public key published for a master key.
-func MasterPublicKey(master []byte) ([]byte, error) {
-	k, err := crypto.EncryptionKEM.DeriveKeyPair(derive(master, "phalanx/keys: master public v1", 64))
-	if err != nil {
-		return nil, err
-	}
-	return k.PublicKey().Bytes(), nil
-}
-
-// ClusterKey derives a cluster's key of generation gen from the master
-// key of its epoch. Generation 0 keeps the label it had before
-// generations existed.
-func ClusterKey(master []byte, cluster uint64, gen uint32) []byte {
-	if gen == 0 {
-		return derive(master, "phalanx/keys: cluster v1 "+fmt.Sprint(cluster), MasterKeyLen)
-	}
-	return derive(master, fmt.Sprintf("phalanx/keys: cluster v2 %d %d", cluster, gen), MasterKeyLen)
-}
-
-// ContractKey derives a contract's HPKE key pair from its cluster's key.
-func ContractKey(clusterKey []byte, contract [32]byte) (hpke.PrivateKey, error) {
-	return crypto.EncryptionKEM.DeriveKeyPair(derive(clusterKey, fmt.Sprintf("phalanx/keys: contract v1 %x", contract), 64))
-}
-
-// ContractSeed derives the randomness seed of a contract's command: the
-// same on every worker of the cluster, unpredictable to everyone else.
-func ContractSeed(clusterKey []byte, contract [32]byte, seq uint64) [32]byte {
-	return [32]byte(derive(clusterKey, fmt.Sprintf("phalanx/keys: seed v1 %x %d", contract, seq), 32))
-}
-
 // keyring holds an enclave's master and cluster keys, sealed on disk.
 type keyring struct {
 	mu   sync.Mutex
@@ -110,7 +69,7 @@ func (e *Enclave) OpenSecrets(dir string) error {
 	case err != nil:
 		return fmt.Errorf("read sealed secrets: %w", err)
 	default:
-		plain, err := e.Unseal("secrets", sealed)
+		plain, err := e.unseal("secrets", sealed)
 		if err != nil {
 			return err
 		}
@@ -137,7 +96,7 @@ func (e *Enclave) keyring() (*keyring, error) {
 
 // save seals the keyring; called with kr.mu held.
 func (e *Enclave) save(kr *keyring) error {
-	sealed, err := e.Seal("secrets", codec.MustMarshal(kr.s))
+	sealed, err := e.seal("secrets", codec.MustMarshal(kr.s))
 	if err != nil {
 		return err
 	}
@@ -156,11 +115,11 @@ func (e *Enclave) GenerateMaster(epoch uint32) ([]byte, error) {
 	kr.mu.Lock()
 	defer kr.mu.Unlock()
 	if m, ok := kr.s.Masters[epoch]; ok {
-		return MasterPublicKey(m)
+		return derive.MasterPublicKey(m)
 	}
 	m := make([]byte, MasterKeyLen)
 	rand.Read(m)
-	pub, err := MasterPublicKey(m)
+	pub, err := derive.MasterPublicKey(m)
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +209,7 @@ func (e *Enclave) ReceiveMaster(chainID string, epoch uint32, sealed []byte) ([]
 	if len(m) != MasterKeyLen {
 		return nil, fmt.Errorf("%w: master key of %d bytes", ErrSealed, len(m))
 	}
-	pub, err := MasterPublicKey(m)
+	pub, err := derive.MasterPublicKey(m)
 	if err != nil {
 		return nil, err
 	}
@@ -276,7 +235,7 @@ func (e *Enclave) ShareCluster(chainID string, cluster uint64, epoch, gen uint32
 	}
 	all := make([]byte, 0, (int(gen)+1)*MasterKeyLen)
 	for g := uint32(0); g <= gen; g++ {
-		all = append(all, ClusterKey(m, cluster, g)...)
+		all = append(all, derive.ClusterKey(m, cluster, g)...)
 	}
 	return sealTo(workerEncKey, keys.ClusterInfo(chainID, cluster, epoch, gen, worker), all)
 }
@@ -338,30 +297,41 @@ func (e *Enclave) clusterKey(cluster uint64, gen uint32) ([]byte, error) {
 	return k, nil
 }
 
-// Contract returns a contract's key pair of the cluster's key generation
-// gen and the seed of its command seq, derived from that generation.
-func (e *Enclave) Contract(cluster uint64, gen uint32, contract [32]byte, seq uint64) (hpke.PrivateKey, [32]byte, error) {
+// contract returns a contract's key pair of the cluster's key generation
+// gen and the seed of its command seq, derived from that generation. It
+// is the executor's (contractKeys), never the host's.
+func (e *Enclave) contract(cluster uint64, gen uint32, contract [32]byte, seq uint64) (hpke.PrivateKey, [32]byte, error) {
 	ck, err := e.clusterKey(cluster, gen)
 	if err != nil {
 		return nil, [32]byte{}, err
 	}
-	k, err := ContractKey(ck, contract)
+	k, err := derive.ContractKey(ck, contract)
 	if err != nil {
-		return nil, [32]byte{}, err
+		return nil, [32]byte{}, fmt.Errorf("derive the key of contract %x: %w", contract, err)
 	}
-	return k, ContractSeed(ck, contract, seq), nil
+	return k, derive.ContractSeed(ck, contract, seq), nil
 }
 
-// DataKey returns a 32-byte key for sealing the enclave's bulk data (its
+// ContractPublicKey returns the public key of a contract under its
+// cluster's key generation gen, as the chain publishes it.
+func (e *Enclave) ContractPublicKey(cluster uint64, gen uint32, contract [32]byte) ([]byte, error) {
+	k, _, err := e.contract(cluster, gen, contract, 0)
+	if err != nil {
+		return nil, err
+	}
+	return k.PublicKey().Bytes(), nil
+}
+
+// dataKey returns a 32-byte key for sealing the enclave's bulk data (its
 // contract state), derived from nothing the host can see: it is created
 // once and sealed in dir.
-func (e *Enclave) DataKey(dir, name string) ([]byte, error) {
+func (e *Enclave) dataKey(dir, name string) ([]byte, error) {
 	path := filepath.Join(dir, name+".sealed")
 	sealed, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		k := make([]byte, 32)
 		rand.Read(k)
-		s, err := e.Seal("data key "+name, k)
+		s, err := e.seal("data key "+name, k)
 		if err != nil {
 			return nil, err
 		}
@@ -372,7 +342,7 @@ func (e *Enclave) DataKey(dir, name string) ([]byte, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	return e.Unseal("data key "+name, sealed)
+	return e.unseal("data key "+name, sealed)
 }
 
 // HasCluster reports whether the enclave holds a cluster's key.

@@ -11,7 +11,6 @@ import (
 	"github.com/cometbft/cometbft/privval"
 	rpclocal "github.com/cometbft/cometbft/rpc/client/local"
 
-	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/sdk/client"
 	"github.com/phalanx-net/phalanx/web"
@@ -34,25 +33,25 @@ func (g *Gatekeeper) ValidatorAccountKey() (crypto.PrivateKey, error) {
 	return crypto.PrivateKeyFromSeed(raw[:32])
 }
 
-// EnclaveService returns the gatekeeper's enclave service on platform: it
-// follows this node's chain (verifying it as a worker does), registers
-// the enclave from the validator account, and does the enclave's work
-// for the chain: generating, handing over and rotating the master key,
-// and sending cluster keys to workers. The caller runs it with Run.
-// poll is how often it looks for new blocks (zero: the worker default).
-func (g *Gatekeeper) EnclaveService(ctx context.Context, platform string, poll time.Duration) (*worker.Worker, error) {
+// EnclaveService returns the gatekeeper's enclave service on platform, a
+// key-manager host: it follows this node's chain (verifying it as a
+// worker does), registers the enclave from the validator account, and
+// does the enclave's work for the chain: generating, handing over and
+// rotating the master key, and sending cluster keys to workers. The
+// caller runs it with Run. poll is how often it looks for new blocks
+// (zero: the worker default).
+func (g *Gatekeeper) EnclaveService(ctx context.Context, platform string, poll time.Duration) (*worker.KeyManager, error) {
 	key, err := g.ValidatorAccountKey()
 	if err != nil {
 		return nil, err
 	}
 	gen := g.node.GenesisDoc()
-	return worker.New(ctx, worker.Config{
+	return worker.NewKeyManager(ctx, worker.Config{
 		Home:     filepath.Join(g.cfg.RootDir, EnclaveDir),
 		RPC:      rpclocal.New(g.node),
 		Operator: key,
 		Platform: platform,
 		Genesis:  gen,
-		Role:     registry.RoleGatekeeper,
 		Poll:     poll,
 		Log:      g.log.With("enclave", "gatekeeper"),
 	})

@@ -33,7 +33,7 @@ func loadCheckpoint(e *enclave.Enclave, home string) (cp checkpoint, lb *types.L
 	} else if err != nil {
 		return cp, nil, fmt.Errorf("%w: %v", ErrCheckpoint, err)
 	}
-	plain, err := e.Unseal("checkpoint", sealed)
+	plain, err := e.UnsealCheckpoint(sealed)
 	if err != nil {
 		return cp, nil, fmt.Errorf("%w: %v", ErrCheckpoint, err)
 	}
@@ -47,7 +47,7 @@ func loadCheckpoint(e *enclave.Enclave, home string) (cp checkpoint, lb *types.L
 }
 
 func saveCheckpoint(e *enclave.Enclave, home string, cp checkpoint) error {
-	sealed, err := e.Seal("checkpoint", codec.MustMarshal(cp))
+	sealed, err := e.SealCheckpoint(codec.MustMarshal(cp))
 	if err != nil {
 		return fmt.Errorf("seal checkpoint: %w", err)
 	}

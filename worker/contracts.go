@@ -38,7 +38,7 @@ func (w *Worker) executeCommands(ctx context.Context) error {
 			continue
 		}
 		w.left.Delete(id)
-		next, err := w.exec.Progress(id)
+		next, err := w.contracts.Progress(id)
 		if err != nil {
 			return err
 		}
@@ -87,7 +87,7 @@ func (w *Worker) executeOne(ctx context.Context, cluster, seq uint64) error {
 	if raw == nil || err != nil {
 		return fmt.Errorf("%w: contract %s: %v", ErrMessage, cmd.Contract, err)
 	}
-	vote, err := w.exec.Execute(ctx, cmd, ct, w.loadCode)
+	vote, err := w.contracts.Execute(ctx, cmd, ct, w.loadCode)
 	if err != nil {
 		return err
 	}
@@ -123,11 +123,11 @@ func (w *Worker) loadCode(ctx context.Context, h contracts.Hash) ([]byte, error)
 // postResults posts the cluster's executed results that the chain has
 // not recorded yet.
 func (w *Worker) postResults(ctx context.Context, cluster uint64) error {
-	pending, err := w.exec.Pending(cluster)
+	pending, err := w.contracts.Pending(cluster)
 	if err != nil || len(pending) == 0 {
 		return err
 	}
-	var out []outMsg
+	var out []enclave.Outgoing
 	for _, v := range pending {
 		raw, err := w.prove(ctx, contracts.ResultKey(cluster, v.Seq))
 		if err != nil {
@@ -147,20 +147,20 @@ func (w *Worker) postResults(ctx context.Context, cluster uint64) error {
 			}
 			continue
 		}
-		out = append(out, outMsg{contracts.TopicResult, codec.MustMarshal(v)})
+		out = append(out, enclave.Outgoing{Topic: contracts.TopicResult, Payload: codec.MustMarshal(v)})
 	}
 	if err := w.postAll(ctx, out); err != nil {
 		return err
 	}
-	return w.exec.MarkPosted(cluster, pending[len(pending)-1].Seq)
+	return w.contracts.MarkPosted(cluster, pending[len(pending)-1].Seq)
 }
 
 // ContractStateRoot returns the root of a contract's state as this
 // worker has executed it (for operators and tests: every worker of the
 // cluster reaches the same one).
 func (w *Worker) ContractStateRoot(id contracts.Hash) (contracts.Hash, bool, error) {
-	if w.exec == nil {
+	if w.contracts == nil {
 		return contracts.Hash{}, false, nil
 	}
-	return w.exec.StateRoot(id)
+	return w.contracts.StateRoot(id)
 }

@@ -1,6 +1,10 @@
 package worker
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/phalanx-net/phalanx/enclave"
+)
 
 var (
 	// ErrCheckpoint is returned for a sealed checkpoint that cannot be
@@ -10,6 +14,7 @@ var (
 	// the one the worker's checkpoint follows.
 	ErrChainMismatch = errors.New("node serves another chain")
 	// ErrMessage is returned for a chain message that does not decode or
-	// arrives out of order: a node or chain fault the worker stops on.
-	ErrMessage = errors.New("bad chain message")
+	// arrives out of order: a node or chain fault the worker stops on. It
+	// is the enclave's error, which decodes the messages.
+	ErrMessage = enclave.ErrMessage
 )

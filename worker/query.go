@@ -13,44 +13,33 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/crypto"
-	"github.com/phalanx-net/phalanx/crypto/envelope"
-	"github.com/phalanx-net/phalanx/enclave/executor"
+	"github.com/phalanx-net/phalanx/enclave"
 	"github.com/phalanx-net/phalanx/worker/api"
 )
 
-// Defaults of the query server.
+// Defaults of the query server: the enclave's limits.
 const (
-	DefaultQueryGas     = 100_000_000
-	DefaultQueryTimeout = 2 * time.Second
-	maxSessions         = 10_000
-	sessionIdle         = 10 * time.Minute
-	maxNonces           = 1_000_000
+	DefaultQueryGas     = enclave.QueryGas
+	DefaultQueryTimeout = enclave.QueryTimeout
 )
 
-// queries serves the worker's query API (worker/api).
+// queries serves the worker's query API (worker/api). It moves bytes
+// between HTTP and the enclave, which opens the queries and seals the
+// answers, and reads for it what it needs of the chain (QueryChain).
 type queries struct {
-	w   *Worker
-	now func() time.Time
+	w *Worker
 
 	mu        sync.Mutex
-	nonces    map[[48]byte]int64 // caller and nonce → unix ms after which it may be forgotten
-	sessions  map[[16]byte]*session
 	contracts map[contracts.Hash]contracts.Contract
 }
 
-type session struct {
-	srv    *envelope.ServerSession
-	caller crypto.PublicKey
-	used   time.Time
+func newQueries(w *Worker) *queries {
+	return &queries{w: w, contracts: map[contracts.Hash]contracts.Contract{}}
 }
 
-func newQueries(w *Worker) *queries {
-	return &queries{w: w, now: time.Now, nonces: map[[48]byte]int64{}, sessions: map[[16]byte]*session{},
-		contracts: map[contracts.Hash]contracts.Contract{}}
-}
+var _ enclave.QueryChain = (*queries)(nil)
 
 // QueryHandler returns the HTTP handler of the worker's query API.
 func (w *Worker) QueryHandler() http.Handler {
@@ -97,6 +86,18 @@ func fail(rw http.ResponseWriter, err error) {
 	http.Error(rw, err.Error(), code)
 }
 
+// refusedUnopened reports whether the enclave refused a query before it
+// ran it (it does not open, is not signed, is stale or replayed): the
+// metrics count the queries that ran.
+func refusedUnopened(err error) bool {
+	for _, e := range []error{api.ErrMalformed, api.ErrWrongWorker, api.ErrBadSignature, api.ErrStale, api.ErrReplay, api.ErrBusy, api.ErrUnknownSession} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
 func readBody(r *http.Request) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r.Body, api.MaxBody+1))
 	if err != nil {
@@ -108,122 +109,38 @@ func readBody(r *http.Request) ([]byte, error) {
 	return b, nil
 }
 
-func (q *queries) info() string { return api.Info(q.w.chainID, q.w.enc.Identity()) }
-
-// checkTime refuses a timestamp too far from the worker's clock.
-func (q *queries) checkTime(ms int64) error {
-	d := q.now().Sub(time.UnixMilli(ms))
-	if d > api.MaxClockSkew || d < -api.MaxClockSkew {
-		return fmt.Errorf("%w: %v from this worker's clock", api.ErrStale, d.Round(time.Millisecond))
-	}
-	return nil
-}
-
-// useNonce records a query's nonce, refusing one seen before.
-func (q *queries) useNonce(caller crypto.PublicKey, nonce [16]byte, ms int64) error {
-	var k [48]byte
-	copy(k[:], caller[:])
-	copy(k[32:], nonce[:])
-	now := q.now().UnixMilli()
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if _, seen := q.nonces[k]; seen {
-		return api.ErrReplay
-	}
-	if len(q.nonces) >= maxNonces {
-		for n, until := range q.nonces {
-			if until < now {
-				delete(q.nonces, n)
-			}
-		}
-		if len(q.nonces) >= maxNonces {
-			return api.ErrBusy
-		}
-	}
-	// A nonce outlives the window in which its query is accepted.
-	q.nonces[k] = ms + 2*api.MaxClockSkew.Milliseconds()
-	return nil
-}
-
 func (q *queries) handleQuery(rw http.ResponseWriter, r *http.Request) {
 	body, err := readBody(r)
 	if err != nil {
 		fail(rw, err)
 		return
 	}
-	plain, resp, err := q.w.enc.OpenRequest(q.info(), body)
-	if err != nil {
-		fail(rw, fmt.Errorf("%w: %v", api.ErrMalformed, err))
-		return
-	}
-	var sq api.SignedQuery
-	if err := codec.Unmarshal(plain, &sq); err != nil {
-		fail(rw, fmt.Errorf("%w: %v", api.ErrMalformed, err))
-		return
-	}
-	if sq.Query.ChainID != q.w.chainID || sq.Query.Worker != q.w.enc.Identity() {
-		fail(rw, api.ErrWrongWorker)
-		return
-	}
-	if !sq.Verify() {
-		fail(rw, api.ErrBadSignature)
-		return
-	}
-	if err := q.checkTime(sq.Query.Time); err != nil {
-		fail(rw, err)
-		return
-	}
-	if err := q.useNonce(sq.Query.Caller, sq.Query.Nonce, sq.Query.Time); err != nil {
-		fail(rw, err)
-		return
-	}
-	q.answer(rw, r.Context(), "one-shot", resp, sq.Query.Caller, sq.Query.Contract, sq.Query.Method, sq.Query.Args)
+	q.reply(rw, "one-shot", func() ([]byte, uint8, error) { return q.w.contracts.Query(r.Context(), q, body) })
 }
 
-// answer runs a query and writes its sealed answer.
-func (q *queries) answer(rw http.ResponseWriter, ctx context.Context, mode string, resp *envelope.ResponseKey, caller crypto.PublicKey, id contracts.Hash, method string, args []byte) {
+// reply writes the enclave's sealed answer, or its refusal, and records
+// the time of each query that ran by mode and outcome.
+func (q *queries) reply(rw http.ResponseWriter, mode string, run func() ([]byte, uint8, error)) {
 	start := time.Now()
+	answer, status, err := run()
 	outcome := "error"
-	defer func() { q.w.metrics.queries.WithLabelValues(mode, outcome).Observe(time.Since(start).Seconds()) }()
-	ct, err := q.contract(ctx, id)
+	if err == nil {
+		outcome = contracts.StatusText(status)
+	}
+	if !refusedUnopened(err) {
+		q.w.metrics.queries.WithLabelValues(mode, outcome).Observe(time.Since(start).Seconds())
+	}
 	if err != nil {
 		fail(rw, err)
 		return
 	}
-	if _, gone := q.w.left.Load(ct.Cluster); gone {
-		fail(rw, fmt.Errorf("%w: this worker left cluster %d, which runs contract %s: ask one of the cluster's workers", api.ErrUnknown, ct.Cluster, id))
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, DefaultQueryTimeout)
-	defer cancel()
-	var height int64
-	var at time.Time
-	if lb := q.w.follower.Trusted(); lb != nil {
-		height, at = lb.Height, lb.Time
-	}
-	r, err := q.w.exec.Query(ctx, ct, caller.Address(), method, args, DefaultQueryGas, height, at, q.w.loadCode)
-	if errors.Is(err, executor.ErrNotHere) {
-		fail(rw, fmt.Errorf("%w: %v", api.ErrUnknown, err))
-		return
-	} else if err != nil {
-		fail(rw, err)
-		return
-	}
-	outcome = contracts.StatusText(r.Status)
-	a := api.Answer{Status: r.Status, Output: r.Output, GasUsed: r.GasUsed, Height: height}
-	if r.Status != contracts.StatusOK {
-		a.Error = r.Reason()
-		// The public reason only: the rest is the caller's.
-		q.w.log.Info("query failed", "cluster", ct.Cluster, "contract", id, "status", contracts.StatusText(r.Status),
-			"reason", contracts.Reason(r.Status, r.Public), "gas", r.GasUsed, "gas_limit", DefaultQueryGas)
-	}
 	rw.Header().Set("Content-Type", "application/octet-stream")
-	rw.Write(resp.Seal(codec.MustMarshal(a)))
+	rw.Write(answer)
 }
 
 // contract returns a contract's record, proven against the chain and
 // cached (the fields a query needs never change).
-func (q *queries) contract(ctx context.Context, id contracts.Hash) (contracts.Contract, error) {
+func (q *queries) Contract(ctx context.Context, id contracts.Hash) (contracts.Contract, error) {
 	q.mu.Lock()
 	ct, ok := q.contracts[id]
 	q.mu.Unlock()
@@ -246,66 +163,38 @@ func (q *queries) contract(ctx context.Context, id contracts.Hash) (contracts.Co
 	return ct, nil
 }
 
+// Left reports whether the worker left a cluster (executeCommands keeps
+// the set).
+func (q *queries) Left(cluster uint64) bool {
+	_, gone := q.w.left.Load(cluster)
+	return gone
+}
+
+// Code returns a code's prepared module, proven against the chain.
+func (q *queries) Code(ctx context.Context, h contracts.Hash) ([]byte, error) {
+	return q.w.loadCode(ctx, h)
+}
+
+// Head returns the last verified height and time.
+func (q *queries) Head() (int64, time.Time) {
+	if lb := q.w.follower.Trusted(); lb != nil {
+		return lb.Height, lb.Time
+	}
+	return 0, time.Time{}
+}
+
 func (q *queries) handleOpenSession(rw http.ResponseWriter, r *http.Request) {
 	body, err := readBody(r)
 	if err != nil {
 		fail(rw, err)
 		return
 	}
-	var o api.OpenSession
-	if err := codec.Unmarshal(body, &o); err != nil {
-		fail(rw, fmt.Errorf("%w: %v", api.ErrMalformed, err))
-		return
-	}
-	srv, err := q.w.enc.OpenSession(q.info(), o.Setup)
+	answer, err := q.w.contracts.OpenSession(body)
 	if err != nil {
-		fail(rw, fmt.Errorf("%w: %v", api.ErrMalformed, err))
-		return
-	}
-	seq, plain, resp, err := srv.Open(o.Hello)
-	if err != nil || seq != 0 {
-		fail(rw, fmt.Errorf("%w: the hello does not open as message 0: %v", api.ErrMalformed, err))
-		return
-	}
-	var h api.SignedHello
-	if err := codec.Unmarshal(plain, &h); err != nil {
-		fail(rw, fmt.Errorf("%w: %v", api.ErrMalformed, err))
-		return
-	}
-	if h.Hello.ChainID != q.w.chainID || h.Hello.Worker != q.w.enc.Identity() || h.Hello.SessionID != srv.ID() {
-		fail(rw, api.ErrWrongWorker)
-		return
-	}
-	if !h.Verify() {
-		fail(rw, api.ErrBadSignature)
-		return
-	}
-	if err := q.checkTime(h.Hello.Time); err != nil {
 		fail(rw, err)
 		return
 	}
-	now := q.now()
-	q.mu.Lock()
-	if _, dup := q.sessions[srv.ID()]; dup {
-		q.mu.Unlock()
-		fail(rw, fmt.Errorf("%w: session exists", api.ErrReplay))
-		return
-	}
-	if len(q.sessions) >= maxSessions {
-		for id, s := range q.sessions {
-			if now.Sub(s.used) > sessionIdle {
-				delete(q.sessions, id)
-			}
-		}
-	}
-	if len(q.sessions) >= maxSessions {
-		q.mu.Unlock()
-		fail(rw, api.ErrBusy)
-		return
-	}
-	q.sessions[srv.ID()] = &session{srv: srv, caller: h.Hello.Caller, used: now}
-	q.mu.Unlock()
-	rw.Write(resp.Seal(codec.MustMarshal(api.Answer{Status: contracts.StatusOK})))
+	rw.Write(answer)
 }
 
 func (q *queries) handleSessionQuery(rw http.ResponseWriter, r *http.Request) {
@@ -314,35 +203,9 @@ func (q *queries) handleSessionQuery(rw http.ResponseWriter, r *http.Request) {
 		fail(rw, err)
 		return
 	}
-	q.mu.Lock()
-	s, ok := q.sessions[id]
-	if ok {
-		s.used = q.now()
-	}
-	q.mu.Unlock()
-	if !ok {
-		fail(rw, api.ErrUnknownSession)
-		return
-	}
-	body, err := readBody(r)
-	if err != nil {
-		fail(rw, err)
-		return
-	}
-	_, plain, resp, err := s.srv.Open(body)
-	if errors.Is(err, envelope.ErrReplay) {
-		fail(rw, fmt.Errorf("%w: %v", api.ErrReplay, err))
-		return
-	} else if err != nil {
-		fail(rw, fmt.Errorf("%w: %v", api.ErrMalformed, err))
-		return
-	}
-	var sq api.SessionQuery
-	if err := codec.Unmarshal(plain, &sq); err != nil {
-		fail(rw, fmt.Errorf("%w: %v", api.ErrMalformed, err))
-		return
-	}
-	q.answer(rw, r.Context(), "session", resp, s.caller, sq.Contract, sq.Method, sq.Args)
+	q.reply(rw, "session", func() ([]byte, uint8, error) {
+		return q.w.contracts.SessionQuery(r.Context(), q, id, func() ([]byte, error) { return readBody(r) })
+	})
 }
 
 func (q *queries) handleInfo(rw http.ResponseWriter, _ *http.Request) {
@@ -355,18 +218,8 @@ func (q *queries) handleInfo(rw http.ResponseWriter, _ *http.Request) {
 // signature or HTTP: the contract's own cost, for benchmarks to compare
 // the encrypted API with. The network API has no such path.
 func (w *Worker) QueryUnsealed(ctx context.Context, id contracts.Hash, caller crypto.Address, method string, args []byte) (uint8, []byte, error) {
-	if w.exec == nil {
+	if w.contracts == nil {
 		return 0, nil, errors.New("not a worker")
 	}
-	ct, err := w.queries.contract(ctx, id)
-	if err != nil {
-		return 0, nil, err
-	}
-	var height int64
-	var at time.Time
-	if lb := w.follower.Trusted(); lb != nil {
-		height, at = lb.Height, lb.Time
-	}
-	r, err := w.exec.Query(ctx, ct, caller, method, args, DefaultQueryGas, height, at, w.loadCode)
-	return r.Status, r.Output, err
+	return w.contracts.QueryUnsealed(ctx, w.queries, id, caller, method, args)
 }

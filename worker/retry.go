@@ -102,20 +102,17 @@ func retryableRefusal(err error) bool {
 }
 
 // waitingFor says, for the log, what a failed round waits for.
-func (w *Worker) waitingFor(ctx context.Context, err error) string {
-	op := w.cfg.Operator.Public().Address()
-	account := "operator " + op.String()
-	if w.cfg.Role == registry.RoleGatekeeper {
-		account = "validator account " + op.String()
-	}
+func (h *Host) waitingFor(ctx context.Context, err error) string {
+	op := h.cfg.Operator.Public().Address()
+	account := h.role.account + " " + op.String()
 	var tf *txFailure
 	switch {
 	case errors.Is(err, tx.ErrUnaffordableFee) || errors.Is(err, bank.ErrInsufficientFunds):
 		s := fmt.Sprintf("waiting for %s to be funded", account)
-		if bal, _, berr := w.client.Balance(ctx, op, false); berr == nil {
+		if bal, _, berr := h.client.Balance(ctx, op, false); berr == nil {
 			s += ": has " + bal.PHA()
 			if errors.As(err, &tf) && tf.gasLimit > 0 {
-				if p, perr := w.client.Params(ctx); perr == nil {
+				if p, perr := h.client.Params(ctx); perr == nil {
 					if need, merr := pha.Units(tf.gasLimit).MulUint64(p.MinGasPrice); merr == nil {
 						s += ", " + tf.purpose + " needs about " + need.PHA()
 					}
@@ -136,11 +133,11 @@ func (w *Worker) waitingFor(ctx context.Context, err error) string {
 	if errors.As(err, &te) {
 		return "the chain refused a transaction; retrying"
 	}
-	if w.nodes != nil {
-		if len(w.nodes.urls) > 1 {
-			return fmt.Sprintf("waiting for a node (%s)", w.nodes.String())
+	if h.nodes != nil {
+		if len(h.nodes.urls) > 1 {
+			return fmt.Sprintf("waiting for a node (%s)", h.nodes.String())
 		}
-		return fmt.Sprintf("waiting for the node at %s", w.nodes.Primary())
+		return fmt.Sprintf("waiting for the node at %s", h.nodes.Primary())
 	}
 	return "waiting for the node"
 }

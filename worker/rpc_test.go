@@ -94,7 +94,7 @@ func TestConflictStopsTheWorker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &Worker{nodes: n}
+	w := &Host{nodes: n}
 	conflict := fmt.Errorf("sync: %w", &follow.ConflictError{Height: 8, Err: light.ErrLightClientAttack})
 	if isTransient(conflict) || w.nodeLied(conflict) {
 		t.Fatalf("a conflicting header is transient (%v) or a node's lie (%v); want neither", isTransient(conflict), w.nodeLied(conflict))
@@ -103,7 +103,7 @@ func TestConflictStopsTheWorker(t *testing.T) {
 	if isTransient(bad) || !w.nodeLied(bad) {
 		t.Fatalf("a header that does not verify: transient %v, a node's lie %v; want false, true", isTransient(bad), w.nodeLied(bad))
 	}
-	if (&Worker{}).nodeLied(bad) {
+	if (&Host{}).nodeLied(bad) {
 		t.Fatal("with one node, a header that does not verify is blamed on it and retried elsewhere; want the worker to stop")
 	}
 }

@@ -12,8 +12,8 @@ import (
 // failover transport, to whichever node is the primary by then) until
 // they are in a block, so the transaction keeps its nonce and cannot
 // apply twice, and it is looked up by hash before it is called failed.
-func (w *Worker) submit(ctx context.Context, msgs []module.Msg, o client.TxOptions) (*client.Result, error) {
-	t, err := w.client.Build(ctx, w.cfg.Operator, msgs, o)
+func (h *Host) submit(ctx context.Context, msgs []module.Msg, o client.TxOptions) (*client.Result, error) {
+	t, err := h.client.Build(ctx, h.cfg.Operator, msgs, o)
 	if err != nil {
 		return nil, err
 	}
@@ -21,5 +21,5 @@ func (w *Worker) submit(ctx context.Context, msgs []module.Msg, o client.TxOptio
 	if err != nil {
 		return nil, err
 	}
-	return w.client.Resume(ctx, b, o.Timeout)
+	return h.client.Resume(ctx, b, o.Timeout)
 }

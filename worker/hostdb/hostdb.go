@@ -7,13 +7,13 @@ import (
 	"github.com/syndtr/goleveldb/leveldb"
 	"github.com/syndtr/goleveldb/leveldb/opt"
 
-	"github.com/phalanx-net/phalanx/enclave/sealeddb"
+	"github.com/phalanx-net/phalanx/enclave"
 )
 
-// DB is a goleveldb database that implements sealeddb.Backend.
+// DB is a goleveldb database that implements enclave.Backend.
 type DB struct{ db *leveldb.DB }
 
-var _ sealeddb.Backend = (*DB)(nil)
+var _ enclave.Backend = (*DB)(nil)
 
 // Open opens (or creates) the database in dir.
 func Open(dir string) (*DB, error) {
@@ -34,7 +34,7 @@ func (d *DB) Get(key []byte) ([]byte, error) {
 }
 
 // Apply writes ops atomically and durably (synced before it returns).
-func (d *DB) Apply(ops []sealeddb.Op) error {
+func (d *DB) Apply(ops []enclave.StoreOp) error {
 	var b leveldb.Batch
 	for _, op := range ops {
 		if op.Delete {

@@ -360,11 +360,11 @@ func TestClusterKeysReachTheirWorkers(t *testing.T) {
 		if err := w.ReceiveCluster(chainID, s.Cluster, s.Epoch, s.Gen, s.Sealed); err != nil {
 			t.Fatal(err)
 		}
-		k, _, err := w.Contract(0, 0, [32]byte{1}, 0)
+		pub, err := w.ContractPublicKey(0, 0, [32]byte{1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		pubs = append(pubs, k.PublicKey().Bytes())
+		pubs = append(pubs, pub)
 	}
 	if !bytes.Equal(pubs[0], pubs[1]) {
 		t.Fatal("the cluster's workers derive different contract keys")
@@ -692,17 +692,17 @@ func TestRemovedWorkerIsNotSentTheNewClusterKey(t *testing.T) {
 		if g, _ := w.ClusterGen(0); g != 1 {
 			t.Fatalf("a worker left holds generation %d", g)
 		}
-		k, _, err := w.Contract(0, 1, [32]byte{1}, 0)
+		pub, err := w.ContractPublicKey(0, 1, [32]byte{1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		pubs = append(pubs, k.PublicKey().Bytes())
+		pubs = append(pubs, pub)
 	}
-	k0, _, _ := f.workers[0].Contract(0, 0, [32]byte{1}, 0)
-	if !bytes.Equal(pubs[0], pubs[1]) || bytes.Equal(pubs[0], k0.PublicKey().Bytes()) {
+	pub0, _ := f.workers[0].ContractPublicKey(0, 0, [32]byte{1})
+	if !bytes.Equal(pubs[0], pubs[1]) || bytes.Equal(pubs[0], pub0) {
 		t.Fatal("the workers left do not share a new contract key")
 	}
-	if _, _, err := gone.Contract(0, 1, [32]byte{1}, 0); !errors.Is(err, enclave.ErrNoClusterKey) {
+	if _, err := gone.ContractPublicKey(0, 1, [32]byte{1}); !errors.Is(err, enclave.ErrNoClusterKey) {
 		t.Fatalf("the removed worker derived the new key: %v", err)
 	}
 }

@@ -26,7 +26,7 @@ func (x *Executor) tamper(cmd contracts.Command, vote *contracts.ResultVote) {
 	if cmd.Kind != contracts.KindCall {
 		return
 	}
-	if _, ok := liars.Load(x.cfg.Enclave.Identity()); !ok {
+	if _, ok := liars.Load(x.cfg.Identity); !ok {
 		return
 	}
 	if n := len(vote.Output); n > 0 {

@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"crypto/hpke"
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
@@ -12,9 +13,9 @@ import (
 
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
+	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/crypto/envelope"
-	"github.com/phalanx-net/phalanx/enclave"
-	"github.com/phalanx-net/phalanx/enclave/sealeddb"
+	"github.com/phalanx-net/phalanx/enclave/internal/sealeddb"
 	"github.com/phalanx-net/phalanx/wasm"
 )
 
@@ -22,12 +23,26 @@ import (
 // cluster's log.
 var ErrOutOfOrder = errors.New("command out of order")
 
+// Keys are the enclave's contract keys, derived from the cluster keys it
+// holds. The enclave implements it; no host code can reach it.
+type Keys interface {
+	// Contract returns a contract's key pair of its cluster's key
+	// generation gen and the randomness seed of its command seq.
+	Contract(cluster uint64, gen uint32, contract [32]byte, seq uint64) (hpke.PrivateKey, [32]byte, error)
+	// HasCluster reports whether the enclave holds a cluster's key.
+	HasCluster(cluster uint64) bool
+}
+
 // Config configures an Executor.
 type Config struct {
 	ChainID string
-	Enclave *enclave.Enclave
-	// Dir holds the compiled-code cache and the sealed key of the
-	// contract state.
+	Keys    Keys
+	// Identity is the enclave's identity (the fault-injection build
+	// picks its liars by it).
+	Identity crypto.PublicKey
+	// DataKey seals the contract state; the enclave keeps it sealed.
+	DataKey []byte
+	// Dir holds the compiled-code cache.
 	Dir string
 	// Store is the host's store the sealed contract state lives in
 	// (worker/hostdb on the worker's disk); the executor closes it.
@@ -52,12 +67,7 @@ func Open(ctx context.Context, cfg Config) (*Executor, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("executor: no store for the contract state")
 	}
-	key, err := cfg.Enclave.DataKey(cfg.Dir, "contract-state-key")
-	if err != nil {
-		cfg.Store.Close()
-		return nil, err
-	}
-	db, err := sealeddb.Open(cfg.Store, key)
+	db, err := sealeddb.Open(cfg.Store, cfg.DataKey)
 	if err != nil {
 		cfg.Store.Close()
 		return nil, err
@@ -222,7 +232,7 @@ func (x *Executor) instantiate(ctx context.Context, cmd contracts.Command, ct co
 		b.Set(meta, failedKey(ct.ID), codec.MustMarshal(failedInstance{Status: vote.Status, Message: vote.Message}))
 		return nil
 	}
-	k, _, err := x.cfg.Enclave.Contract(cmd.Cluster, cmd.KeyGen, ct.ID, cmd.Seq)
+	k, _, err := x.cfg.Keys.Contract(cmd.Cluster, cmd.KeyGen, ct.ID, cmd.Seq)
 	if err != nil {
 		return err
 	}
@@ -254,7 +264,7 @@ func (x *Executor) rekey(cmd contracts.Command, ct contracts.Contract, vote *con
 		vote.Status, vote.Message = f.Status, f.Message
 		return nil
 	}
-	k, _, err := x.cfg.Enclave.Contract(cmd.Cluster, cmd.KeyGen, ct.ID, cmd.Seq)
+	k, _, err := x.cfg.Keys.Contract(cmd.Cluster, cmd.KeyGen, ct.ID, cmd.Seq)
 	if err != nil {
 		return err
 	}
@@ -281,7 +291,7 @@ func (x *Executor) call(ctx context.Context, cmd contracts.Command, ct contracts
 		return fmt.Errorf("contract %s has no state root: its instantiation was not executed", ct.ID)
 	}
 	vote.StateRoot = root
-	key, seed, err := x.cfg.Enclave.Contract(cmd.Cluster, cmd.KeyGen, ct.ID, cmd.Seq)
+	key, seed, err := x.cfg.Keys.Contract(cmd.Cluster, cmd.KeyGen, ct.ID, cmd.Seq)
 	if err != nil {
 		return err
 	}
@@ -466,7 +476,7 @@ func (x *Executor) Query(ctx context.Context, ct contracts.Contract, caller [20]
 		}
 		return QueryResult{}, fmt.Errorf("%w: contract %s is not instantiated on this worker yet", ErrNotHere, ct.ID)
 	}
-	if !x.cfg.Enclave.HasCluster(ct.Cluster) {
+	if !x.cfg.Keys.HasCluster(ct.Cluster) {
 		return QueryResult{}, fmt.Errorf("%w: no key for cluster %d", ErrNotHere, ct.Cluster)
 	}
 	code, err := x.code(ctx, ct.Code, load)

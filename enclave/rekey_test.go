@@ -1,4 +1,4 @@
-package executor
+package enclave
 
 import (
 	"bytes"
@@ -11,7 +11,6 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/crypto/envelope"
-	"github.com/phalanx-net/phalanx/enclave"
 )
 
 // After a worker leaves a cluster, the workers left get the cluster's key
@@ -28,7 +27,7 @@ func TestRekeyLocksOutTheRemovedWorker(t *testing.T) {
 	if _, err := gk.GenerateMaster(0); err != nil {
 		t.Fatal(err)
 	}
-	share := func(w *enclave.Enclave, gen uint32) {
+	share := func(w *Enclave, gen uint32) {
 		t.Helper()
 		sealed, err := gk.ShareCluster(chainID, 0, 0, gen, w.Identity(), w.EncryptionKey())
 		if err != nil {
@@ -39,13 +38,13 @@ func TestRekeyLocksOutTheRemovedWorker(t *testing.T) {
 		}
 	}
 	var dirs []string
-	var encs []*enclave.Enclave
-	var xs []*Executor
+	var encs []*Enclave
+	var xs []*Contracts
 	for range 3 {
 		dir := t.TempDir()
 		w := openEnclave(t, dir)
 		share(w, 0)
-		x, err := Open(ctx, Config{ChainID: chainID, Enclave: w, Dir: dir, Store: hostStore(t, dir)})
+		x, err := w.OpenContracts(ctx, ContractsConfig{ChainID: chainID, Dir: dir, Store: hostStore(t, dir)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -55,7 +54,7 @@ func TestRekeyLocksOutTheRemovedWorker(t *testing.T) {
 	ct := contracts.Contract{ID: contracts.Hash{5}, Code: contracts.Hash{6}, Cluster: 0}
 	alice := crypto.Address{1}
 	at := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC).UnixNano()
-	run := func(x *Executor, cmd contracts.Command) contracts.ResultVote {
+	run := func(x *Contracts, cmd contracts.Command) contracts.ResultVote {
 		t.Helper()
 		v, err := x.Execute(ctx, cmd, ct, load)
 		if err != nil {
@@ -93,7 +92,7 @@ func TestRekeyLocksOutTheRemovedWorker(t *testing.T) {
 	// Before its share arrives, a worker cannot run the rekey, and
 	// nothing is recorded: it runs it once the share is there.
 	run(xs[0], deposit)
-	if _, err := xs[0].Execute(ctx, rekey, ct, load); !errors.Is(err, enclave.ErrNoClusterKey) {
+	if _, err := xs[0].Execute(ctx, rekey, ct, load); !errors.Is(err, ErrNoClusterKey) {
 		t.Fatalf("a rekey without the new key: %v", err)
 	}
 	if n, _ := xs[0].Progress(0); n != 2 {
@@ -116,11 +115,11 @@ func TestRekeyLocksOutTheRemovedWorker(t *testing.T) {
 
 	// The removed worker holds generation 0 only: it derives neither the
 	// new key nor the input sealed to it.
-	if _, _, err := encs[2].Contract(0, 1, ct.ID, 3); !errors.Is(err, enclave.ErrNoClusterKey) {
+	if _, _, err := encs[2].contract(0, 1, ct.ID, 3); !errors.Is(err, ErrNoClusterKey) {
 		t.Fatalf("the removed worker derived the new key: %v", err)
 	}
 	in2, resp := seal(fresh, "deposit", "1")
-	oldKey, _, err := encs[2].Contract(0, 0, ct.ID, 3)
+	oldKey, _, err := encs[2].contract(0, 0, ct.ID, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,17 +134,17 @@ func TestRekeyLocksOutTheRemovedWorker(t *testing.T) {
 	if out, err := resp.Open(c0.Output); err != nil || len(out) != 0 {
 		t.Fatalf("the call's output: %q, %v", out, err)
 	}
-	q, err := xs[0].Query(ctx, ct, alice, "my_balance", []byte("{}"), 50_000_000, 6, time.Unix(0, at), load)
+	q, err := xs[0].exec.Query(ctx, ct, alice, "my_balance", []byte("{}"), 50_000_000, 6, time.Unix(0, at), load)
 	if err != nil || string(q.Output) != "42" {
 		t.Fatalf("balance after both deposits: %+v %v", q, err)
 	}
 
-	// The generations survive a restart of the enclave.
+	// The generations survive a restart of the
 	again := openEnclave(t, dirs[0])
 	if g, ok := again.ClusterGen(0); !ok || g != 1 {
 		t.Fatalf("after a restart the enclave holds generation %d (%v), want 1", g, ok)
 	}
-	k, _, err := again.Contract(0, 1, ct.ID, 0)
+	k, _, err := again.contract(0, 1, ct.ID, 0)
 	if err != nil || !bytes.Equal(k.PublicKey().Bytes(), fresh) {
 		t.Fatalf("after a restart the new key differs: %v", err)
 	}
@@ -155,7 +154,7 @@ func TestRekeyLocksOutTheRemovedWorker(t *testing.T) {
 	dir := t.TempDir()
 	late := openEnclave(t, dir)
 	share(late, 1)
-	x, err := Open(ctx, Config{ChainID: chainID, Enclave: late, Dir: dir, Store: hostStore(t, dir)})
+	x, err := late.OpenContracts(ctx, ContractsConfig{ChainID: chainID, Dir: dir, Store: hostStore(t, dir)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +172,7 @@ func TestRekeyLocksOutTheRemovedWorker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := encs[1].ReceiveCluster(chainID, 0, 0, 3, sealed); !errors.Is(err, enclave.ErrSealed) {
+	if err := encs[1].ReceiveCluster(chainID, 0, 0, 3, sealed); !errors.Is(err, ErrSealed) {
 		t.Fatalf("a share opened as another generation: %v", err)
 	}
 	if g, _ := encs[1].ClusterGen(0); g != 1 {

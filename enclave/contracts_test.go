@@ -1,4 +1,4 @@
-package executor
+package enclave
 
 import (
 	"bytes"
@@ -6,10 +6,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"github.com/phalanx-net/phalanx/enclave/sealeddb"
-	"github.com/phalanx-net/phalanx/worker/hostdb"
-	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,7 +15,6 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/crypto/envelope"
-	"github.com/phalanx-net/phalanx/enclave"
 	"github.com/phalanx-net/phalanx/tee"
 	"github.com/phalanx-net/phalanx/wasm"
 	"github.com/phalanx-net/phalanx/wasm/wasmtest"
@@ -25,13 +22,13 @@ import (
 
 const chainID = "phalanx-test"
 
-func openEnclave(t *testing.T, dir string) *enclave.Enclave {
+func openEnclave(t *testing.T, dir string) *Enclave {
 	t.Helper()
-	p, err := tee.Open(tee.Sim, tee.Options{Dir: dir, SimVersion: enclave.Version})
+	p, err := tee.Open(tee.Sim, tee.Options{Dir: dir, SimVersion: Version})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, _, err := enclave.Open(p, dir)
+	e, _, err := Open(p, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +42,7 @@ func openEnclave(t *testing.T, dir string) *enclave.Enclave {
 // worker loads code from the chain.
 func vaultLoader(t *testing.T) CodeLoader {
 	t.Helper()
-	vault, err := wasmtest.Build("../../examples/vault")
+	vault, err := wasmtest.Build("../examples/vault")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,19 +53,46 @@ func vaultLoader(t *testing.T) CodeLoader {
 	return func(context.Context, contracts.Hash) ([]byte, error) { return prepared, nil }
 }
 
-// hostStore opens the host's store for the sealed contract state in dir,
-// as a worker does.
-func hostStore(t *testing.T, dir string) sealeddb.Backend {
-	t.Helper()
-	h, err := hostdb.Open(filepath.Join(dir, "contract-state"))
-	if err != nil {
-		t.Fatal(err)
+// memStore is an in-memory Backend, as the host's database would be.
+type memStore struct {
+	mu sync.Mutex
+	m  map[string][]byte
+}
+
+func (m *memStore) Get(key []byte) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return bytes.Clone(m.m[string(key)]), nil
+}
+
+func (m *memStore) Apply(ops []StoreOp) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, op := range ops {
+		if op.Delete {
+			delete(m.m, string(op.Key))
+		} else {
+			m.m[string(op.Key)] = bytes.Clone(op.Value)
+		}
 	}
-	return h
+	return nil
+}
+
+// Close keeps the entries: the store of a directory outlives a restart.
+func (m *memStore) Close() error { return nil }
+
+var stores sync.Map // dir → *memStore
+
+// hostStore returns the host's store for the sealed contract state in
+// dir: the same one each time, as a worker reopens its database.
+func hostStore(t *testing.T, dir string) Backend {
+	t.Helper()
+	s, _ := stores.LoadOrStore(dir, &memStore{m: map[string][]byte{}})
+	return s.(*memStore)
 }
 
 // setup gives n worker enclaves the key of cluster 0 from a gatekeeper.
-func setup(t *testing.T, n int) (dirs []string, enclaves []*enclave.Enclave) {
+func setup(t *testing.T, n int) (dirs []string, enclaves []*Enclave) {
 	t.Helper()
 	gk := openEnclave(t, t.TempDir())
 	if _, err := gk.GenerateMaster(0); err != nil {
@@ -93,9 +117,9 @@ func TestWorkersAgreeAndRefuseBadInput(t *testing.T) {
 	ctx := context.Background()
 	load := vaultLoader(t)
 	dirs, encs := setup(t, 2)
-	var xs []*Executor
+	var xs []*Contracts
 	for i := range encs {
-		x, err := Open(ctx, Config{ChainID: chainID, Enclave: encs[i], Dir: dirs[i], Store: hostStore(t, dirs[i])})
+		x, err := encs[i].OpenContracts(ctx, ContractsConfig{ChainID: chainID, Dir: dirs[i], Store: hostStore(t, dirs[i])})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -171,7 +195,7 @@ func TestWorkersAgreeAndRefuseBadInput(t *testing.T) {
 		t.Fatalf("replayed command: %v", err)
 	}
 	// A query sees the state; results wait to be posted until marked.
-	q, err := xs[0].Query(ctx, ct, alice, "my_balance", []byte("{}"), 50_000_000, 6, time.Unix(0, at), load)
+	q, err := xs[0].exec.Query(ctx, ct, alice, "my_balance", []byte("{}"), 50_000_000, 6, time.Unix(0, at), load)
 	if err != nil || q.Status != contracts.StatusOK || string(q.Output) != "41" {
 		t.Fatalf("query: %+v %v", q, err)
 	}
@@ -184,7 +208,7 @@ func TestWorkersAgreeAndRefuseBadInput(t *testing.T) {
 
 	// After a restart: the same progress, pending results and state.
 	xs[0].Close(ctx)
-	x, err := Open(ctx, Config{ChainID: chainID, Enclave: encs[0], Dir: dirs[0], Store: hostStore(t, dirs[0])})
+	x, err := encs[0].OpenContracts(ctx, ContractsConfig{ChainID: chainID, Dir: dirs[0], Store: hostStore(t, dirs[0])})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,9 +255,9 @@ func TestWorkersAgreeOnEveryFailure(t *testing.T) {
 	panicCode, loopCode := add(initPanic), add(initLoop)
 
 	dirs, encs := setup(t, 2)
-	var xs []*Executor
+	var xs []*Contracts
 	for i := range encs {
-		x, err := Open(ctx, Config{ChainID: chainID, Enclave: encs[i], Dir: dirs[i], Store: hostStore(t, dirs[i])})
+		x, err := encs[i].OpenContracts(ctx, ContractsConfig{ChainID: chainID, Dir: dirs[i], Store: hostStore(t, dirs[i])})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -347,7 +371,7 @@ func TestWorkersAgreeOnEveryFailure(t *testing.T) {
 		if v := votes[0]; v.Status != contracts.StatusInitFailed || v.Message != c.want || len(v.Output) != 0 {
 			t.Fatalf("instantiation: %+v, want init failed: %s", v, c.want)
 		}
-		q, err := xs[0].Query(ctx, bad, alice, "echo", nil, 50_000_000, 6, time.Unix(0, at), load)
+		q, err := xs[0].exec.Query(ctx, bad, alice, "echo", nil, 50_000_000, 6, time.Unix(0, at), load)
 		if err != nil || q.Status != contracts.StatusInitFailed || q.Reason() != "init failed: "+c.want {
 			t.Fatalf("query of the failed contract: %+v, %v", q, err)
 		}
@@ -358,11 +382,11 @@ func TestWorkersAgreeOnEveryFailure(t *testing.T) {
 	}
 
 	// A query reports its failure to its caller, the panic's message too.
-	q, err := xs[0].Query(ctx, ct, alice, "panic", []byte(secret), 50_000_000, 6, time.Unix(0, at), load)
+	q, err := xs[0].exec.Query(ctx, ct, alice, "panic", []byte(secret), 50_000_000, 6, time.Unix(0, at), load)
 	if err != nil || q.Status != contracts.StatusPanic || q.Reason() != "panic: "+secret || q.Public != "" {
 		t.Fatalf("panicking query: %+v, %v", q, err)
 	}
-	q, err = xs[0].Query(ctx, ct, alice, "loop", nil, 1_000_000, 6, time.Unix(0, at), load)
+	q, err = xs[0].exec.Query(ctx, ct, alice, "loop", nil, 1_000_000, 6, time.Unix(0, at), load)
 	if err != nil || q.Reason() != "out of gas: used 1000000 of 1000000" {
 		t.Fatalf("query out of gas: %+v, %v", q, err)
 	}

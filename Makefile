@@ -42,7 +42,7 @@ FUZZTIME ?= 30s
 FUZZMINIMIZE ?= 100x
 FUZZ_TARGETS = \
 	chain/app:FuzzBlock \
-	chain/modules/mq:FuzzDecode \
+	chain/modules/mq/keeper:FuzzDecode \
 	chain/pha:FuzzAmountCBOR \
 	chain/pha:FuzzParse \
 	chain/snapshot:FuzzDecode \

@@ -6,6 +6,8 @@ import (
 	"fmt"
 
 	"github.com/btcsuite/btcd/btcutil/bech32"
+
+	"github.com/phalanx-net/phalanx/crypto/domain"
 )
 
 // AddressPrefix is the bech32 human-readable part of every Phalanx address.
@@ -30,7 +32,7 @@ func AddressOf(pub PublicKey) Address {
 // collector or the reward pool. Nobody holds a private key for it: the hash
 // input is not a public key, so only the module's code moves its funds.
 func ModuleAddress(name string) Address {
-	sum := sha256.Sum256([]byte("phalanx/module-account\x00" + name))
+	sum := sha256.Sum256([]byte(domain.ModuleAccount + name))
 	var a Address
 	copy(a[:], sum[:AddressLen])
 	return a

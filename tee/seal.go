@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	"golang.org/x/crypto/chacha20poly1305"
+
+	"github.com/phalanx-net/phalanx/crypto/domain"
 )
 
 // Sealed data is sealFormat || nonce || XChaCha20-Poly1305 ciphertext. The
@@ -50,7 +52,7 @@ func (s *sealer) aeadKey(create bool) ([]byte, error) {
 	// The root secret is used for nothing else, but deriving the AEAD key
 	// under the platform's name keeps a key file copied to another
 	// platform's directory from opening its data.
-	key, err := hkdf.Key(sha256.New, root, nil, "phalanx/tee: "+s.platform+" sealing key v1", chacha20poly1305.KeySize)
+	key, err := hkdf.Key(sha256.New, root, nil, fmt.Sprintf(domain.TEESealingKey, s.platform), chacha20poly1305.KeySize)
 	if err != nil {
 		return nil, err
 	}

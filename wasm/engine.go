@@ -20,6 +20,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 	"github.com/tetratelabs/wazero/sys"
 
+	"github.com/phalanx-net/phalanx/crypto/domain"
 	"github.com/phalanx-net/phalanx/wasm/internal/gas"
 )
 
@@ -421,7 +422,7 @@ func (b *limitedBuffer) Write(p []byte) (int, error) {
 // seededRand derives a deterministic byte stream for one purpose from
 // the host's seed.
 func seededRand(seed [32]byte, purpose string) io.Reader {
-	key, err := hkdf.Key(sha256.New, seed[:], nil, "phalanx/wasm: "+purpose, 32)
+	key, err := hkdf.Key(sha256.New, seed[:], nil, domain.WasmRand+purpose, 32)
 	if err != nil {
 		panic(err) // only for lengths HKDF cannot produce
 	}

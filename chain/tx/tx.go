@@ -8,10 +8,11 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/crypto/domain"
 )
 
 // SigningContext is the domain-separation context of transaction signatures.
-var SigningContext = crypto.NewContext("phalanx/tx: v1")
+var SigningContext = crypto.NewContext(domain.Tx)
 
 // Limits of the envelope itself; the chain's parameters may be stricter.
 const (

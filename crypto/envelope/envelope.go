@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/crypto/domain"
 )
 
 // EncLen is the size of the KEM encapsulation (HPKE "enc") that starts a
@@ -17,7 +18,7 @@ const hpkeOverhead = 16
 
 // responseExporter is the HPKE exporter context of a one-shot request's
 // response key.
-const responseExporter = "phalanx/envelope: response v1"
+const responseExporter = domain.EnvelopeResponse
 
 // SealRequest encrypts plaintext to the enclave key pk for the purpose named
 // by info (e.g. "phalanx/command v1"), and returns the request, enc ||

@@ -8,6 +8,8 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"fmt"
+
+	"github.com/phalanx-net/phalanx/crypto/domain"
 )
 
 // ResponseKeyLen is the size of a ResponseKey's raw bytes.
@@ -26,8 +28,8 @@ const (
 // Labels deriving a response key's two subkeys, so the nonce MAC and the
 // cipher never share a key.
 const (
-	responseEncLabel = "phalanx/envelope: response enc v1"
-	responseMACLabel = "phalanx/envelope: response nonce v1"
+	responseEncLabel = domain.EnvelopeResponseEnc
+	responseMACLabel = domain.EnvelopeResponseNonce
 )
 
 // ResponseKey is the key one response is sealed under. It is exported from

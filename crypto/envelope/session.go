@@ -13,14 +13,15 @@ import (
 	"sync/atomic"
 
 	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/crypto/domain"
 )
 
 // Session key schedule. The exported session secret is the root; HKDF
 // labels keep the request key and every per-message response key apart.
 const (
-	sessionExporter     = "phalanx/envelope: session v1"
-	sessionRequestLabel = "phalanx/envelope: session request v1"
-	sessionRespLabel    = "phalanx/envelope: session response v1 " // followed by the 8-byte sequence
+	sessionExporter     = domain.EnvelopeSession
+	sessionRequestLabel = domain.EnvelopeSessionRequest
+	sessionRespLabel    = domain.EnvelopeSessionResponse // followed by the 8-byte sequence
 )
 
 // seqLen is the size of the big-endian sequence number starting a session

@@ -19,6 +19,7 @@ import (
 	"filippo.io/age/armor"
 
 	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/crypto/domain"
 )
 
 // Backend selects how a keyring protects its private keys.
@@ -86,7 +87,7 @@ const (
 	keyFileExt     = ".json"
 	// exportType marks the plaintext inside an export, so Import refuses an
 	// age file that decrypts but holds something else.
-	exportType = "phalanx/ed25519-seed"
+	exportType = domain.KeyringExport
 )
 
 // Keyring is a directory of named keys. Its methods are safe for concurrent

@@ -18,7 +18,28 @@ type rule struct {
 var (
 	database = []string{"github.com/cosmos/iavl", "github.com/syndtr/goleveldb/leveldb"}
 	node     = []string{"github.com/cometbft/cometbft/node", "github.com/cometbft/cometbft/mempool"}
+	wasm     = []string{"github.com/tetratelabs/wazero"}
 )
+
+// modules are the chain's modules: each has a wire package (the module's
+// path) and a keeper package beside it (its path + "/keeper").
+var modules = []string{"auth", "bank", "computing", "contracts", "keys", "mq", "registry", "stakepool"}
+
+func modulePaths(suffix string) []string {
+	var out []string
+	for _, m := range modules {
+		out = append(out, "github.com/phalanx-net/phalanx/chain/modules/"+m+suffix)
+	}
+	return out
+}
+
+func concat(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
 
 // through are the only packages through which a forbidden package may
 // be linked, and why. CometBFT's RPC result types carry the node's p2p
@@ -36,30 +57,33 @@ var rules = []rule{
 		forbidden: append(slices.Clone(database), node...),
 	},
 	{
-		why:       "a worker follows the chain by light client and proofs, and its protocol package is what its clients link",
-		patterns:  []string{"github.com/phalanx-net/phalanx/worker/follow", "github.com/phalanx-net/phalanx/worker/api"},
+		why:       "a worker follows the chain by light client and proofs",
+		patterns:  []string{"github.com/phalanx-net/phalanx/worker/follow"},
 		forbidden: append(slices.Clone(database), node...),
 	},
 	{
-		why:       "a client talks to nodes over RPC",
+		why:       "the worker's protocol package is what its clients link: messages, not a worker",
+		patterns:  []string{"github.com/phalanx-net/phalanx/worker/api"},
+		forbidden: concat(database, node, wasm),
+	},
+	{
+		why:       "a client talks to nodes over RPC and runs no contract",
 		patterns:  []string{"github.com/phalanx-net/phalanx/sdk/client"},
-		forbidden: append(slices.Clone(database), node...),
+		forbidden: concat(database, node, wasm),
+	},
+	{
+		why: "a module's wire package (messages, keys, records, events, errors, genesis) is what clients, " +
+			"workers and enclaves link; the state code is in the keepers",
+		patterns:  modulePaths(""),
+		forbidden: concat(database, node, wasm, modulePaths("/keeper")),
 	},
 	{
 		why: "modules read and write the state through chain/store's interfaces; only the application opens the database",
-		patterns: []string{
+		patterns: append([]string{
 			"github.com/phalanx-net/phalanx/chain/module",
 			"github.com/phalanx-net/phalanx/chain/store",
 			"github.com/phalanx-net/phalanx/chain/query",
-			"github.com/phalanx-net/phalanx/chain/modules/auth",
-			"github.com/phalanx-net/phalanx/chain/modules/bank",
-			"github.com/phalanx-net/phalanx/chain/modules/computing",
-			"github.com/phalanx-net/phalanx/chain/modules/contracts",
-			"github.com/phalanx-net/phalanx/chain/modules/keys",
-			"github.com/phalanx-net/phalanx/chain/modules/mq",
-			"github.com/phalanx-net/phalanx/chain/modules/registry",
-			"github.com/phalanx-net/phalanx/chain/modules/stakepool",
-		},
+		}, modulePaths("/keeper")...),
 		forbidden: append(slices.Clone(database), node...),
 	},
 }
@@ -88,15 +112,30 @@ func TestForbiddenDependencies(t *testing.T) {
 	}
 }
 
-// The canonical encoding is a leaf: everything signs and hashes with it,
-// so it depends on nothing of Phalanx.
-func TestCodecIsALeaf(t *testing.T) {
+// Leaves depend on nothing of Phalanx: the canonical encoding, since
+// everything signs and hashes with it, and the label registry, which
+// imports only the standard library so that anything may import it.
+func TestLeaves(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go list")
 	}
-	for _, d := range goList(t, "-deps", "github.com/phalanx-net/phalanx/chain/codec") {
-		if strings.HasPrefix(d, "github.com/phalanx-net/phalanx/") && d != "github.com/phalanx-net/phalanx/chain/codec" {
-			t.Errorf("chain/codec depends on %s", d)
+	for _, leaf := range []struct {
+		path    string
+		stdOnly bool
+	}{
+		{"github.com/phalanx-net/phalanx/chain/codec", false},
+		{"github.com/phalanx-net/phalanx/crypto/domain", true},
+	} {
+		for _, d := range goList(t, "-deps", leaf.path) {
+			if d == leaf.path {
+				continue
+			}
+			if strings.HasPrefix(d, "github.com/phalanx-net/phalanx/") {
+				t.Errorf("%s depends on %s", leaf.path, d)
+			}
+			if first, _, _ := strings.Cut(d, "/"); leaf.stdOnly && strings.Contains(first, ".") {
+				t.Errorf("%s depends on %s, outside the standard library", leaf.path, d)
+			}
 		}
 	}
 }

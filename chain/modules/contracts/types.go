@@ -13,6 +13,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/crypto/domain"
 	"github.com/phalanx-net/phalanx/internal/safetext"
 )
 
@@ -214,7 +215,7 @@ func (c Contract) Reason() string { return Reason(c.Status, c.Error) }
 // ContractID is the id of the contract a deployer instantiates from code
 // in a cluster with a salt.
 func ContractID(deployer crypto.Address, code Hash, cluster uint64, salt []byte) Hash {
-	return sha256.Sum256(codec.MustMarshal([]any{"phalanx/contracts: id v1", deployer, code, cluster, salt}))
+	return sha256.Sum256(codec.MustMarshal([]any{domain.ContractID, deployer, code, cluster, salt}))
 }
 
 // Command kinds.
@@ -255,7 +256,7 @@ type Command struct {
 // account that copies a sealed input into its own command gets
 // StatusBadInput, not a run of the caller's request.
 func SealInfo(chainID string, contract Hash, caller crypto.Address) string {
-	return "phalanx/command v1 " + chainID + " " + contract.String() + " " + caller.String()
+	return domain.CommandSealInfo + chainID + " " + contract.String() + " " + caller.String()
 }
 
 // Result statuses, the same on every worker for the same command. Each
@@ -592,7 +593,7 @@ type CallInput struct {
 
 // InitialStateRoot is a new contract's state root.
 func InitialStateRoot(contract Hash) Hash {
-	return sha256.Sum256(append([]byte("phalanx/contracts: state v1 "), contract[:]...))
+	return sha256.Sum256(append([]byte(domain.ContractInitialState), contract[:]...))
 }
 
 // NextStateRoot chains a command's storage writes (canonical CBOR of the
@@ -600,5 +601,5 @@ func InitialStateRoot(contract Hash) Hash {
 // writes, hence equal states.
 func NextStateRoot(prev Hash, writes []byte) Hash {
 	w := sha256.Sum256(writes)
-	return sha256.Sum256(append(append([]byte("phalanx/contracts: next v1 "), prev[:]...), w[:]...))
+	return sha256.Sum256(append(append([]byte(domain.ContractNextState), prev[:]...), w[:]...))
 }

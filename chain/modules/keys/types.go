@@ -6,6 +6,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/crypto/domain"
 )
 
 // ModuleName is the module's name: its codespace and state prefix.
@@ -112,7 +113,7 @@ type ClusterShare struct {
 // the chain, the epoch and the recipient, so a sealed key cannot be
 // replayed to another enclave or passed off as another epoch's.
 func HandoverInfo(chainID string, epoch uint32, to crypto.PublicKey) []byte {
-	return codec.MustMarshal([]any{"phalanx/keys: master key v1", chainID, epoch, to})
+	return codec.MustMarshal([]any{domain.KeysMasterHandover, chainID, epoch, to})
 }
 
 // ClusterInfo is the HPKE info a cluster's keys up to generation gen are
@@ -121,9 +122,9 @@ func HandoverInfo(chainID string, epoch uint32, to crypto.PublicKey) []byte {
 // before generations existed.
 func ClusterInfo(chainID string, cluster uint64, epoch, gen uint32, to crypto.PublicKey) []byte {
 	if gen == 0 {
-		return codec.MustMarshal([]any{"phalanx/keys: cluster key v1", chainID, cluster, epoch, to})
+		return codec.MustMarshal([]any{domain.KeysClusterKey, chainID, cluster, epoch, to})
 	}
-	return codec.MustMarshal([]any{"phalanx/keys: cluster keys v2", chainID, cluster, epoch, gen, to})
+	return codec.MustMarshal([]any{domain.KeysClusterKeys, chainID, cluster, epoch, gen, to})
 }
 
 // Master is the record of one epoch's master key.

@@ -8,7 +8,7 @@
 // relayers may race to post the same message. Accepted messages are routed
 // by topic to the module that registered it.
 //
-// Egress: modules send messages to an enclave with Keeper.Send. Each is
+// Egress: modules send messages to an enclave with the keeper's Send. Each is
 // stored in the state under its recipient and sequence number, with the
 // height of the block that sent it, next to the recipient's message count;
 // an enclave reads the count and the messages with proofs against the app

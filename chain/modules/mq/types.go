@@ -6,6 +6,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/crypto/domain"
 )
 
 // ModuleName is the queue's name: its codespace and state prefix.
@@ -32,7 +33,7 @@ const (
 )
 
 // SigningContext is the domain of enclave message signatures.
-var SigningContext = crypto.NewContext("phalanx/mq: message v1")
+var SigningContext = crypto.NewContext(domain.MQMessage)
 
 // VerifyGas is charged for checking a message's signature.
 const VerifyGas = 30_000

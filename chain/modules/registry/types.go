@@ -10,6 +10,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/crypto/domain"
 	"github.com/phalanx-net/phalanx/tee/verify"
 )
 
@@ -256,7 +257,7 @@ func (m *MsgUpdateParams) ValidateBasic() error { return m.Params.Validate() }
 
 // reportDataContext separates Phalanx's report data from any other use of
 // the same quote.
-const reportDataContext = "phalanx/registry: report data v1\x00"
+const reportDataContext = domain.RegistryReportData
 
 // bound is what the report data commits to.
 type bound struct {

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 
 	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/crypto/domain"
 )
 
 // Version is the version of the sim quote format.
@@ -15,7 +16,7 @@ const Version = 1
 
 // Context separates sim vendor signatures from every other
 // signature in Phalanx.
-const Context crypto.Context = "phalanx/tee: sim quote v1"
+const Context crypto.Context = domain.SimQuote
 
 // VendorPublicKey is the simulated vendor's public key: the public half
 // of simsign.VendorKey, written out so that verifying a sim quote links

@@ -11,6 +11,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/crypto/domain"
 )
 
 // Vote is a validator's voting power in the block (from CometBFT's
@@ -60,7 +61,7 @@ func (k *Keeper) EndBlock(ctx *module.Context, hash []byte, votes []Vote) error 
 			k.setWorker(kv, w)
 			k.adjustShare(kv, old, true, w)
 		case w.State == computing.Idle && w.Challenged == 0 && challenged < p.MaxChall:
-			d := sha256.Sum256(append(append([]byte("phalanx/computing: challenge "), hash...), w.ID[:]...))
+			d := sha256.Sum256(append(append([]byte(domain.ComputingChallenge), hash...), w.ID[:]...))
 			if binary.BigEndian.Uint64(d[:8]) < threshold {
 				challenged++
 				// The worker reads its open challenge from this record,

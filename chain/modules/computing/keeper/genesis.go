@@ -1,6 +1,7 @@
 package keeper
 
 import (
+	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 )
@@ -12,7 +13,7 @@ func (k *Keeper) InitGenesis(ctx *module.Context, g computing.Genesis) error {
 		return err
 	}
 	kv := ctx.Store()
-	kv.Set(computing.ParamsKey(), mustMarshal(g.ParamsOrDefault()))
+	kv.Set(computing.ParamsKey(), codec.MustMarshal(g.ParamsOrDefault()))
 	k.setTotals(kv, computing.Totals{Start: ctx.Block.Time.UnixNano(), LastBlock: ctx.Block.Time.UnixNano()})
 	return nil
 }

@@ -197,5 +197,3 @@ func (k *Keeper) setState(ctx *module.Context, w *computing.Worker, s computing.
 // nanosPerSecond converts the parameters' seconds to block time's
 // nanoseconds.
 const nanosPerSecond = 1_000_000_000
-
-func mustMarshal(v any) []byte { return codec.MustMarshal(v) }

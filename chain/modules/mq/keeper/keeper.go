@@ -54,10 +54,11 @@ func (k *Keeper) Topics() []string {
 	return out
 }
 
+// readCount reads a counter; absent is zero.
 func readCount(r store.Reader, key []byte) uint64 {
-	n, err := mq.DecodeCount(r.Get(key))
-	if err != nil {
-		panic(&store.IOError{Err: err}) // only this keeper writes it
+	var n uint64
+	if v := r.Get(key); v != nil {
+		store.MustDecode(v, &n)
 	}
 	return n
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/phalanx-net/phalanx/chain/query"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/chain/query"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/chain/tx"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -436,9 +436,28 @@ func TestGenesisRefusals(t *testing.T) {
 	if !errors.Is(err, ErrBadGenesis) {
 		t.Fatalf("unbalanced genesis: %v", err)
 	}
-	_, err = a.InitChain(context.Background(), &abci.InitChainRequest{ChainId: testChain, AppStateBytes: []byte(`{"auth":{},"bank":{},"extra":1}`)})
-	if !errors.Is(err, ErrBadGenesis) {
-		t.Fatalf("unknown field: %v", err)
+	for _, bad := range []struct{ section, want string }{
+		{`"extra":1`, `unknown section "extra"`},
+		{`"keys":{"x":1}`, `keys: json: unknown field "x"`},
+	} {
+		st, err := ParseAppState(testGenesis(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := json.Marshal(st)
+		raw = append(append(raw[:len(raw)-1], ','), bad.section+"}"...)
+		_, err = a.InitChain(context.Background(), &abci.InitChainRequest{ChainId: testChain, AppStateBytes: raw})
+		if !errors.Is(err, ErrBadGenesis) || !strings.Contains(err.Error(), bad.want) {
+			t.Fatalf("app_state with %s: %v, want %q", bad.section, err, bad.want)
+		}
+	}
+	// An empty section of a module with nothing to set is a genesis like
+	// any other.
+	st, _ = ParseAppState(testGenesis(t))
+	st["keys"], st["mq"], st["stakepool"] = json.RawMessage(`{}`), json.RawMessage(`{}`), json.RawMessage(`{}`)
+	raw, _ = json.Marshal(st)
+	if _, err := ParseAppState(raw); err != nil {
+		t.Fatalf("empty keys, mq and stakepool sections: %v", err)
 	}
 }
 

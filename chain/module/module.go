@@ -131,3 +131,14 @@ func ReadGenesis[G interface{ Validate() error }](raw json.RawMessage) (G, error
 	}
 	return g, g.Validate()
 }
+
+// InitGenesisWith reads a module's section (ReadGenesis) and writes it
+// with init, its keeper's InitGenesis: the body of most modules'
+// HasGenesis.InitGenesis.
+func InitGenesisWith[G interface{ Validate() error }](ctx *Context, raw json.RawMessage, init func(*Context, G) error) error {
+	g, err := ReadGenesis[G](raw)
+	if err != nil {
+		return err
+	}
+	return init(ctx, g)
+}

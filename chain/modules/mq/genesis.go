@@ -2,9 +2,8 @@ package mq
 
 // Genesis is the module's part of the genesis file. It has no fields: the
 // module's state starts empty, since queues come into being with the first
-// message to or from an enclave. The type exists so that every module
-// initializes the same way; the application's genesis file has no section
-// for it yet.
+// message to or from an enclave. A genesis file may have an empty "mq"
+// section, or none.
 type Genesis struct{}
 
 // DefaultGenesis returns the (empty) genesis.
@@ -12,3 +11,6 @@ func DefaultGenesis() Genesis { return Genesis{} }
 
 // Validate checks the genesis; an empty one is always valid.
 func (Genesis) Validate() error { return nil }
+
+// ModuleName names the module whose section of app_state this is.
+func (Genesis) ModuleName() string { return ModuleName }

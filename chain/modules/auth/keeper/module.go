@@ -24,11 +24,7 @@ func (Module) ValidateGenesis(raw json.RawMessage) error {
 }
 
 func (m Module) InitGenesis(ctx *module.Context, raw json.RawMessage, _ module.ChainGenesis) error {
-	g, err := module.ReadGenesis[auth.Genesis](raw)
-	if err != nil {
-		return err
-	}
-	return m.Keeper.InitGenesis(ctx, g)
+	return module.InitGenesisWith(ctx, raw, m.Keeper.InitGenesis)
 }
 
 func (Module) Queries() []module.Query {

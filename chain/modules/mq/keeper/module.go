@@ -1,6 +1,8 @@
 package keeper
 
 import (
+	"encoding/json"
+
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 )
@@ -10,11 +12,21 @@ type Module struct{ *Keeper }
 
 var _ interface {
 	module.HasMsgs
+	module.HasGenesis
 	module.HasEndBlock
 	module.HasMetrics
 } = Module{}
 
 func (Module) Name() string { return mq.ModuleName }
+
+func (Module) ValidateGenesis(raw json.RawMessage) error {
+	_, err := module.ReadGenesis[mq.Genesis](raw)
+	return err
+}
+
+func (m Module) InitGenesis(ctx *module.Context, raw json.RawMessage, _ module.ChainGenesis) error {
+	return module.InitGenesisWith(ctx, raw, m.Keeper.InitGenesis)
+}
 
 // EndBlock deletes messages their recipients reported consumed. The manager runs
 // it last, after the modules that send messages.

@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"encoding/binary"
+	"encoding/json"
 
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
@@ -14,11 +15,21 @@ type Module struct{ *Keeper }
 
 var _ interface {
 	module.HasMsgs
+	module.HasGenesis
 	module.HasQueries
 	module.HasEndBlock
 } = Module{}
 
 func (Module) Name() string { return stakepool.ModuleName }
+
+func (Module) ValidateGenesis(raw json.RawMessage) error {
+	_, err := module.ReadGenesis[stakepool.Genesis](raw)
+	return err
+}
+
+func (m Module) InitGenesis(ctx *module.Context, raw json.RawMessage, _ module.ChainGenesis) error {
+	return module.InitGenesisWith(ctx, raw, m.Keeper.InitGenesis)
+}
 
 func (Module) Queries() []module.Query {
 	return []module.Query{

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/phalanx-net/phalanx/chain/fixed"
+	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
@@ -35,9 +36,7 @@ func newEnv(t *testing.T) (*env, *enclave.Enclave, crypto.PrivateKey) {
 	e.q = mqkeeper.NewKeeper(registrykeeper.Records{})
 	reg := registrykeeper.NewKeeper(e.q)
 	e.c = computingkeeper.NewKeeper(e.q, registrykeeper.Records{})
-	e.q.RegisterMsgs(e.Router)
-	reg.RegisterMsgs(e.Router)
-	e.c.RegisterMsgs(e.Router)
+	e.Use(registrykeeper.Module{Keeper: reg}, computingkeeper.Module{Keeper: e.c}, mqkeeper.Module{Keeper: e.q})
 	if err := reg.InitGenesis(e.Ctx(), e.RegistryGenesis(key("council").Public().Address())); err != nil {
 		t.Fatal(err)
 	}
@@ -57,9 +56,9 @@ func (e *env) post(w *enclave.Enclave, topic string, v any) error {
 	return e.Post(key("operator"), w, topic, v)
 }
 
-func (e *env) endBlock(votes ...computingkeeper.Vote) {
+func (e *env) endBlock(votes ...module.Vote) {
 	e.T.Helper()
-	if err := e.c.EndBlock(e.Ctx(), []byte{byte(e.Height)}, votes); err != nil {
+	if err := e.EndBlock([]byte{byte(e.Height)}, votes...); err != nil {
 		e.T.Fatal(err)
 	}
 }
@@ -176,7 +175,7 @@ func TestComputingSessionHeartbeatsAndRewards(t *testing.T) {
 	gk := e.bank.ModuleBalance(e.State, computing.Gatekeepers)
 	a, b := key("gk-a").Public().Address(), key("gk-b").Public().Address()
 	e.Advance(time.Second)
-	e.endBlock(computingkeeper.Vote{Account: a, Power: 3}, computingkeeper.Vote{Account: b, Power: 1})
+	e.endBlock(module.Vote{Account: a, Power: 3}, module.Vote{Account: b, Power: 1})
 	if ga := e.bank.Balance(e.State, a); ga.IsZero() || !e.bank.ModuleBalance(e.State, computing.Gatekeepers).IsZero() {
 		t.Fatalf("gatekeepers' pot %s not paid out (a got %s)", gk.PHA(), ga.PHA())
 	}

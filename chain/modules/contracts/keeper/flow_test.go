@@ -59,11 +59,8 @@ func newEnv(t *testing.T, validators ...crypto.PrivateKey) *env {
 	e.reg = reg
 	e.comp = computingkeeper.NewKeeper(e.q, registrykeeper.Records{})
 	e.c = contractskeeper.NewKeeper(e.q, registrykeeper.Records{}, e.keys, e.comp) // a worker that disagrees is slashed
-	e.q.RegisterMsgs(e.Router)
-	e.comp.RegisterMsgs(e.Router)
-	reg.RegisterMsgs(e.Router)
-	e.keys.RegisterMsgs(e.Router)
-	e.c.RegisterMsgs(e.Router)
+	e.Use(registrykeeper.Module{Keeper: reg}, keyskeeper.Module{Keeper: e.keys}, computingkeeper.Module{Keeper: e.comp},
+		contractskeeper.Module{Keeper: e.c}, mqkeeper.Module{Keeper: e.q})
 	var vals []crypto.PublicKey
 	for _, v := range validators {
 		vals = append(vals, v.Public())

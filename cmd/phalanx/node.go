@@ -169,16 +169,22 @@ func newGenesisCmd(c *cli) *cobra.Command {
 	return cmd
 }
 
+// genesisNew is genesis new's flags.
+type genesisNew struct {
+	chainID, out     string
+	validators       []string
+	grants           []string
+	alloc            [4]string
+	minGasPrice      uint64
+	council          string
+	measurements     []string
+	allowSim         bool
+	minWorkerVersion uint32
+	validatorGrant   string
+}
+
 func newGenesisNewCmd(c *cli) *cobra.Command {
-	var chainID, out string
-	var validators, grants []string
-	var alloc [4]string
-	var minGasPrice uint64
-	var council string
-	var measurements []string
-	var allowSim bool
-	var minWorkerVersion uint32
-	var validatorGrant string
+	var g genesisNew
 	cmd := &cobra.Command{
 		Use:   "new",
 		Short: "Write a genesis with the seed's allocation and the given gatekeepers",
@@ -192,130 +198,150 @@ accounts from it too: the testers' account holds the rest. --allow-sim
 accepts the sim platform and this build's sim enclave (development chains).
 Copy the file to config/genesis.json on every gatekeeper.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			var vals []node.Validator
-			for _, v := range validators {
-				val, err := parseValidator(v)
-				if err != nil {
-					return err
-				}
-				vals = append(vals, val)
-			}
-			if len(vals) == 0 {
-				return fmt.Errorf("give at least one --validator NAME=PUBKEY")
-			}
-			var a [4]crypto.Address
-			names := []string{"private-sale", "developers", "airdrop", "testers"}
-			for i, s := range alloc {
-				addr, err := crypto.ParseAddress(s)
-				if err != nil {
-					return fmt.Errorf("--%s: %w", names[i], err)
-				}
-				a[i] = addr
-			}
-			vgrant, err := parseValidatorGrant(validatorGrant)
-			if err != nil {
-				return err
-			}
-			gs, err := node.ValidatorGrants(vals, vgrant)
-			if err != nil {
-				return err
-			}
-			for _, g := range grants {
-				ga, err := parseGrant(g)
-				if err != nil {
-					return err
-				}
-				gs = append(gs, ga)
-			}
-			bg, err := bank.SeedGenesis(bank.Allocation{PrivateSale: a[0], Developers: a[1], Airdrop: a[2], Testers: a[3]}, gs)
-			if err != nil {
-				return err
-			}
-			ag := auth.DefaultGenesis()
-			if minGasPrice > 0 {
-				ag.Params.MinGasPrice = minGasPrice
-			}
-			councilAddr := a[1] // the developers, until a governance module exists
-			if council != "" {
-				if councilAddr, err = crypto.ParseAddress(council); err != nil {
-					return fmt.Errorf("--council: %w", err)
-				}
-			}
-			rg := registry.DefaultGenesis(councilAddr)
-			rg.Params.AllowSim = allowSim
-			rg.Params.MinWorkerVersion = minWorkerVersion
-			var simMeasurement registry.HexBytes
-			if allowSim {
-				// A sim measurement names only the enclave version and protects
-				// nothing: a chain that accepts sim accepts this build's.
-				simMeasurement = tee.SimMeasurement(enclave.Version)
-				rg.Params.Measurements = append(rg.Params.Measurements, registry.Measurement{Platform: tee.Sim, Value: simMeasurement, Note: fmt.Sprintf("phalanx sim enclave, version %d", enclave.Version)})
-			}
-			for _, m := range measurements {
-				ms, err := parseMeasurement(m)
-				if err != nil {
-					return err
-				}
-				if ms.Platform == tee.Sim && string(ms.Value) == string(simMeasurement) {
-					continue // already listed by --allow-sim
-				}
-				rg.Params.Measurements = append(rg.Params.Measurements, ms)
-			}
-			registry.SortMeasurements(rg.Params.Measurements)
-			doc, err := node.NewGenesis(chainID, time.Now(), vals, ag, bg, rg)
-			if err != nil {
-				return err
-			}
-			if out == "" {
-				out = filepath.Join(c.home, "config", "genesis.json")
-			}
-			if err := doc.SaveAs(out); err != nil {
-				return err
-			}
-			res := genesisOut{ChainID: chainID, Gatekeepers: len(vals), File: out, Grants: append([]bank.GenesisAccount{}, gs...), SimMeasurement: simMeasurement}
-			var testers bank.GenesisAccount
-			for _, acc := range bg.Accounts {
-				if acc.Name == "testers" {
-					testers = acc
-				}
-			}
-			return c.print(res, func(w io.Writer) {
-				fmt.Fprintf(w, "Wrote the genesis of chain %s with %d gatekeepers to %s\n", chainID, len(vals), out)
-				if len(gs) > 0 {
-					fmt.Fprintf(w, "Granted out of the testers' share:\n")
-					for _, g := range gs {
-						fmt.Fprintf(w, "  %-20s %s  %s\n", g.Name, g.Address, g.Amount.PHA())
-					}
-				} else {
-					fmt.Fprintf(w, "No validator account is funded (--validator-grant 0): fund each before its node starts --enclave.\n")
-				}
-				fmt.Fprintf(w, "The testers' account %s holds the rest: %s.\n", testers.Address, testers.Amount.PHA())
-				if allowSim {
-					fmt.Fprintf(w, "WARNING: the chain accepts the sim platform, which protects nothing, and this build's sim enclave\n(measurement sim:%s): for development chains only.\n", simMeasurement)
-				}
-			})
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return g.run(c) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&chainID, "chain-id", "", "chain id (required), e.g. phalanx-1")
-	f.StringArrayVar(&validators, "validator", nil, "a gatekeeper: NAME=PUBKEY[:POWER], PUBKEY as printed by phalanx init (repeat for each)")
-	f.StringVar(&alloc[0], "private-sale", "", "address holding the private sale's 15 %")
-	f.StringVar(&alloc[1], "developers", "", "address holding the developers' 5 %")
-	f.StringVar(&alloc[2], "airdrop", "", "address holding the airdrop's 9 %")
-	f.StringVar(&alloc[3], "testers", "", "address holding the testers' 1 %")
-	f.StringArrayVar(&grants, "grant", nil, "an account funded out of the testers' share: NAME=ADDRESS:AMOUNT, e.g. faucet=pha1...:100000PHA")
-	f.StringVar(&validatorGrant, "validator-grant", "1000PHA", "what each validator account is granted out of the testers' share, for its enclave's fees (0: none)")
-	f.Uint64Var(&minGasPrice, "min-gas-price", 0, "minimum gas price in units per gas (default: the chain default)")
-	f.StringVar(&out, "out", "", "where to write (default: config/genesis.json in --home)")
-	f.StringVar(&council, "council", "", "account that may change the registry's allowlist until governance exists (default: the developers' address)")
-	f.StringArrayVar(&measurements, "measurement", nil, "an accepted enclave measurement: PLATFORM:HEX, PLATFORM one of tdx, sevsnp, sim (repeat for each)")
-	f.BoolVar(&allowSim, "allow-sim", false, "accept enclaves on the sim TEE platform, which protects nothing, and this build's sim measurement (development chains only)")
-	f.Uint32Var(&minWorkerVersion, "min-worker-version", 0, "refuse worker enclaves older than this version")
+	f.StringVar(&g.chainID, "chain-id", "", "chain id (required), e.g. phalanx-1")
+	f.StringArrayVar(&g.validators, "validator", nil, "a gatekeeper: NAME=PUBKEY[:POWER], PUBKEY as printed by phalanx init (repeat for each)")
+	f.StringVar(&g.alloc[0], "private-sale", "", "address holding the private sale's 15 %")
+	f.StringVar(&g.alloc[1], "developers", "", "address holding the developers' 5 %")
+	f.StringVar(&g.alloc[2], "airdrop", "", "address holding the airdrop's 9 %")
+	f.StringVar(&g.alloc[3], "testers", "", "address holding the testers' 1 %")
+	f.StringArrayVar(&g.grants, "grant", nil, "an account funded out of the testers' share: NAME=ADDRESS:AMOUNT, e.g. faucet=pha1...:100000PHA")
+	f.StringVar(&g.validatorGrant, "validator-grant", "1000PHA", "what each validator account is granted out of the testers' share, for its enclave's fees (0: none)")
+	f.Uint64Var(&g.minGasPrice, "min-gas-price", 0, "minimum gas price in units per gas (default: the chain default)")
+	f.StringVar(&g.out, "out", "", "where to write (default: config/genesis.json in --home)")
+	f.StringVar(&g.council, "council", "", "account that may change the registry's allowlist until governance exists (default: the developers' address)")
+	f.StringArrayVar(&g.measurements, "measurement", nil, "an accepted enclave measurement: PLATFORM:HEX, PLATFORM one of tdx, sevsnp, sim (repeat for each)")
+	f.BoolVar(&g.allowSim, "allow-sim", false, "accept enclaves on the sim TEE platform, which protects nothing, and this build's sim measurement (development chains only)")
+	f.Uint32Var(&g.minWorkerVersion, "min-worker-version", 0, "refuse worker enclaves older than this version")
 	for _, n := range []string{"chain-id", "private-sale", "developers", "airdrop", "testers"} {
 		_ = cmd.MarkFlagRequired(n)
 	}
 	return cmd
+}
+
+func (g *genesisNew) run(c *cli) error {
+	var vals []node.Validator
+	for _, v := range g.validators {
+		val, err := parseValidator(v)
+		if err != nil {
+			return err
+		}
+		vals = append(vals, val)
+	}
+	if len(vals) == 0 {
+		return fmt.Errorf("give at least one --validator NAME=PUBKEY")
+	}
+	var a [4]crypto.Address
+	for i, name := range []string{"private-sale", "developers", "airdrop", "testers"} {
+		addr, err := crypto.ParseAddress(g.alloc[i])
+		if err != nil {
+			return fmt.Errorf("--%s: %w", name, err)
+		}
+		a[i] = addr
+	}
+	bg, gs, err := g.bankGenesis(vals, a)
+	if err != nil {
+		return err
+	}
+	ag := auth.DefaultGenesis()
+	if g.minGasPrice > 0 {
+		ag.Params.MinGasPrice = g.minGasPrice
+	}
+	rg, simMeasurement, err := g.registryGenesis(a[1]) // the developers are the council until a governance module exists
+	if err != nil {
+		return err
+	}
+	doc, err := node.NewGenesis(g.chainID, time.Now(), vals, ag, bg, rg)
+	if err != nil {
+		return err
+	}
+	if g.out == "" {
+		g.out = filepath.Join(c.home, "config", "genesis.json")
+	}
+	if err := doc.SaveAs(g.out); err != nil {
+		return err
+	}
+	res := genesisOut{ChainID: g.chainID, Gatekeepers: len(vals), File: g.out, Grants: append([]bank.GenesisAccount{}, gs...), SimMeasurement: simMeasurement}
+	return c.print(res, func(w io.Writer) { g.report(w, res, bg) })
+}
+
+// bankGenesis is the seed's allocation to a, with the validator accounts'
+// and --grant's grants out of the testers' share.
+func (g *genesisNew) bankGenesis(vals []node.Validator, a [4]crypto.Address) (bank.Genesis, []bank.GenesisAccount, error) {
+	vgrant, err := parseValidatorGrant(g.validatorGrant)
+	if err != nil {
+		return bank.Genesis{}, nil, err
+	}
+	gs, err := node.ValidatorGrants(vals, vgrant)
+	if err != nil {
+		return bank.Genesis{}, nil, err
+	}
+	for _, s := range g.grants {
+		ga, err := parseGrant(s)
+		if err != nil {
+			return bank.Genesis{}, nil, err
+		}
+		gs = append(gs, ga)
+	}
+	bg, err := bank.SeedGenesis(bank.Allocation{PrivateSale: a[0], Developers: a[1], Airdrop: a[2], Testers: a[3]}, gs)
+	return bg, gs, err
+}
+
+// registryGenesis is the registry's parameters: the council (--council,
+// or council), the measurements allowed, and with --allow-sim this
+// build's sim enclave, whose measurement it returns.
+func (g *genesisNew) registryGenesis(council crypto.Address) (registry.Genesis, registry.HexBytes, error) {
+	if g.council != "" {
+		var err error
+		if council, err = crypto.ParseAddress(g.council); err != nil {
+			return registry.Genesis{}, nil, fmt.Errorf("--council: %w", err)
+		}
+	}
+	rg := registry.DefaultGenesis(council)
+	rg.Params.AllowSim = g.allowSim
+	rg.Params.MinWorkerVersion = g.minWorkerVersion
+	var simMeasurement registry.HexBytes
+	if g.allowSim {
+		// A sim measurement names only the enclave version and protects
+		// nothing: a chain that accepts sim accepts this build's.
+		simMeasurement = tee.SimMeasurement(enclave.Version)
+		rg.Params.Measurements = append(rg.Params.Measurements, registry.Measurement{Platform: tee.Sim, Value: simMeasurement, Note: fmt.Sprintf("phalanx sim enclave, version %d", enclave.Version)})
+	}
+	for _, m := range g.measurements {
+		ms, err := parseMeasurement(m)
+		if err != nil {
+			return registry.Genesis{}, nil, err
+		}
+		if ms.Platform == tee.Sim && string(ms.Value) == string(simMeasurement) {
+			continue // already listed by --allow-sim
+		}
+		rg.Params.Measurements = append(rg.Params.Measurements, ms)
+	}
+	registry.SortMeasurements(rg.Params.Measurements)
+	return rg, simMeasurement, nil
+}
+
+// report prints what genesis new wrote, for people.
+func (g *genesisNew) report(w io.Writer, res genesisOut, bg bank.Genesis) {
+	fmt.Fprintf(w, "Wrote the genesis of chain %s with %d gatekeepers to %s\n", res.ChainID, res.Gatekeepers, res.File)
+	if len(res.Grants) > 0 {
+		fmt.Fprintf(w, "Granted out of the testers' share:\n")
+		for _, a := range res.Grants {
+			fmt.Fprintf(w, "  %-20s %s  %s\n", a.Name, a.Address, a.Amount.PHA())
+		}
+	} else {
+		fmt.Fprintf(w, "No validator account is funded (--validator-grant 0): fund each before its node starts --enclave.\n")
+	}
+	for _, acc := range bg.Accounts {
+		if acc.Name == "testers" {
+			fmt.Fprintf(w, "The testers' account %s holds the rest: %s.\n", acc.Address, acc.Amount.PHA())
+		}
+	}
+	if g.allowSim {
+		fmt.Fprintf(w, "WARNING: the chain accepts the sim platform, which protects nothing, and this build's sim enclave\n(measurement sim:%s): for development chains only.\n", res.SimMeasurement)
+	}
 }
 
 // genesisOut is what genesis new reports.

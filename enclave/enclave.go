@@ -14,6 +14,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/crypto/domain"
 	"github.com/phalanx-net/phalanx/tee"
 )
 
@@ -25,7 +26,7 @@ const Version uint32 = 1
 const KeysFile = "enclave-keys.sealed"
 
 // keysAAD binds the sealed keys to their purpose.
-var keysAAD = []byte("phalanx/enclave: keys v1")
+var keysAAD = []byte(domain.EnclaveKeys)
 
 // sealedKeys is the plaintext of KeysFile.
 type sealedKeys struct {
@@ -164,12 +165,12 @@ func (e *Enclave) UnsealCheckpoint(sealed []byte) ([]byte, error) {
 // seal seals data under a name that keeps one kind of sealed data from
 // being passed off as another.
 func (e *Enclave) seal(name string, data []byte) ([]byte, error) {
-	return e.platform.Seal(data, []byte("phalanx/enclave: "+name))
+	return e.platform.Seal(data, []byte(domain.EnclaveSeal+name))
 }
 
 // unseal opens data sealed under name.
 func (e *Enclave) unseal(name string, sealed []byte) ([]byte, error) {
-	b, err := e.platform.Unseal(sealed, []byte("phalanx/enclave: "+name))
+	b, err := e.platform.Unseal(sealed, []byte(domain.EnclaveSeal+name))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrSealed, name, err)
 	}

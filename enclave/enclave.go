@@ -43,10 +43,26 @@ type Enclave struct {
 	keys     *keyring // master and cluster keys, after OpenSecrets
 }
 
-// Open unseals the enclave's keys from dir, or, on first start, creates
-// them and seals them there. created reports which happened. Keys that
-// exist but do not unseal are an error (ErrSealedKeys), never replaced.
-func Open(p tee.Platform, dir string) (e *Enclave, created bool, err error) {
+// Open opens the named TEE platform of this machine with opts (see
+// tee.Open; opts.Dir defaults to dir, opts.SimVersion to Version), then
+// unseals the enclave's keys from dir, or, on first start, creates them
+// and seals them there. created reports which happened. Keys that exist
+// but do not unseal are an error (ErrSealedKeys), never replaced.
+//
+// The enclave opens the platform itself and keeps it: the host names it
+// and never holds it, so that no host code has the platform's sealing,
+// which would open everything the enclave sealed.
+func Open(platform string, opts tee.Options, dir string) (e *Enclave, created bool, err error) {
+	if opts.Dir == "" {
+		opts.Dir = dir
+	}
+	if opts.SimVersion == 0 {
+		opts.SimVersion = Version
+	}
+	p, err := tee.Open(platform, opts)
+	if err != nil {
+		return nil, false, err // names the platform already
+	}
 	path := filepath.Join(dir, KeysFile)
 	sealed, err := os.ReadFile(path)
 	switch {

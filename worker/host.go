@@ -79,7 +79,7 @@ type part struct {
 	close func(ctx context.Context) error // when the host closes
 }
 
-// newHost opens the platform and the enclave (creating and sealing keys
+// newHost opens the enclave on its platform (creating and sealing keys
 // on first start) and the checkpoint, and connects to the node. It does
 // not touch the chain yet beyond reading its genesis.
 func newHost(ctx context.Context, cfg Config, r role) (*Host, error) {
@@ -102,16 +102,15 @@ func newHost(ctx context.Context, cfg Config, r role) (*Host, error) {
 	return h, nil
 }
 
-// openEnclave opens the TEE platform, the enclave on it and its secrets.
+// openEnclave opens the enclave on its TEE platform, and its secrets.
+// The enclave opens the platform: the host only names it.
 func openEnclave(cfg Config) (*enclave.Enclave, error) {
-	p, err := tee.Open(cfg.Platform, cfg.TEE)
-	if err != nil {
-		return nil, err
-	}
-	if !p.Secure() {
+	// Warned before the enclave opens, so that the warning comes first,
+	// before what the platform logs of its own.
+	if tee.Insecure(cfg.Platform) {
 		cfg.Log.Warn(tee.SimWarning)
 	}
-	e, created, err := enclave.Open(p, cfg.Home)
+	e, created, err := enclave.Open(cfg.Platform, cfg.TEE, cfg.Home)
 	if err != nil {
 		return nil, err
 	}
@@ -120,9 +119,9 @@ func openEnclave(cfg Config) (*enclave.Enclave, error) {
 	}
 	log := cfg.Log.With("worker", e.Identity().String()[:12])
 	if created {
-		log.Info("enclave keys created and sealed", "identity", e.Identity(), "platform", p.Name())
+		log.Info("enclave keys created and sealed", "identity", e.Identity(), "platform", e.PlatformName())
 	} else {
-		log.Info("enclave keys unsealed", "identity", e.Identity(), "platform", p.Name())
+		log.Info("enclave keys unsealed", "identity", e.Identity(), "platform", e.PlatformName())
 	}
 	return e, nil
 }

@@ -24,11 +24,7 @@ const chainID = "phalanx-test"
 
 func openEnclave(t *testing.T, dir string) *Enclave {
 	t.Helper()
-	p, err := tee.Open(tee.Sim, tee.Options{Dir: dir, SimVersion: Version})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, _, err := Open(p, dir)
+	e, _, err := Open(tee.Sim, tee.Options{}, dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,9 +3,9 @@
 // exports returns a private key, a master, cluster or contract key, or a
 // plaintext a user sealed.
 //
-//   - Keys: Open creates or unseals the enclave's identity (ed25519) and
-//     encryption (HPKE) keys; OpenSecrets the master and cluster keys it
-//     has received. The host gets their public keys, the Registration
+//   - Keys: Open opens the TEE platform the host names, and creates or
+//     unseals the enclave's identity (ed25519) and encryption (HPKE) keys
+//     on it; OpenSecrets the master and cluster keys it has received. The host gets their public keys, the Registration
 //     (an attestation binding them) and signed queue messages (Post,
 //     PostConsumed).
 //   - Chain messages: Handle dispatches one of the chain's messages to the
@@ -33,10 +33,16 @@
 // runtime, and enclave/internal/sealeddb seals the contract state; being
 // internal, no host code can call them.
 //
+// The platform (tee.Platform) stays inside: the host gives Open the
+// platform's name and options, never holds the platform, and so has no
+// way through the API to its sealing, which would open everything the
+// enclave sealed; it learns the platform's name and whether it is secure
+// (PlatformName, Secure).
+//
 // On TDX and SEV-SNP the whole worker process runs in the confidential
 // VM, and this boundary is one of code inside it; on the sim platform
-// nothing protects either side, and the boundary protects nothing. The
-// host also opens the platform it hands to Open, so the platform's own
-// sealing is within its reach: the API keeps secrets out of host code,
-// the hardware keeps them from the machine's owner.
+// nothing protects either side, and the boundary protects nothing. Code
+// of the same process could still call tee.Open itself: the API keeps
+// secrets out of host code that uses it, the hardware keeps them from
+// the machine's owner.
 package enclave

@@ -14,6 +14,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/mq"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/crypto/domain"
 	"github.com/phalanx-net/phalanx/tee"
 )
 
@@ -25,7 +26,7 @@ const Version uint32 = 1
 const KeysFile = "enclave-keys.sealed"
 
 // keysAAD binds the sealed keys to their purpose.
-var keysAAD = []byte("phalanx/enclave: keys v1")
+var keysAAD = []byte(domain.EnclaveKeys)
 
 // sealedKeys is the plaintext of KeysFile.
 type sealedKeys struct {
@@ -42,10 +43,26 @@ type Enclave struct {
 	keys     *keyring // master and cluster keys, after OpenSecrets
 }
 
-// Open unseals the enclave's keys from dir, or, on first start, creates
-// them and seals them there. created reports which happened. Keys that
-// exist but do not unseal are an error (ErrSealedKeys), never replaced.
-func Open(p tee.Platform, dir string) (e *Enclave, created bool, err error) {
+// Open opens the named TEE platform of this machine with opts (see
+// tee.Open; opts.Dir defaults to dir, opts.SimVersion to Version), then
+// unseals the enclave's keys from dir, or, on first start, creates them
+// and seals them there. created reports which happened. Keys that exist
+// but do not unseal are an error (ErrSealedKeys), never replaced.
+//
+// The enclave opens the platform itself and keeps it: the host names it
+// and never holds it, so that no host code has the platform's sealing,
+// which would open everything the enclave sealed.
+func Open(platform string, opts tee.Options, dir string) (e *Enclave, created bool, err error) {
+	if opts.Dir == "" {
+		opts.Dir = dir
+	}
+	if opts.SimVersion == 0 {
+		opts.SimVersion = Version
+	}
+	p, err := tee.Open(platform, opts)
+	if err != nil {
+		return nil, false, err // names the platform already
+	}
 	path := filepath.Join(dir, KeysFile)
 	sealed, err := os.ReadFile(path)
 	switch {
@@ -164,12 +181,12 @@ func (e *Enclave) UnsealCheckpoint(sealed []byte) ([]byte, error) {
 // seal seals data under a name that keeps one kind of sealed data from
 // being passed off as another.
 func (e *Enclave) seal(name string, data []byte) ([]byte, error) {
-	return e.platform.Seal(data, []byte("phalanx/enclave: "+name))
+	return e.platform.Seal(data, []byte(domain.EnclaveSeal+name))
 }
 
 // unseal opens data sealed under name.
 func (e *Enclave) unseal(name string, sealed []byte) ([]byte, error) {
-	b, err := e.platform.Unseal(sealed, []byte("phalanx/enclave: "+name))
+	b, err := e.platform.Unseal(sealed, []byte(domain.EnclaveSeal+name))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrSealed, name, err)
 	}

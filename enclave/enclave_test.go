@@ -15,22 +15,19 @@ import (
 	"github.com/phalanx-net/phalanx/tee"
 )
 
-func sim(t *testing.T, dir string) tee.Platform {
-	t.Helper()
-	p, err := tee.Open(tee.Sim, tee.Options{Dir: dir, SimVersion: enclave.Version})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+// sim opens the enclave in dir on the sim platform, whose sealing key is
+// in platformDir.
+func sim(platformDir, dir string) (*enclave.Enclave, bool, error) {
+	return enclave.Open(tee.Sim, tee.Options{Dir: platformDir}, dir)
 }
 
 func TestKeysSurviveRestartsSealed(t *testing.T) {
 	dir := t.TempDir()
-	e, created, err := enclave.Open(sim(t, dir), dir)
+	e, created, err := sim(dir, dir)
 	if err != nil || !created {
 		t.Fatalf("first open: created=%v err=%v", created, err)
 	}
-	again, created, err := enclave.Open(sim(t, dir), dir)
+	again, created, err := sim(dir, dir)
 	if err != nil || created {
 		t.Fatalf("second open: created=%v err=%v", created, err)
 	}
@@ -61,16 +58,38 @@ func containsBytes(hay, needle []byte) bool {
 	return false
 }
 
+// Open opens the platform it is named: by default its sealing key is in
+// the enclave's directory, beside the keys it seals; a platform it does
+// not know is refused, and no key is made for it.
+func TestOpenOpensTheNamedPlatform(t *testing.T) {
+	dir := t.TempDir()
+	if _, _, err := enclave.Open(tee.Sim, tee.Options{}, dir); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{tee.SimSealingKeyFile, enclave.KeysFile} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	other := t.TempDir()
+	if _, _, err := enclave.Open("no-such-tee", tee.Options{}, other); !errors.Is(err, tee.ErrUnknownPlatform) {
+		t.Fatalf("unknown platform: %v", err)
+	}
+	if entries, _ := os.ReadDir(other); len(entries) != 0 {
+		t.Fatalf("an unknown platform left %d files", len(entries))
+	}
+}
+
 func TestTamperedOrForeignKeysRefused(t *testing.T) {
 	dir := t.TempDir()
-	if _, _, err := enclave.Open(sim(t, dir), dir); err != nil {
+	if _, _, err := sim(dir, dir); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, enclave.KeysFile)
 	good, _ := os.ReadFile(path)
 
 	// Another enclave's sealing key cannot unseal them.
-	if _, _, err := enclave.Open(sim(t, t.TempDir()), dir); !errors.Is(err, enclave.ErrSealedKeys) {
+	if _, _, err := sim(t.TempDir(), dir); !errors.Is(err, enclave.ErrSealedKeys) {
 		t.Fatalf("foreign platform: %v", err)
 	}
 	// Altered: refused, and the file is left as it was (no new identity).
@@ -79,7 +98,7 @@ func TestTamperedOrForeignKeysRefused(t *testing.T) {
 	if err := os.WriteFile(path, bad, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := enclave.Open(sim(t, dir), dir); !errors.Is(err, enclave.ErrSealedKeys) {
+	if _, _, err := sim(dir, dir); !errors.Is(err, enclave.ErrSealedKeys) {
 		t.Fatalf("tampered keys: %v", err)
 	}
 	if now, _ := os.ReadFile(path); string(now) != string(bad) {
@@ -89,8 +108,7 @@ func TestTamperedOrForeignKeysRefused(t *testing.T) {
 
 func TestRegistrationBindsKeysAndVerifies(t *testing.T) {
 	dir := t.TempDir()
-	p := sim(t, dir)
-	e, _, err := enclave.Open(p, dir)
+	e, _, err := sim(dir, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +133,7 @@ func TestRegistrationBindsKeysAndVerifies(t *testing.T) {
 
 func TestPostSignsForTheQueue(t *testing.T) {
 	dir := t.TempDir()
-	e, _, err := enclave.Open(sim(t, dir), dir)
+	e, _, err := sim(dir, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +157,7 @@ func TestPostSignsForTheQueue(t *testing.T) {
 // sealed: its secrets do not open as a checkpoint.
 func TestOnlyTheCheckpointUnsealsForTheHost(t *testing.T) {
 	dir := t.TempDir()
-	e, _, err := enclave.Open(sim(t, dir), dir)
+	e, _, err := sim(dir, dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 func openWithSecrets(t *testing.T) *enclave.Enclave {
 	t.Helper()
 	dir := t.TempDir()
-	e, _, err := enclave.Open(sim(t, dir), dir)
+	e, _, err := sim(dir, dir)
 	if err != nil {
 		t.Fatal(err)
 	}

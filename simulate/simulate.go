@@ -85,7 +85,7 @@ func Rewards(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	c, err := newChain(ctx, dir, p)
+	c, err := newChain(dir, p)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +148,7 @@ type chain struct {
 	comp   *computingkeeper.Keeper
 	pools  *stakepoolkeeper.Keeper
 	bank   bankkeeper.Keeper
-	sim    tee.Platform
+	sim    tee.Options // the workers' sim platform, one sealing key for all
 	dir    string
 	now    time.Time
 	height int64
@@ -157,7 +157,7 @@ type chain struct {
 // newChain writes the genesis: the seed's allocation (the reward pool
 // holds its 700 M PHA), a registry that accepts this build's sim enclave,
 // and the economics p.
-func newChain(ctx context.Context, dir string, p computing.Params) (*chain, error) {
+func newChain(dir string, p computing.Params) (*chain, error) {
 	tree, err := statedb.Open(dir, statedb.DefaultOptions())
 	if err != nil {
 		return nil, err
@@ -167,22 +167,16 @@ func newChain(ctx context.Context, dir string, p computing.Params) (*chain, erro
 	comp, _ := module.Get[computingkeeper.Module](c.mods)
 	pools, _ := module.Get[stakepoolkeeper.Module](c.mods)
 	c.comp, c.pools = comp.Keeper, pools.Keeper
-	if err := c.genesis(ctx, p); err != nil {
+	if err := c.genesis(p); err != nil {
 		tree.Close()
 		return nil, err
 	}
 	return c, nil
 }
 
-func (c *chain) genesis(ctx context.Context, p computing.Params) error {
-	var err error
-	if c.sim, err = tee.Open(tee.Sim, tee.Options{Dir: c.dir, SimVersion: enclave.Version}); err != nil {
-		return err
-	}
-	m, err := c.sim.Measurement(ctx)
-	if err != nil {
-		return err
-	}
+func (c *chain) genesis(p computing.Params) error {
+	c.sim = tee.Options{Dir: c.dir, SimVersion: enclave.Version}
+	m := tee.SimMeasurement(c.sim.SimVersion)
 	a := crypto.ModuleAddress
 	bg, err := bank.SeedGenesis(bank.Allocation{PrivateSale: a("simulated-sale"), Developers: a("simulated-developers"),
 		Airdrop: a("simulated-airdrop"), Testers: a("simulated-testers")}, nil)
@@ -231,7 +225,7 @@ func (c *chain) addWorker(ctx context.Context, i int, score uint64) (crypto.Publ
 	if err := os.MkdirAll(wdir, 0o700); err != nil {
 		return crypto.PublicKey{}, err
 	}
-	en, _, err := enclave.Open(c.sim, wdir)
+	en, _, err := enclave.Open(tee.Sim, c.sim, wdir)
 	if err != nil {
 		return crypto.PublicKey{}, err
 	}

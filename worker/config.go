@@ -8,7 +8,6 @@ import (
 	"github.com/cometbft/cometbft/types"
 
 	"github.com/phalanx-net/phalanx/crypto"
-	"github.com/phalanx-net/phalanx/enclave"
 	"github.com/phalanx-net/phalanx/tee"
 )
 
@@ -36,7 +35,8 @@ type Config struct {
 	// attestation as its operator. It stays in the host part: it moves
 	// the operator's funds, not the enclave's secrets.
 	Operator crypto.PrivateKey
-	// Platform opens the TEE.
+	// Platform names the TEE the enclave opens (enclave.Open), with
+	// TEE's options (TEE.Dir defaults to Home, TEE.Log to Log).
 	Platform string
 	TEE      tee.Options
 	// Genesis is the chain's genesis: the root of trust for a worker with
@@ -74,12 +74,6 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.StallAfter <= 0 {
 		cfg.StallAfter = DefaultStallAfter
-	}
-	if cfg.TEE.Dir == "" {
-		cfg.TEE.Dir = cfg.Home
-	}
-	if cfg.TEE.SimVersion == 0 {
-		cfg.TEE.SimVersion = enclave.Version
 	}
 	if cfg.TEE.Log == nil {
 		cfg.TEE.Log = cfg.Log

@@ -79,7 +79,7 @@ type part struct {
 	close func(ctx context.Context) error // when the host closes
 }
 
-// newHost opens the platform and the enclave (creating and sealing keys
+// newHost opens the enclave on its platform (creating and sealing keys
 // on first start) and the checkpoint, and connects to the node. It does
 // not touch the chain yet beyond reading its genesis.
 func newHost(ctx context.Context, cfg Config, r role) (*Host, error) {
@@ -102,16 +102,15 @@ func newHost(ctx context.Context, cfg Config, r role) (*Host, error) {
 	return h, nil
 }
 
-// openEnclave opens the TEE platform, the enclave on it and its secrets.
+// openEnclave opens the enclave on its TEE platform, and its secrets.
+// The enclave opens the platform: the host only names it.
 func openEnclave(cfg Config) (*enclave.Enclave, error) {
-	p, err := tee.Open(cfg.Platform, cfg.TEE)
-	if err != nil {
-		return nil, err
-	}
-	if !p.Secure() {
+	// Warned before the enclave opens, so that the warning comes first,
+	// before what the platform logs of its own.
+	if tee.Insecure(cfg.Platform) {
 		cfg.Log.Warn(tee.SimWarning)
 	}
-	e, created, err := enclave.Open(p, cfg.Home)
+	e, created, err := enclave.Open(cfg.Platform, cfg.TEE, cfg.Home)
 	if err != nil {
 		return nil, err
 	}
@@ -120,9 +119,9 @@ func openEnclave(cfg Config) (*enclave.Enclave, error) {
 	}
 	log := cfg.Log.With("worker", e.Identity().String()[:12])
 	if created {
-		log.Info("enclave keys created and sealed", "identity", e.Identity(), "platform", p.Name())
+		log.Info("enclave keys created and sealed", "identity", e.Identity(), "platform", e.PlatformName())
 	} else {
-		log.Info("enclave keys unsealed", "identity", e.Identity(), "platform", p.Name())
+		log.Info("enclave keys unsealed", "identity", e.Identity(), "platform", e.PlatformName())
 	}
 	return e, nil
 }
@@ -233,63 +232,97 @@ func (h *Host) Registered() <-chan struct{} { return h.regCh }
 // operator without funds, a full mempool) is retried with a growing pause,
 // each retry logging what it waits for.
 func (h *Host) Run(ctx context.Context) error {
-	// Whatever stops the worker, keep what it verified and processed.
-	defer func() {
-		if err := h.save(); err != nil {
-			h.log.Error("saving the checkpoint failed", "err", err)
-		} else if lb := h.follower.Trusted(); lb != nil {
-			h.log.Info("checkpoint saved", "height", lb.Height)
-		}
-		if err := h.Close(context.Background()); err != nil {
-			h.log.Error("closing the contract state failed", "err", err)
-		}
-	}()
+	// Whatever stops the worker, keep what it verified and processed;
+	// deferred first, it runs after the background work has been told
+	// to stop.
+	defer h.saveAndClose()
+	stop := h.startBackground(ctx)
+	defer stop()
+	return h.loop(ctx)
+}
+
+// saveAndClose saves the checkpoint and closes the host's part, when Run
+// returns.
+func (h *Host) saveAndClose() {
+	if err := h.save(); err != nil {
+		h.log.Error("saving the checkpoint failed", "err", err)
+	} else if lb := h.follower.Trusted(); lb != nil {
+		h.log.Info("checkpoint saved", "height", lb.Height)
+	}
+	if err := h.Close(context.Background()); err != nil {
+		h.log.Error("closing the contract state failed", "err", err)
+	}
+}
+
+// startBackground starts what runs beside the rounds while Run does: the
+// part's server (a worker's query API) and, with several nodes, the
+// watch on them. stop ends both.
+func (h *Host) startBackground(ctx context.Context) (stop func()) {
+	bctx, stop := context.WithCancel(ctx)
 	if h.part.serve != nil {
-		sctx, stop := context.WithCancel(ctx)
-		defer stop()
-		go h.part.serve(sctx)
+		go h.part.serve(bctx)
 	}
 	if h.nodes != nil {
-		wctx, stop := context.WithCancel(ctx)
-		defer stop()
-		go h.nodes.watch(wctx)
+		go h.nodes.watch(bctx)
 	}
-	// After a failure the pause doubles, up to maxRetryPause, so an
-	// unreachable node or an operator out of funds is retried without
-	// flooding the log.
-	pause := h.cfg.Poll
-	lied := 0 // rounds in a row in which a node served what does not verify
+	return stop
+}
+
+// backoff is what the loop remembers of the rounds that failed.
+type backoff struct {
+	// pause is how long the loop waits before the next round. After a
+	// failure it doubles, up to maxRetryPause, so an unreachable node or
+	// an operator out of funds is retried without flooding the log.
+	pause time.Duration
+	// lied counts the rounds in a row in which a node served what does
+	// not verify.
+	lied int
+}
+
+// loop runs rounds until ctx ends (nil) or a round fails for good (its
+// error), pausing between them.
+func (h *Host) loop(ctx context.Context) error {
+	b := backoff{pause: h.cfg.Poll}
 	for {
 		if err := h.Round(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			if h.nodeLied(err) && lied+1 < len(h.nodes.urls) {
-				// That node is not trusted for it: the round goes again
-				// on the next one. Only if every node lies in turn does
-				// the worker stop.
-				lied++
-				h.log.Error("the node served data that does not verify; trying the next node", "node", h.nodes.Primary(), "err", err)
-				h.nodes.switchFrom(h.nodes.current(), "served data that does not verify")
-				pause = h.cfg.Poll
-			} else {
-				var refused *RefusedError
-				var te *client.TxError
-				if errors.As(err, &refused) || !isTransient(err) && !errors.As(err, &te) {
-					return err
-				}
-				pause = min(2*pause, maxRetryPause)
-				h.log.Warn(h.waitingFor(ctx, err), "retry_in", pause, "err", err)
+			if err := h.roundFailed(ctx, err, &b); err != nil {
+				return err
 			}
 		} else {
-			pause, lied = h.cfg.Poll, 0
+			b = backoff{pause: h.cfg.Poll}
 		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(pause):
+		case <-time.After(b.pause):
 		}
 	}
+}
+
+// roundFailed decides what follows a round that failed with err: the
+// round again on the next node, the round again after a longer pause, or
+// the end of Run, with the error it returns.
+func (h *Host) roundFailed(ctx context.Context, err error, b *backoff) error {
+	if h.nodeLied(err) && b.lied+1 < len(h.nodes.urls) {
+		// That node is not trusted for it: the round goes again on the
+		// next one. Only if every node lies in turn does the worker stop.
+		b.lied++
+		h.log.Error("the node served data that does not verify; trying the next node", "node", h.nodes.Primary(), "err", err)
+		h.nodes.switchFrom(h.nodes.current(), "served data that does not verify")
+		b.pause = h.cfg.Poll
+		return nil
+	}
+	var refused *RefusedError
+	var te *client.TxError
+	if errors.As(err, &refused) || !isTransient(err) && !errors.As(err, &te) {
+		return err
+	}
+	b.pause = min(2*b.pause, maxRetryPause)
+	h.log.Warn(h.waitingFor(ctx, err), "retry_in", b.pause, "err", err)
+	return nil
 }
 
 // maxRetryPause bounds the pause between failed rounds.

@@ -13,7 +13,7 @@ type KeyManager struct {
 	*Host
 }
 
-// NewKeyManager opens a key manager's platform and enclave (creating and
+// NewKeyManager opens a key manager's enclave on its platform (creating and
 // sealing keys on first start) and its checkpoint, and connects to the
 // node. It does not touch the chain yet beyond reading its genesis.
 func NewKeyManager(ctx context.Context, cfg Config) (*KeyManager, error) {

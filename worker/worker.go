@@ -29,7 +29,7 @@ type Worker struct {
 	left sync.Map // cluster id → struct{}
 }
 
-// New opens a worker: its platform and enclave (creating and sealing keys
+// New opens a worker: its enclave on its platform (creating and sealing keys
 // on first start), its checkpoint, its contract state and its query
 // listener, and connects to the node. It does not touch the chain yet
 // beyond reading its genesis.

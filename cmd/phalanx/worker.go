@@ -172,14 +172,10 @@ func newWorkerShowCmd(c *cli) *cobra.Command {
 		Short: "Show the identity of the worker in --home and what the chain knows of it",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := tee.Open(platform, tee.Options{Dir: c.workerDir()})
-			if err != nil {
-				return err
-			}
 			if _, err := os.Stat(filepath.Join(c.workerDir(), enclave.KeysFile)); err != nil {
 				return fmt.Errorf("no worker in %s: start one with `phalanx worker start`", c.workerDir())
 			}
-			e, _, err := enclave.Open(p, c.workerDir())
+			e, _, err := enclave.Open(platform, tee.Options{}, c.workerDir())
 			if err != nil {
 				return err
 			}
@@ -189,8 +185,8 @@ func newWorkerShowCmd(c *cli) *cobra.Command {
 				Warning  string            `json:"warning,omitempty"`
 				Chain    *registry.Enclave `json:"chain_record,omitempty"`
 				LastBeat int64             `json:"last_heartbeat_height,omitempty"`
-			}{Identity: e.Identity(), Platform: p.Name()}
-			if !p.Secure() {
+			}{Identity: e.Identity(), Platform: e.PlatformName()}
+			if !e.Secure() {
 				out.Warning = tee.SimWarning
 			}
 			if cl, ctx, cancel, err := c.connect(); err == nil {

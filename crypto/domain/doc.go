@@ -21,7 +21,9 @@
 // Labels lists them as frozen, each with its reason; no new label may be
 // added to them. TestLabels checks that every label is unique, that none
 // is a prefix of another unless the registry says why that is safe, and
-// that every label that is not frozen follows the format.
+// that every label that is not frozen follows the format;
+// TestNoLabelLiteralsOutsideTheRegistry, that no non-test Go file of the
+// repository outside this package writes a label as a literal.
 //
 // This package imports only the standard library, so that anything may
 // import it.

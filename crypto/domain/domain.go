@@ -92,31 +92,36 @@ const (
 	// derives a contract instance's deterministic random stream from
 	// the host's seed (wasm).
 	WasmRand = "phalanx/wasm: "
-	// KeysMasterPublic derives the master key's HPKE key pair (enclave).
+	// KeysMasterPublic derives the master key's HPKE key pair
+	// (enclave/internal/derive).
 	KeysMasterPublic = "phalanx/keys: master public v1"
 	// KeysClusterV1, formatted with the cluster id, derives a cluster's
-	// key of generation 0 from the master key (enclave).
+	// key of generation 0 from the master key (enclave/internal/derive).
 	KeysClusterV1 = "phalanx/keys: cluster v1 %d"
 	// KeysClusterV2, formatted with the cluster id and the generation,
-	// derives a cluster's key of a later generation (enclave).
+	// derives a cluster's key of a later generation
+	// (enclave/internal/derive).
 	KeysClusterV2 = "phalanx/keys: cluster v2 %d %d"
 	// KeysContract, formatted with the contract's id, derives a
-	// contract's HPKE key pair from its cluster's key (enclave).
+	// contract's HPKE key pair from its cluster's key
+	// (enclave/internal/derive).
 	KeysContract = "phalanx/keys: contract v1 %x"
 	// KeysSeed, formatted with the contract's id and a command's
-	// sequence number, derives the command's random seed (enclave).
+	// sequence number, derives the command's random seed
+	// (enclave/internal/derive).
 	KeysSeed = "phalanx/keys: seed v1 %x %d"
 	// EnclaveKeys is the additional data the enclave's own keys are
 	// sealed with (enclave).
 	EnclaveKeys = "phalanx/enclave: keys v1"
-	// EnclaveSeal, followed by a name, is the additional data of what an
-	// enclave seals for its host to keep (enclave.Seal).
+	// EnclaveSeal, followed by a name ("checkpoint", "secrets", "data
+	// key ..."), is the additional data of what an enclave seals for its
+	// host to keep (enclave: the checkpoint, the secrets, the data key).
 	EnclaveSeal = "phalanx/enclave: "
 	// SealedDBMACKey derives the key that hides the sealed store's keys
-	// (enclave/sealeddb).
+	// (enclave/internal/sealeddb).
 	SealedDBMACKey = "phalanx/sealeddb: mac key"
 	// SealedDBValueKey derives the key that seals the sealed store's
-	// values (enclave/sealeddb).
+	// values (enclave/internal/sealeddb).
 	SealedDBValueKey = "phalanx/sealeddb: value key"
 )
 

@@ -10,6 +10,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/crypto/domain"
 )
 
 // HTTP paths.
@@ -29,11 +30,11 @@ const MaxClockSkew = time.Minute
 // Info is the HPKE info of queries and sessions to a worker: a request
 // sealed for one worker or chain does not open at another.
 func Info(chainID string, worker crypto.PublicKey) string {
-	return "phalanx/query v1 " + chainID + " " + worker.String()
+	return domain.QuerySealInfo + chainID + " " + worker.String()
 }
 
 // SigningContext is the domain of query and session signatures.
-var SigningContext = crypto.NewContext("phalanx/query: v1")
+var SigningContext = crypto.NewContext(domain.WorkerQuery)
 
 // Query is a read-only call.
 type Query struct {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/crypto/domain"
 )
 
 // KeyLen is the size of a master key and of a cluster key.
@@ -24,7 +25,7 @@ func key(secret []byte, label string, n int) []byte {
 
 // MasterPublicKey is the HPKE public key published for a master key.
 func MasterPublicKey(master []byte) ([]byte, error) {
-	k, err := crypto.EncryptionKEM.DeriveKeyPair(key(master, "phalanx/keys: master public v1", 64))
+	k, err := crypto.EncryptionKEM.DeriveKeyPair(key(master, domain.KeysMasterPublic, 64))
 	if err != nil {
 		return nil, fmt.Errorf("derive the master public key: %w", err)
 	}
@@ -36,18 +37,18 @@ func MasterPublicKey(master []byte) ([]byte, error) {
 // generations existed.
 func ClusterKey(master []byte, cluster uint64, gen uint32) []byte {
 	if gen == 0 {
-		return key(master, "phalanx/keys: cluster v1 "+fmt.Sprint(cluster), KeyLen)
+		return key(master, fmt.Sprintf(domain.KeysClusterV1, cluster), KeyLen)
 	}
-	return key(master, fmt.Sprintf("phalanx/keys: cluster v2 %d %d", cluster, gen), KeyLen)
+	return key(master, fmt.Sprintf(domain.KeysClusterV2, cluster, gen), KeyLen)
 }
 
 // ContractKey derives a contract's HPKE key pair from its cluster's key.
 func ContractKey(clusterKey []byte, contract [32]byte) (hpke.PrivateKey, error) {
-	return crypto.EncryptionKEM.DeriveKeyPair(key(clusterKey, fmt.Sprintf("phalanx/keys: contract v1 %x", contract), 64))
+	return crypto.EncryptionKEM.DeriveKeyPair(key(clusterKey, fmt.Sprintf(domain.KeysContract, contract), 64))
 }
 
 // ContractSeed derives the randomness seed of a contract's command: the
 // same on every worker of the cluster, unpredictable to everyone else.
 func ContractSeed(clusterKey []byte, contract [32]byte, seq uint64) [32]byte {
-	return [32]byte(key(clusterKey, fmt.Sprintf("phalanx/keys: seed v1 %x %d", contract, seq), 32))
+	return [32]byte(key(clusterKey, fmt.Sprintf(domain.KeysSeed, contract, seq), 32))
 }

@@ -9,6 +9,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+
+	"github.com/phalanx-net/phalanx/crypto/domain"
 )
 
 // ErrCorrupt is returned for a stored value that does not open: the host
@@ -46,10 +48,10 @@ func Open(backend Backend, key []byte) (*DB, error) {
 		return nil, fmt.Errorf("sealeddb: key of %d bytes, want 32", len(key))
 	}
 	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte("phalanx/sealeddb: mac key"))
+	mac.Write([]byte(domain.SealedDBMACKey))
 	macKey := mac.Sum(nil)
 	mac = hmac.New(sha256.New, key)
-	mac.Write([]byte("phalanx/sealeddb: value key"))
+	mac.Write([]byte(domain.SealedDBValueKey))
 	block, err := aes.NewCipher(mac.Sum(nil))
 	if err != nil {
 		return nil, err

@@ -151,11 +151,7 @@ func (e *Env) Run(sender crypto.PrivateKey, msg module.Msg) error {
 func (e *Env) NewEnclave() *enclave.Enclave {
 	e.T.Helper()
 	dir := e.T.TempDir()
-	p, err := tee.Open(tee.Sim, tee.Options{Dir: dir, SimVersion: enclave.Version})
-	if err != nil {
-		e.T.Fatal(err)
-	}
-	en, _, err := enclave.Open(p, dir)
+	en, _, err := enclave.Open(tee.Sim, tee.Options{}, dir)
 	if err != nil {
 		e.T.Fatal(err)
 	}

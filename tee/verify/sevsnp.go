@@ -135,11 +135,39 @@ func (snpVerifier) Verify(ev Evidence, opts Options) (Verified, error) {
 		return Verified{}, fmt.Errorf("%w: sevsnp: %w", ErrSignature, err)
 	}
 
+	if opts.Collateral != nil {
+		crl, ok := opts.Collateral.(*SNPCRL)
+		if !ok || crl == nil {
+			return Verified{}, fmt.Errorf("%w: %T is not sevsnp collateral", ErrInvalidCollateral, opts.Collateral)
+		}
+		if crl.ProductLine != line {
+			return Verified{}, fmt.Errorf("%w: sevsnp collateral is %s's CRL, the report is from a %s", ErrCollateralMismatch, crl.ProductLine, line)
+		}
+		list, err := crl.check(opts.Now)
+		if err != nil {
+			return Verified{}, err
+		}
+		if err := checkNotRevoked("sevsnp VCEK", list, vcek); err != nil {
+			return Verified{}, err
+		}
+	}
+	if opts.SNP != nil {
+		if err := checkSNPPolicy(report, col.VCEK, exts.TCBVersion, line, opts.SNP); err != nil {
+			return Verified{}, fmt.Errorf("sevsnp: %w", err)
+		}
+	}
+
 	v := Verified{
 		Platform:    SEVSNP,
 		Measurement: bytes.Clone(report.GetMeasurement()),
 		Debug:       report.GetPolicy()&snpPolicyDebug != 0,
 		NotAfter:    notAfter,
+		TCB: &TCB{
+			ProductLine: line,
+			ReportedTCB: report.GetReportedTcb(),
+			Policy:      report.GetPolicy(),
+			VMPL:        report.GetVmpl(),
+		},
 	}
 	copy(v.ReportData[:], report.GetReportData())
 	return v, nil

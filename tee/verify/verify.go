@@ -66,6 +66,9 @@ func Verify(ev Evidence, opts Options) (v Verified, err error) {
 	if !verifier.Secure() && !opts.AllowSim {
 		return Verified{}, ErrSimNotAllowed
 	}
+	if opts.Collateral != nil && opts.Collateral.Platform() != ev.Platform {
+		return Verified{}, fmt.Errorf("%w: %s collateral for %s evidence", ErrInvalidCollateral, opts.Collateral.Platform(), ev.Platform)
+	}
 	return verifier.Verify(ev, opts)
 }
 

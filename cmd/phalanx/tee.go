@@ -136,11 +136,11 @@ it), VMPL 0, no debugging, and no migration agent unless
 					return fmt.Errorf("%s: %w", collateralFile, err)
 				}
 				if minTCB != "" {
-					min, err := strconv.ParseUint(strings.TrimPrefix(minTCB, "0x"), 16, 64)
+					minimum, err := strconv.ParseUint(strings.TrimPrefix(minTCB, "0x"), 16, 64)
 					if err != nil {
 						return fmt.Errorf("--min-tcb: %w", err)
 					}
-					opts.SNP = &verify.SNPPolicy{MinimumTCB: map[string]uint64{line: min}, AllowMigrationAgent: allowMA}
+					opts.SNP = &verify.SNPPolicy{MinimumTCB: map[string]uint64{line: minimum}, AllowMigrationAgent: allowMA}
 				}
 			default:
 				return fmt.Errorf("--platform must be %s or %s, not %q", verify.TDX, verify.SEVSNP, platform)

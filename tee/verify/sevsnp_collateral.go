@@ -117,7 +117,8 @@ type SNPPolicy struct {
 	AllowMigrationAgent bool
 }
 
-// Bits of the SEV-SNP guest policy (AMD SEV-SNP ABI, table 9).
+// snpPolicyMigrateMA is bit 18 of the guest policy: the guest may be
+// associated with a migration agent.
 const snpPolicyMigrateMA = 1 << 18
 
 // checkSNPPolicy checks a verified report against a policy: a guest policy
@@ -141,14 +142,14 @@ func checkSNPPolicy(report *spb.Report, vcekDER []byte, vcekTCB kds.TCBVersion, 
 	if vcekTCB != reported {
 		return fmt.Errorf("%w: VCEK certifies TCB %#x, the report's reported TCB is %#x", ErrVCEKTCBMismatch, uint64(vcekTCB), uint64(reported))
 	}
-	min, ok := p.MinimumTCB[line]
+	minimum, ok := p.MinimumTCB[line]
 	if !ok {
 		return fmt.Errorf("%w: no minimum TCB is set for product line %q", ErrTCBBelowMinimum, line)
 	}
-	minParts := kds.DecomposeTCBVersion(kds.TCBVersion(min))
+	minParts := kds.DecomposeTCBVersion(kds.TCBVersion(minimum))
 	if !kds.TCBPartsLE(minParts, kds.DecomposeTCBVersion(reported)) {
 		return fmt.Errorf("%w: reported TCB %#x (%+v) is below %s's minimum %#x (%+v)", ErrTCBBelowMinimum,
-			uint64(reported), kds.DecomposeTCBVersion(reported), line, min, minParts)
+			uint64(reported), kds.DecomposeTCBVersion(reported), line, minimum, minParts)
 	}
 	vmpl := 0
 	opts := &validate.Options{

@@ -50,6 +50,7 @@ FUZZ_TARGETS = \
 	crypto/envelope:FuzzOpenRequest \
 	crypto/envelope:FuzzSessionOpen \
 	internal/safetext:FuzzShow \
+	tee/verify:FuzzParseCollateral \
 	tee/verify:FuzzVerifySNP \
 	tee/verify:FuzzVerifySim \
 	tee/verify:FuzzVerifyTDX \

@@ -75,6 +75,7 @@ func newRootCmdFor(c *cli) *cobra.Command {
 		newStatusCmd(c),
 		newBenchCmd(c),
 		newSimulateCmd(c),
+		newTEECmd(c),
 	)
 	return root
 }

@@ -7,7 +7,11 @@
 //
 // Verify is a pure function of the evidence and the options: the time is
 // the block time, the trust anchors are compiled in, and the collateral
-// travels in the evidence, so every gatekeeper reaches the same verdict
-// and nothing is fetched. Producing evidence is package tee's work
+// travels in the evidence or the options, so every gatekeeper reaches the
+// same verdict and nothing is fetched. The vendors' shared collateral
+// (Collateral: Intel's TCB info, QE identity and CRLs per FMSPC, AMD's
+// VCEK CRL per product line) is decoded and checked here too, so that a
+// chain can store it and judge evidence against it: the TCB status, the
+// revocations and the coded errors (Codespace "tee") come from it. Producing evidence is package tee's work
 // (tee.Open, Platform.Attest).
 package verify

@@ -43,6 +43,11 @@ type Verified struct {
 	Debug bool
 	// NotAfter is when the evidence's certificates stop being valid.
 	NotAfter time.Time
+	// TCB is the machine's patch level and configuration: for TDX only
+	// when verified against collateral (Options.Collateral), whose TCB
+	// info gives the status; for SEV-SNP always, read from the verified
+	// report.
+	TCB *TCB
 }
 
 // Options say how to verify evidence. Verification is a pure function of
@@ -53,4 +58,13 @@ type Options struct {
 	// AllowSim accepts evidence of an insecure platform (sim); only a
 	// development chain sets it.
 	AllowSim bool
+	// Collateral is the vendor's collateral for the evidence's scope
+	// (TDXCollateral for TDX, SNPCRL for SEV-SNP), as the chain stores
+	// it. With it, verification also checks revocation and the TCB
+	// status, and (TDX) takes the quoting enclave's identity from it.
+	// Nil verifies as before collateral existed.
+	Collateral Collateral
+	// SNP is the SEV-SNP guest policy to enforce; nil enforces none (the
+	// caller judges Verified.Debug, as before).
+	SNP *SNPPolicy
 }

@@ -3,7 +3,9 @@ package verify_test
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/phalanx-net/phalanx/internal/fuzzlimit"
 	"github.com/phalanx-net/phalanx/tee/internal/teetest"
@@ -130,5 +132,63 @@ func FuzzVerifySim(f *testing.F) {
 			}
 		}
 		t.Fatalf("a sim quote that is no sample verified: %+v", v)
+	})
+}
+
+// FuzzParseCollateral feeds arbitrary bytes to both platforms' collateral
+// decoders (seeded with the encodings of Intel's two sample sets, here and
+// in testdata/fuzz, and an SNP CRL collateral). A decoder must not panic
+// and must accept only canonical encodings; Check must not panic either,
+// must fail with one of its coded errors, and must accept only a sample.
+func FuzzParseCollateral(f *testing.F) {
+	fuzzlimit.Minimize(f, minimizeLimit)
+	var samples [][]byte
+	var times []time.Time
+	for i, s := range tdxCollaterals {
+		b, err := tdxCollateral(f, i).Marshal()
+		if err != nil {
+			f.Fatal(err)
+		}
+		samples = append(samples, b)
+		times = append(times, s.at)
+		f.Add(b)
+	}
+	crl, err := (&verify.SNPCRL{ProductLine: "Milan", CRL: []byte{0x30, 0x00}}).Marshal()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(crl)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > verify.MaxCollateralSize {
+			t.Skip("larger than collateral may be")
+		}
+		for _, p := range []string{verify.TDX, verify.SEVSNP} {
+			c, err := verify.ParseCollateral(p, data)
+			if err != nil {
+				if !errors.Is(err, verify.ErrInvalidCollateral) {
+					t.Fatalf("%s: %v, want ErrInvalidCollateral", p, err)
+				}
+				continue
+			}
+			again, err := c.Marshal()
+			if err != nil || !bytes.Equal(again, data) {
+				t.Fatalf("%s: accepted a non-canonical encoding (%v)", p, err)
+			}
+			_ = c.Scope()
+			_ = c.Issued()
+			for _, at := range times {
+				err := c.Check(at)
+				if err == nil {
+					if !slices.ContainsFunc(samples, func(s []byte) bool { return bytes.Equal(s, data) }) {
+						t.Fatalf("%s: collateral that is no sample checked", p)
+					}
+					continue
+				}
+				if !slices.ContainsFunc([]error{verify.ErrInvalidCollateral, verify.ErrCollateralSignature, verify.ErrCollateralExpired, verify.ErrCertificateRevoked},
+					func(e error) bool { return errors.Is(err, e) }) {
+					t.Fatalf("%s: Check: %v is none of its errors", p, err)
+				}
+			}
+		}
 	})
 }

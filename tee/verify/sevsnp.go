@@ -88,21 +88,9 @@ func (snpVerifier) Verify(ev Evidence, opts Options) (Verified, error) {
 		return Verified{}, fmt.Errorf("%w: sevsnp VCEK: %w", ErrInvalidEvidence, err)
 	}
 
-	// The product line names the KDS endpoints and the roots. Reports of
-	// version 3 and later carry the CPU's family and model; for version 2
-	// only the VCEK names it, and the library is told so that it asks for
-	// the right URLs (it would assume Milan).
-	var product *spb.SevProduct
-	var line string
-	if fms := report.GetCpuid1EaxFms(); fms != 0 {
-		line = kds.ProductLineFromFms(fms)
-	} else {
-		p, err := kds.ParseProductName(exts.ProductName, sevabi.VcekReportSigner)
-		if err != nil {
-			return Verified{}, fmt.Errorf("%w: sevsnp VCEK: %w", ErrInvalidEvidence, err)
-		}
-		product = proto.Clone(p).(*spb.SevProduct) // the library may write to it
-		line = kds.ProductLine(product)
+	line, product, err := snpProductLine(report, exts)
+	if err != nil {
+		return Verified{}, err
 	}
 	roots, ok := trust.DefaultRootCerts[line]
 	if !ok || roots.ProductCerts == nil || roots.ProductCerts.Ask == nil || roots.ProductCerts.Ark == nil {
@@ -123,7 +111,8 @@ func (snpVerifier) Verify(ev Evidence, opts Options) (Verified, error) {
 		return Verified{}, fmt.Errorf("%w: sevsnp VCEK is for chip %x, the report's is %x", ErrSignature, exts.HWID, report.GetChipId())
 	}
 	if uint64(exts.TCBVersion) != report.GetReportedTcb() {
-		return Verified{}, fmt.Errorf("%w: sevsnp VCEK is for TCB %#x, the report's is %#x", ErrSignature, uint64(exts.TCBVersion), report.GetReportedTcb())
+		// Both kinds: the evidence does not verify, and why, with its code.
+		return Verified{}, fmt.Errorf("%w: %w: sevsnp VCEK is for TCB %#x, the report's is %#x", ErrSignature, ErrVCEKTCBMismatch, uint64(exts.TCBVersion), report.GetReportedTcb())
 	}
 
 	getter := kdsCollateral{
@@ -135,14 +124,79 @@ func (snpVerifier) Verify(ev Evidence, opts Options) (Verified, error) {
 		return Verified{}, fmt.Errorf("%w: sevsnp: %w", ErrSignature, err)
 	}
 
+	if opts.Collateral != nil {
+		crl, ok := opts.Collateral.(*SNPCRL)
+		if !ok || crl == nil {
+			return Verified{}, fmt.Errorf("%w: %T is not sevsnp collateral", ErrInvalidCollateral, opts.Collateral)
+		}
+		if crl.ProductLine != line {
+			return Verified{}, fmt.Errorf("%w: sevsnp collateral is %s's CRL, the report is from a %s", ErrCollateralMismatch, crl.ProductLine, line)
+		}
+		list, err := crl.check(opts.Now)
+		if err != nil {
+			return Verified{}, err
+		}
+		if err := checkNotRevoked("sevsnp VCEK", list, vcek); err != nil {
+			return Verified{}, err
+		}
+	}
+	if opts.SNP != nil {
+		if err := checkSNPPolicy(report, col.VCEK, exts.TCBVersion, line, opts.SNP); err != nil {
+			return Verified{}, fmt.Errorf("sevsnp: %w", err)
+		}
+	}
+
 	v := Verified{
 		Platform:    SEVSNP,
 		Measurement: bytes.Clone(report.GetMeasurement()),
 		Debug:       report.GetPolicy()&snpPolicyDebug != 0,
 		NotAfter:    notAfter,
+		TCB: &TCB{
+			ProductLine: line,
+			ReportedTCB: report.GetReportedTcb(),
+			Policy:      report.GetPolicy(),
+			VMPL:        report.GetVmpl(),
+		},
 	}
 	copy(v.ReportData[:], report.GetReportData())
 	return v, nil
+}
+
+// snpProductLine returns the product line of a report signed by a VCEK,
+// which names the KDS endpoints and the roots. Reports of version 3 and
+// later carry the CPU's family and model; for version 2 only the VCEK
+// names it, and the library is told so (product) that it asks for the
+// right URLs (it would assume Milan).
+func snpProductLine(report *spb.Report, vcek *kds.Extensions) (string, *spb.SevProduct, error) {
+	if fms := report.GetCpuid1EaxFms(); fms != 0 {
+		return kds.ProductLineFromFms(fms), nil, nil
+	}
+	p, err := kds.ParseProductName(vcek.ProductName, sevabi.VcekReportSigner)
+	if err != nil {
+		return "", nil, fmt.Errorf("%w: sevsnp VCEK: %w", ErrInvalidEvidence, err)
+	}
+	product := proto.Clone(p).(*spb.SevProduct) // the library may write to it
+	return kds.ProductLine(product), product, nil
+}
+
+// SNPProductLine returns the product line ("Milan", "Genoa", ...) of a raw
+// report and the DER VCEK that signed it, without verifying them: the
+// line whose ASK/ARK chain (SNPCertChain) and CRL (SNPCRL) apply.
+func SNPProductLine(rawReport, vcekDER []byte) (string, error) {
+	report, err := ParseSNPReport(rawReport)
+	if err != nil {
+		return "", err
+	}
+	vcek, err := x509.ParseCertificate(vcekDER)
+	if err != nil {
+		return "", fmt.Errorf("%w: sevsnp VCEK: %w", ErrInvalidEvidence, err)
+	}
+	exts, err := kds.VcekCertificateExtensions(vcek)
+	if err != nil {
+		return "", fmt.Errorf("%w: sevsnp VCEK: %w", ErrInvalidEvidence, err)
+	}
+	line, _, err := snpProductLine(report, exts)
+	return line, err
 }
 
 // ParseSNPReport decodes a raw attestation report, refusing what Verify

@@ -36,6 +36,12 @@ type simVerifier struct{}
 func (simVerifier) Name() string { return Sim }
 func (simVerifier) Secure() bool { return false }
 
+// ParseCollateral refuses everything: no vendor vouches for a sim
+// platform, so there is nothing to judge its evidence against.
+func (simVerifier) ParseCollateral([]byte) (Collateral, error) {
+	return nil, fmt.Errorf("%w: the sim platform has no collateral", ErrInvalidCollateral)
+}
+
 // Verify checks a sim quote's form and its simulated vendor signature.
 // Passing says only that the quote was made with the public sim vendor
 // key; Debug is false because a sim enclave has no debug mode, not

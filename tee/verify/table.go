@@ -13,6 +13,9 @@ type Verifier interface {
 	Secure() bool
 	// Verify checks evidence of this platform.
 	Verify(ev Evidence, opts Options) (Verified, error)
+	// ParseCollateral decodes this platform's Collateral from its
+	// canonical encoding; a failure wraps ErrInvalidCollateral.
+	ParseCollateral(b []byte) (Collateral, error)
 }
 
 // verifiers is the table of platforms, sorted by name. Code that differs

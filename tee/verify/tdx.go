@@ -52,9 +52,21 @@ func (tdxVerifier) Verify(ev Evidence, opts Options) (Verified, error) {
 	if err != nil {
 		return Verified{}, fmt.Errorf("tdx PCK chain: %w", err)
 	}
-	qe := quote.GetSignedData().GetCertificationData().GetQeReportCertificationData().GetQeReport()
-	if err := checkTDQEIdentity(qe); err != nil {
-		return Verified{}, err
+	var col *TDXCollateral
+	if opts.Collateral != nil {
+		var ok bool
+		if col, ok = opts.Collateral.(*TDXCollateral); !ok || col == nil {
+			return Verified{}, fmt.Errorf("%w: %T is not tdx collateral", ErrInvalidCollateral, opts.Collateral)
+		}
+	}
+	// Without collateral the quoting enclave's identity is the one
+	// compiled in (checkTDQEIdentity), as before collateral existed; with
+	// it, Intel's signed QE identity decides (verifyTDXCollateral).
+	if col == nil {
+		qe := quote.GetSignedData().GetCertificationData().GetQeReportCertificationData().GetQeReport()
+		if err := checkTDQEIdentity(qe); err != nil {
+			return Verified{}, err
+		}
 	}
 	roots, err := intelRoots()
 	if err != nil {
@@ -65,12 +77,20 @@ func (tdxVerifier) Verify(ev Evidence, opts Options) (Verified, error) {
 		return Verified{}, fmt.Errorf("%w: tdx: %w", ErrSignature, err)
 	}
 
+	var tcb *TCB
+	if col != nil {
+		if tcb, err = verifyTDXCollateral(col, quote, chain.PCKCertificate, chain.IntermediateCertificate, opts.Now); err != nil {
+			return Verified{}, err
+		}
+	}
+
 	body := quote.GetTdQuoteBody()
 	v := Verified{
 		Platform:    TDX,
 		Measurement: tdxMeasurement(quote),
 		Debug:       body.GetTdAttributes()[0]&tdAttributesDebug != 0,
 		NotAfter:    notAfter,
+		TCB:         tcb,
 	}
 	copy(v.ReportData[:], body.GetReportData())
 	return v, nil

@@ -42,7 +42,9 @@ AiEA4J0lrHoMs+Xo5o/sX6O9QWxHRAvZUGOdRQ7cvqRXaqI=
 // platform owner with flexible launch control can allow one of its own;
 // only a report from Intel's QE makes the quote's attestation key Intel's.
 // These values are fixed for the QE's lifetime; its SVN and TCB status
-// change and need signed collateral, which is not checked (see Verify).
+// change and need signed collateral. They are checked only for quotes
+// verified without collateral, as before collateral existed; with it,
+// Intel's signed QE identity takes their place (checkQEIdentity).
 const (
 	tdQEMRSigner       = "\xdc\x9e\x2a\x7c\x6f\x94\x8f\x17\x47\x4e\x34\xa7\xfc\x43\xed\x03\x0f\x7c\x15\x63\xf1\xba\xbd\xdf\x63\x40\xc8\x2e\x0e\x54\xa8\xc5"
 	tdQEISVProdID      = 2

@@ -18,25 +18,34 @@ const (
 
 // Verify checks evidence offline and returns what it establishes. It is a
 // pure function of its arguments: opts.Now (the block time) decides
-// certificate validity, the trust anchors are compiled in, and the
-// collateral comes with the evidence, so every gatekeeper reaches the same
-// verdict and nothing is fetched.
+// certificate and collateral validity, the trust anchors are compiled in,
+// and the collateral comes with the evidence and the options, so every
+// gatekeeper reaches the same verdict and nothing is fetched.
 //
 // A failure wraps ErrUnknownPlatform, ErrSimNotAllowed, ErrInvalidEvidence,
-// ErrSignature or ErrExpired. Verify does not judge the measurement, the
-// Debug flag or the report data: that is the caller's policy.
+// ErrSignature or ErrExpired, or, for what collateral and policy add, one
+// of the coded errors (ErrCertificateRevoked, ErrTCBRevoked,
+// ErrTCBBelowMinimum, ErrCollateralExpired, ...). Verify does not judge the
+// measurement, the Debug flag, the report data or a TCB status other than
+// Revoked: that is the caller's policy.
 //
 // What is and is not checked, per platform:
 //   - TDX: the quote's signature by its attestation key, the attestation
 //     key's binding to the quoting enclave's report, that report's
 //     signature by the PCK certificate, the PCK chain up to Intel's SGX
-//     root, and that the quoting enclave is Intel's TD QE. Not checked: the
-//     platform's TCB level (patch state) and revocation, which need
-//     Intel's TCB info and CRLs as further collateral.
+//     root, and that the quoting enclave is Intel's TD QE. With
+//     opts.Collateral (Intel's TDXCollateral for the quote's FMSPC) also:
+//     the collateral's signatures and windows, the PCK and its CA against
+//     Intel's CRLs, the quoting enclave against Intel's signed QE identity
+//     (instead of the compiled-in one), the TDX module's signer, and the
+//     TCB status with its advisories (Verified.TCB). Without collateral,
+//     the TCB level and revocation are not checked.
 //   - SEV-SNP: the report's signature by the VCEK, the VCEK's chain up to
 //     AMD's ARK for the product line, and that the VCEK is the one for the
 //     report's chip and reported TCB. Only VCEK-signed reports are
-//     accepted. Not checked: minimum TCB levels and revocation.
+//     accepted. With opts.Collateral (AMD's SNPCRL for the line) also the
+//     VCEK and ASK against the CRL; with opts.SNP the guest policy, VMPL 0
+//     and the minimum TCB.
 //   - sim: the simulated vendor's signature, which anyone can make.
 //
 // ECDSA signatures admit a second valid form (r, n−s), and TDX quotes may
@@ -65,6 +74,9 @@ func Verify(ev Evidence, opts Options) (v Verified, err error) {
 	}
 	if !verifier.Secure() && !opts.AllowSim {
 		return Verified{}, ErrSimNotAllowed
+	}
+	if opts.Collateral != nil && opts.Collateral.Platform() != ev.Platform {
+		return Verified{}, fmt.Errorf("%w: %s collateral for %s evidence", ErrInvalidCollateral, opts.Collateral.Platform(), ev.Platform)
 	}
 	return verifier.Verify(ev, opts)
 }

@@ -92,6 +92,15 @@ func (k Records) IsEnclave(r store.Reader, id crypto.PublicKey) bool {
 	return r.Get(registry.WorkerKey(id)) != nil || r.Get(registry.GatekeeperKey(id)) != nil
 }
 
+// InStanding reports whether an enclave in role is registered and has
+// its standing: what the modules ask before they give it work or keys.
+func (k Records) InStanding(r store.Reader, role registry.Role, id crypto.PublicKey) bool {
+	e, ok := k.get(r, registry.RecordKey(role, id))
+	return ok && e.InStanding()
+}
+
+var present = []byte{1}
+
 // IsValidator reports whether addr is the account of a validator.
 func (Records) IsValidator(r store.Reader, addr crypto.Address) bool {
 	return r.Get(registry.ValidatorKey(addr)) != nil

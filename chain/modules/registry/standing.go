@@ -63,6 +63,12 @@ func Standing(p Params, role Role, e Enclave, now int64) Reason {
 	return InStanding
 }
 
+// Event of a loss of standing, and its attribute.
+const (
+	EventStanding = "enclave_standing"
+	AttrReason    = "reason"
+)
+
 // State keys of the standing bookkeeping.
 var (
 	expiryPrefix = []byte("registry/expiry/")

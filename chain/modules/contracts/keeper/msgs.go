@@ -11,6 +11,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -44,8 +45,10 @@ func (k *Keeper) handleCreateCluster(ctx *module.Context, m *contracts.MsgCreate
 		if i > 0 && w == workers[i-1] {
 			return contracts.ErrBadWorker.Wrap("%s is listed twice", w)
 		}
-		if _, ok := k.registry.Worker(kv, w); !ok {
+		if rec, ok := k.registry.Worker(kv, w); !ok {
 			return contracts.ErrBadWorker.Wrap("%s is not a registered worker", w)
+		} else if !rec.InStanding() {
+			return registry.ErrNoStanding.Wrap("worker %s (%s)", w, rec.Lost)
 		}
 	}
 	epoch, ok := k.keys.Status(kv).Current()
@@ -95,6 +98,9 @@ func (k *Keeper) handleAddWorker(ctx *module.Context, m *contracts.MsgAddWorker)
 	rec, ok := k.registry.Worker(kv, m.Worker)
 	if !ok {
 		return contracts.ErrBadWorker.Wrap("%s is not a registered worker", m.Worker)
+	}
+	if !rec.InStanding() {
+		return registry.ErrNoStanding.Wrap("worker %s (%s)", m.Worker, rec.Lost)
 	}
 	i, found := slices.BinarySearchFunc(c.Workers, m.Worker, contracts.ComparePublicKeys)
 	if found {
@@ -482,7 +488,7 @@ func (k *Keeper) rotate(ctx *module.Context, c *contracts.Cluster) error {
 	set(kv, contracts.ClusterKey(c.ID), *c)
 	for _, w := range c.Workers {
 		rec, ok := k.registry.Worker(kv, w)
-		if !ok {
+		if !ok || !rec.InStanding() {
 			continue // a member whose registration is gone gets nothing
 		}
 		if err := k.keys.RequestClusterKey(ctx, c.ID, c.Epoch, c.KeyGen, rec); err != nil {

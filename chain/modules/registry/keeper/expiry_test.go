@@ -2,12 +2,15 @@ package keeper_test
 
 import (
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	registrykeeper "github.com/phalanx-net/phalanx/chain/modules/registry/keeper"
+	"github.com/phalanx-net/phalanx/crypto"
 )
 
 func TestRegistrationExpiresTTLAfterItsAttestation(t *testing.T) {
@@ -99,5 +102,44 @@ func TestGenesisWithoutTTLLoads(t *testing.T) {
 	bad.Params.RegistrationTTL = -1
 	if bad.Validate() == nil {
 		t.Fatal("a negative registration_ttl validates")
+	}
+}
+
+type failingHook struct{ told *int }
+
+func (h failingHook) StandingLost(ctx *module.Context, lost []registrykeeper.Lost) error {
+	*h.told += len(lost)
+	ctx.Store().Set([]byte("registry/scratch"), []byte{1})
+	return errors.New("cannot")
+}
+
+// A module that fails to drop what an enclave had neither undoes the
+// loss nor keeps its own half-done writes.
+func TestLossStandsWhenAHookFails(t *testing.T) {
+	e := newEnv(t)
+	ek := newEnclave(t, "w1")
+	if err := e.register(ek, e.now.Add(-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	told := 0
+	reg := e.reg.OnStandingLost(failingHook{&told})
+	e.now = e.now.Add(registry.DefaultRegistrationTTL * time.Second)
+	ctx := module.NewContext(e.state, module.Block{ChainID: chainID, Height: 11, Time: e.now}, crypto.Address{}, nil, nil)
+	if err := reg.EndBlock(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w, _ := e.reg.Worker(e.state, ek.id.Public())
+	if w.Lost != registry.ReasonExpired || w.LostHeight != 11 || told != 1 {
+		t.Fatalf("record %+v, hook told of %d", w, told)
+	}
+	if e.state.Get([]byte("registry/scratch")) != nil {
+		t.Fatal("the failed hook's writes were kept")
+	}
+	if len(ctx.Events()) != 1 || ctx.Events()[0].Type != registry.EventStanding {
+		t.Fatalf("events %v", ctx.Events())
+	}
+	// Once lost, it is not lost again.
+	if err := reg.EndBlock(ctx); err != nil || told != 1 {
+		t.Fatalf("a second end of block: %v, told %d", err, told)
 	}
 }

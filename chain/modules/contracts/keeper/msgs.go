@@ -70,7 +70,7 @@ func (k *Keeper) handleCreateCluster(ctx *module.Context, m *contracts.MsgCreate
 	set(kv, contracts.ClusterKey(id), c)
 	for _, w := range workers {
 		rec, _ := k.registry.Worker(kv, w)
-		if err := k.keys.RequestClusterKey(ctx, id, epoch, 0, rec); err != nil {
+		if err := k.keys.RequestClusterKey(ctx, id, epoch, 0, nil, rec); err != nil {
 			return err
 		}
 	}
@@ -111,7 +111,7 @@ func (k *Keeper) handleAddWorker(ctx *module.Context, m *contracts.MsgAddWorker)
 	}
 	c.Workers = slices.Insert(c.Workers, i, m.Worker)
 	set(kv, contracts.ClusterKey(c.ID), c)
-	if err := k.keys.RequestClusterKey(ctx, c.ID, c.Epoch, c.KeyGen, rec); err != nil {
+	if err := k.keys.RequestClusterKey(ctx, c.ID, c.Epoch, c.KeyGen, c.Starts, rec); err != nil {
 		return err
 	}
 	ctx.Emit(contracts.EventClusterWorker, module.Attr{Key: contracts.AttrCluster, Value: module.Uint(c.ID), Index: true},
@@ -491,7 +491,7 @@ func (k *Keeper) rotate(ctx *module.Context, c *contracts.Cluster) error {
 		if !ok || !rec.InStanding() {
 			continue // a member whose registration is gone gets nothing
 		}
-		if err := k.keys.RequestClusterKey(ctx, c.ID, c.Epoch, c.KeyGen, rec); err != nil {
+		if err := k.keys.RequestClusterKey(ctx, c.ID, c.Epoch, c.KeyGen, c.Starts, rec); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"bytes"
+	"slices"
 	"strconv"
 
 	"github.com/phalanx-net/phalanx/chain/codec"
@@ -231,27 +232,39 @@ func (k *Keeper) holdsAll(r store.Reader, n uint32, id crypto.PublicKey) bool {
 	return true
 }
 
-// RequestClusterKey has the holders of epoch's master key send a
-// cluster's keys of generations 0 to gen to a worker. The contracts
-// module calls it when a worker joins a cluster, and for every worker
-// left when the cluster's key is replaced. A newer request replaces an
-// older one.
-func (k *Keeper) RequestClusterKey(ctx *module.Context, cluster uint64, epoch, gen uint32, worker registry.Enclave) error {
+// RequestClusterKey has the holders of the master keys a cluster's keys
+// derive from send its keys of generations 0 to gen to a worker: epoch
+// is generation 0's, and starts say which later generations derive from
+// later epochs (keys.EpochOf). The contracts module calls it when a
+// worker joins a cluster, and for every worker left when the cluster's
+// key is replaced. A newer request replaces an older one.
+func (k *Keeper) RequestClusterKey(ctx *module.Context, cluster uint64, epoch, gen uint32, starts []keys.EpochStart, worker registry.Enclave) error {
 	kv := ctx.Store()
 	if !worker.InStanding() {
 		return nil // never sent a key: contracts keeps such a worker out of clusters
 	}
-	holders := k.Holders(kv, epoch)
+	holders := k.clusterHolders(kv, epoch, starts)
 	if len(holders) == 0 {
-		return keys.ErrNoMasterKey.Wrap("no gatekeeper holds the master key of epoch %d", epoch)
+		return keys.ErrNoMasterKey.Wrap("no gatekeeper holds the master keys of epochs %d to %d", epoch, keys.EpochOf(epoch, starts, gen))
 	}
-	kv.Set(keys.ClusterRequestKey(cluster, worker.Identity), encodeAsk(clusterAsk{Epoch: epoch, Gen: gen}))
+	kv.Set(keys.ClusterRequestKey(cluster, worker.Identity), encodeAsk(clusterAsk{Epoch: epoch, Gen: gen, Starts: starts}))
 	kv.Delete(keys.ClusterHandedKey(cluster, worker.Identity))
-	req := codec.MustMarshal(keys.ClusterRequest{Cluster: cluster, Worker: worker.Identity, EncryptionKey: worker.EncryptionKey, Epoch: epoch, Gen: gen})
+	req := codec.MustMarshal(keys.ClusterRequest{Cluster: cluster, Worker: worker.Identity, EncryptionKey: worker.EncryptionKey, Epoch: epoch, Gen: gen, Starts: starts})
 	for _, h := range holders {
 		k.mq.Send(ctx, h, keys.TopicClusterRequest, req)
 	}
 	return nil
+}
+
+// clusterHolders returns the gatekeepers that hold every master key a
+// cluster's keys derive from (generation 0's epoch and the starts'), in
+// identity order: only they can send all of its generations.
+func (k *Keeper) clusterHolders(r store.Reader, epoch uint32, starts []keys.EpochStart) []crypto.PublicKey {
+	holders := k.Holders(r, epoch)
+	for _, s := range starts {
+		holders = slices.DeleteFunc(holders, func(h crypto.PublicKey) bool { return !k.IsHolder(r, s.Epoch, h) })
+	}
+	return holders
 }
 
 // handleClusterShare forwards a sealed cluster key to its worker; the
@@ -263,7 +276,7 @@ func (k *Keeper) handleClusterShare(ctx *module.Context, sender crypto.PublicKey
 		return keys.ErrBadMsg.Wrap("cluster share: %v", err)
 	}
 	kv := ctx.Store()
-	if !k.IsHolder(kv, c.Epoch, sender) {
+	if !slices.Contains(k.clusterHolders(kv, c.Epoch, c.Starts), sender) {
 		return keys.ErrNotHolder.Wrap("%s, epoch %d", sender, c.Epoch)
 	}
 	v := kv.Get(keys.ClusterRequestKey(c.Cluster, c.Worker))
@@ -273,6 +286,9 @@ func (k *Keeper) handleClusterShare(ctx *module.Context, sender crypto.PublicKey
 	ask := decodeAsk(v)
 	if ask.Epoch != c.Epoch {
 		return keys.ErrUnexpected.Wrap("cluster %d needs epoch %d, not %d", c.Cluster, ask.Epoch, c.Epoch)
+	}
+	if c.Gen == ask.Gen && !slices.Equal(c.Starts, ask.Starts) {
+		return keys.ErrUnexpected.Wrap("cluster %d's keys derive from epochs %v, not %v", c.Cluster, ask.Starts, c.Starts)
 	}
 	switch {
 	case c.Gen < ask.Gen:

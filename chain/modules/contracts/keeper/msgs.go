@@ -5,12 +5,14 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"io"
 	"slices"
 
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
+	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/store"
@@ -483,6 +485,14 @@ func (k *Keeper) disagree(ctx *module.Context, cluster, seq uint64, w crypto.Pub
 // the generations it was sent: what was sealed to them it could read
 // already, as a member.
 func (k *Keeper) rotate(ctx *module.Context, c *contracts.Cluster) error {
+	return k.rotateKeys(ctx, c, false)
+}
+
+// rotateKeys is rotate; with anyway, a worker left whose new key no
+// gatekeeper can be asked for (none holds the master keys) is passed
+// over rather than fail the rotation: a loss of standing must take the
+// key from the workers that lost it even then.
+func (k *Keeper) rotateKeys(ctx *module.Context, c *contracts.Cluster, anyway bool) error {
 	kv := ctx.Store()
 	c.KeyGen++
 	set(kv, contracts.ClusterKey(c.ID), *c)
@@ -492,6 +502,10 @@ func (k *Keeper) rotate(ctx *module.Context, c *contracts.Cluster) error {
 			continue // a member whose registration is gone gets nothing
 		}
 		if err := k.keys.RequestClusterKey(ctx, c.ID, c.Epoch, c.KeyGen, c.Starts, rec); err != nil {
+			if anyway && errors.Is(err, keys.ErrNoMasterKey) {
+				ctx.Log.Warn("no gatekeeper can send a cluster's new key", "cluster", c.ID, "gen", c.KeyGen, "worker", w, "err", err)
+				continue
+			}
 			return err
 		}
 	}

@@ -52,7 +52,7 @@ func (k *Keeper) StandingLost(ctx *module.Context, lost []registrykeeper.Lost) e
 			}
 			return false
 		})
-		if err := k.rotate(ctx, &c); err != nil {
+		if err := k.rotateKeys(ctx, &c, true); err != nil {
 			return err
 		}
 		for _, w := range left {

@@ -279,3 +279,36 @@ func TestGatekeeperWithoutStandingLeavesTheHoldersAndTheKeyRotates(t *testing.T)
 	// It may not pose as a holder either.
 	wantErr(t, "a handover by the gatekeeper without standing", e.post(g1, keys.TopicHandover, keys.Handover{To: g2.Identity(), Epoch: 0}), keys.ErrNotHolder)
 }
+
+// When the chain stops accepting a platform, every enclave on it loses
+// its standing in the same block, the gatekeepers too: the workers still
+// leave their clusters although no gatekeeper is left to send a new key,
+// and none can be started computing.
+func TestEveryoneLosesTheirStandingAtOnce(t *testing.T) {
+	f := newFixture(t)
+	if err := f.run(f.operator, &contracts.MsgCreateCluster{Workers: f.ids()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.post(f.workers[0], computing.TopicBenchmark, computing.Benchmark{Iterations: 1000, SpanMillis: 6000}); err != nil {
+		t.Fatal(err)
+	}
+	f.updateParams(t, func(p *registry.Params) { p.AllowSim = false })
+	f.endBlock(t)
+	lost := f.lostStanding()
+	if len(lost) != 4 {
+		t.Fatalf("lost their standing: %v", lost)
+	}
+	for _, r := range lost {
+		if r != registry.ReasonPlatform.String() {
+			t.Fatalf("reasons: %v", lost)
+		}
+	}
+	if c, _ := f.c.Cluster(f.State, 0); len(c.Workers) != 0 || c.KeyGen != 1 {
+		t.Fatalf("the cluster after everyone lost their standing: %+v", c)
+	}
+	if hs := f.keys.Holders(f.State, 0); len(hs) != 0 {
+		t.Fatalf("holders left: %v", hs)
+	}
+	f.fund(f.operator.Public().Address(), pha.Tokens(2000))
+	wantErr(t, "start a worker without standing", f.run(f.operator, &computing.MsgStart{Worker: f.workers[0].Identity(), Stake: pha.Tokens(2000)}), registry.ErrNoStanding)
+}

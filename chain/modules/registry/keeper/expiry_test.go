@@ -143,3 +143,32 @@ func TestLossStandsWhenAHookFails(t *testing.T) {
 		t.Fatalf("a second end of block: %v, told %d", err, told)
 	}
 }
+
+func TestStandingReasons(t *testing.T) {
+	m := []byte{1, 2, 3}
+	p := registry.Params{AllowSim: true, MinWorkerVersion: 2, RegistrationTTL: 100,
+		Measurements: []registry.Measurement{{Platform: "sim", Value: m}}}
+	e := registry.Enclave{Platform: "sim", Measurement: m, Version: 2, AttestedAt: 1000}
+	for _, c := range []struct {
+		name   string
+		change func(*registry.Params, *registry.Enclave)
+		role   registry.Role
+		now    int64
+		want   registry.Reason
+	}{
+		{"in standing", nil, registry.RoleWorker, 1099, registry.InStanding},
+		{"expired", nil, registry.RoleWorker, 1100, registry.ReasonExpired},
+		{"measurement dropped", func(p *registry.Params, _ *registry.Enclave) { p.Measurements = nil }, registry.RoleWorker, 1000, registry.ReasonMeasurement},
+		{"sim refused", func(p *registry.Params, _ *registry.Enclave) { p.AllowSim = false }, registry.RoleWorker, 1000, registry.ReasonPlatform},
+		{"worker too old", func(_ *registry.Params, e *registry.Enclave) { e.Version = 1 }, registry.RoleWorker, 1000, registry.ReasonVersion},
+		{"a gatekeeper has no minimum version", func(_ *registry.Params, e *registry.Enclave) { e.Version = 1 }, registry.RoleGatekeeper, 1000, registry.InStanding},
+	} {
+		p, e := p, e
+		if c.change != nil {
+			c.change(&p, &e)
+		}
+		if got := registry.Standing(p, c.role, e, c.now); got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+}

@@ -25,6 +25,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/statedb"
 	"github.com/phalanx-net/phalanx/chain/tx"
@@ -110,6 +111,14 @@ type Config struct {
 	// new devnet (default: contracts.DefaultParams); tests shorten the
 	// result timeout with it.
 	ContractsParams *contracts.Params
+	// Registry, when set, adjusts the registry's parameters of a new
+	// devnet; tests shorten registration_ttl with it.
+	Registry func(*registry.Params)
+	// WorkerBuild, when set, is the sim enclave build whose measurement
+	// worker i's enclave has (tee.SimMeasurement; default the running
+	// enclave.Version). A new devnet's allowlist holds every worker's, so
+	// the council can drop one build's alone.
+	WorkerBuild func(i int) uint32
 	// FreePorts makes a new devnet on free ports of its own choosing
 	// (BasePort must be zero): should another process take one of them
 	// between the choice and the node binding it, Start removes what it
@@ -494,7 +503,7 @@ func (d *Devnet) create() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	reg, err := registryGenesis(addr["developers"])
+	reg, err := d.registryGenesis(addr["developers"])
 	if err != nil {
 		return nil, err
 	}

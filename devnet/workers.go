@@ -27,13 +27,31 @@ import (
 var OperatorGrant = pha.Tokens(10_000)
 
 // registryGenesis accepts the sim platform and the sim enclave's
-// measurement: a devnet is for development. The council is the developers'
-// account until a governance module exists.
-func registryGenesis(council crypto.Address) (registry.Genesis, error) {
+// measurement (and those of the builds WorkerBuild names): a devnet is for
+// development. The council is the developers' account until a governance
+// module exists.
+func (d *Devnet) registryGenesis(council crypto.Address) (registry.Genesis, error) {
 	g := registry.DefaultGenesis(council)
 	g.Params.AllowSim = true
 	g.Params.Measurements = []registry.Measurement{{Platform: tee.Sim, Value: tee.SimMeasurement(enclave.Version), Note: "phalanx sim enclave (devnet)"}}
+	for i := range d.cfg.Workers {
+		if b := d.workerBuild(i); b != enclave.Version && !g.Params.Allowed(tee.Sim, tee.SimMeasurement(b)) {
+			g.Params.Measurements = append(g.Params.Measurements, registry.Measurement{Platform: tee.Sim, Value: tee.SimMeasurement(b), Note: fmt.Sprintf("phalanx sim enclave build %d (devnet)", b)})
+			registry.SortMeasurements(g.Params.Measurements)
+		}
+	}
+	if d.cfg.Registry != nil {
+		d.cfg.Registry(&g.Params)
+	}
 	return g, g.Validate()
+}
+
+// workerBuild is the sim build worker i's measurement names.
+func (d *Devnet) workerBuild(i int) uint32 {
+	if d.cfg.WorkerBuild == nil {
+		return enclave.Version
+	}
+	return d.cfg.WorkerBuild(i)
 }
 
 // runningWorker is a running host: a worker (w set) or a gatekeeper's
@@ -97,7 +115,7 @@ func (d *Devnet) StartWorker(ctx context.Context, i int) error {
 	}
 	home := filepath.Join(d.cfg.Home, "workers", workerName(i))
 	log := d.cfg.Log.With("node", workerName(i))
-	w, err := worker.New(ctx, worker.Config{Home: home, Nodes: d.workerNodes(i), Operator: op, Platform: tee.Sim, Log: log,
+	w, err := worker.New(ctx, worker.Config{Home: home, Nodes: d.workerNodes(i), Operator: op, Platform: tee.Sim, TEE: tee.Options{SimVersion: d.workerBuild(i)}, Log: log,
 		QueryAddr: fmt.Sprintf("127.0.0.1:%d", d.queryPort(i)), Poll: d.pollInterval(), BenchmarkSpan: time.Second})
 	if err != nil {
 		return fmt.Errorf("%s: %w", workerName(i), err)

@@ -122,17 +122,17 @@ func (e *Enclave) receiveMaster(in Inbox, h keys.Handover) ([]Outgoing, error) {
 }
 
 func (e *Enclave) shareCluster(in Inbox, r keys.ClusterRequest) ([]Outgoing, error) {
-	sealed, err := e.ShareCluster(in.ChainID, r.Cluster, r.Epoch, r.Gen, r.Worker, r.EncryptionKey)
+	sealed, err := e.ShareClusterKeys(in.ChainID, r.Cluster, r.Epoch, r.Gen, r.Starts, r.Worker, r.EncryptionKey)
 	if err != nil {
 		in.Log.Warn("cannot share a cluster key", "cluster", r.Cluster, "gen", r.Gen, "worker", r.Worker, "err", err)
 		return nil, nil
 	}
-	return one(keys.TopicClusterShare, keys.ClusterShare{Cluster: r.Cluster, Worker: r.Worker, Epoch: r.Epoch, Gen: r.Gen, Sealed: sealed}), nil
+	return one(keys.TopicClusterShare, keys.ClusterShare{Cluster: r.Cluster, Worker: r.Worker, Epoch: r.Epoch, Gen: r.Gen, Starts: r.Starts, Sealed: sealed}), nil
 }
 
 func (e *Enclave) receiveCluster(in Inbox, c keys.ClusterShare) ([]Outgoing, error) {
 	had := e.HasCluster(c.Cluster)
-	if err := e.ReceiveCluster(in.ChainID, c.Cluster, c.Epoch, c.Gen, c.Sealed); err != nil {
+	if err := e.ReceiveClusterKeys(in.ChainID, c.Cluster, c.Epoch, c.Gen, c.Starts, c.Sealed); err != nil {
 		in.Log.Error("a cluster key sent to this enclave does not open", "cluster", c.Cluster, "gen", c.Gen, "err", err)
 		return nil, nil
 	}

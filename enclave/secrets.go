@@ -226,28 +226,44 @@ const MaxClusterGen = 1 << 16
 // ShareCluster seals a cluster's keys of generations 0 to gen, derived
 // from the master key of epoch, to a worker's attested encryption key.
 func (e *Enclave) ShareCluster(chainID string, cluster uint64, epoch, gen uint32, worker crypto.PublicKey, workerEncKey []byte) ([]byte, error) {
+	return e.ShareClusterKeys(chainID, cluster, epoch, gen, nil, worker, workerEncKey)
+}
+
+// ShareClusterKeys is ShareCluster for a cluster whose later generations
+// derive from later epochs' master keys (keys.EpochOf): the master key
+// rotated during its life.
+func (e *Enclave) ShareClusterKeys(chainID string, cluster uint64, epoch, gen uint32, starts []keys.EpochStart, worker crypto.PublicKey, workerEncKey []byte) ([]byte, error) {
 	if gen > MaxClusterGen {
 		return nil, fmt.Errorf("cluster %d key generation %d exceeds %d", cluster, gen, MaxClusterGen)
 	}
-	m, err := e.master(epoch)
-	if err != nil {
-		return nil, err
+	if !keys.ValidStarts(epoch, starts, gen) {
+		return nil, fmt.Errorf("cluster %d: epoch starts %v do not follow epoch %d up to generation %d", cluster, starts, epoch, gen)
 	}
 	all := make([]byte, 0, (int(gen)+1)*MasterKeyLen)
 	for g := uint32(0); g <= gen; g++ {
+		m, err := e.master(keys.EpochOf(epoch, starts, g))
+		if err != nil {
+			return nil, err
+		}
 		all = append(all, derive.ClusterKey(m, cluster, g)...)
 	}
-	return sealTo(workerEncKey, keys.ClusterInfo(chainID, cluster, epoch, gen, worker), all)
+	return sealTo(workerEncKey, keys.ClusterKeysInfo(chainID, cluster, epoch, gen, starts, worker), all)
 }
 
 // ReceiveCluster opens and keeps a cluster's keys of generations 0 to gen
 // sent to this enclave. A share older than the keys held changes nothing.
 func (e *Enclave) ReceiveCluster(chainID string, cluster uint64, epoch, gen uint32, sealed []byte) error {
+	return e.ReceiveClusterKeys(chainID, cluster, epoch, gen, nil, sealed)
+}
+
+// ReceiveClusterKeys is ReceiveCluster for keys shared by
+// ShareClusterKeys with starts.
+func (e *Enclave) ReceiveClusterKeys(chainID string, cluster uint64, epoch, gen uint32, starts []keys.EpochStart, sealed []byte) error {
 	kr, err := e.keyring()
 	if err != nil {
 		return err
 	}
-	all, err := e.open(keys.ClusterInfo(chainID, cluster, epoch, gen, e.Identity()), sealed)
+	all, err := e.open(keys.ClusterKeysInfo(chainID, cluster, epoch, gen, starts, e.Identity()), sealed)
 	if err != nil {
 		return err
 	}

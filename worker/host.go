@@ -556,8 +556,12 @@ func (h *Host) ensureRegistered(ctx context.Context, lb *types.LightBlock) error
 			return fmt.Errorf("%w: enclave record: %v", ErrMessage, err)
 		}
 		if rec.Version == enclave.Version {
-			h.markRegistered()
-			return nil
+			if rec.InStanding() {
+				h.markRegistered()
+			}
+			if !refreshDue(rec, lb.Time) {
+				return nil
+			}
 		}
 	}
 	// A registration sent in an earlier round may not be visible yet in

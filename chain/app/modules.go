@@ -24,15 +24,19 @@ func NewModules() *module.Manager {
 	q := mqkeeper.NewKeeper(registrykeeper.Records{})      // the registry says who may post
 	k := keyskeeper.NewKeeper(q, registrykeeper.Records{}) // keys hands the master key to new gatekeepers
 	comp := computingkeeper.NewKeeper(q, registrykeeper.Records{})
+	ct := contractskeeper.NewKeeper(q, registrykeeper.Records{}, k, comp) // a dissenting worker is penalized
+	// An enclave that lost its standing leaves the key holders first, so
+	// that the cluster keys its loss replaces are asked of those left.
+	reg := registrykeeper.NewKeeper(q, k).OnStandingLost(k, comp, ct)
 	m := module.NewManager(
 		authkeeper.Module{},
 		bankkeeper.Module{},
-		registrykeeper.Module{Keeper: registrykeeper.NewKeeper(q, k)},
+		registrykeeper.Module{Keeper: reg}, // its end of block first: the others see a loss of standing in its block
 		keyskeeper.Module{Keeper: k},
 		computingkeeper.Module{Keeper: comp},
-		stakepoolkeeper.Module{Keeper: stakepoolkeeper.NewKeeper(comp)},                                 // workers' rewards go to their pools
-		contractskeeper.Module{Keeper: contractskeeper.NewKeeper(q, registrykeeper.Records{}, k, comp)}, // a dissenting worker is penalized
-		mqkeeper.Module{Keeper: q},                                                                      // last: after the modules that send messages
+		stakepoolkeeper.Module{Keeper: stakepoolkeeper.NewKeeper(comp)}, // workers' rewards go to their pools
+		contractskeeper.Module{Keeper: ct},
+		mqkeeper.Module{Keeper: q}, // last: after the modules that send messages
 	)
 	for _, q := range appQueries() {
 		m.AddQuery(q)

@@ -36,6 +36,10 @@ const (
 	// KeysClusterKeys is the same for a cluster's keys of generations 0
 	// to N, N > 0.
 	KeysClusterKeys = "phalanx/keys: cluster keys v2"
+	// KeysClusterKeysEpochs is the same for a cluster's keys of
+	// generations 0 to N when they derive from more than one epoch's
+	// master key (the master key rotated since the cluster was made).
+	KeysClusterKeysEpochs = "phalanx/keys: cluster keys of epochs v1"
 )
 
 // The response envelope's key schedule (crypto/envelope): HPKE exports

@@ -30,6 +30,7 @@ func Labels() []Label {
 		{Name: "KeysMasterHandover", Value: KeysMasterHandover},
 		{Name: "KeysClusterKey", Value: KeysClusterKey},
 		{Name: "KeysClusterKeys", Value: KeysClusterKeys},
+		{Name: "KeysClusterKeysEpochs", Value: KeysClusterKeysEpochs},
 		{Name: "EnvelopeResponse", Value: EnvelopeResponse},
 		{Name: "EnvelopeResponseEnc", Value: EnvelopeResponseEnc},
 		{Name: "EnvelopeResponseNonce", Value: EnvelopeResponseNonce},

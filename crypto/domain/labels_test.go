@@ -35,6 +35,7 @@ var inUse = map[string]string{
 	"KeysMasterHandover":      "phalanx/keys: master key v1",
 	"KeysClusterKey":          "phalanx/keys: cluster key v1",
 	"KeysClusterKeys":         "phalanx/keys: cluster keys v2",
+	"KeysClusterKeysEpochs":   "phalanx/keys: cluster keys of epochs v1",
 	"EnvelopeResponse":        "phalanx/envelope: response v1",
 	"EnvelopeResponseEnc":     "phalanx/envelope: response enc v1",
 	"EnvelopeResponseNonce":   "phalanx/envelope: response nonce v1",

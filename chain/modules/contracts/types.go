@@ -11,6 +11,7 @@ import (
 
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/crypto/domain"
@@ -151,7 +152,15 @@ type Cluster struct {
 	// worker starts a new one, which the removed worker is never sent,
 	// and every contract of the cluster gets a new key derived from it.
 	KeyGen uint32 `cbor:"10,keyasint,omitempty" json:"key_gen,omitempty"`
+	// Starts say from which generation on the cluster's keys derive from
+	// a later master key than Epoch's: each rotation of the master key
+	// starts a generation under the new one. Absent until the first.
+	Starts []keys.EpochStart `cbor:"11,keyasint,omitempty" json:"starts,omitempty"`
 }
+
+// KeyEpoch is the master key epoch the cluster's current key generation
+// derives from.
+func (c Cluster) KeyEpoch() uint32 { return keys.EpochOf(c.Epoch, c.Starts, c.KeyGen) }
 
 // Min is the fewest workers the cluster takes commands with.
 func (c Cluster) Min() int { return max(int(c.MinWorkers), 1) }
@@ -481,7 +490,12 @@ var (
 	resultPrefix  = []byte("contracts/result/")
 	deadlinePref  = []byte("contracts/deadline/")
 	byClusterPref = []byte("contracts/by-cluster/") // cluster, contract
+	keyEpochKey   = []byte("contracts/key-epoch")
 )
+
+// KeyEpochKey is the state key of the master key epoch every cluster
+// was moved to: absent until the master key first rotates.
+func KeyEpochKey() []byte { return keyEpochKey }
 
 func clone(b []byte) []byte { return append(make([]byte, 0, len(b)+72), b...) }
 

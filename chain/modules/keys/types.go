@@ -97,6 +97,44 @@ type ClusterRequest struct {
 	// of generations 0 to Gen (it replays the cluster's whole log, whose
 	// older commands are sealed to older generations).
 	Gen uint32 `cbor:"5,keyasint,omitempty" json:"gen,omitempty"`
+	// Starts says which generations derive from later epochs' master
+	// keys than Epoch, which is generation 0's (EpochOf); absent until
+	// the master key rotates during the cluster's life.
+	Starts []EpochStart `cbor:"6,keyasint,omitempty" json:"starts,omitempty"`
+}
+
+// EpochStart says that a cluster's keys from generation Gen on derive
+// from the master key of Epoch: the master key rotated, and the cluster
+// moved to the new one with a new generation.
+type EpochStart struct {
+	Gen   uint32 `cbor:"1,keyasint" json:"gen"`
+	Epoch uint32 `cbor:"2,keyasint" json:"epoch"`
+}
+
+// EpochOf returns the epoch whose master key a cluster's key of
+// generation gen derives from: epoch (generation 0's) until the first
+// start at or below gen.
+func EpochOf(epoch uint32, starts []EpochStart, gen uint32) uint32 {
+	for _, s := range starts {
+		if s.Gen > gen {
+			break
+		}
+		epoch = s.Epoch
+	}
+	return epoch
+}
+
+// ValidStarts checks that starts move forward: generations above 0 and
+// at most gen, and epochs after epoch, both increasing.
+func ValidStarts(epoch uint32, starts []EpochStart, gen uint32) bool {
+	g := uint32(0)
+	for _, s := range starts {
+		if s.Gen <= g || s.Gen > gen || s.Epoch <= epoch {
+			return false
+		}
+		g, epoch = s.Gen, s.Epoch
+	}
+	return true
 }
 
 // ClusterShare is a cluster's keys of generations 0 to Gen sealed to a
@@ -107,6 +145,8 @@ type ClusterShare struct {
 	Epoch   uint32           `cbor:"3,keyasint" json:"epoch"`
 	Sealed  []byte           `cbor:"4,keyasint" json:"sealed"`
 	Gen     uint32           `cbor:"5,keyasint,omitempty" json:"gen,omitempty"`
+	// Starts are the request's: the worker needs them to open the share.
+	Starts []EpochStart `cbor:"6,keyasint,omitempty" json:"starts,omitempty"`
 }
 
 // HandoverInfo is the HPKE info a master key is sealed under: it binds
@@ -125,6 +165,15 @@ func ClusterInfo(chainID string, cluster uint64, epoch, gen uint32, to crypto.Pu
 		return codec.MustMarshal([]any{domain.KeysClusterKey, chainID, cluster, epoch, to})
 	}
 	return codec.MustMarshal([]any{domain.KeysClusterKeys, chainID, cluster, epoch, gen, to})
+}
+
+// ClusterKeysInfo is ClusterInfo for keys that derive from several
+// epochs' master keys (starts not empty): it binds the starts too.
+func ClusterKeysInfo(chainID string, cluster uint64, epoch, gen uint32, starts []EpochStart, to crypto.PublicKey) []byte {
+	if len(starts) == 0 {
+		return ClusterInfo(chainID, cluster, epoch, gen, to)
+	}
+	return codec.MustMarshal([]any{domain.KeysClusterKeysEpochs, chainID, cluster, epoch, gen, starts, to})
 }
 
 // Master is the record of one epoch's master key.

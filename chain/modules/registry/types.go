@@ -43,6 +43,9 @@ var (
 	ErrBadGenesis    = module.DefineError(ModuleName, 14, "invalid registry genesis")
 	// A re-registration must carry a later attested_at.
 	ErrAttestationReused = module.DefineError(ModuleName, 15, "attestation not newer than the recorded one")
+	// An enclave whose registration expired, or whose measurement, platform
+	// or version the chain no longer accepts: it re-registers to regain it.
+	ErrNoStanding = module.DefineError(ModuleName, 16, "enclave has lost its standing")
 )
 
 // Role says what an enclave is registered as; it is bound in the report
@@ -109,18 +112,46 @@ type Params struct {
 	// VerifyGas is charged for verifying one attestation: a quote check
 	// costs a gatekeeper one to two milliseconds.
 	VerifyGas uint64 `cbor:"6,keyasint" json:"verify_gas"`
+	// RegistrationTTL is how long, in seconds of block time, a
+	// registration keeps its standing after the attestation it carried
+	// (never beyond its evidence's certificates): an enclave re-attests
+	// before then. Zero, as in parameters written before it existed,
+	// means DefaultRegistrationTTL; it is left out of the encoding then,
+	// so those parameters keep their bytes.
+	RegistrationTTL int64 `cbor:"7,keyasint,omitempty" json:"registration_ttl,omitempty"`
 }
+
+// DefaultRegistrationTTL is the registration_ttl of a chain that sets
+// none: a week, long enough that an enclave offline for a weekend keeps
+// its place, short enough that one that stopped attesting is gone within
+// days.
+const DefaultRegistrationTTL = 7 * 24 * 3600
+
+// MaxRegistrationTTL bounds registration_ttl (ten years), so an expiry
+// never overflows.
+const MaxRegistrationTTL = 10 * 365 * 24 * 3600
 
 // DefaultParams accept no platform and no measurement: a public network
 // lists its measurements in its genesis file.
 func DefaultParams() Params {
-	return Params{MaxAttestationAge: 3600, VerifyGas: 2_000_000}
+	return Params{MaxAttestationAge: 3600, VerifyGas: 2_000_000, RegistrationTTL: DefaultRegistrationTTL}
+}
+
+// TTL returns registration_ttl in seconds, the default when unset.
+func (p Params) TTL() int64 {
+	if p.RegistrationTTL == 0 {
+		return DefaultRegistrationTTL
+	}
+	return p.RegistrationTTL
 }
 
 // Validate checks the parameters.
 func (p Params) Validate() error {
 	if p.MaxAttestationAge <= 0 {
 		return ErrBadParams.Wrap("max_attestation_age must be positive")
+	}
+	if p.RegistrationTTL < 0 || p.RegistrationTTL > MaxRegistrationTTL {
+		return ErrBadParams.Wrap("registration_ttl must be 0 (the default, %d s) to %d s, not %d", DefaultRegistrationTTL, MaxRegistrationTTL, p.RegistrationTTL)
 	}
 	if p.Council.IsZero() {
 		return ErrBadParams.Wrap("council is the zero address")
@@ -190,6 +221,30 @@ type Enclave struct {
 	SyncedHeight int64 `cbor:"12,keyasint" json:"synced_height"`
 	// Validator is set for a gatekeeper: its validator account.
 	Validator crypto.Address `cbor:"13,keyasint,omitempty" json:"validator,omitzero"`
+	// Expires is when the registration loses its standing unless the
+	// enclave re-attests (unix seconds of block time): Expiry of the
+	// record under the parameters. Records written before it existed
+	// have none; the chain computes theirs (Standing).
+	Expires int64 `cbor:"14,keyasint,omitempty" json:"expires,omitempty"`
+	// Lost says why the enclave lost its standing, and LostHeight in
+	// which block; both are absent while it has it.
+	Lost       Reason `cbor:"15,keyasint,omitempty" json:"lost,omitempty"`
+	LostHeight int64  `cbor:"16,keyasint,omitempty" json:"lost_height,omitempty"`
+}
+
+// InStanding reports whether the record has its standing: it may compute,
+// be in clusters and be handed keys.
+func (e Enclave) InStanding() bool { return e.Lost == InStanding }
+
+// Expiry is when a registration attested at e.AttestedAt loses its
+// standing under p: registration_ttl after the attestation, or when its
+// evidence's certificates expire, whichever comes first.
+func Expiry(p Params, e Enclave) int64 {
+	t := e.AttestedAt + p.TTL()
+	if e.EvidenceExpires > 0 && e.EvidenceExpires < t {
+		t = e.EvidenceExpires
+	}
+	return t
 }
 
 // Insecure reports whether nothing protects the enclave (sim).

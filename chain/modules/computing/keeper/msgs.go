@@ -5,6 +5,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/fixed"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
 )
@@ -82,6 +83,9 @@ func (k *Keeper) StartWorker(ctx *module.Context, id crypto.PublicKey, stakeAmt 
 	p := k.Params(kv)
 	if w.State != computing.Ready {
 		return computing.ErrState.Wrap("%s is %s", w.ID, w.State)
+	}
+	if rec, ok := k.registry.Worker(kv, id); !ok || !rec.InStanding() {
+		return registry.ErrNoStanding.Wrap("worker %s (%s): it re-registers first", id, rec.Lost)
 	}
 	if w.P < p.MinP {
 		return computing.ErrScoreTooLow.Wrap("P = %d, at least %d", w.P, p.MinP)

@@ -19,6 +19,9 @@ import (
 // the caller gets the whole escrow back, and no worker is judged, since
 // with no majority the chain cannot tell which result was wrong.
 func (k *Keeper) EndBlock(ctx *module.Context) error {
+	if err := k.followMasterKey(ctx); err != nil {
+		return err
+	}
 	kv := ctx.Store()
 	type due struct{ cluster, seq uint64 }
 	var dues []due

@@ -55,10 +55,10 @@ func newEnv(t *testing.T, validators ...crypto.PrivateKey) *env {
 	e := &env{Env: modtest.New(t), council: key(t, "council"), operator: key(t, "operator")}
 	e.q = mqkeeper.NewKeeper(registrykeeper.Records{})
 	e.keys = keyskeeper.NewKeeper(e.q, registrykeeper.Records{})
-	reg := registrykeeper.NewKeeper(e.q, e.keys)
-	e.reg = reg
 	e.comp = computingkeeper.NewKeeper(e.q, registrykeeper.Records{})
-	e.c = contractskeeper.NewKeeper(e.q, registrykeeper.Records{}, e.keys, e.comp) // a worker that disagrees is slashed
+	e.c = contractskeeper.NewKeeper(e.q, registrykeeper.Records{}, e.keys, e.comp)   // a worker that disagrees is slashed
+	reg := registrykeeper.NewKeeper(e.q, e.keys).OnStandingLost(e.keys, e.comp, e.c) // as the application wires them
+	e.reg = reg
 	e.Use(registrykeeper.Module{Keeper: reg}, keyskeeper.Module{Keeper: e.keys}, computingkeeper.Module{Keeper: e.comp},
 		contractskeeper.Module{Keeper: e.c}, mqkeeper.Module{Keeper: e.q})
 	var vals []crypto.PublicKey

@@ -5,12 +5,15 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"io"
 	"slices"
 
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
+	"github.com/phalanx-net/phalanx/chain/modules/keys"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -44,8 +47,10 @@ func (k *Keeper) handleCreateCluster(ctx *module.Context, m *contracts.MsgCreate
 		if i > 0 && w == workers[i-1] {
 			return contracts.ErrBadWorker.Wrap("%s is listed twice", w)
 		}
-		if _, ok := k.registry.Worker(kv, w); !ok {
+		if rec, ok := k.registry.Worker(kv, w); !ok {
 			return contracts.ErrBadWorker.Wrap("%s is not a registered worker", w)
+		} else if !rec.InStanding() {
+			return registry.ErrNoStanding.Wrap("worker %s (%s)", w, rec.Lost)
 		}
 	}
 	epoch, ok := k.keys.Status(kv).Current()
@@ -67,7 +72,7 @@ func (k *Keeper) handleCreateCluster(ctx *module.Context, m *contracts.MsgCreate
 	set(kv, contracts.ClusterKey(id), c)
 	for _, w := range workers {
 		rec, _ := k.registry.Worker(kv, w)
-		if err := k.keys.RequestClusterKey(ctx, id, epoch, 0, rec); err != nil {
+		if err := k.keys.RequestClusterKey(ctx, id, epoch, 0, nil, rec); err != nil {
 			return err
 		}
 	}
@@ -96,6 +101,9 @@ func (k *Keeper) handleAddWorker(ctx *module.Context, m *contracts.MsgAddWorker)
 	if !ok {
 		return contracts.ErrBadWorker.Wrap("%s is not a registered worker", m.Worker)
 	}
+	if !rec.InStanding() {
+		return registry.ErrNoStanding.Wrap("worker %s (%s)", m.Worker, rec.Lost)
+	}
 	i, found := slices.BinarySearchFunc(c.Workers, m.Worker, contracts.ComparePublicKeys)
 	if found {
 		return contracts.ErrBadWorker.Wrap("%s is already in cluster %d", m.Worker, c.ID)
@@ -105,7 +113,7 @@ func (k *Keeper) handleAddWorker(ctx *module.Context, m *contracts.MsgAddWorker)
 	}
 	c.Workers = slices.Insert(c.Workers, i, m.Worker)
 	set(kv, contracts.ClusterKey(c.ID), c)
-	if err := k.keys.RequestClusterKey(ctx, c.ID, c.Epoch, c.KeyGen, rec); err != nil {
+	if err := k.keys.RequestClusterKey(ctx, c.ID, c.Epoch, c.KeyGen, c.Starts, rec); err != nil {
 		return err
 	}
 	ctx.Emit(contracts.EventClusterWorker, module.Attr{Key: contracts.AttrCluster, Value: module.Uint(c.ID), Index: true},
@@ -477,15 +485,27 @@ func (k *Keeper) disagree(ctx *module.Context, cluster, seq uint64, w crypto.Pub
 // the generations it was sent: what was sealed to them it could read
 // already, as a member.
 func (k *Keeper) rotate(ctx *module.Context, c *contracts.Cluster) error {
+	return k.rotateKeys(ctx, c, false)
+}
+
+// rotateKeys is rotate; with anyway, a worker left whose new key no
+// gatekeeper can be asked for (none holds the master keys) is passed
+// over rather than fail the rotation: a loss of standing must take the
+// key from the workers that lost it even then.
+func (k *Keeper) rotateKeys(ctx *module.Context, c *contracts.Cluster, anyway bool) error {
 	kv := ctx.Store()
 	c.KeyGen++
 	set(kv, contracts.ClusterKey(c.ID), *c)
 	for _, w := range c.Workers {
 		rec, ok := k.registry.Worker(kv, w)
-		if !ok {
+		if !ok || !rec.InStanding() {
 			continue // a member whose registration is gone gets nothing
 		}
-		if err := k.keys.RequestClusterKey(ctx, c.ID, c.Epoch, c.KeyGen, rec); err != nil {
+		if err := k.keys.RequestClusterKey(ctx, c.ID, c.Epoch, c.KeyGen, c.Starts, rec); err != nil {
+			if anyway && errors.Is(err, keys.ErrNoMasterKey) {
+				ctx.Log.Warn("no gatekeeper can send a cluster's new key", "cluster", c.ID, "gen", c.KeyGen, "worker", w, "err", err)
+				continue
+			}
 			return err
 		}
 	}

@@ -70,10 +70,14 @@ func New(t testing.TB) *Env {
 		Now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), seqs: map[crypto.PublicKey]uint64{}}
 }
 
-// RegistryGenesis is a registry genesis that accepts sim enclaves.
+// RegistryGenesis is a registry genesis that accepts sim enclaves, whose
+// registrations keep their standing for the longest ttl: tests that
+// run the clock for months do not re-register; those of the expiry set
+// their own.
 func (e *Env) RegistryGenesis(council crypto.Address) registry.Genesis {
 	g := registry.DefaultGenesis(council)
 	g.Params.AllowSim = true
+	g.Params.RegistrationTTL = registry.MaxRegistrationTTL
 	g.Params.Measurements = []registry.Measurement{{Platform: tee.Sim, Value: tee.SimMeasurement(enclave.Version)}}
 	return g
 }
@@ -150,8 +154,16 @@ func (e *Env) Run(sender crypto.PrivateKey, msg module.Msg) error {
 // own.
 func (e *Env) NewEnclave() *enclave.Enclave {
 	e.T.Helper()
+	return e.NewEnclaveMeasured(enclave.Version)
+}
+
+// NewEnclaveMeasured opens a sim enclave whose measurement names another
+// build (tee.SimMeasurement(simVersion)), such as one the allowlist
+// lists beside the bench's or drops.
+func (e *Env) NewEnclaveMeasured(simVersion uint32) *enclave.Enclave {
+	e.T.Helper()
 	dir := e.T.TempDir()
-	en, _, err := enclave.Open(tee.Sim, tee.Options{}, dir)
+	en, _, err := enclave.Open(tee.Sim, tee.Options{SimVersion: simVersion}, dir)
 	if err != nil {
 		e.T.Fatal(err)
 	}

@@ -76,12 +76,13 @@ var present = []byte{1}
 // request for generation 0 is kept as its bare epoch, as before key
 // generations existed.
 type clusterAsk struct {
-	Epoch uint32 `cbor:"1,keyasint"`
-	Gen   uint32 `cbor:"2,keyasint"`
+	Epoch  uint32            `cbor:"1,keyasint"`
+	Gen    uint32            `cbor:"2,keyasint"`
+	Starts []keys.EpochStart `cbor:"3,keyasint,omitempty"`
 }
 
 func encodeAsk(a clusterAsk) []byte {
-	if a.Gen == 0 {
+	if a.Gen == 0 && len(a.Starts) == 0 {
 		return codec.MustMarshal(a.Epoch)
 	}
 	return codec.MustMarshal(a)

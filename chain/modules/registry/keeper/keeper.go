@@ -13,8 +13,9 @@ import (
 // their registration through the message queue.
 type Keeper struct {
 	Records
-	mq    *mqkeeper.Keeper
-	hooks []Hooks
+	mq       *mqkeeper.Keeper
+	hooks    []Hooks
+	standing []StandingHooks
 }
 
 // Records reads the registry's records and nothing else: what the other
@@ -30,9 +31,32 @@ type Hooks interface {
 	EnclaveRegistered(ctx *module.Context, role registry.Role, e registry.Enclave) error
 }
 
+// Lost is an enclave that lost its standing in this block.
+type Lost struct {
+	Role    registry.Role
+	Enclave registry.Enclave
+	Reason  registry.Reason
+}
+
+// StandingHooks lets other modules drop what an enclave that lost its
+// standing had: the computing module stops the worker, the contracts
+// module takes it out of its clusters, the keys module out of the
+// holders of the master key. They are told once per block, of every
+// enclave that lost its standing in it, in role and identity order.
+type StandingHooks interface {
+	StandingLost(ctx *module.Context, lost []Lost) error
+}
+
 // NewKeeper returns a registry keeper that sends through q and tells
 // hooks about new enclaves.
 func NewKeeper(q *mqkeeper.Keeper, hooks ...Hooks) Keeper { return Keeper{mq: q, hooks: hooks} }
+
+// OnStandingLost returns the keeper telling hooks, in their order, when
+// enclaves lose their standing.
+func (k Keeper) OnStandingLost(hooks ...StandingHooks) Keeper {
+	k.standing = append(k.standing[:len(k.standing):len(k.standing)], hooks...)
+	return k
+}
 
 // Params returns the parameters.
 func (Records) Params(r store.Reader) registry.Params {
@@ -91,6 +115,15 @@ func (Records) Gatekeepers(r store.Reader, fn func(registry.Enclave) bool) {
 func (k Records) IsEnclave(r store.Reader, id crypto.PublicKey) bool {
 	return r.Get(registry.WorkerKey(id)) != nil || r.Get(registry.GatekeeperKey(id)) != nil
 }
+
+// InStanding reports whether an enclave in role is registered and has
+// its standing: what the modules ask before they give it work or keys.
+func (k Records) InStanding(r store.Reader, role registry.Role, id crypto.PublicKey) bool {
+	e, ok := k.get(r, registry.RecordKey(role, id))
+	return ok && e.InStanding()
+}
+
+var present = []byte{1}
 
 // IsValidator reports whether addr is the account of a validator.
 func (Records) IsValidator(r store.Reader, addr crypto.Address) bool {

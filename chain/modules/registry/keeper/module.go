@@ -15,6 +15,7 @@ var _ interface {
 	module.HasMsgs
 	module.HasGenesis
 	module.HasQueries
+	module.HasEndBlock
 } = Module{}
 
 func (Module) Name() string { return registry.ModuleName }
@@ -43,4 +44,10 @@ func (Module) Queries() []module.Query {
 		module.ListQuery(query.Workers, registry.WorkerPrefix()),
 		module.ListQuery(query.Gatekeepers, registry.GatekeeperPrefix()),
 	}
+}
+
+// EndBlock takes the standing of the enclaves that lost it; the module
+// list puts the registry before the modules that act on it.
+func (m Module) EndBlock(ctx *module.Context, _ module.EndBlockInfo) error {
+	return m.Keeper.EndBlock(ctx)
 }

@@ -94,8 +94,16 @@ func (k Keeper) register(ctx *module.Context, role registry.Role, m *registry.Re
 		e.EvidenceExpires = v.NotAfter.Unix()
 	}
 	e.RefreshedHeight = ctx.Block.Height
+	regained := refresh && !prev.InStanding()
+	if refresh && prev.InStanding() && prev.Expires != 0 {
+		kv.Delete(registry.ExpiryKey(prev.Expires, role, e.Identity))
+	}
+	e.Expires, e.Lost, e.LostHeight = registry.Expiry(p, e), registry.InStanding, 0
+	kv.Set(registry.ExpiryKey(e.Expires, role, e.Identity), present)
 	kv.Set(key, codec.MustMarshal(e))
-	if !refresh {
+	// An enclave that regained its standing is new again to the modules
+	// that dropped it (the keys module hands a gatekeeper the keys).
+	if !refresh || regained {
 		for _, h := range k.hooks {
 			if err := h.EnclaveRegistered(ctx, role, e); err != nil {
 				return err
@@ -144,5 +152,9 @@ func (k Keeper) handleUpdateParams(ctx *module.Context, m *registry.MsgUpdatePar
 		return registry.ErrNotCouncil.Wrap("%s", ctx.Sender)
 	}
 	k.SetParams(kv, m.Params)
+	// The end of the block checks every record against the new
+	// parameters, once: they change rarely, and a scan then is simpler
+	// than an index per rule.
+	kv.Set(registry.RescanKey(), present)
 	return nil
 }

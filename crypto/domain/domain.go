@@ -85,6 +85,10 @@ const (
 	// hashes: the keys, operator, chain, version and time it binds
 	// (chain/modules/registry.ReportData).
 	RegistryReportData = "phalanx/registry: report data v1\x00"
+	// RegistryMachine, followed by a platform's name, a NUL byte and a
+	// machine's id, is hashed into the state key of the worker on that
+	// machine (chain/modules/registry.MachineKey).
+	RegistryMachine = "phalanx/registry: machine v1\x00"
 )
 
 // Key derivations (HKDF infos and labels), and additional data.

@@ -43,6 +43,7 @@ func Labels() []Label {
 		{Name: "ContractNextState", Value: ContractNextState},
 		{Name: "ComputingChallenge", Value: ComputingChallenge, Frozen: noVersion},
 		{Name: "RegistryReportData", Value: RegistryReportData},
+		{Name: "RegistryMachine", Value: RegistryMachine},
 		{Name: "TEESealingKey", Value: TEESealingKey,
 			PrefixOf: "begins like SimQuote, but is an HKDF info and SimQuote a signing context, and the platform names it is formatted with are fixed by the code (sim, tdx, sev-snp)"},
 		{Name: "WasmRand", Value: WasmRand, Frozen: dataSuffix + "; contracts' random streams depend on it"},

@@ -43,6 +43,12 @@ type Verified struct {
 	Debug bool
 	// NotAfter is when the evidence's certificates stop being valid.
 	NotAfter time.Time
+	// Machine identifies the physical platform the evidence comes from,
+	// as its vendor's certificate names it: on TDX the PPID (platform
+	// provisioning id) in the PCK certificate, on SEV-SNP the chip id the
+	// VCEK is issued for. Two enclaves with one Machine run on one
+	// machine. It is nil on sim, which has no machine to name.
+	Machine []byte
 	// TCB is the machine's patch level and configuration: for TDX only
 	// when verified against collateral (Options.Collateral), whose TCB
 	// info gives the status; for SEV-SNP always, read from the verified

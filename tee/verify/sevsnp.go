@@ -147,6 +147,7 @@ func (snpVerifier) Verify(ev Evidence, opts Options) (Verified, error) {
 	}
 
 	v := Verified{
+		Machine:     bytes.Clone(report.GetChipId()),
 		Platform:    SEVSNP,
 		Measurement: bytes.Clone(report.GetMeasurement()),
 		Debug:       report.GetPolicy()&snpPolicyDebug != 0,

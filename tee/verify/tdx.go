@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
 
 	tdxabi "github.com/google/go-tdx-guest/abi"
+	"github.com/google/go-tdx-guest/pcs"
 	tdxpb "github.com/google/go-tdx-guest/proto/tdx"
 	tdxverify "github.com/google/go-tdx-guest/verify"
 )
@@ -84,8 +86,17 @@ func (tdxVerifier) Verify(ev Evidence, opts Options) (Verified, error) {
 		}
 	}
 
+	ext, err := pcs.PckCertificateExtensions(chain.PCKCertificate)
+	if err != nil {
+		return Verified{}, fmt.Errorf("%w: tdx PCK certificate: %w", ErrInvalidEvidence, err)
+	}
+	ppid, err := hex.DecodeString(ext.PPID)
+	if err != nil || len(ppid) == 0 {
+		return Verified{}, fmt.Errorf("%w: tdx PCK certificate names no PPID", ErrInvalidEvidence)
+	}
 	body := quote.GetTdQuoteBody()
 	v := Verified{
+		Machine:     ppid,
 		Platform:    TDX,
 		Measurement: tdxMeasurement(quote),
 		Debug:       body.GetTdAttributes()[0]&tdAttributesDebug != 0,

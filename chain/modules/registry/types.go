@@ -46,6 +46,9 @@ var (
 	// An enclave whose registration expired, or whose measurement, platform
 	// or version the chain no longer accepts: it re-registers to regain it.
 	ErrNoStanding = module.DefineError(ModuleName, 16, "enclave has lost its standing")
+	// A worker on a machine whose vendor certificate another worker in
+	// standing registered with: one machine computes for one worker.
+	ErrMachineTaken = module.DefineError(ModuleName, 17, "another worker is registered on this machine")
 )
 
 // Role says what an enclave is registered as; it is bound in the report

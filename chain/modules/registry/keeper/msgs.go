@@ -81,6 +81,11 @@ func (k Keeper) register(ctx *module.Context, role registry.Role, m *registry.Re
 	if !p.Allowed(v.Platform, v.Measurement) {
 		return registry.ErrNotAllowlisted.Wrap("%s measurement %s", v.Platform, registry.HexBytes(v.Measurement))
 	}
+	if role == registry.RoleWorker {
+		if err := k.claimMachine(kv, p, v, m.Identity, now); err != nil {
+			return err
+		}
+	}
 	e := prev
 	if !refresh {
 		e = registry.Enclave{Identity: m.Identity, EncryptionKey: m.EncryptionKey, Operator: ctx.Sender, RegisteredHeight: ctx.Block.Height}

@@ -142,3 +142,15 @@ func InitGenesisWith[G interface{ Validate() error }](ctx *Context, raw json.Raw
 	}
 	return init(ctx, g)
 }
+
+// Section, embedded in a module's Module, gives it HasGenesis's
+// ValidateGenesis for a section that decodes strictly into G and
+// validates (ReadGenesis). The module writes InitGenesis itself, with
+// its keeper (InitGenesisWith).
+type Section[G interface{ Validate() error }] struct{}
+
+// ValidateGenesis reads the section and validates it.
+func (Section[G]) ValidateGenesis(raw json.RawMessage) error {
+	_, err := ReadGenesis[G](raw)
+	return err
+}

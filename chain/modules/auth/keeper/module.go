@@ -9,7 +9,10 @@ import (
 )
 
 // Module is the auth module as the module manager sees it.
-type Module struct{ Keeper }
+type Module struct {
+	Keeper
+	module.Section[auth.Genesis]
+}
 
 var _ interface {
 	module.HasGenesis
@@ -17,11 +20,6 @@ var _ interface {
 } = Module{}
 
 func (Module) Name() string { return auth.ModuleName }
-
-func (Module) ValidateGenesis(raw json.RawMessage) error {
-	_, err := module.ReadGenesis[auth.Genesis](raw)
-	return err
-}
 
 func (m Module) InitGenesis(ctx *module.Context, raw json.RawMessage, _ module.ChainGenesis) error {
 	return module.InitGenesisWith(ctx, raw, m.Keeper.InitGenesis)

@@ -10,7 +10,10 @@ import (
 )
 
 // Module is the bank module as the module manager sees it.
-type Module struct{ Keeper }
+type Module struct {
+	Keeper
+	module.Section[bank.Genesis]
+}
 
 var _ interface {
 	module.HasMsgs
@@ -20,11 +23,6 @@ var _ interface {
 } = Module{}
 
 func (Module) Name() string { return bank.ModuleName }
-
-func (Module) ValidateGenesis(raw json.RawMessage) error {
-	_, err := module.ReadGenesis[bank.Genesis](raw)
-	return err
-}
 
 func (m Module) InitGenesis(ctx *module.Context, raw json.RawMessage, _ module.ChainGenesis) error {
 	return module.InitGenesisWith(ctx, raw, m.Keeper.InitGenesis)

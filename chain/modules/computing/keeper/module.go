@@ -13,7 +13,10 @@ import (
 )
 
 // Module is the computing module as the module manager sees it.
-type Module struct{ *Keeper }
+type Module struct {
+	*Keeper
+	module.Section[computing.Genesis]
+}
 
 var _ interface {
 	module.HasMsgs
@@ -24,11 +27,6 @@ var _ interface {
 } = Module{}
 
 func (Module) Name() string { return computing.ModuleName }
-
-func (Module) ValidateGenesis(raw json.RawMessage) error {
-	_, err := module.ReadGenesis[computing.Genesis](raw)
-	return err
-}
 
 func (m Module) InitGenesis(ctx *module.Context, raw json.RawMessage, _ module.ChainGenesis) error {
 	return module.InitGenesisWith(ctx, raw, m.Keeper.InitGenesis)

@@ -10,7 +10,10 @@ import (
 )
 
 // Module is the keys module as the module manager sees it.
-type Module struct{ *Keeper }
+type Module struct {
+	*Keeper
+	module.Section[keys.Genesis]
+}
 
 var _ interface {
 	module.HasMsgs
@@ -19,11 +22,6 @@ var _ interface {
 } = Module{}
 
 func (Module) Name() string { return keys.ModuleName }
-
-func (Module) ValidateGenesis(raw json.RawMessage) error {
-	_, err := module.ReadGenesis[keys.Genesis](raw)
-	return err
-}
 
 func (m Module) InitGenesis(ctx *module.Context, raw json.RawMessage, _ module.ChainGenesis) error {
 	return module.InitGenesisWith(ctx, raw, m.Keeper.InitGenesis)

@@ -8,7 +8,10 @@ import (
 )
 
 // Module is the mq module as the module manager sees it.
-type Module struct{ *Keeper }
+type Module struct {
+	*Keeper
+	module.Section[mq.Genesis]
+}
 
 var _ interface {
 	module.HasMsgs
@@ -18,11 +21,6 @@ var _ interface {
 } = Module{}
 
 func (Module) Name() string { return mq.ModuleName }
-
-func (Module) ValidateGenesis(raw json.RawMessage) error {
-	_, err := module.ReadGenesis[mq.Genesis](raw)
-	return err
-}
 
 func (m Module) InitGenesis(ctx *module.Context, raw json.RawMessage, _ module.ChainGenesis) error {
 	return module.InitGenesisWith(ctx, raw, m.Keeper.InitGenesis)

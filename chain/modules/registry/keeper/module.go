@@ -9,7 +9,10 @@ import (
 )
 
 // Module is the registry module as the module manager sees it.
-type Module struct{ Keeper }
+type Module struct {
+	Keeper
+	module.Section[registry.Genesis]
+}
 
 var _ interface {
 	module.HasMsgs
@@ -19,11 +22,6 @@ var _ interface {
 } = Module{}
 
 func (Module) Name() string { return registry.ModuleName }
-
-func (Module) ValidateGenesis(raw json.RawMessage) error {
-	_, err := module.ReadGenesis[registry.Genesis](raw)
-	return err
-}
 
 // InitGenesis records the genesis validators, which CometBFT passes to
 // InitChain beside app_state, as validator accounts.

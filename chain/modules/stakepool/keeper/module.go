@@ -11,7 +11,10 @@ import (
 )
 
 // Module is the stakepool module as the module manager sees it.
-type Module struct{ *Keeper }
+type Module struct {
+	*Keeper
+	module.Section[stakepool.Genesis]
+}
 
 var _ interface {
 	module.HasMsgs
@@ -21,11 +24,6 @@ var _ interface {
 } = Module{}
 
 func (Module) Name() string { return stakepool.ModuleName }
-
-func (Module) ValidateGenesis(raw json.RawMessage) error {
-	_, err := module.ReadGenesis[stakepool.Genesis](raw)
-	return err
-}
 
 func (m Module) InitGenesis(ctx *module.Context, raw json.RawMessage, _ module.ChainGenesis) error {
 	return module.InitGenesisWith(ctx, raw, m.Keeper.InitGenesis)

@@ -82,7 +82,8 @@ func TestCLIAgainstDevnet(t *testing.T) {
 		t.Fatalf("query workers: %s", out)
 	}
 	if out := mustRun(t, "query", "worker", wid, "--prove", h); !strings.Contains(out, "protects nothing") || !strings.Contains(out, d.Info().Workers[0].Operator.String()) ||
-		!strings.Contains(out, "computing:     idle, P ") || !strings.Contains(out, "earned:") {
+		!strings.Contains(out, "computing:     idle, P ") || !strings.Contains(out, "earned:") ||
+		!strings.Contains(out, "standing        yes") || !strings.Contains(out, "unless it re-attests") {
 		t.Fatalf("query worker: %s", out)
 	}
 	// The devnet started its worker computing; its operator can stop it.

@@ -238,6 +238,14 @@ func printEnclave(w io.Writer, e registry.Enclave, heartbeat int64) {
 		fmt.Fprintf(w, "  evidence until  %s\n", time.Unix(e.EvidenceExpires, 0).UTC().Format(time.RFC3339))
 	}
 	fmt.Fprintf(w, "  registered at   height %d (refreshed at %d)\n", e.RegisteredHeight, e.RefreshedHeight)
+	if e.Expires != 0 {
+		fmt.Fprintf(w, "  expires         %s unless it re-attests (it does by itself)\n", time.Unix(e.Expires, 0).UTC().Format(time.RFC3339))
+	}
+	if e.InStanding() {
+		fmt.Fprintln(w, "  standing        yes")
+	} else {
+		fmt.Fprintf(w, "  standing        LOST at height %d: %s; it computes nothing until it registers again\n", e.LostHeight, e.Lost)
+	}
 	switch {
 	case heartbeat > e.LastSeenHeight:
 		fmt.Fprintf(w, "  last online     height %d (its last heartbeat)\n", heartbeat)

@@ -128,6 +128,10 @@ type WorkerRow struct {
 	Sim       bool
 }
 
+// ExpiresAt is when the worker's registration expires unless it
+// re-attests.
+func (r WorkerRow) ExpiresAt() time.Time { return time.Unix(r.Expires, 0).UTC() }
+
 // Overview is the index page's data.
 type Overview struct {
 	Title       string

@@ -47,7 +47,7 @@ func TestDashboard(t *testing.T) {
 
 	code, body := get(t, url+"/")
 	w := info.Workers[0].ID.String()
-	for _, want := range []string{"Recent blocks", "Gatekeepers", w[:8], "sim (protects nothing)", "protects nothing", "Stake pools", "<svg", "V and P"} {
+	for _, want := range []string{"Recent blocks", "Gatekeepers", w[:8], "sim (protects nothing)", "protects nothing", "Stake pools", "<svg", "V and P", "<th>standing</th>", "until 20"} {
 		if code != http.StatusOK || !strings.Contains(body, want) {
 			t.Fatalf("overview (%d) lacks %q:\n%s", code, want, body)
 		}

@@ -77,9 +77,12 @@ func (k *Keeper) closeWithoutMajority(ctx *module.Context, c contracts.Cluster, 
 		// The contract keeps waiting for its key: it is asked for again,
 		// after this one in the log, unless a newer generation's rekey is
 		// there already. Failing the contract instead would lose its
-		// state for a cluster that was briefly short of workers.
+		// state for a cluster that was briefly short of workers. A
+		// cluster with no worker left parks it (asking again would grow
+		// its log at every deadline, unpaid, for as long as it stays
+		// empty): the owner's next worker asks for it (handleAddWorker).
 		ct, _ := k.Contract(kv, cmd.Contract)
-		retry = !ct.Failed() && cmd.KeyGen == c.KeyGen
+		retry = !ct.Failed() && cmd.KeyGen == c.KeyGen && len(c.Workers) > 0
 	default:
 		if err := k.bank.Move(kv, contracts.Account(), cmd.Caller, cmd.Escrow); err != nil {
 			return err

@@ -111,10 +111,14 @@ func (k *Keeper) handleAddWorker(ctx *module.Context, m *contracts.MsgAddWorker)
 	if uint64(len(c.Workers)) >= uint64(k.Params(kv).MaxClusterWorkers) {
 		return contracts.ErrClusterTooLarge.Wrap("cluster %d is full", c.ID)
 	}
+	wasEmpty := len(c.Workers) == 0
 	c.Workers = slices.Insert(c.Workers, i, m.Worker)
 	set(kv, contracts.ClusterKey(c.ID), c)
 	if err := k.keys.RequestClusterKey(ctx, c.ID, c.Epoch, c.KeyGen, c.Starts, rec); err != nil {
 		return err
+	}
+	if wasEmpty {
+		k.askParkedRekeys(ctx, &c)
 	}
 	ctx.Emit(contracts.EventClusterWorker, module.Attr{Key: contracts.AttrCluster, Value: module.Uint(c.ID), Index: true},
 		module.Attr{Key: contracts.AttrWorker, Value: m.Worker, Index: true}, module.Attr{Key: contracts.AttrAction, Value: module.Text("add")})
@@ -519,6 +523,21 @@ func (k *Keeper) rotateKeys(ctx *module.Context, c *contracts.Cluster, anyway bo
 		k.appendCommand(ctx, c, contracts.Command{Kind: contracts.KindRekey, Contract: id, Caller: c.Owner, KeyGen: c.KeyGen})
 	}
 	return nil
+}
+
+// askParkedRekeys logs again the rekey of every live contract of a
+// cluster that had no worker left and has one again: the rekeys that
+// closed without a majority while it was empty were parked
+// (closeWithoutMajority). A contract whose rekey is still open gets a
+// second one for the same generation, which the workers answer with the
+// same key.
+func (k *Keeper) askParkedRekeys(ctx *module.Context, c *contracts.Cluster) {
+	kv := ctx.Store()
+	for _, id := range k.clusterContracts(kv, c.ID) {
+		if ct, _ := k.Contract(kv, id); !ct.Failed() && ct.PublicKey == nil {
+			k.appendCommand(ctx, c, contracts.Command{Kind: contracts.KindRekey, Contract: id, Caller: c.Owner, KeyGen: c.KeyGen})
+		}
+	}
 }
 
 // clusterContracts lists a cluster's contracts in id order.

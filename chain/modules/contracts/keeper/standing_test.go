@@ -312,3 +312,44 @@ func TestEveryoneLosesTheirStandingAtOnce(t *testing.T) {
 	f.fund(f.operator.Public().Address(), pha.Tokens(2000))
 	wantErr(t, "start a worker without standing", f.run(f.operator, &computing.MsgStart{Worker: f.workers[0].Identity(), Stake: pha.Tokens(2000)}), registry.ErrNoStanding)
 }
+
+// A cluster whose last worker lost its standing parks its contracts'
+// rekeys instead of logging them again at every deadline (which would
+// grow its log, unpaid, for as long as the cluster stays empty); the
+// owner's next worker asks for them again.
+func TestEmptyClusterParksItsRekeys(t *testing.T) {
+	r := newReady(t, 1)
+	r.updateParams(t, func(p *registry.Params) { p.RegistrationTTL = 3600 })
+	r.endBlock(t)
+	r.Advance(50 * time.Minute)
+	r.register(r.gk, registry.RoleGatekeeper, key(t, "validator"))
+	r.Advance(10 * time.Minute)
+	r.endBlock(t)
+	c, _ := r.c.Cluster(r.State, 0)
+	if len(c.Workers) != 0 || c.KeyGen != 1 {
+		t.Fatalf("the cluster after its one worker expired: %+v", c)
+	}
+	rekey, _ := r.c.Command(r.State, 0, c.Commands-1)
+	if rekey.Kind != contracts.KindRekey || rekey.KeyGen != 1 {
+		t.Fatalf("the last command: %+v", rekey)
+	}
+	r.closeAt(t, rekey.Deadline)
+	if res, ok := r.c.Result(r.State, 0, rekey.Seq); !ok || res.Status != contracts.StatusNoMajority {
+		t.Fatalf("the rekey at its deadline: %+v", res)
+	}
+	r.Advance(30 * time.Minute) // past another deadline
+	r.endBlock(t)
+	if c2, _ := r.c.Cluster(r.State, 0); c2.Commands != c.Commands {
+		t.Fatalf("an empty cluster logged %d more commands", c2.Commands-c.Commands)
+	}
+	w := r.newEnclave()
+	r.register(w, registry.RoleWorker, r.operator)
+	if err := r.run(r.operator, &contracts.MsgAddWorker{Cluster: 0, Worker: w.Identity()}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ = r.c.Cluster(r.State, 0)
+	again, _ := r.c.Command(r.State, 0, c.Commands-1)
+	if again.Seq != rekey.Seq+1 || again.Kind != contracts.KindRekey || again.KeyGen != 1 || again.Contract != r.contract {
+		t.Fatalf("adding a worker to the empty cluster logged %+v, want the rekey again", again)
+	}
+}

@@ -103,6 +103,11 @@ func (e *Enclave) generate(in Inbox, g keys.Generate) ([]Outgoing, error) {
 }
 
 func (e *Enclave) handOver(in Inbox, r keys.HandoverRequest) ([]Outgoing, error) {
+	if err := checkRecipient(in.ChainID, registry.RoleGatekeeper, r.To, r.EncryptionKey, r.Recipient); err != nil {
+		// Nothing is sealed; the chain treats this holder as silent.
+		in.Log.Warn("master key handover refused", "epoch", r.Epoch, "to", r.To, "err", err)
+		return nil, nil
+	}
 	sealed, err := e.HandOver(in.ChainID, r.Epoch, r.To, r.EncryptionKey)
 	if err != nil {
 		in.Log.Warn("cannot hand over the master key", "epoch", r.Epoch, "to", r.To, "err", err)
@@ -122,6 +127,11 @@ func (e *Enclave) receiveMaster(in Inbox, h keys.Handover) ([]Outgoing, error) {
 }
 
 func (e *Enclave) shareCluster(in Inbox, r keys.ClusterRequest) ([]Outgoing, error) {
+	if err := checkRecipient(in.ChainID, registry.RoleWorker, r.Worker, r.EncryptionKey, r.Recipient); err != nil {
+		// Nothing is sealed; the chain treats this holder as silent.
+		in.Log.Warn("cluster key share refused", "cluster", r.Cluster, "gen", r.Gen, "worker", r.Worker, "err", err)
+		return nil, nil
+	}
 	sealed, err := e.ShareClusterKeys(in.ChainID, r.Cluster, r.Epoch, r.Gen, r.Starts, r.Worker, r.EncryptionKey)
 	if err != nil {
 		in.Log.Warn("cannot share a cluster key", "cluster", r.Cluster, "gen", r.Gen, "worker", r.Worker, "err", err)

@@ -56,7 +56,7 @@ func TestChainMessagesDriveTheMasterKey(t *testing.T) {
 	if pub.Epoch != 0 || len(pub.PublicKey) == 0 {
 		t.Fatalf("publish: %+v", pub)
 	}
-	h := single[keys.Handover](t, handle(t, g1, keys.TopicHandoverRequest, keys.HandoverRequest{To: g2.Identity(), EncryptionKey: g2.EncryptionKey()}), keys.TopicHandover)
+	h := single[keys.Handover](t, handle(t, g1, keys.TopicHandoverRequest, keys.HandoverRequest{To: g2.Identity(), EncryptionKey: g2.EncryptionKey(), Recipient: recipientOf(t, g2, registry.RoleGatekeeper)}), keys.TopicHandover)
 	if h.To != g2.Identity() {
 		t.Fatalf("handover to %s", h.To)
 	}

@@ -5,8 +5,10 @@ import (
 
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/crypto/domain"
+	"github.com/phalanx-net/phalanx/tee/verify"
 )
 
 // ModuleName is the module's name: its codespace and state prefix.
@@ -69,6 +71,34 @@ type HandoverRequest struct {
 	To            crypto.PublicKey `cbor:"1,keyasint" json:"to"`
 	EncryptionKey []byte           `cbor:"2,keyasint" json:"encryption_key"`
 	Epoch         uint32           `cbor:"3,keyasint" json:"epoch"`
+	// Recipient is the recipient's registration as the registry recorded
+	// it: the holder's enclave verifies it before it seals anything.
+	Recipient *Recipient `cbor:"4,keyasint,omitempty" json:"recipient,omitempty"`
+}
+
+// Recipient is what a holder's enclave needs to judge, by itself, the
+// enclave it is asked to seal a key to: the registration the registry
+// recorded (its evidence and what the evidence's report data binds) and
+// the registry's rules at the request's block (the allowlist, whether
+// sim is accepted, the block time).
+type Recipient struct {
+	Evidence      verify.Evidence  `cbor:"1,keyasint" json:"evidence"`
+	Identity      crypto.PublicKey `cbor:"2,keyasint" json:"identity"`
+	EncryptionKey []byte           `cbor:"3,keyasint" json:"encryption_key"`
+	Operator      crypto.Address   `cbor:"4,keyasint" json:"operator"`
+	Role          registry.Role    `cbor:"5,keyasint" json:"role"`
+	Version       uint32           `cbor:"6,keyasint" json:"version"`
+	AttestedAt    int64            `cbor:"7,keyasint" json:"attested_at"`
+	// Allowlist is the registry's measurements at the request's block.
+	Allowlist []registry.Measurement `cbor:"8,keyasint,omitempty" json:"allowlist,omitempty"`
+	AllowSim  bool                   `cbor:"9,keyasint,omitempty" json:"allow_sim,omitempty"`
+	// Time is the request's block time (unix seconds): the evidence's
+	// certificates must be valid then.
+	Time int64 `cbor:"10,keyasint" json:"time"`
+	// Collateral is the vendor collateral the chain holds for the
+	// evidence's scope, when it holds any; verification then also checks
+	// revocation and the TCB status.
+	Collateral []byte `cbor:"11,keyasint,omitempty" json:"collateral,omitempty"`
 }
 
 // Handover is a master key sealed to its recipient (see
@@ -101,6 +131,9 @@ type ClusterRequest struct {
 	// keys than Epoch, which is generation 0's (EpochOf); absent until
 	// the master key rotates during the cluster's life.
 	Starts []EpochStart `cbor:"6,keyasint,omitempty" json:"starts,omitempty"`
+	// Recipient is the worker's registration as the registry recorded
+	// it: the holder's enclave verifies it before it seals anything.
+	Recipient *Recipient `cbor:"7,keyasint,omitempty" json:"recipient,omitempty"`
 }
 
 // EpochStart says that a cluster's keys from generation Gen on derive

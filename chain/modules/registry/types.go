@@ -233,6 +233,11 @@ type Enclave struct {
 	// which block; both are absent while it has it.
 	Lost       Reason `cbor:"15,keyasint,omitempty" json:"lost,omitempty"`
 	LostHeight int64  `cbor:"16,keyasint,omitempty" json:"lost_height,omitempty"`
+	// Evidence is the attestation the enclave last registered or
+	// refreshed with, kept so that a key holder's enclave can verify the
+	// recipient itself before it seals a key to it. Records written
+	// before it existed have none.
+	Evidence *verify.Evidence `cbor:"24,keyasint,omitempty" json:"evidence,omitempty"`
 }
 
 // InStanding reports whether the record has its standing: it may compute,

@@ -61,7 +61,7 @@ func (k *Keeper) requestHandovers(ctx *module.Context) {
 				continue
 			}
 			kv.Set(keys.RequestedKey(epoch, g.Identity), present)
-			req := codec.MustMarshal(keys.HandoverRequest{To: g.Identity, EncryptionKey: g.EncryptionKey, Epoch: epoch})
+			req := codec.MustMarshal(keys.HandoverRequest{To: g.Identity, EncryptionKey: g.EncryptionKey, Epoch: epoch, Recipient: k.recipient(ctx, registry.RoleGatekeeper, g)})
 			for _, h := range holders {
 				k.mq.Send(ctx, h, keys.TopicHandoverRequest, req)
 			}
@@ -249,7 +249,8 @@ func (k *Keeper) RequestClusterKey(ctx *module.Context, cluster uint64, epoch, g
 	}
 	kv.Set(keys.ClusterRequestKey(cluster, worker.Identity), encodeAsk(clusterAsk{Epoch: epoch, Gen: gen, Starts: starts}))
 	kv.Delete(keys.ClusterHandedKey(cluster, worker.Identity))
-	req := codec.MustMarshal(keys.ClusterRequest{Cluster: cluster, Worker: worker.Identity, EncryptionKey: worker.EncryptionKey, Epoch: epoch, Gen: gen, Starts: starts})
+	req := codec.MustMarshal(keys.ClusterRequest{Cluster: cluster, Worker: worker.Identity, EncryptionKey: worker.EncryptionKey, Epoch: epoch, Gen: gen, Starts: starts,
+		Recipient: k.recipient(ctx, registry.RoleWorker, worker)})
 	for _, h := range holders {
 		k.mq.Send(ctx, h, keys.TopicClusterRequest, req)
 	}
@@ -312,3 +313,21 @@ func (k *Keeper) handleClusterShare(ctx *module.Context, sender crypto.PublicKey
 func itoa(v uint32) string { return utoa(uint64(v)) }
 
 func utoa(v uint64) string { return strconv.FormatUint(v, 10) }
+
+// recipient is what a holder's enclave is given to verify the enclave a
+// key is for: its registration as recorded and the registry's rules now.
+// A record written before the registry kept evidence gives none, and the
+// holder refuses it until the enclave re-attests.
+func (k *Keeper) recipient(ctx *module.Context, role registry.Role, e registry.Enclave) *keys.Recipient {
+	if e.Evidence == nil {
+		return nil
+	}
+	p := k.registry.Params(ctx.Store())
+	return &keys.Recipient{
+		Evidence: *e.Evidence, Identity: e.Identity, EncryptionKey: e.EncryptionKey, Operator: e.Operator,
+		Role: role, Version: e.Version, AttestedAt: e.AttestedAt,
+		Allowlist: p.Measurements, AllowSim: p.AllowSim, Time: ctx.Block.Time.Unix(),
+		// Collateral: the chain's collateral for the evidence's scope
+		// goes here once the registry stores it.
+	}
+}

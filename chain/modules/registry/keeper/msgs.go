@@ -98,6 +98,8 @@ func (k Keeper) register(ctx *module.Context, role registry.Role, m *registry.Re
 	if !v.NotAfter.IsZero() {
 		e.EvidenceExpires = v.NotAfter.Unix()
 	}
+	ev := m.Evidence
+	e.Evidence = &ev
 	e.RefreshedHeight = ctx.Block.Height
 	regained := refresh && !prev.InStanding()
 	if refresh && prev.InStanding() && prev.Expires != 0 {

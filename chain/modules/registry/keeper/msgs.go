@@ -17,6 +17,7 @@ func (k Keeper) RegisterMsgs(r *module.Router) {
 	module.Register(r, k.handleRegisterWorker)
 	module.Register(r, k.handleRegisterGatekeeper)
 	module.Register(r, k.handleUpdateParams)
+	module.Register(r, k.handleSubmitCollateral)
 	k.mq.Handle(registry.TopicOnline, k.handleOnline)
 }
 

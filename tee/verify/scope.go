@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/go-sev-guest/kds"
 	"github.com/google/go-tdx-guest/pcs"
 )
 
@@ -102,4 +103,18 @@ func (c *TDXCollateral) expires() time.Time {
 		}
 	}
 	return first
+}
+
+// SNPTCBAtLeast reports whether an SEV-SNP reported TCB is at least a
+// minimum (both kds.TCBVersion encodings): each component at least the
+// minimum's, the rule SNPPolicy.MinimumTCB applies.
+func SNPTCBAtLeast(reported, minimum uint64) bool {
+	return kds.TCBPartsLE(kds.DecomposeTCBVersion(kds.TCBVersion(minimum)), kds.DecomposeTCBVersion(kds.TCBVersion(reported)))
+}
+
+// SNPProductLineSupported reports whether the product line ("Milan",
+// "Genoa", ...) has pinned roots.
+func SNPProductLineSupported(line string) bool {
+	_, _, err := snpRoots(line)
+	return err == nil
 }

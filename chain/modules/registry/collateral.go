@@ -1,6 +1,8 @@
 package registry
 
 import (
+	"strings"
+
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/crypto"
@@ -110,4 +112,88 @@ func DecodeCollateral(v []byte) (Collateral, error) {
 	var c Collateral
 	err := codec.Unmarshal(v, &c)
 	return c, err
+}
+
+// SNPMinimum is the lowest SEV-SNP reported TCB accepted on a product
+// line.
+type SNPMinimum struct {
+	ProductLine string `cbor:"1,keyasint" json:"product_line"`
+	// TCB is in the report's REPORTED_TCB encoding (kds.TCBVersion): each
+	// component of a guest's reported TCB must be at least this one's.
+	TCB uint64 `cbor:"2,keyasint" json:"tcb"`
+}
+
+// validateTCB checks the parameters that judge a TCB.
+func (p Params) validateTCB() error {
+	if p.OutOfDateGrace < 0 || p.OutOfDateGrace > MaxRegistrationTTL {
+		return ErrBadParams.Wrap("outofdate_grace must be 0 to %d s, not %d", MaxRegistrationTTL, p.OutOfDateGrace)
+	}
+	for i, m := range p.SNPMinimumTCB {
+		if !verify.SNPProductLineSupported(m.ProductLine) {
+			return ErrBadParams.Wrap("snp_minimum_tcb %d: product line %q is not supported", i, m.ProductLine)
+		}
+		if i > 0 && p.SNPMinimumTCB[i-1].ProductLine >= m.ProductLine {
+			return ErrBadParams.Wrap("snp_minimum_tcb must be sorted by product line, without duplicates")
+		}
+	}
+	return nil
+}
+
+// SNPPolicy is the SEV-SNP policy the parameters enforce: nil while
+// snp_minimum_tcb lists no product line.
+func (p Params) SNPPolicy() *verify.SNPPolicy {
+	if len(p.SNPMinimumTCB) == 0 {
+		return nil
+	}
+	pol := &verify.SNPPolicy{MinimumTCB: make(map[string]uint64, len(p.SNPMinimumTCB))}
+	for _, m := range p.SNPMinimumTCB {
+		pol.MinimumTCB[m.ProductLine] = m.TCB
+	}
+	return pol
+}
+
+// OutOfDate reports whether a TDX TCB status is one of Intel's out of
+// date ones, which outofdate_grace admits for a while.
+func OutOfDate(status string) bool {
+	return status == verify.TCBOutOfDate || status == verify.TCBOutOfDateConfigurationNeeded
+}
+
+// outOfDateUntil returns when the grace of a record's OutOfDate TCB ends.
+func outOfDateUntil(p Params, e Enclave) (int64, bool) {
+	if !OutOfDate(e.TCBStatus) {
+		return 0, false
+	}
+	return e.TCBDate + p.OutOfDateGrace, true
+}
+
+// TCBOK reports whether what the chain recorded of an enclave's TCB
+// still passes under p at now: not Revoked, an OutOfDate TCB within its
+// grace, an SEV-SNP reported TCB at least its line's minimum. Records
+// without a scope (sim, or written before collateral) pass.
+func TCBOK(p Params, e Enclave, now int64) bool {
+	if e.TCBStatus == verify.TCBRevoked {
+		return false
+	}
+	if end, ok := outOfDateUntil(p, e); ok && now >= end {
+		return false
+	}
+	if e.Platform == verify.SEVSNP && e.Scope != "" {
+		if pol := p.SNPPolicy(); pol != nil {
+			minimum, ok := pol.MinimumTCB[strings.TrimPrefix(e.Scope, "sevsnp/")]
+			if !ok || !verify.SNPTCBAtLeast(e.ReportedTCB, minimum) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// State keys of the evidence an enclave registered with, kept so that
+// newly stored collateral can judge it again.
+var evidencePrefix = []byte("registry/evidence/")
+
+// EvidenceKey is the state key of the evidence of an enclave in role
+// (the role byte, then the identity).
+func EvidenceKey(role Role, id crypto.PublicKey) []byte {
+	return append(append(append(make([]byte, 0, len(evidencePrefix)+1+len(id)), evidencePrefix...), byte(role)), id[:]...)
 }

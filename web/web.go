@@ -59,6 +59,14 @@ func New(cl *client.Client, log *slog.Logger) (*Server, error) {
 		"show": safetext.Show,
 		"ago":  func(t time.Time) string { return time.Since(t).Round(time.Second).String() },
 		"sim":  tee.Insecure,
+		// A worker's confidence level and the factor it scales its
+		// rewards by.
+		"confidence": func(level uint8) string {
+			if level == registry.ConfidenceUnassessed {
+				return "— (conf 1)"
+			}
+			return fmt.Sprintf("%d (conf %s)", level, computing.Conf(level))
+		},
 		"clock": func(unixNano int64) string {
 			if unixNano == 0 {
 				return "never"

@@ -38,3 +38,22 @@ func TestPrintContractsEscapesNames(t *testing.T) {
 		t.Fatalf("contract show printed %q", out)
 	}
 }
+
+// A worker's record shows its TCB status, advisories and confidence
+// level with the factor it earns by.
+func TestPrintEnclaveTCB(t *testing.T) {
+	var b bytes.Buffer
+	printEnclave(&b, registry.Enclave{Platform: "tdx", Scope: "tdx/fmspc/B0C06F000000", TCBStatus: "ConfigurationAndSWHardeningNeeded",
+		TCBDate: 1723593600, Advisories: []string{"INTEL-SA-00615", "INTEL-SA-00837"}, Confidence: 4}, 0)
+	for _, want := range []string{"collateral      tdx/fmspc/B0C06F000000", "tcb status      ConfigurationAndSWHardeningNeeded (level of 2024-08-14)",
+		"advisories      INTEL-SA-00615, INTEL-SA-00837", "confidence      level 4 (conf 0.8)"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("%s\nlacks %q", b.String(), want)
+		}
+	}
+	b.Reset()
+	printEnclave(&b, registry.Enclave{Platform: "sim"}, 0)
+	if !strings.Contains(b.String(), "confidence      not assessed (conf 1)") {
+		t.Errorf("a sim worker: %s", b.String())
+	}
+}

@@ -197,3 +197,32 @@ var evidencePrefix = []byte("registry/evidence/")
 func EvidenceKey(role Role, id crypto.PublicKey) []byte {
 	return append(append(append(make([]byte, 0, len(evidencePrefix)+1+len(id)), evidencePrefix...), byte(role)), id[:]...)
 }
+
+// Confidence levels, Phala's: 1 is the best assessed TCB, 5 the worst
+// still accepted. ConfidenceUnassessed is a worker whose TCB no
+// collateral rated (sim, SEV-SNP, TDX verified without collateral).
+const (
+	ConfidenceUnassessed uint8 = 0
+	ConfidenceMax        uint8 = 5
+)
+
+// ConfidenceLevel maps Intel's TCB status to a confidence level: UpToDate
+// 1, SWHardeningNeeded 2, ConfigurationNeeded 3,
+// ConfigurationAndSWHardeningNeeded 4, OutOfDate (within its grace) and
+// OutOfDateConfigurationNeeded 5; anything else (no status, Revoked) is
+// unassessed.
+func ConfidenceLevel(status string) uint8 {
+	switch status {
+	case verify.TCBUpToDate:
+		return 1
+	case verify.TCBSWHardeningNeeded:
+		return 2
+	case verify.TCBConfigurationNeeded:
+		return 3
+	case verify.TCBConfigurationAndSWHardeningNeeded:
+		return 4
+	case verify.TCBOutOfDate, verify.TCBOutOfDateConfigurationNeeded:
+		return 5
+	}
+	return ConfidenceUnassessed
+}

@@ -264,6 +264,10 @@ type Enclave struct {
 	TCBDate int64 `cbor:"20,keyasint,omitempty" json:"tcb_date,omitempty"`
 	// ReportedTCB is an SEV-SNP enclave's reported TCB (kds.TCBVersion).
 	ReportedTCB uint64 `cbor:"21,keyasint,omitempty" json:"reported_tcb,omitempty"`
+	// Confidence is the worker's confidence level, 1 (best) to 5, from
+	// its TCB status (ConfidenceLevel); 0 when not assessed. It scales
+	// its rewards (computing.Conf).
+	Confidence uint8 `cbor:"22,keyasint,omitempty" json:"confidence,omitempty"`
 }
 
 // InStanding reports whether the record has its standing: it may compute,

@@ -142,11 +142,11 @@ func (k Keeper) verifier() func(verify.Evidence, verify.Options) (verify.Verifie
 // recordTCB writes what verification established of the enclave's TCB on
 // its record.
 func recordTCB(e *registry.Enclave, scope string, v verify.Verified) {
-	e.Scope, e.TCBStatus, e.Advisories, e.TCBDate, e.ReportedTCB = scope, "", nil, 0, 0
+	e.Scope, e.TCBStatus, e.Advisories, e.TCBDate, e.ReportedTCB, e.Confidence = scope, "", nil, 0, 0, 0
 	if v.TCB == nil {
 		return
 	}
-	e.TCBStatus = v.TCB.Status
+	e.TCBStatus, e.Confidence = v.TCB.Status, registry.ConfidenceLevel(v.TCB.Status)
 	if len(v.TCB.AdvisoryIDs) > 0 {
 		e.Advisories = slices.Clone(v.TCB.AdvisoryIDs)
 	}
@@ -212,7 +212,7 @@ func (k Keeper) rescanCollateral(kv store.KV, p registry.Params, now time.Time) 
 		v, err := k.verifier()(ev, verify.Options{Now: now, Collateral: cols[e.Scope], SNP: p.SNPPolicy()})
 		switch {
 		case errors.Is(err, verify.ErrCertificateRevoked), errors.Is(err, verify.ErrTCBRevoked), errors.Is(err, verify.ErrTCBBelowMinimum):
-			e.TCBStatus = verify.TCBRevoked
+			e.TCBStatus, e.Confidence = verify.TCBRevoked, 0
 		case err != nil:
 			continue
 		default:

@@ -126,7 +126,7 @@ func TestRegistrationRecordsTheTCBAndJudgesOutOfDate(t *testing.T) {
 		t.Fatalf("OutOfDate within its grace: %v", err)
 	}
 	w, _ := e.reg.Worker(e.state, ek.id.Public())
-	if w.Scope != tdxScope || w.TCBStatus != verify.TCBOutOfDate || !slices.Equal(w.Advisories, f.tcb.AdvisoryIDs) || w.TCBDate != levelDate.Unix() {
+	if w.Scope != tdxScope || w.TCBStatus != verify.TCBOutOfDate || !slices.Equal(w.Advisories, f.tcb.AdvisoryIDs) || w.TCBDate != levelDate.Unix() || w.Confidence != 5 {
 		t.Fatalf("record %+v", w)
 	}
 	// Its registration lasts until the grace ends, not a week.
@@ -199,7 +199,7 @@ func TestNewCollateralRevokesARegisteredEnclave(t *testing.T) {
 				t.Fatalf("%d verifications (%d with collateral), want the TDX record's one", f.calls, f.colled)
 			}
 			w, _ := e.reg.Worker(e.state, ek.id.Public())
-			if w.Lost != c.wantLost || w.TCBStatus != c.wantStatus {
+			if w.Lost != c.wantLost || w.TCBStatus != c.wantStatus || w.Confidence != registry.ConfidenceLevel(c.wantStatus) {
 				t.Fatalf("record %+v", w)
 			}
 			if c.wantLost != registry.InStanding {

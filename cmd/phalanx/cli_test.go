@@ -123,6 +123,11 @@ func TestCLIAgainstDevnet(t *testing.T) {
 	if st.ChainID != "phalanx-devnet" || st.Height < res.Height || st.Validators != 1 {
 		t.Fatalf("status %+v", st)
 	}
+	// Collateral reaches the chain, which checks it at the block time:
+	// Intel's set of June 2025 has expired.
+	if out, err := run(t, "", "tee", "collateral", "submit", teeCollaterals+"tdx-dcap-qvl-1.collateral.json", "--from", "alice", h); err == nil || !strings.Contains(err.Error(), "(tee/3)") {
+		t.Errorf("submitting expired collateral: %v\n%s", err, out)
+	}
 
 	// Refusals come back as errors a person can read.
 	for _, c := range []struct {

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"strings"
+	"time"
 
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
@@ -225,4 +226,29 @@ func ConfidenceLevel(status string) uint8 {
 		return 5
 	}
 	return ConfidenceUnassessed
+}
+
+// CollateralRenewal is how long before it expires a stored set is due
+// for renewal: status and the dashboard flag it from then on, so that an
+// operator submits newer collateral before registrations of its scope are
+// refused.
+const CollateralRenewal = 7 * 24 * time.Hour
+
+// Collateral states, as Health reports them.
+const (
+	CollateralCurrent = "current"
+	CollateralDue     = "expires soon"
+	CollateralExpired = "expired"
+)
+
+// Health says whether the set is current at now, expires within
+// CollateralRenewal, or has expired.
+func (c Collateral) Health(now time.Time) string {
+	switch exp := time.Unix(c.Expires, 0); {
+	case !now.Before(exp):
+		return CollateralExpired
+	case now.Add(CollateralRenewal).After(exp):
+		return CollateralDue
+	}
+	return CollateralCurrent
 }

@@ -162,7 +162,7 @@ it expires and whether it checks now, and with --submit sends it from
 	cmd.Flags().StringVar(&f.RootCRLURL, "root-crl-url", "", "tdx: where Intel's root CA CRL is (default: the distribution point in the PCK CA's certificate)")
 	cmd.Flags().BoolVar(&submit, "submit", false, "submit the collateral to the chain as well")
 	cmd.Flags().StringVar(&from, "from", "", "with --submit: the key that sends and pays for the transaction")
-	tf.add(cmd)
+	tf.addWithGas(cmd, collateralGas)
 	c.addClientFlags(cmd)
 	c.addKeyringFlags(cmd)
 	return cmd
@@ -194,11 +194,15 @@ scope (registry/17).`,
 		},
 	}
 	cmd.Flags().StringVar(&from, "from", "", "the key that sends and pays for the transaction")
-	tf.add(cmd)
+	tf.addWithGas(cmd, collateralGas)
 	c.addClientFlags(cmd)
 	c.addKeyringFlags(cmd)
 	return cmd
 }
+
+// collateralGas is the default gas limit of registry/submit-collateral:
+// the registry's default verify_gas and room for the storage.
+const collateralGas = 3_000_000
 
 // submitCollateral sends registry/submit-collateral from the key from.
 func (c *cli) submitCollateral(from string, col verify.Collateral, f txFlags) error {

@@ -73,6 +73,7 @@ type fakeTDX struct {
 	err    error
 	calls  int
 	colled int
+	last   verify.Options
 }
 
 var tdxMeasurement = make([]byte, 240)
@@ -82,6 +83,7 @@ func (f *fakeTDX) verify(ev verify.Evidence, opts verify.Options) (verify.Verifi
 		return verify.Verify(ev, opts)
 	}
 	f.calls++
+	f.last = opts
 	if opts.Collateral != nil {
 		f.colled++
 	}
@@ -284,5 +286,38 @@ func TestTCBFieldsLeaveOldBytes(t *testing.T) {
 	bad.SNPMinimumTCB = []registry.SNPMinimum{{ProductLine: "Naples"}}
 	if !errors.Is(bad.Validate(), registry.ErrBadParams) {
 		t.Error("an unsupported product line validates")
+	}
+}
+
+// A registration that collateral or policy refuses keeps the tee code
+// on the wire, and changes nothing.
+func TestRegistrationRefusalsKeepTheirTEECodes(t *testing.T) {
+	e, f := tdxEnv(t)
+	p := e.reg.Params(e.state)
+	p.SNPMinimumTCB = []registry.SNPMinimum{{ProductLine: "Milan", TCB: 0x0300000000000004}}
+	e.reg.SetParams(e.state, p)
+	ek := newEnclave(t, "w")
+	for _, c := range []struct {
+		err  error
+		code uint32
+	}{
+		{verify.ErrCertificateRevoked.Wrap("tdx PCK certificate"), 5},
+		{verify.ErrTCBRevoked.Wrap("tdx platform"), 6},
+		{verify.ErrTCBBelowMinimum.Wrap("below every level"), 7},
+	} {
+		f.err = c.err
+		before := dump(e.state)
+		err := e.registerTDX(t, f, ek)
+		if !errors.Is(err, c.err) || !errors.Is(err, registry.ErrBadAttestation) {
+			t.Fatalf("%v: got %v", c.err, err)
+		}
+		if space, code, _ := module.ABCIInfo(err); space != verify.Codespace || code != c.code {
+			t.Fatalf("%v: reported as %s/%d", c.err, space, code)
+		}
+		unchanged(t, e, before)
+	}
+	// The parameters' SEV-SNP policy is the verifier's.
+	if pol := f.last.SNP; pol == nil || pol.MinimumTCB["Milan"] != 0x0300000000000004 {
+		t.Fatalf("verified with SEV-SNP policy %+v", pol)
 	}
 }

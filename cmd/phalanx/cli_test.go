@@ -132,6 +132,12 @@ func TestCLIAgainstDevnet(t *testing.T) {
 	if out := mustRun(t, "status", h); !strings.Contains(out, "Collateral none stored") {
 		t.Errorf("status without collateral:\n%s", out)
 	}
+	if out := mustRun(t, "query", "collateral", h); !strings.Contains(out, "Collateral none stored") {
+		t.Errorf("query collateral:\n%s", out)
+	}
+	if out, err := run(t, "", "query", "collateral", "tdx/fmspc/B0C06F000000", h); err == nil || !strings.Contains(err.Error(), "no collateral stored for tdx/fmspc/B0C06F000000") {
+		t.Errorf("query collateral of a scope without: %v\n%s", err, out)
+	}
 	// Collateral reaches the chain, which checks it at the block time:
 	// Intel's set of June 2025 has expired.
 	if out, err := run(t, "", "tee", "collateral", "submit", collateral, "--from", "alice", h); err == nil || !strings.Contains(err.Error(), "(tee/3)") {

@@ -226,3 +226,38 @@ func (c *cli) submitCollateral(from string, col verify.Collateral, f txFlags) er
 	}
 	return err
 }
+
+func newQueryCollateralCmd(c *cli) *cobra.Command {
+	var prove bool
+	cmd := &cobra.Command{
+		Use:   "collateral [SCOPE]",
+		Short: "List the vendor collateral the chain stores, or show one scope's (tdx/fmspc/<FMSPC>, sevsnp/<line>)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cl, ctx, cancel, err := c.connect()
+			if err != nil {
+				return err
+			}
+			defer cancel()
+			st, err := cl.Status(ctx)
+			if err != nil {
+				return c.explainConn(err)
+			}
+			var cols []registry.Collateral
+			if len(args) == 1 {
+				col, err := cl.Collateral(ctx, args[0], prove)
+				if err != nil {
+					return c.explainConn(err)
+				}
+				cols = []registry.Collateral{col}
+			} else if cols, err = cl.Collaterals(ctx); err != nil {
+				return c.explainConn(err)
+			}
+			out := collateralStatuses(cols, st.SyncInfo.LatestBlockTime)
+			return c.print(out, func(w io.Writer) { printCollateral(w, out) })
+		},
+	}
+	cmd.Flags().BoolVar(&prove, "prove", false, "with SCOPE: check the answer's Merkle proof against the block header")
+	c.addClientFlags(cmd)
+	return cmd
+}

@@ -14,10 +14,10 @@ import (
 // block: the registrations the expiry index says are due, after a
 // change of the parameters every record the new parameters no longer
 // accept, and after newly stored collateral the records of its scope
-// whose TCB it refuses. It runs before the modules that act on a loss (the module
-// list puts the registry before them), so they see it in the same
-// block: each is marked on its record with the reason, an event says
-// so, and the StandingHooks drop what it had.
+// whose TCB it refuses. It runs before the modules that act on a loss
+// (the module list puts the registry before them), so they see it in
+// the same block: each is marked on its record with the reason, an
+// event says so, and the StandingHooks drop what it had.
 func (k Keeper) EndBlock(ctx *module.Context) error {
 	kv := ctx.Store()
 	p := k.Params(kv)

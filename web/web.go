@@ -59,6 +59,14 @@ func New(cl *client.Client, log *slog.Logger) (*Server, error) {
 		"show": safetext.Show,
 		"ago":  func(t time.Time) string { return time.Since(t).Round(time.Second).String() },
 		"sim":  tee.Insecure,
+		// A worker's confidence level and the factor it scales its
+		// rewards by.
+		"confidence": func(level uint8) string {
+			if level == registry.ConfidenceUnassessed {
+				return "— (conf 1)"
+			}
+			return fmt.Sprintf("%d (conf %s)", level, computing.Conf(level))
+		},
 		"clock": func(unixNano int64) string {
 			if unixNano == 0 {
 				return "never"
@@ -146,13 +154,33 @@ type Overview struct {
 	Validators  []Validator
 	Gatekeepers []registry.Enclave
 	Workers     []WorkerRow
-	Clusters    []contracts.Cluster
-	Contracts   []contracts.Contract
-	Pools       []stakepool.Pool
-	RewardPool  pha.Amount
-	Paid        pha.Amount
-	Supply      pha.Amount
-	SimWarning  string
+	// Collateral is the vendor collateral the chain stores, with its
+	// state at the latest block's time.
+	Collateral []CollateralRow
+	Clusters   []contracts.Cluster
+	Contracts  []contracts.Contract
+	Pools      []stakepool.Pool
+	RewardPool pha.Amount
+	Paid       pha.Amount
+	Supply     pha.Amount
+	SimWarning string
+}
+
+// CollateralRow is one stored collateral set and its state: current,
+// expiring within registry.CollateralRenewal, or expired.
+type CollateralRow struct {
+	Scope           string
+	Issued, Expires time.Time
+	State           string
+}
+
+// collateralRows describes the stored sets at block time now.
+func collateralRows(cols []registry.Collateral, now time.Time) []CollateralRow {
+	out := make([]CollateralRow, 0, len(cols))
+	for _, c := range cols {
+		out = append(out, CollateralRow{Scope: c.Scope, Issued: time.Unix(c.Issued, 0).UTC(), Expires: time.Unix(c.Expires, 0).UTC(), State: c.Health(now)})
+	}
+	return out
 }
 
 // Validator is a gatekeeper's consensus key and power.
@@ -234,6 +262,9 @@ func (s *Server) overview(ctx context.Context, st *coretypes.ResultStatus) (*Ove
 	}
 	for _, e := range regs {
 		o.Workers = append(o.Workers, WorkerRow{Enclave: e, Computing: byID[e.Identity], Sim: tee.Insecure(e.Platform)})
+	}
+	if cols, err := s.cl.Collaterals(ctx); err == nil {
+		o.Collateral = collateralRows(cols, st.SyncInfo.LatestBlockTime)
 	}
 	o.Clusters, _ = s.cl.Clusters(ctx)
 	o.Contracts, _ = s.cl.Contracts(ctx)

@@ -11,6 +11,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/tx"
 	"github.com/phalanx-net/phalanx/sdk/client"
+	"github.com/phalanx-net/phalanx/tee/verify"
 )
 
 // RefusedError is the chain's refusal of the enclave's registration for a
@@ -54,6 +55,16 @@ var refusals = []struct {
 		"Start the worker with the operator it registered with, or in a new home to register a new enclave."},
 	{registry.ErrNotValidator, "the operator is not a validator account",
 		"A gatekeeper enclave registers from its node's validator account: the node must be a validator of the chain (in its genesis)."},
+	{verify.ErrCertificateRevoked, "the vendor revoked a certificate the enclave's attestation depends on (its PCK or VCEK)",
+		"This machine cannot register until the vendor issues it a new certificate; run the worker on another machine."},
+	{verify.ErrTCBRevoked, "the vendor rates this machine's TCB Revoked",
+		"Update the machine's firmware and microcode to a TCB level the vendor supports."},
+	{verify.ErrTCBBelowMinimum, "this machine's TCB is below the minimum",
+		"Update the machine's firmware (and SEV-SNP microcode) to at least the registry's snp_minimum_tcb, or a level Intel lists."},
+	{registry.ErrTCBOutOfDate, "this machine's TCB has been out of date for longer than the chain's grace",
+		"Update the machine's firmware and microcode to Intel's current TCB level."},
+	{verify.ErrGuestPolicy, "the confidential VM's guest policy is refused",
+		"Launch the VM without debugging or a migration agent, and request the report at VMPL 0."},
 	{registry.ErrBadAttestation, "it cannot verify the enclave's attestation",
 		"Check the machine's TEE (firmware, certificates); the refusal above says what failed."},
 }

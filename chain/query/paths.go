@@ -21,6 +21,11 @@ const (
 	Workers = "/registry/workers"
 	// Gatekeepers lists every gatekeeper enclave record, likewise.
 	Gatekeepers = "/registry/gatekeepers"
+	// Collateral is the vendor collateral the chain stores for a scope
+	// (registry.Collateral).
+	Collateral = "/registry/collateral" // data: a scope, tdx/fmspc/<FMSPC> or sevsnp/<product line>
+	// Collaterals lists every stored collateral set, without proof.
+	Collaterals = "/registry/collaterals"
 
 	KeysStatus = "/keys/status"
 	Master     = "/keys/master" // data: a 4-byte big-endian epoch

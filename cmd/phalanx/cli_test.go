@@ -51,6 +51,12 @@ func TestCLIAgainstDevnet(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a devnet")
 	}
+	// The test runs the devnet from another folder: the samples by their
+	// absolute path.
+	collateral, err := filepath.Abs(teeCollaterals + "tdx-dcap-qvl-1.collateral.json")
+	if err != nil {
+		t.Fatal(err)
+	}
 	home := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -123,6 +129,20 @@ func TestCLIAgainstDevnet(t *testing.T) {
 	}
 	if st.ChainID != "phalanx-devnet" || st.Height < res.Height || st.Validators != 1 {
 		t.Fatalf("status %+v", st)
+	}
+	if out := mustRun(t, "status", h); !strings.Contains(out, "Collateral none stored") {
+		t.Errorf("status without collateral:\n%s", out)
+	}
+	if out := mustRun(t, "query", "collateral", h); !strings.Contains(out, "Collateral none stored") {
+		t.Errorf("query collateral:\n%s", out)
+	}
+	if out, err := run(t, "", "query", "collateral", "tdx/fmspc/B0C06F000000", h); err == nil || !strings.Contains(err.Error(), "no collateral stored for tdx/fmspc/B0C06F000000") {
+		t.Errorf("query collateral of a scope without: %v\n%s", err, out)
+	}
+	// Collateral reaches the chain, which checks it at the block time:
+	// Intel's set of June 2025 has expired.
+	if out, err := run(t, "", "tee", "collateral", "submit", collateral, "--from", "alice", h); err == nil || !strings.Contains(err.Error(), "(tee/3)") {
+		t.Errorf("submitting expired collateral: %v\n%s", err, out)
 	}
 
 	// Refusals come back as errors a person can read.

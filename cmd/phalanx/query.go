@@ -25,7 +25,7 @@ func newQueryCmd(c *cli) *cobra.Command {
 		Short:   "Read the chain's state",
 	}
 	cmd.AddCommand(newQueryBalanceCmd(c), newQuerySupplyCmd(c), newQueryAccountCmd(c), newQueryTxCmd(c),
-		newQueryWorkersCmd(c), newQueryWorkerCmd(c), newQueryGatekeepersCmd(c))
+		newQueryWorkersCmd(c), newQueryWorkerCmd(c), newQueryGatekeepersCmd(c), newQueryCollateralCmd(c))
 	cmd.AddCommand(newQueryPoolCmds(c)...)
 	return cmd
 }

@@ -21,9 +21,9 @@ import (
 func newTEECmd(c *cli) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tee",
-		Short: "Inspect TEE attestation evidence",
+		Short: "Inspect TEE attestation evidence; fetch and submit the vendors' collateral",
 	}
-	cmd.AddCommand(newTEEVerifyCmd(c))
+	cmd.AddCommand(newTEEVerifyCmd(c), newTEECollateralCmd(c))
 	return cmd
 }
 

@@ -96,8 +96,12 @@ type txFlags struct {
 	timeout  time.Duration
 }
 
-func (f *txFlags) add(cmd *cobra.Command) {
-	cmd.Flags().Uint64Var(&f.gas, "gas", client.DefaultGasLimit, "gas limit; you pay only for the gas used, but the balance must cover the limit")
+func (f *txFlags) add(cmd *cobra.Command) { f.addWithGas(cmd, client.DefaultGasLimit) }
+
+// addWithGas adds the flags with another default gas limit, for a
+// transaction that costs more than a transfer.
+func (f *txFlags) addWithGas(cmd *cobra.Command, gas uint64) {
+	cmd.Flags().Uint64Var(&f.gas, "gas", gas, "gas limit; you pay only for the gas used, but the balance must cover the limit")
 	cmd.Flags().Uint64Var(&f.gasPrice, "gas-price", 0, "gas price in units (10^-12 PHA) per gas (default: the chain's minimum)")
 	cmd.Flags().StringVar(&f.memo, "memo", "", "a note stored with the transaction (public)")
 	cmd.Flags().DurationVar(&f.timeout, "timeout", 30*time.Second, "how long to wait for the commit")

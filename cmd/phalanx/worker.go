@@ -17,6 +17,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/devnet"
@@ -237,6 +238,7 @@ func printEnclave(w io.Writer, e registry.Enclave, heartbeat int64) {
 	if e.EvidenceExpires != 0 {
 		fmt.Fprintf(w, "  evidence until  %s\n", time.Unix(e.EvidenceExpires, 0).UTC().Format(time.RFC3339))
 	}
+	printTCB(w, e)
 	fmt.Fprintf(w, "  registered at   height %d (refreshed at %d)\n", e.RegisteredHeight, e.RefreshedHeight)
 	if e.Expires != 0 {
 		fmt.Fprintf(w, "  expires         %s unless it re-attests (it does by itself)\n", time.Unix(e.Expires, 0).UTC().Format(time.RFC3339))
@@ -252,4 +254,35 @@ func printEnclave(w io.Writer, e registry.Enclave, heartbeat int64) {
 	case e.LastSeenHeight > 0:
 		fmt.Fprintf(w, "  last online     height %d (had verified the chain to %d)\n", e.LastSeenHeight, e.SyncedHeight)
 	}
+}
+
+// printTCB prints what the chain assessed of an enclave's TCB and the
+// confidence level it gives.
+func printTCB(w io.Writer, e registry.Enclave) {
+	if e.Scope != "" {
+		fmt.Fprintf(w, "  collateral      %s\n", e.Scope)
+	}
+	if e.TCBStatus != "" {
+		fmt.Fprintf(w, "  tcb status      %s", e.TCBStatus)
+		if e.TCBDate != 0 {
+			fmt.Fprintf(w, " (level of %s)", time.Unix(e.TCBDate, 0).UTC().Format(time.DateOnly))
+		}
+		fmt.Fprintln(w)
+	}
+	if len(e.Advisories) > 0 {
+		fmt.Fprintf(w, "  advisories      %s\n", strings.Join(e.Advisories, ", "))
+	}
+	if e.ReportedTCB != 0 {
+		fmt.Fprintf(w, "  reported tcb    %#016x\n", e.ReportedTCB)
+	}
+	fmt.Fprintf(w, "  confidence      %s\n", confidenceText(e.Confidence))
+}
+
+// confidenceText says a confidence level and the factor it scales
+// rewards by.
+func confidenceText(level uint8) string {
+	if level == registry.ConfidenceUnassessed {
+		return "not assessed (conf " + computing.Conf(level).String() + ")"
+	}
+	return fmt.Sprintf("level %d (conf %s)", level, computing.Conf(level))
 }

@@ -86,6 +86,11 @@ var rules = []rule{
 		}, modulePaths("/keeper")...),
 		forbidden: append(slices.Clone(database), node...),
 	},
+	{
+		why:       "the state machine verifies collateral that transactions carry; it never fetches any",
+		patterns:  []string{"github.com/phalanx-net/phalanx/chain/...", "github.com/phalanx-net/phalanx/tee/verify"},
+		forbidden: []string{"github.com/phalanx-net/phalanx/tee/pcs"},
+	},
 }
 
 func TestForbiddenDependencies(t *testing.T) {

@@ -363,3 +363,37 @@ func TestTDXStatusConvergence(t *testing.T) {
 		t.Errorf("SW hardening needed, module up to date: %s", got)
 	}
 }
+
+// The scope read from evidence before verification is the scope of the
+// collateral that verifies it, and the collateral's expiry is its
+// earliest part's.
+func TestEvidenceScopeAndCollateralExpiry(t *testing.T) {
+	s := tdxCollaterals[0]
+	ev := verify.Evidence{Platform: verify.TDX, Quote: readFile(t, s.quoteDir, s.quote)}
+	scope, err := verify.EvidenceScope(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := tdxCollateral(t, 0)
+	if scope != c.Scope() {
+		t.Fatalf("evidence scope %q, collateral scope %q", scope, c.Scope())
+	}
+	if got := verify.CollateralExpires(c); !got.Equal(s.notAfter) {
+		t.Fatalf("collateral expires %s, want %s", got, s.notAfter)
+	}
+	if scope, err := verify.EvidenceScope(verify.Evidence{Platform: verify.Sim}); err != nil || scope != "" {
+		t.Fatalf("sim scope %q, %v", scope, err)
+	}
+	if _, err := verify.EvidenceScope(verify.Evidence{Platform: verify.TDX, Quote: []byte{1}}); !errors.Is(err, verify.ErrInvalidEvidence) {
+		t.Fatalf("a bad quote: %v", err)
+	}
+	snp := verify.Evidence{Platform: verify.SEVSNP, Quote: readFile(t, "../testdata", "snp-virtee-sev-1.report")}
+	col, err := verify.SNPCollateral{VCEK: readFile(t, "../testdata", "snp-virtee-sev-1.vcek.der"), CertChain: []byte("x")}.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	snp.Collateral = col
+	if scope, err := verify.EvidenceScope(snp); err != nil || scope != "sevsnp/Milan" {
+		t.Fatalf("sevsnp scope %q, %v", scope, err)
+	}
+}

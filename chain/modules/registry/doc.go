@@ -8,7 +8,12 @@
 // "now"; the collateral travels in the transaction), check that the quote's
 // report data binds the enclave's keys, its operator, the chain id, the
 // worker version and the claimed attestation time, and check the
-// measurement against the allowlist. Until a governance module exists the
+// measurement against the allowlist. The vendors' collateral (Intel's TCB
+// info, QE identity and CRLs per FMSPC, AMD's VCEK CRL per product line)
+// reaches the chain in MsgSubmitCollateral, from anyone; registrations
+// are verified against the stored set of their scope, and the TCB status
+// it gives decides them and sets the worker's confidence level. Until a
+// governance module exists the
 // allowlist and parameters are changed by a council account named in the
 // genesis file (MsgUpdateParams).
 //

@@ -25,6 +25,10 @@ const (
 	ReasonPlatform Reason = 3
 	// ReasonVersion: a worker below a raised min_worker_version.
 	ReasonVersion Reason = 4
+	// ReasonTCB: its TCB no longer passes: collateral stored since
+	// revoked its PCK or VCEK or its TCB level, a raised SEV-SNP minimum
+	// is above its reported TCB, or the grace of its OutOfDate TCB ended.
+	ReasonTCB Reason = 5
 )
 
 func (r Reason) String() string {
@@ -39,6 +43,8 @@ func (r Reason) String() string {
 		return "platform"
 	case ReasonVersion:
 		return "version"
+	case ReasonTCB:
+		return "tcb"
 	}
 	return fmt.Sprintf("reason(%d)", uint8(r))
 }
@@ -47,8 +53,10 @@ func (r Reason) String() string {
 // now (unix seconds) under the parameters p, and if not, why: the same
 // rules a registration is checked by, applied to what the chain recorded
 // of it, and its expiry. It is a pure function of its arguments, so
-// every node decides the same in the same block. A revoked TCB will be
-// one more reason, from the collateral the chain records.
+// every node decides the same in the same block. What collateral says of
+// an enclave's TCB is judged from what its record holds (TCBOK); the end
+// of a block that stored new collateral re-evaluates the records of its
+// scope and writes the verdict there.
 func Standing(p Params, role Role, e Enclave, now int64) Reason {
 	switch {
 	case verify.Insecure(e.Platform) && !p.AllowSim:
@@ -57,6 +65,8 @@ func Standing(p Params, role Role, e Enclave, now int64) Reason {
 		return ReasonMeasurement
 	case role == RoleWorker && e.Version < p.MinWorkerVersion:
 		return ReasonVersion
+	case !TCBOK(p, e, now):
+		return ReasonTCB
 	case now >= Expiry(p, e):
 		return ReasonExpired
 	}

@@ -48,7 +48,7 @@ var (
 	ErrNoStanding = module.DefineError(ModuleName, 16, "enclave has lost its standing")
 	// A worker on a machine whose vendor certificate another worker in
 	// standing registered with: one machine computes for one worker.
-	ErrMachineTaken = module.DefineError(ModuleName, 17, "another worker is registered on this machine")
+	ErrMachineTaken = module.DefineError(ModuleName, 20, "another worker is registered on this machine")
 )
 
 // Role says what an enclave is registered as; it is bound in the report
@@ -122,6 +122,22 @@ type Params struct {
 	// means DefaultRegistrationTTL; it is left out of the encoding then,
 	// so those parameters keep their bytes.
 	RegistrationTTL int64 `cbor:"7,keyasint,omitempty" json:"registration_ttl,omitempty"`
+	// RequireCollateral refuses TDX and SEV-SNP evidence of a scope (FMSPC,
+	// product line) for which the chain stores no vendor collateral
+	// (registry/submit-collateral). Stored collateral is used whether or
+	// not it is required. Off by default, so chains written before it
+	// keep working; a public network turns it on once its operators
+	// submit collateral.
+	RequireCollateral bool `cbor:"8,keyasint,omitempty" json:"require_collateral,omitempty"`
+	// OutOfDateGrace is how long, in seconds, a TDX TCB status of
+	// OutOfDate (or OutOfDateConfigurationNeeded) is accepted after the
+	// date of the TCB level the machine matches; zero accepts none.
+	OutOfDateGrace int64 `cbor:"9,keyasint,omitempty" json:"outofdate_grace,omitempty"`
+	// SNPMinimumTCB is the lowest SEV-SNP reported TCB accepted per
+	// product line, sorted by line. When it lists any, SEV-SNP guests
+	// must also run at VMPL 0 without debugging or a migration agent, and
+	// a product line it does not list is refused (verify.SNPPolicy).
+	SNPMinimumTCB []SNPMinimum `cbor:"10,keyasint,omitempty" json:"snp_minimum_tcb,omitempty"`
 }
 
 // DefaultRegistrationTTL is the registration_ttl of a chain that sets
@@ -158,6 +174,9 @@ func (p Params) Validate() error {
 	}
 	if p.Council.IsZero() {
 		return ErrBadParams.Wrap("council is the zero address")
+	}
+	if err := p.validateTCB(); err != nil {
+		return err
 	}
 	for i, m := range p.Measurements {
 		if _, err := verify.Lookup(m.Platform); err != nil {
@@ -233,11 +252,25 @@ type Enclave struct {
 	// which block; both are absent while it has it.
 	Lost       Reason `cbor:"15,keyasint,omitempty" json:"lost,omitempty"`
 	LostHeight int64  `cbor:"16,keyasint,omitempty" json:"lost_height,omitempty"`
-	// Evidence is the attestation the enclave last registered or
-	// refreshed with, kept so that a key holder's enclave can verify the
-	// recipient itself before it seals a key to it. Records written
-	// before it existed have none.
-	Evidence *verify.Evidence `cbor:"24,keyasint,omitempty" json:"evidence,omitempty"`
+	// Scope is the collateral scope of the enclave's evidence
+	// ("tdx/fmspc/<FMSPC>", "sevsnp/<product line>"), empty for sim:
+	// newly stored collateral of the scope re-evaluates the record.
+	Scope string `cbor:"17,keyasint,omitempty" json:"collateral_scope,omitempty"`
+	// TCBStatus is Intel's TCB status of a TDX enclave verified against
+	// collateral (verify.TCBUpToDate, ...), or Revoked once newer
+	// collateral revoked its PCK or its TCB; empty when not assessed.
+	TCBStatus string `cbor:"18,keyasint,omitempty" json:"tcb_status,omitempty"`
+	// Advisories are the Intel security advisories its TCB level names.
+	Advisories []string `cbor:"19,keyasint,omitempty" json:"advisories,omitempty"`
+	// TCBDate is the date of the TDX TCB level it matches (unix
+	// seconds), from which outofdate_grace counts.
+	TCBDate int64 `cbor:"20,keyasint,omitempty" json:"tcb_date,omitempty"`
+	// ReportedTCB is an SEV-SNP enclave's reported TCB (kds.TCBVersion).
+	ReportedTCB uint64 `cbor:"21,keyasint,omitempty" json:"reported_tcb,omitempty"`
+	// Confidence is the worker's confidence level, 1 (best) to 5, from
+	// its TCB status (ConfidenceLevel); 0 when not assessed. It scales
+	// its rewards (computing.Conf).
+	Confidence uint8 `cbor:"22,keyasint,omitempty" json:"confidence,omitempty"`
 }
 
 // InStanding reports whether the record has its standing: it may compute,
@@ -245,12 +278,16 @@ type Enclave struct {
 func (e Enclave) InStanding() bool { return e.Lost == InStanding }
 
 // Expiry is when a registration attested at e.AttestedAt loses its
-// standing under p: registration_ttl after the attestation, or when its
-// evidence's certificates expire, whichever comes first.
+// standing under p: registration_ttl after the attestation, when its
+// evidence's certificates expire, or when the grace of an OutOfDate TCB
+// ends, whichever comes first.
 func Expiry(p Params, e Enclave) int64 {
 	t := e.AttestedAt + p.TTL()
 	if e.EvidenceExpires > 0 && e.EvidenceExpires < t {
 		t = e.EvidenceExpires
+	}
+	if end, ok := outOfDateUntil(p, e); ok && end < t {
+		t = end
 	}
 	return t
 }

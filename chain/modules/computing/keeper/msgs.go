@@ -7,6 +7,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
 )
 
@@ -39,7 +40,7 @@ func (k *Keeper) handleBenchmark(ctx *module.Context, sender crypto.PublicKey, p
 	if score == 0 {
 		return computing.ErrBadMsg.Wrap("benchmark of %d iterations in %d ms", b.Iterations, b.SpanMillis)
 	}
-	w := computing.Worker{ID: sender, Operator: reg.Operator, State: computing.Ready, P: score, InstantP: score, Conf: fixed.One()}
+	w := computing.Worker{ID: sender, Operator: reg.Operator, State: computing.Ready, P: score, InstantP: score, Conf: computing.Conf(reg.Confidence)}
 	k.setWorker(kv, w)
 	ctx.Emit(computing.EventScored, module.Attr{Key: computing.AttrWorker, Value: sender, Index: true}, module.Attr{Key: computing.AttrP, Value: module.Uint(score)})
 	return nil
@@ -102,6 +103,7 @@ func (k *Keeper) StartWorker(ctx *module.Context, id crypto.PublicKey, stakeAmt 
 		return err
 	}
 	now := ctx.Block.Time.UnixNano()
+	w.Conf = k.conf(kv, id)
 	if w.Ve, err = computing.InitialV(p, stake, w.P, w.Conf); err != nil {
 		return err
 	}
@@ -228,6 +230,9 @@ func (k *Keeper) handleHeartbeat(ctx *module.Context, sender crypto.PublicKey, p
 		return err
 	}
 	w.InstantP = instant
+	// A re-attestation may have changed the worker's confidence level;
+	// its share follows from this heartbeat on.
+	w.Conf = k.conf(kv, sender)
 	if w.Share, err = computing.Share(w.V, w.P, w.Conf); err != nil {
 		return err
 	}
@@ -316,4 +321,11 @@ func (k *Keeper) slash(ctx *module.Context, p computing.Params, w *computing.Wor
 	}
 	ctx.Emit(computing.EventSlashed, attrs...)
 	return amt, nil
+}
+
+// conf is the factor conf of a worker's confidence level, as its
+// registration last recorded it.
+func (k *Keeper) conf(kv store.Reader, id crypto.PublicKey) fixed.Num {
+	rec, _ := k.registry.Worker(kv, id)
+	return computing.Conf(rec.Confidence)
 }

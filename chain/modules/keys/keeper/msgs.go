@@ -319,15 +319,23 @@ func utoa(v uint64) string { return strconv.FormatUint(v, 10) }
 // A record written before the registry kept evidence gives none, and the
 // holder refuses it until the enclave re-attests.
 func (k *Keeper) recipient(ctx *module.Context, role registry.Role, e registry.Enclave) *keys.Recipient {
-	if e.Evidence == nil {
+	kv := ctx.Store()
+	ev, ok := k.registry.Evidence(kv, role, e.Identity)
+	if !ok {
 		return nil
 	}
-	p := k.registry.Params(ctx.Store())
-	return &keys.Recipient{
-		Evidence: *e.Evidence, Identity: e.Identity, EncryptionKey: e.EncryptionKey, Operator: e.Operator,
+	p := k.registry.Params(kv)
+	r := &keys.Recipient{
+		Evidence: ev, Identity: e.Identity, EncryptionKey: e.EncryptionKey, Operator: e.Operator,
 		Role: role, Version: e.Version, AttestedAt: e.AttestedAt,
 		Allowlist: p.Measurements, AllowSim: p.AllowSim, Time: ctx.Block.Time.Unix(),
-		// Collateral: the chain's collateral for the evidence's scope
-		// goes here once the registry stores it.
 	}
+	// The holder verifies the evidence against the collateral the chain
+	// judged it by, so a revoked machine gets nothing either.
+	if e.Scope != "" {
+		if c, ok := k.registry.Collateral(kv, e.Scope); ok {
+			r.Collateral = c.Body
+		}
+	}
+	return r
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/enclave"
 	"github.com/phalanx-net/phalanx/tee"
+	"github.com/phalanx-net/phalanx/tee/verify"
 )
 
 // The chain's requests to a key holder carry the recipient's
@@ -69,15 +70,17 @@ func TestRequestsCarryTheRecordedRegistration(t *testing.T) {
 		t.Fatalf("%d handover requests", len(reqs))
 	}
 	rec, ok := registrykeeper.Records{}.Gatekeeper(e.State, g2.Identity())
-	if !ok || rec.Evidence == nil {
+	ev, kept := (registrykeeper.Records{}).Evidence(e.State, registry.RoleGatekeeper, g2.Identity())
+	if !ok || !kept {
 		t.Fatalf("the registry did not keep the evidence: %+v", rec)
 	}
-	wantRecipient(t, reqs[0].Recipient, registry.RoleGatekeeper, rec, e.Now)
+	wantRecipient(t, reqs[0].Recipient, registry.RoleGatekeeper, rec, ev, e.Now)
 
 	e.Advance(time.Second)
 	e.Register(w, registry.RoleWorker, op)
 	wrec, ok := registrykeeper.Records{}.Worker(e.State, w.Identity())
-	if !ok || wrec.Evidence == nil {
+	wev, kept := (registrykeeper.Records{}).Evidence(e.State, registry.RoleWorker, w.Identity())
+	if !ok || !kept {
 		t.Fatalf("the registry did not keep the worker's evidence: %+v", wrec)
 	}
 	if err := k.RequestClusterKey(e.Ctx(), 5, 0, 0, nil, wrec); err != nil {
@@ -97,10 +100,10 @@ func TestRequestsCarryTheRecordedRegistration(t *testing.T) {
 	if len(cr) != 1 {
 		t.Fatalf("%d cluster requests", len(cr))
 	}
-	wantRecipient(t, cr[0].Recipient, registry.RoleWorker, wrec, e.Now)
+	wantRecipient(t, cr[0].Recipient, registry.RoleWorker, wrec, wev, e.Now)
 }
 
-func wantRecipient(t *testing.T, r *keys.Recipient, role registry.Role, rec registry.Enclave, now time.Time) {
+func wantRecipient(t *testing.T, r *keys.Recipient, role registry.Role, rec registry.Enclave, ev verify.Evidence, now time.Time) {
 	t.Helper()
 	if r == nil {
 		t.Fatal("the request carries no registration")
@@ -109,7 +112,7 @@ func wantRecipient(t *testing.T, r *keys.Recipient, role registry.Role, rec regi
 		r.Version != rec.Version || r.AttestedAt != rec.AttestedAt || r.Time != now.Unix() {
 		t.Fatalf("recipient %+v, record %+v", r, rec)
 	}
-	if r.Evidence.Platform != rec.Evidence.Platform || !bytes.Equal(r.Evidence.Quote, rec.Evidence.Quote) {
+	if r.Evidence.Platform != ev.Platform || !bytes.Equal(r.Evidence.Quote, ev.Quote) {
 		t.Fatal("the request's evidence is not the recorded one")
 	}
 	if !r.AllowSim || len(r.Allowlist) != 1 || r.Allowlist[0].Platform != tee.Sim || !bytes.Equal(r.Allowlist[0].Value, tee.SimMeasurement(enclave.Version)) {

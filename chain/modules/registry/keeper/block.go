@@ -11,20 +11,22 @@ import (
 )
 
 // EndBlock takes the standing of the enclaves that lost it in this
-// block: the registrations the expiry index says are due, and, after a
-// change of the parameters, every record the new parameters no longer
-// accept. It runs before the modules that act on a loss (the module
-// list puts the registry before them), so they see it in the same
-// block: each is marked on its record with the reason, an event says
-// so, and the StandingHooks drop what it had.
+// block: the registrations the expiry index says are due, after a
+// change of the parameters every record the new parameters no longer
+// accept, and after newly stored collateral the records of its scope
+// whose TCB it refuses. It runs before the modules that act on a loss
+// (the module list puts the registry before them), so they see it in
+// the same block: each is marked on its record with the reason, an
+// event says so, and the StandingHooks drop what it had.
 func (k Keeper) EndBlock(ctx *module.Context) error {
 	kv := ctx.Store()
 	p := k.Params(kv)
 	now := ctx.Block.Time.Unix()
-	var lost []Lost
+	// Collateral first: the scans after it read the records it judged.
+	lost := k.rescanCollateral(kv, p, ctx.Block.Time)
 	if kv.Get(registry.RescanKey()) != nil {
 		kv.Delete(registry.RescanKey())
-		lost = k.rescan(kv, p, now)
+		lost = append(lost, k.rescan(kv, p, now)...)
 	}
 	lost = append(lost, k.due(kv, p, now)...)
 	if len(lost) == 0 {

@@ -7,6 +7,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/tee/verify"
 )
 
 // Keeper reads and writes the registry's state and tells enclaves about
@@ -16,6 +17,8 @@ type Keeper struct {
 	mq       *mqkeeper.Keeper
 	hooks    []Hooks
 	standing []StandingHooks
+	// verifyWith verifies evidence; nil is verify.Verify.
+	verifyWith func(verify.Evidence, verify.Options) (verify.Verified, error)
 }
 
 // Records reads the registry's records and nothing else: what the other

@@ -2,6 +2,7 @@ package keeper
 
 import (
 	"encoding/json"
+	"errors"
 
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
@@ -41,6 +42,8 @@ func (Module) Queries() []module.Query {
 		module.IdentityQuery(query.Gatekeeper, registry.GatekeeperKey),
 		module.ListQuery(query.Workers, registry.WorkerPrefix()),
 		module.ListQuery(query.Gatekeepers, registry.GatekeeperPrefix()),
+		{Path: query.Collateral, Data: "a collateral scope as text: tdx/fmspc/<FMSPC> or sevsnp/<product line>", Key: collateralQueryKey},
+		module.ListQuery(query.Collaterals, registry.CollateralPrefix()),
 	}
 }
 
@@ -48,4 +51,13 @@ func (Module) Queries() []module.Query {
 // list puts the registry before the modules that act on it.
 func (m Module) EndBlock(ctx *module.Context, _ module.EndBlockInfo) error {
 	return m.Keeper.EndBlock(ctx)
+}
+
+// collateralQueryKey is the key of a Collateral query: the scope, as
+// Collateral.Scope writes it.
+func collateralQueryKey(data []byte) ([]byte, error) {
+	if len(data) == 0 || len(data) > 64 {
+		return nil, errors.New("wants a collateral scope, tdx/fmspc/<FMSPC> or sevsnp/<product line>")
+	}
+	return registry.CollateralKey(string(data)), nil
 }

@@ -1,7 +1,6 @@
 package keeper
 
 import (
-	"errors"
 	"strconv"
 
 	"github.com/phalanx-net/phalanx/chain/codec"
@@ -17,6 +16,7 @@ func (k Keeper) RegisterMsgs(r *module.Router) {
 	module.Register(r, k.handleRegisterWorker)
 	module.Register(r, k.handleRegisterGatekeeper)
 	module.Register(r, k.handleUpdateParams)
+	module.Register(r, k.handleSubmitCollateral)
 	k.mq.Handle(registry.TopicOnline, k.handleOnline)
 }
 
@@ -63,12 +63,9 @@ func (k Keeper) register(ctx *module.Context, role registry.Role, m *registry.Re
 	if err := ctx.ConsumeGas(p.VerifyGas, "attestation"); err != nil {
 		return err
 	}
-	v, err := verify.Verify(m.Evidence, verify.Options{Now: ctx.Block.Time, AllowSim: p.AllowSim})
+	v, scope, err := k.verifyEvidence(kv, p, m.Evidence, ctx.Block.Time)
 	if err != nil {
-		if errors.Is(err, verify.ErrSimNotAllowed) {
-			return registry.ErrSimNotAllowed.Wrap("%v", err)
-		}
-		return registry.ErrBadAttestation.Wrap("%v", err)
+		return err
 	}
 	if v.Debug {
 		return registry.ErrDebugEnclave.Wrap("the %s evidence is from a debug enclave, whose memory its host can read", v.Platform)
@@ -98,9 +95,12 @@ func (k Keeper) register(ctx *module.Context, role registry.Role, m *registry.Re
 	if !v.NotAfter.IsZero() {
 		e.EvidenceExpires = v.NotAfter.Unix()
 	}
-	ev := m.Evidence
-	e.Evidence = &ev
 	e.RefreshedHeight = ctx.Block.Height
+	recordTCB(&e, scope, v)
+	// Kept for every platform: new collateral of its scope judges it
+	// again, and a key holder's enclave verifies it itself before it
+	// seals a key to the enclave (keys.Recipient).
+	kv.Set(registry.EvidenceKey(role, e.Identity), codec.MustMarshal(m.Evidence))
 	regained := refresh && !prev.InStanding()
 	if refresh && prev.InStanding() && prev.Expires != 0 {
 		kv.Delete(registry.ExpiryKey(prev.Expires, role, e.Identity))

@@ -50,7 +50,9 @@ type env struct {
 	chainID  string
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv returns a fresh env; with applies options to the registry
+// keeper before its messages are routed.
+func newEnv(t *testing.T, with ...func(registrykeeper.Keeper) registrykeeper.Keeper) *env {
 	t.Helper()
 	tree, err := statedb.Open(t.TempDir(), statedb.DefaultOptions())
 	if err != nil {
@@ -69,6 +71,9 @@ func newEnv(t *testing.T) *env {
 		council: key(t, "council"), operator: key(t, "operator"), height: 10, now: t0, chainID: chainID}
 	e.q = mqkeeper.NewKeeper(registrykeeper.Records{})
 	reg := registrykeeper.NewKeeper(e.q)
+	for _, w := range with {
+		reg = w(reg)
+	}
 	e.reg = reg
 	e.q.RegisterMsgs(e.router)
 	reg.RegisterMsgs(e.router)

@@ -1,0 +1,83 @@
+package keeper_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/fixed"
+	"github.com/phalanx-net/phalanx/chain/modules/computing"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	registrykeeper "github.com/phalanx-net/phalanx/chain/modules/registry/keeper"
+	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/crypto"
+)
+
+// setConfidence writes a confidence level on a worker's registration, as
+// a registration judged against collateral would.
+func (e *env) setConfidence(id crypto.PublicKey, level uint8) {
+	rec, ok := registrykeeper.Records{}.Worker(e.State, id)
+	if !ok {
+		e.T.Fatal("no registration")
+	}
+	rec.Confidence = level
+	e.State.Set(registry.WorkerKey(id), codec.MustMarshal(rec))
+}
+
+// A worker's confidence level scales its value and share from its
+// registration; a re-attestation's new level counts from the next
+// heartbeat.
+func TestConfidenceLevelSetsConf(t *testing.T) {
+	e, w, op := newEnv(t)
+	id := w.Identity()
+	e.setConfidence(id, 5) // OutOfDate within its grace
+	if err := e.post(w, computing.TopicBenchmark, computing.Benchmark{Iterations: 1000, SpanMillis: 6000}); err != nil {
+		t.Fatal(err)
+	}
+	if rec := e.worker(id); rec.Conf.Cmp(fixed.MustParse("0.7")) != 0 {
+		t.Fatalf("conf %s after the benchmark, want 0.7", rec.Conf)
+	}
+	if err := e.Run(op, &computing.MsgStart{Worker: id, Stake: pha.Tokens(2000)}); err != nil {
+		t.Fatal(err)
+	}
+	// Ve = (1 + 0.7 × 0.5) × (2000 + 300) = 3105.
+	if rec := e.worker(id); rec.Ve.Cmp(fixed.Int(3105)) != 0 {
+		t.Fatalf("Ve %s, want 3105", rec.Ve)
+	}
+
+	e.setConfidence(id, 1)
+	e.Advance(time.Hour)
+	e.endBlock()
+	rec := e.worker(id)
+	if rec.Challenged == 0 {
+		t.Fatal("no challenge")
+	}
+	if err := e.post(w, computing.TopicHeartbeat, computing.Heartbeat{Height: rec.ChallengeHeight, Iterations: 1000, SpanMillis: 6000}); err != nil {
+		t.Fatal(err)
+	}
+	rec = e.worker(id)
+	want, err := computing.Share(rec.V, rec.P, fixed.One())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Conf.Cmp(fixed.One()) != 0 || rec.Share.Cmp(want) != 0 {
+		t.Fatalf("after the heartbeat: conf %s, share %s, want 1 and %s", rec.Conf, rec.Share, want)
+	}
+	if got := e.c.Totals(e.State).Share; got.Cmp(want) != 0 {
+		t.Fatalf("Σshare %s, want the worker's %s", got, want)
+	}
+}
+
+func TestConfOfEachLevel(t *testing.T) {
+	for level, want := range []string{"1", "1", "1", "1", "0.8", "0.7", "1"} {
+		if got := computing.Conf(uint8(level)); got.Cmp(fixed.MustParse(want)) != 0 {
+			t.Errorf("level %d: conf %s, want %s", level, got, want)
+		}
+	}
+	for status, want := range map[string]uint8{"UpToDate": 1, "SWHardeningNeeded": 2, "ConfigurationNeeded": 3,
+		"ConfigurationAndSWHardeningNeeded": 4, "OutOfDate": 5, "OutOfDateConfigurationNeeded": 5, "Revoked": 0, "": 0} {
+		if got := registry.ConfidenceLevel(status); got != want {
+			t.Errorf("%q: level %d, want %d", status, got, want)
+		}
+	}
+}

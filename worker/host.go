@@ -511,6 +511,9 @@ func (h *Host) postAll(ctx context.Context, msgs []enclave.Outgoing) error {
 	return nil
 }
 
+// maxPostGas bounds the gas limit of a message transaction.
+const maxPostGas = 20_000_000
+
 // post signs msgs with consecutive sequence numbers and submits them in
 // one transaction paid by the operator.
 func (h *Host) post(ctx context.Context, msgs []enclave.Outgoing) error {
@@ -532,7 +535,16 @@ func (h *Host) post(ctx context.Context, msgs []enclave.Outgoing) error {
 		gas += 300_000
 	}
 	gas += 40 * uint64(size)
+	// The limit is an estimate: a result that settles a command costs
+	// more than one that only records a vote. Out of gas is the limit's
+	// fault, not the messages': they go again, with four times the limit,
+	// up to maxPostGas (the unused part of a limit is refunded).
 	_, err := h.submit(ctx, out, client.TxOptions{GasLimit: gas})
+	for errors.Is(err, module.ErrOutOfGas) && gas < maxPostGas {
+		gas = min(4*gas, maxPostGas)
+		h.log.Info("messages ran out of gas; posting them again with a higher limit", "first", msgs[0].Topic, "gas_limit", gas)
+		_, err = h.submit(ctx, out, client.TxOptions{GasLimit: gas})
+	}
 	if err != nil {
 		if errors.Is(err, mq.ErrBadSequence) {
 			h.seqKnown = false // someone relayed them already, or the view was stale

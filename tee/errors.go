@@ -25,4 +25,7 @@ var (
 	// ErrUnseal is returned by Unseal for data that was not sealed by this
 	// enclave with this additional data, or was altered since.
 	ErrUnseal = errors.New("cannot unseal")
+	// ErrNotReleased is returned by Seal and Unseal of a platform opened
+	// with Options.Released before its sealing root was released.
+	ErrNotReleased = errors.New("the sealing root has not been released to this enclave yet")
 )

@@ -20,6 +20,15 @@ type Options struct {
 	// Log receives what the platform does on its own (a sealing key
 	// created, collateral fetched). Nil discards it.
 	Log *slog.Logger
+	// Released opens a platform with no sealing key of its own (TDX, and
+	// sim to develop with) without its key file: its sealing root is
+	// released to it by the gatekeepers' key manager, and until it is
+	// given (Releasable.Release) Seal and Unseal fail with
+	// ErrNotReleased. SEV-SNP, whose firmware derives its sealing key,
+	// refuses it.
+	Released bool
+
+	slot *rootSlot // set by Open with Released
 }
 
 var errNoDir = errors.New("Options.Dir is required: it holds the sealing key")

@@ -1,6 +1,7 @@
 package tee
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -79,10 +80,15 @@ func Secure(name string) bool { return verify.Secure(name) }
 //   - Sim: nothing. The key is a plain file, SimSealingKeyFile in
 //     Options.Dir, readable by whoever reads the directory; sim quotes
 //     can be forged by anyone. For development only (see SimWarning).
-//   - TDX: TDX derives no sealing key, so the key is a random file,
-//     TDXSealingKeyFile in Options.Dir. It is as confidential as the TD's
-//     disk: safe when the root filesystem is encrypted with a key released
-//     only to this TD, no better than sim on a plain disk.
+//   - TDX: TDX derives no sealing key. With Options.Released (workers)
+//     nothing is stored: the key is derived from a sealing root the
+//     gatekeepers' key manager releases to this measurement on this
+//     machine, after verifying its quote (enclave.OpenReleased). Without
+//     it (gatekeepers, which hold the master key the root derives from)
+//     the key is a random file, TDXSealingKeyFile in Options.Dir, as
+//     confidential as the TD's disk: safe when the root filesystem is
+//     encrypted with a key released only to this TD, no better than sim
+//     on a plain disk.
 //   - SEVSNP: the SEV firmware derives the key from the chip's VCEK, the
 //     launch measurement and the guest policy; only the same image on the
 //     same chip obtains it, provided the launch measurement covers the
@@ -95,5 +101,32 @@ func Open(name string, opts Options) (Platform, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	return p.open(opts)
+	if !opts.Released {
+		return p.open(opts)
+	}
+	if name == SEVSNP {
+		return nil, fmt.Errorf("%s: %w", name, errSealsItself)
+	}
+	opts.slot = &rootSlot{}
+	pl, err := p.open(opts)
+	if err != nil {
+		return nil, err
+	}
+	return releasable{Platform: pl, slot: opts.slot}, nil
 }
+
+var errSealsItself = errors.New("its firmware derives the sealing key: Options.Released does not apply")
+
+// Releasable is a platform opened with Options.Released.
+type Releasable interface {
+	Platform
+	// Release gives the platform its sealing root (32 bytes), once.
+	Release(root []byte) error
+}
+
+type releasable struct {
+	Platform
+	slot *rootSlot
+}
+
+func (r releasable) Release(root []byte) error { return r.slot.set(root) }

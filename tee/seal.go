@@ -101,6 +101,43 @@ func sealAAD(aad []byte) []byte {
 	return append([]byte{sealFormat}, aad...)
 }
 
+// rootSlot holds a sealing root released from outside the platform.
+type rootSlot struct {
+	mu   sync.Mutex
+	root []byte
+}
+
+func (r *rootSlot) get(bool) ([]byte, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.root == nil {
+		return nil, ErrNotReleased
+	}
+	return r.root, nil
+}
+
+func (r *rootSlot) set(root []byte) error {
+	if len(root) != sealKeySize {
+		return fmt.Errorf("sealing root of %d bytes, want %d", len(root), sealKeySize)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.root != nil {
+		return errors.New("the sealing root was released already")
+	}
+	r.root = append([]byte(nil), root...)
+	return nil
+}
+
+// rootSource is where a platform with no sealing key of its own takes
+// its root from: the released slot, or else the key file at path.
+func rootSource(opts Options, path string) func(create bool) ([]byte, error) {
+	if opts.slot != nil {
+		return opts.slot.get
+	}
+	return keyFile(path, opts.Log)
+}
+
 // keyFile returns a root-secret source reading a 32-byte key from path,
 // created with 0600 permissions on first use. The file is the whole
 // secret: whoever can read it can unseal.

@@ -46,7 +46,7 @@ func openSim(opts Options) (*simPlatform, error) {
 		measurement: bytes.Clone(m),
 		// The "sealing" is the file's existence: it protects nothing from
 		// anyone who can read the directory.
-		sealer: &sealer{platform: Sim, root: keyFile(path, opts.Log)},
+		sealer: &sealer{platform: Sim, root: rootSource(opts, path)},
 	}, nil
 }
 

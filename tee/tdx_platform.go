@@ -20,12 +20,15 @@ const TDXSealingKeyFile = "tdx-sealing.key"
 // enclave).
 //
 // TDX has no sealing key: no instruction derives a key bound to the TD's
-// measurement. Sealing uses a random key kept in a file in Options.Dir,
-// which is exactly as confidential as the TD's disk. A TD whose root
-// filesystem is encrypted with a key released only to this TD after
-// attestation (as confidential-VM images built for this do) keeps it from
-// the host; on a plain disk the host reads the key file, and sealed data
-// is protected no better than on sim.
+// measurement. With Options.Released (a worker), the sealing root is
+// released to the TD by the gatekeepers' key manager, derived from the
+// master key, the TD's measurement and its machine's identity, so no
+// file on the disk opens anything. Without it (a gatekeeper's own
+// enclave, which holds the master key the roots derive from), sealing
+// uses a random key kept in a file in Options.Dir, which is exactly as
+// confidential as the TD's disk: safe when the root filesystem is
+// encrypted with a key released only to this TD, no better than sim on
+// a plain disk.
 type tdxPlatform struct {
 	tsm configfsi.Client
 	now func() time.Time // the clock Attest checks fresh quotes at
@@ -45,7 +48,7 @@ func openTDX(opts Options) (*tdxPlatform, error) {
 
 func newTDX(tsm configfsi.Client, opts Options) *tdxPlatform {
 	path := filepath.Join(opts.Dir, TDXSealingKeyFile)
-	return &tdxPlatform{tsm: tsm, now: time.Now, sealer: &sealer{platform: TDX, root: keyFile(path, opts.Log)}}
+	return &tdxPlatform{tsm: tsm, now: time.Now, sealer: &sealer{platform: TDX, root: rootSource(opts, path)}}
 }
 
 func (*tdxPlatform) Name() string { return TDX }

@@ -27,7 +27,7 @@ func NewModules() *module.Manager {
 	ct := contractskeeper.NewKeeper(q, registrykeeper.Records{}, k, comp) // a dissenting worker is penalized
 	// An enclave that lost its standing leaves the key holders first, so
 	// that the cluster keys its loss replaces are asked of those left.
-	reg := registrykeeper.NewKeeper(q, k).OnStandingLost(k, comp, ct)
+	reg := registrykeeper.NewKeeper(q, k).OnStandingLost(k, comp, ct).OnSealingRoot(k)
 	m := module.NewManager(
 		authkeeper.Module{},
 		bankkeeper.Module{},

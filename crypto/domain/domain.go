@@ -40,6 +40,10 @@ const (
 	// generations 0 to N when they derive from more than one epoch's
 	// master key (the master key rotated since the cluster was made).
 	KeysClusterKeysEpochs = "phalanx/keys: cluster keys of epochs v1"
+	// KeysSealingRoot is the first element of the CBOR array a sealing
+	// root grant is sealed under: the chain, the request's id
+	// (chain/modules/keys.SealingRootInfo).
+	KeysSealingRoot = "phalanx/keys: sealing root v1"
 )
 
 // The response envelope's key schedule (crypto/envelope): HPKE exports
@@ -89,6 +93,13 @@ const (
 	// machine's id, is hashed into the state key of the worker on that
 	// machine (chain/modules/registry.MachineKey).
 	RegistryMachine = "phalanx/registry: machine v1\x00"
+	// RegistrySealingRoot begins what a sealing root request's report
+	// data hashes: the fresh key, operator, chain and time it binds
+	// (chain/modules/registry.SealingRootReportData).
+	RegistrySealingRoot = "phalanx/registry: sealing root request v1\x00"
+	// KeysSealingRootID, followed by a request's fresh encryption key,
+	// is hashed into the request's id (chain/modules/keys.SealingRootID).
+	KeysSealingRootID = "phalanx/keys: sealing root id v1\x00"
 )
 
 // Key derivations (HKDF infos and labels), and additional data.
@@ -125,6 +136,14 @@ const (
 	// key ..."), is the additional data of what an enclave seals for its
 	// host to keep (enclave: the checkpoint, the secrets, the data key).
 	EnclaveSeal = "phalanx/enclave: "
+	// KeysSealingRootKey, followed by a NUL-separated platform name,
+	// measurement and machine id, derives an enclave's sealing root from
+	// the master key (enclave/internal/derive).
+	KeysSealingRootKey = "phalanx/keys: sealing root key v1\x00"
+	// EnclaveWrappedRoot, followed by the epoch's 4 bytes, is the
+	// additional data an enclave's disk key is sealed with under the
+	// sealing root of that epoch (enclave).
+	EnclaveWrappedRoot = "phalanx/enclave: wrapped disk key v1 "
 	// SealedDBMACKey derives the key that hides the sealed store's keys
 	// (enclave/internal/sealeddb).
 	SealedDBMACKey = "phalanx/sealeddb: mac key"

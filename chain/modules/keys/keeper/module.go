@@ -19,12 +19,18 @@ var _ interface {
 	module.HasMsgs
 	module.HasGenesis
 	module.HasQueries
+	module.HasEndBlock
 } = Module{}
 
 func (Module) Name() string { return keys.ModuleName }
 
 func (m Module) InitGenesis(ctx *module.Context, raw json.RawMessage, _ module.ChainGenesis) error {
 	return module.InitGenesisWith(ctx, raw, m.Keeper.InitGenesis)
+}
+
+// EndBlock forgets the sealing root requests whose time has passed.
+func (m Module) EndBlock(ctx *module.Context, _ module.EndBlockInfo) error {
+	return m.Keeper.EndBlock(ctx)
 }
 
 func (Module) Queries() []module.Query {

@@ -21,6 +21,7 @@ func (k *Keeper) RegisterMsgs(r *module.Router) {
 	k.mq.Handle(keys.TopicHandover, k.handleHandover)
 	k.mq.Handle(keys.TopicReceived, k.handleReceived)
 	k.mq.Handle(keys.TopicClusterShare, k.handleClusterShare)
+	k.mq.Handle(keys.TopicRootShare, k.handleRootShare)
 }
 
 // EnclaveRegistered implements registrykeeper.Hooks: the first gatekeeper is

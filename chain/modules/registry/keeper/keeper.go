@@ -17,6 +17,7 @@ type Keeper struct {
 	mq       *mqkeeper.Keeper
 	hooks    []Hooks
 	standing []StandingHooks
+	sealing  SealingHooks
 	// verifyWith verifies evidence; nil is verify.Verify.
 	verifyWith func(verify.Evidence, verify.Options) (verify.Verified, error)
 }

@@ -17,6 +17,7 @@ func (k Keeper) RegisterMsgs(r *module.Router) {
 	module.Register(r, k.handleRegisterGatekeeper)
 	module.Register(r, k.handleUpdateParams)
 	module.Register(r, k.handleSubmitCollateral)
+	module.Register(r, k.handleRequestSealingRoot)
 	k.mq.Handle(registry.TopicOnline, k.handleOnline)
 }
 
@@ -60,23 +61,10 @@ func (k Keeper) register(ctx *module.Context, role registry.Role, m *registry.Re
 			return registry.ErrAttestationReused.Wrap("attested at %d, recorded %d", m.AttestedAt, prev.AttestedAt)
 		}
 	}
-	if err := ctx.ConsumeGas(p.VerifyGas, "attestation"); err != nil {
-		return err
-	}
-	v, scope, err := k.verifyEvidence(kv, p, m.Evidence, ctx.Block.Time)
+	want := registry.ReportData(role, ctx.Block.ChainID, ctx.Sender, m.Identity, m.EncryptionKey, m.Version, m.AttestedAt)
+	v, scope, err := k.attested(ctx, p, m.Evidence, want)
 	if err != nil {
 		return err
-	}
-	if v.Debug {
-		return registry.ErrDebugEnclave.Wrap("the %s evidence is from a debug enclave, whose memory its host can read", v.Platform)
-	}
-	want := registry.ReportData(role, ctx.Block.ChainID, ctx.Sender, m.Identity, m.EncryptionKey, m.Version, m.AttestedAt)
-	if v.ReportData != want {
-		return registry.ErrReportData.Wrap("the quote's report data is not the hash of these keys, operator %s, chain %q, version %d and time %d",
-			ctx.Sender, ctx.Block.ChainID, m.Version, m.AttestedAt)
-	}
-	if !p.Allowed(v.Platform, v.Measurement) {
-		return registry.ErrNotAllowlisted.Wrap("%s measurement %s", v.Platform, registry.HexBytes(v.Measurement))
 	}
 	if role == registry.RoleWorker {
 		if err := k.claimMachine(kv, p, v, m.Identity, now); err != nil {
@@ -126,6 +114,32 @@ func (k Keeper) register(ctx *module.Context, role registry.Role, m *registry.Re
 		module.Attr{Key: registry.AttrRefresh, Value: module.Text(strconv.FormatBool(refresh))},
 	)
 	return nil
+}
+
+// attested verifies evidence for the sender as the registry accepts it,
+// after charging for the check: against the stored collateral at the
+// block time, from no debug enclave, binding want, with an allowlisted
+// measurement. It returns what verification established and the
+// evidence's scope.
+func (k Keeper) attested(ctx *module.Context, p registry.Params, ev verify.Evidence, want verify.ReportData) (verify.Verified, string, error) {
+	if err := ctx.ConsumeGas(p.VerifyGas, "attestation"); err != nil {
+		return verify.Verified{}, "", err
+	}
+	v, scope, err := k.verifyEvidence(ctx.Store(), p, ev, ctx.Block.Time)
+	if err != nil {
+		return verify.Verified{}, "", err
+	}
+	if v.Debug {
+		return verify.Verified{}, "", registry.ErrDebugEnclave.Wrap("the %s evidence is from a debug enclave, whose memory its host can read", v.Platform)
+	}
+	if v.ReportData != want {
+		return verify.Verified{}, "", registry.ErrReportData.Wrap("the quote's report data does not bind what the message says: its keys, sender %s, chain %q, version and time",
+			ctx.Sender, ctx.Block.ChainID)
+	}
+	if !p.Allowed(v.Platform, v.Measurement) {
+		return verify.Verified{}, "", registry.ErrNotAllowlisted.Wrap("%s measurement %s", v.Platform, registry.HexBytes(v.Measurement))
+	}
+	return v, scope, nil
 }
 
 // handleOnline records that an enclave has verified the chain up to a

@@ -53,16 +53,27 @@ type Enclave struct {
 // and never holds it, so that no host code has the platform's sealing,
 // which would open everything the enclave sealed.
 func Open(platform string, opts tee.Options, dir string) (e *Enclave, created bool, err error) {
+	p, err := openPlatform(platform, opts, dir)
+	if err != nil {
+		return nil, false, err
+	}
+	return openKeys(p, dir)
+}
+
+// openPlatform opens the named platform with Open's defaults.
+func openPlatform(platform string, opts tee.Options, dir string) (tee.Platform, error) {
 	if opts.Dir == "" {
 		opts.Dir = dir
 	}
 	if opts.SimVersion == 0 {
 		opts.SimVersion = Version
 	}
-	p, err := tee.Open(platform, opts)
-	if err != nil {
-		return nil, false, err // names the platform already
-	}
+	return tee.Open(platform, opts) // names the platform in its errors
+}
+
+// openKeys unseals the enclave's keys from dir, or creates and seals
+// them there.
+func openKeys(p tee.Platform, dir string) (e *Enclave, created bool, err error) {
 	path := filepath.Join(dir, KeysFile)
 	sealed, err := os.ReadFile(path)
 	switch {

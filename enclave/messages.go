@@ -56,6 +56,7 @@ var topics = map[string]handler{
 	keys.TopicMasterKey:       on((*Enclave).receiveMaster),
 	keys.TopicClusterRequest:  on((*Enclave).shareCluster),
 	keys.TopicClusterKey:      on((*Enclave).receiveCluster),
+	keys.TopicRootRequest:     on((*Enclave).releaseRoot),
 }
 
 // Handle acts on one of the chain's messages to the enclave and returns

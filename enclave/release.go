@@ -28,28 +28,37 @@ func checkRecipient(chainID string, role registry.Role, to crypto.PublicKey, enc
 	if r.Role != role || r.Identity != to || !bytes.Equal(r.EncryptionKey, encKey) {
 		return fmt.Errorf("%w: the registration carried is of %s %s, not the %s %s the key is for", ErrRecipient, r.Role, r.Identity, role, to)
 	}
+	_, err := verifyRecipient(r, registry.ReportData(role, chainID, r.Operator, r.Identity, r.EncryptionKey, r.Version, r.AttestedAt))
+	return err
+}
+
+// verifyRecipient verifies the evidence a request carries, with the
+// collateral it carries, at the request's block time: it must bind want,
+// come from no debug enclave, and have a measurement in the request's
+// allowlist.
+func verifyRecipient(r *keys.Recipient, want verify.ReportData) (verify.Verified, error) {
 	opts := verify.Options{Now: time.Unix(r.Time, 0), AllowSim: r.AllowSim}
 	if len(r.Collateral) > 0 {
 		c, err := verify.ParseCollateral(r.Evidence.Platform, r.Collateral)
 		if err != nil {
-			return fmt.Errorf("%w: collateral: %w", ErrRecipient, err)
+			return verify.Verified{}, fmt.Errorf("%w: collateral: %w", ErrRecipient, err)
 		}
 		opts.Collateral = c
 	}
 	v, err := verify.Verify(r.Evidence, opts)
 	if err != nil {
-		return fmt.Errorf("%w: evidence: %w", ErrRecipient, err)
+		return verify.Verified{}, fmt.Errorf("%w: evidence: %w", ErrRecipient, err)
 	}
 	if v.Debug {
-		return fmt.Errorf("%w: %s evidence of a debug enclave", ErrRecipient, v.Platform)
+		return verify.Verified{}, fmt.Errorf("%w: %s evidence of a debug enclave", ErrRecipient, v.Platform)
 	}
-	if v.ReportData != registry.ReportData(role, chainID, r.Operator, r.Identity, r.EncryptionKey, r.Version, r.AttestedAt) {
-		return fmt.Errorf("%w: the evidence's report data does not bind this identity, encryption key, operator, chain, version and time", ErrRecipient)
+	if v.ReportData != want {
+		return verify.Verified{}, fmt.Errorf("%w: the evidence's report data does not bind the keys, operator, chain, version and time the request names", ErrRecipient)
 	}
 	if !allowed(r.Allowlist, v.Platform, v.Measurement) {
-		return fmt.Errorf("%w: %s measurement %s not allowlisted", ErrRecipient, v.Platform, registry.HexBytes(v.Measurement))
+		return verify.Verified{}, fmt.Errorf("%w: %s measurement %s not allowlisted", ErrRecipient, v.Platform, registry.HexBytes(v.Measurement))
 	}
-	return nil
+	return v, nil
 }
 
 // allowed scans the allowlist rather than searching it, so an unsorted

@@ -4,6 +4,7 @@ import (
 	"crypto/hkdf"
 	"crypto/hpke"
 	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 
 	"github.com/phalanx-net/phalanx/crypto"
@@ -51,4 +52,18 @@ func ContractKey(clusterKey []byte, contract [32]byte) (hpke.PrivateKey, error) 
 // same on every worker of the cluster, unpredictable to everyone else.
 func ContractSeed(clusterKey []byte, contract [32]byte, seq uint64) [32]byte {
 	return [32]byte(key(clusterKey, fmt.Sprintf(domain.KeysSeed, contract, seq), 32))
+}
+
+// SealingRoot derives an enclave's sealing root from the master key of
+// an epoch, the enclave's platform, its measurement and its machine's id
+// as verified evidence gives them: the same image on the same machine
+// gets the same root, another image or another machine another one.
+// Each field is length-prefixed, so no two inputs run together.
+func SealingRoot(master []byte, platform string, measurement, machine []byte) []byte {
+	info := []byte(domain.KeysSealingRootKey)
+	for _, f := range [][]byte{[]byte(platform), measurement, machine} {
+		info = binary.BigEndian.AppendUint32(info, uint32(len(f)))
+		info = append(info, f...)
+	}
+	return key(master, string(info), KeyLen)
 }

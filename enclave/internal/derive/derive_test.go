@@ -42,3 +42,26 @@ func TestDerivationsAreStable(t *testing.T) {
 		}
 	}
 }
+
+// A sealing root depends on each of the master key, the platform, the
+// measurement and the machine, and fields cannot be shifted from one to
+// the next.
+func TestSealingRootBindsEachInput(t *testing.T) {
+	master := make([]byte, KeyLen)
+	other := append([]byte{1}, master[1:]...)
+	base := SealingRoot(master, "tdx", []byte("measurement"), []byte("machine"))
+	if got := hex.EncodeToString(base); got != "2c9a4726b0eb31abc666047fd172a2d09ff814c82fd42f0d6a538d84cf38ad5e" {
+		t.Errorf("sealing root = %s: the derivation changed, and every TDX worker's sealed data with it", got)
+	}
+	for name, r := range map[string][]byte{
+		"another master key":  SealingRoot(other, "tdx", []byte("measurement"), []byte("machine")),
+		"another platform":    SealingRoot(master, "sim", []byte("measurement"), []byte("machine")),
+		"another measurement": SealingRoot(master, "tdx", []byte("measurement2"), []byte("machine")),
+		"another machine":     SealingRoot(master, "tdx", []byte("measurement"), []byte("machine2")),
+		"shifted fields":      SealingRoot(master, "tdx", []byte("measurementm"), []byte("achine")),
+	} {
+		if hex.EncodeToString(r) == hex.EncodeToString(base) {
+			t.Errorf("%s gives the same root", name)
+		}
+	}
+}

@@ -87,43 +87,61 @@ func newHost(ctx context.Context, cfg Config, r role) (*Host, error) {
 	if err := os.MkdirAll(cfg.Home, 0o700); err != nil {
 		return nil, err
 	}
-	e, err := openEnclave(cfg)
-	if err != nil {
+	// Warned before the enclave opens, so that the warning comes first,
+	// before what the platform logs of its own.
+	if tee.Insecure(cfg.Platform) {
+		cfg.Log.Warn(tee.SimWarning)
+	}
+	h := &Host{cfg: cfg, log: cfg.Log, role: r, regCh: make(chan struct{})}
+	var err error
+	if releasedSealing(cfg, r) {
+		// The sealing root comes through the chain, so the node comes
+		// first.
+		if err := h.connect(ctx); err != nil {
+			return nil, err
+		}
+		if h.enc, err = h.openReleased(ctx); err != nil {
+			return nil, err
+		}
+	} else {
+		if h.enc, err = h.openEnclave(); err != nil {
+			return nil, err
+		}
+		if err := h.connect(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := h.enc.OpenSecrets(cfg.Home); err != nil {
 		return nil, err
 	}
-	h := &Host{cfg: cfg, log: cfg.Log.With("worker", e.Identity().String()[:12]), enc: e, role: r, regCh: make(chan struct{}),
-		metrics: newMetrics(e.PlatformName(), !e.Secure())}
-	if err := h.connect(ctx); err != nil {
-		return nil, err
-	}
+	h.log = cfg.Log.With("worker", h.enc.Identity().String()[:12])
+	h.metrics = newMetrics(h.enc.PlatformName(), !h.enc.Secure())
 	if err := h.follow(ctx); err != nil {
 		return nil, err
 	}
 	return h, nil
 }
 
-// openEnclave opens the enclave on its TEE platform, and its secrets.
-// The enclave opens the platform: the host only names it.
-func openEnclave(cfg Config) (*enclave.Enclave, error) {
-	// Warned before the enclave opens, so that the warning comes first,
-	// before what the platform logs of its own.
-	if tee.Insecure(cfg.Platform) {
-		cfg.Log.Warn(tee.SimWarning)
-	}
-	e, created, err := enclave.Open(cfg.Platform, cfg.TEE, cfg.Home)
+// openEnclave opens the enclave on its TEE platform. The enclave opens
+// the platform: the host only names it.
+func (h *Host) openEnclave() (*enclave.Enclave, error) {
+	opts := h.cfg.TEE
+	opts.Released = false // a gatekeeper's enclave keeps its platform's sealing
+	e, created, err := enclave.Open(h.cfg.Platform, opts, h.cfg.Home)
 	if err != nil {
 		return nil, err
 	}
-	if err := e.OpenSecrets(cfg.Home); err != nil {
-		return nil, err
-	}
-	log := cfg.Log.With("worker", e.Identity().String()[:12])
+	h.logOpened(e, created)
+	return e, nil
+}
+
+func (h *Host) logOpened(e *enclave.Enclave, created bool) {
+	log := h.cfg.Log.With("worker", e.Identity().String()[:12])
 	if created {
 		log.Info("enclave keys created and sealed", "identity", e.Identity(), "platform", e.PlatformName())
 	} else {
 		log.Info("enclave keys unsealed", "identity", e.Identity(), "platform", e.PlatformName())
 	}
-	return e, nil
 }
 
 // connect sets up the RPC client: Config.RPC, or the failover set of
@@ -151,23 +169,18 @@ func (h *Host) follow(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	gen := h.cfg.Genesis
-	if gen == nil {
-		res, err := h.rpc.Genesis(ctx)
-		if err != nil {
-			return fmt.Errorf("fetch genesis from %s: %w", h.nodeName(), err)
-		}
-		gen = res.Genesis
+	gen, err := h.genesis(ctx)
+	if err != nil {
+		return err
 	}
 	if cp.ChainID != "" && cp.ChainID != gen.ChainID {
 		return fmt.Errorf("%w: checkpoint follows %q, node serves %q", ErrChainMismatch, cp.ChainID, gen.ChainID)
 	}
 	h.chainID, cp.ChainID = gen.ChainID, gen.ChainID
 	h.cp, h.consumed = cp, cp.Processed
-	fopts := follow.Options{ChainID: gen.ChainID, Genesis: gen, Log: h.cfg.Log, TrustedHeight: h.cfg.TrustedHeight, TrustedHash: h.cfg.TrustedHash}
+	fopts := h.followOptions(gen)
 	switch {
 	case h.nodes != nil && len(h.nodes.urls) > 1:
-		fopts.Witnesses = h.nodes.providers(gen.ChainID)
 		h.log.Info("following the chain", "primary", h.nodes.Primary(), "witnesses", len(h.nodes.urls)-1, "nodes", h.nodes.String())
 	case h.nodes != nil:
 		h.log.Info("no witness: following one node; give several gatekeepers so that none is depended on", "node", h.nodeName())
@@ -179,6 +192,28 @@ func (h *Host) follow(ctx context.Context) error {
 		h.log.Info("resuming from checkpoint", "height", lb.Height, "processed_messages", cp.Processed)
 	}
 	return nil
+}
+
+// genesis returns the chain's genesis: Config.Genesis, or the node's.
+func (h *Host) genesis(ctx context.Context) (*types.GenesisDoc, error) {
+	if h.cfg.Genesis != nil {
+		return h.cfg.Genesis, nil
+	}
+	res, err := h.rpc.Genesis(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("fetch genesis from %s: %w", h.nodeName(), err)
+	}
+	return res.Genesis, nil
+}
+
+// followOptions are the light client's options: the root of trust, and
+// the other nodes as witnesses.
+func (h *Host) followOptions(gen *types.GenesisDoc) follow.Options {
+	fopts := follow.Options{ChainID: gen.ChainID, Genesis: gen, Log: h.cfg.Log, TrustedHeight: h.cfg.TrustedHeight, TrustedHash: h.cfg.TrustedHash}
+	if h.nodes != nil && len(h.nodes.urls) > 1 {
+		fopts.Witnesses = h.nodes.providers(gen.ChainID)
+	}
+	return fopts
 }
 
 // nodeName names the primary node for messages.

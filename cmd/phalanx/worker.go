@@ -42,6 +42,7 @@ func (c *cli) workerDir() string { return filepath.Join(c.home, "worker") }
 
 func newWorkerStartCmd(c *cli) *cobra.Command {
 	var operator, platform, logLevel, genesisFile, trustHash, queryAddr string
+	var simReleased bool
 	var trustHeight int64
 	var nodes []string
 	var stallAfter time.Duration
@@ -85,7 +86,8 @@ takes it from the node the first time it starts (trust on first use).`,
 			if len(nodes) == 0 {
 				nodes = c.workerNodes()
 			}
-			cfg := worker.Config{Home: c.workerDir(), Nodes: nodes, StallAfter: stallAfter, Operator: opKey, Platform: platform, Log: log, QueryAddr: queryAddr}
+			cfg := worker.Config{Home: c.workerDir(), Nodes: nodes, StallAfter: stallAfter, Operator: opKey, Platform: platform, Log: log, QueryAddr: queryAddr,
+				TEE: tee.Options{Released: simReleased}}
 			if trustHeight != 0 || trustHash != "" {
 				h, err := hex.DecodeString(trustHash)
 				if err != nil || len(h) != 32 || trustHeight <= 0 {
@@ -141,6 +143,7 @@ takes it from the node the first time it starts (trust on first use).`,
 	f := cmd.Flags()
 	f.StringVar(&operator, "operator", "", "key (in the keyring) of the operator account that pays the worker's fees (required)")
 	f.StringVar(&platform, "platform", tee.Sim, "TEE platform: sim, tdx or sevsnp")
+	f.BoolVar(&simReleased, "sim-released-sealing", false, "sim: take the sealing root from the gatekeepers' key manager, as a tdx worker always does, instead of the sim key file (to develop with)")
 	f.StringVar(&queryAddr, "query-addr", "127.0.0.1:26680", "where to serve the encrypted query API (host:port; empty serves none)")
 	f.StringVar(&genesisFile, "genesis", "", "the chain's genesis file, the root of trust (default: ask the node once)")
 	f.Int64Var(&trustHeight, "trust-height", 0, "start from this block instead of genesis (with --trust-hash), for a chain older than the light client's trusting period (14 days)")
@@ -175,6 +178,9 @@ func newWorkerShowCmd(c *cli) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if _, err := os.Stat(filepath.Join(c.workerDir(), enclave.KeysFile)); err != nil {
 				return fmt.Errorf("no worker in %s: start one with `phalanx worker start`", c.workerDir())
+			}
+			if _, err := os.Stat(filepath.Join(c.workerDir(), enclave.WrappedKeyFile)); err == nil {
+				return fmt.Errorf("the worker in %s seals under a root the gatekeepers' key manager releases to it at start: only `phalanx worker start` opens it (its identity is in its log and in `phalanx query workers`)", c.workerDir())
 			}
 			e, _, err := enclave.Open(platform, tee.Options{}, c.workerDir())
 			if err != nil {

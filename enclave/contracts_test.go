@@ -97,7 +97,7 @@ func setup(t *testing.T, n int) (dirs []string, enclaves []*Enclave) {
 	for range n {
 		dir := t.TempDir()
 		w := openEnclave(t, dir)
-		sealed, err := gk.ShareCluster(chainID, 0, 0, 0, w.Identity(), w.EncryptionKey())
+		sealed, err := gk.sealCluster(chainID, 0, 0, 0, nil, w.Identity(), w.EncryptionKey())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,10 +14,11 @@
 //     key) and returns the enclave's answers for the chain. What travels
 //     between enclaves is sealed to the receiver's attested encryption key
 //     (HandOver, ShareCluster; ReceiveMaster and ReceiveCluster open it).
-//     Before a holder seals a key on the chain's request, it verifies the
-//     recipient's registration the request carries itself, with the
-//     chain's own verification code (checkRecipient): the chain's record
-//     alone is not trusted with the keys.
+//     HandOver and ShareCluster take the chain's request and seal nothing
+//     before they verify, inside the enclave, the recipient's
+//     registration the request carries, with the chain's own verification
+//     code (checkRecipient): the chain's record alone is not trusted with
+//     the keys, and no exported method seals a key without that check.
 //   - Contracts (OpenContracts, for a worker): commands in with inputs
 //     sealed to the contract's key, result votes out with outputs sealed
 //     to the caller (Execute); queries and query sessions in sealed to the

@@ -1,6 +1,7 @@
 package enclave
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -104,14 +105,10 @@ func (e *Enclave) generate(in Inbox, g keys.Generate) ([]Outgoing, error) {
 }
 
 func (e *Enclave) handOver(in Inbox, r keys.HandoverRequest) ([]Outgoing, error) {
-	if err := checkRecipient(in.ChainID, registry.RoleGatekeeper, r.To, r.EncryptionKey, r.Recipient); err != nil {
-		// Nothing is sealed; the chain treats this holder as silent.
-		in.Log.Warn("master key handover refused", "epoch", r.Epoch, "to", r.To, "err", err)
-		return nil, nil
-	}
-	sealed, err := e.HandOver(in.ChainID, r.Epoch, r.To, r.EncryptionKey)
+	sealed, err := e.HandOver(in.ChainID, r)
 	if err != nil {
-		in.Log.Warn("cannot hand over the master key", "epoch", r.Epoch, "to", r.To, "err", err)
+		// Nothing is sealed; the chain treats this holder as silent.
+		in.Log.Warn(refusal(err, "master key handover refused", "cannot hand over the master key"), "epoch", r.Epoch, "to", r.To, "err", err)
 		return nil, nil
 	}
 	return one(keys.TopicHandover, keys.Handover{To: r.To, Epoch: r.Epoch, Sealed: sealed}), nil
@@ -128,14 +125,10 @@ func (e *Enclave) receiveMaster(in Inbox, h keys.Handover) ([]Outgoing, error) {
 }
 
 func (e *Enclave) shareCluster(in Inbox, r keys.ClusterRequest) ([]Outgoing, error) {
-	if err := checkRecipient(in.ChainID, registry.RoleWorker, r.Worker, r.EncryptionKey, r.Recipient); err != nil {
-		// Nothing is sealed; the chain treats this holder as silent.
-		in.Log.Warn("cluster key share refused", "cluster", r.Cluster, "gen", r.Gen, "worker", r.Worker, "err", err)
-		return nil, nil
-	}
-	sealed, err := e.ShareClusterKeys(in.ChainID, r.Cluster, r.Epoch, r.Gen, r.Starts, r.Worker, r.EncryptionKey)
+	sealed, err := e.ShareCluster(in.ChainID, r)
 	if err != nil {
-		in.Log.Warn("cannot share a cluster key", "cluster", r.Cluster, "gen", r.Gen, "worker", r.Worker, "err", err)
+		// Nothing is sealed; the chain treats this holder as silent.
+		in.Log.Warn(refusal(err, "cluster key share refused", "cannot share a cluster key"), "cluster", r.Cluster, "gen", r.Gen, "worker", r.Worker, "err", err)
 		return nil, nil
 	}
 	return one(keys.TopicClusterShare, keys.ClusterShare{Cluster: r.Cluster, Worker: r.Worker, Epoch: r.Epoch, Gen: r.Gen, Starts: r.Starts, Sealed: sealed}), nil
@@ -153,4 +146,13 @@ func (e *Enclave) receiveCluster(in Inbox, c keys.ClusterShare) ([]Outgoing, err
 		in.Log.Info("joined a cluster", "cluster", c.Cluster, "epoch", c.Epoch, "gen", c.Gen)
 	}
 	return nil, nil
+}
+
+// refusal picks the log message of a request not answered: refused when
+// the recipient did not verify, cannot when this enclave failed.
+func refusal(err error, refused, cannot string) string {
+	if errors.Is(err, ErrRecipient) {
+		return refused
+	}
+	return cannot
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
+	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/crypto/envelope"
 )
@@ -29,7 +30,7 @@ func TestRekeyLocksOutTheRemovedWorker(t *testing.T) {
 	}
 	share := func(w *Enclave, gen uint32) {
 		t.Helper()
-		sealed, err := gk.ShareCluster(chainID, 0, 0, gen, w.Identity(), w.EncryptionKey())
+		sealed, err := gk.sealCluster(chainID, 0, 0, gen, nil, w.Identity(), w.EncryptionKey())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,7 +169,7 @@ func TestRekeyLocksOutTheRemovedWorker(t *testing.T) {
 
 	// A share of the wrong size, or opened as another generation, is
 	// refused and changes nothing.
-	sealed, err := gk.ShareCluster(chainID, 0, 0, 2, encs[1].Identity(), encs[1].EncryptionKey())
+	sealed, err := gk.sealCluster(chainID, 0, 0, 2, nil, encs[1].Identity(), encs[1].EncryptionKey())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,5 +183,52 @@ func TestRekeyLocksOutTheRemovedWorker(t *testing.T) {
 	share(encs[1], 0)
 	if g, _ := encs[1].ClusterGen(0); g != 1 {
 		t.Fatalf("an older share took the enclave back to generation %d", g)
+	}
+}
+
+// A cluster whose generation 1 came after the master key rotated gets
+// that generation from the new epoch's master key: the same generation 0
+// as before, a generation 1 the old master key alone does not give, and a
+// share opened without the starts it was sealed with does not open.
+func TestClusterKeysFollowTheEpochStarts(t *testing.T) {
+	gk := openEnclave(t, t.TempDir())
+	for _, epoch := range []uint32{0, 1} {
+		if _, err := gk.GenerateMaster(epoch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	starts := []keys.EpochStart{{Gen: 1, Epoch: 1}}
+	rotated, stale := openEnclave(t, t.TempDir()), openEnclave(t, t.TempDir())
+	for _, c := range []struct {
+		w      *Enclave
+		starts []keys.EpochStart
+	}{{rotated, starts}, {stale, nil}} {
+		sealed, err := gk.sealCluster(chainID, 0, 0, 1, c.starts, c.w.Identity(), c.w.EncryptionKey())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.starts != nil {
+			if err := c.w.ReceiveCluster(chainID, 0, 0, 1, sealed); !errors.Is(err, ErrSealed) {
+				t.Fatalf("a share opened without its epoch starts: %v", err)
+			}
+		}
+		if err := c.w.ReceiveClusterKeys(chainID, 0, 0, 1, c.starts, sealed); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var id [32]byte
+	pub := func(w *Enclave, gen uint32) []byte {
+		t.Helper()
+		p, err := w.ContractPublicKey(0, gen, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if !bytes.Equal(pub(rotated, 0), pub(stale, 0)) {
+		t.Fatal("generation 0 depends on the epoch starts")
+	}
+	if bytes.Equal(pub(rotated, 1), pub(stale, 1)) {
+		t.Fatal("generation 1 after the rotation derives from the old master key")
 	}
 }

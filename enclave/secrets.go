@@ -14,6 +14,7 @@ import (
 
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/enclave/internal/derive"
 )
@@ -185,9 +186,21 @@ func (e *Enclave) open(info, sealed []byte) ([]byte, error) {
 	return b, nil
 }
 
-// HandOver seals an epoch's master key to another gatekeeper enclave's
-// attested encryption key.
-func (e *Enclave) HandOver(chainID string, epoch uint32, to crypto.PublicKey, toEncKey []byte) ([]byte, error) {
+// HandOver seals the master key a handover request asks for to the
+// gatekeeper enclave it names, once the registration the request carries
+// verifies inside this enclave (checkRecipient); it fails with
+// ErrRecipient otherwise. There is no way to seal a key to an enclave
+// that was not verified.
+func (e *Enclave) HandOver(chainID string, r keys.HandoverRequest) ([]byte, error) {
+	if err := checkRecipient(chainID, registry.RoleGatekeeper, r.To, r.EncryptionKey, r.Recipient); err != nil {
+		return nil, err
+	}
+	return e.sealMaster(chainID, r.Epoch, r.To, r.EncryptionKey)
+}
+
+// sealMaster seals an epoch's master key to a gatekeeper enclave's
+// encryption key.
+func (e *Enclave) sealMaster(chainID string, epoch uint32, to crypto.PublicKey, toEncKey []byte) ([]byte, error) {
 	m, err := e.master(epoch)
 	if err != nil {
 		return nil, err
@@ -223,16 +236,22 @@ func (e *Enclave) ReceiveMaster(chainID string, epoch uint32, sealed []byte) ([]
 // carry (MasterKeyLen bytes each), so a share's size stays small.
 const MaxClusterGen = 1 << 16
 
-// ShareCluster seals a cluster's keys of generations 0 to gen, derived
-// from the master key of epoch, to a worker's attested encryption key.
-func (e *Enclave) ShareCluster(chainID string, cluster uint64, epoch, gen uint32, worker crypto.PublicKey, workerEncKey []byte) ([]byte, error) {
-	return e.ShareClusterKeys(chainID, cluster, epoch, gen, nil, worker, workerEncKey)
+// ShareCluster seals the cluster keys a request asks for to the worker
+// enclave it names, once the registration the request carries verifies
+// inside this enclave (checkRecipient); it fails with ErrRecipient
+// otherwise.
+func (e *Enclave) ShareCluster(chainID string, r keys.ClusterRequest) ([]byte, error) {
+	if err := checkRecipient(chainID, registry.RoleWorker, r.Worker, r.EncryptionKey, r.Recipient); err != nil {
+		return nil, err
+	}
+	return e.sealCluster(chainID, r.Cluster, r.Epoch, r.Gen, r.Starts, r.Worker, r.EncryptionKey)
 }
 
-// ShareClusterKeys is ShareCluster for a cluster whose later generations
-// derive from later epochs' master keys (keys.EpochOf): the master key
-// rotated during its life.
-func (e *Enclave) ShareClusterKeys(chainID string, cluster uint64, epoch, gen uint32, starts []keys.EpochStart, worker crypto.PublicKey, workerEncKey []byte) ([]byte, error) {
+// sealCluster seals a cluster's keys of generations 0 to gen to a
+// worker's encryption key. They derive from the master key of epoch, or
+// of a later epoch for the generations starts moves (keys.EpochOf: the
+// master key rotated during the cluster's life).
+func (e *Enclave) sealCluster(chainID string, cluster uint64, epoch, gen uint32, starts []keys.EpochStart, worker crypto.PublicKey, workerEncKey []byte) ([]byte, error) {
 	if gen > MaxClusterGen {
 		return nil, fmt.Errorf("cluster %d key generation %d exceeds %d", cluster, gen, MaxClusterGen)
 	}
@@ -256,8 +275,8 @@ func (e *Enclave) ReceiveCluster(chainID string, cluster uint64, epoch, gen uint
 	return e.ReceiveClusterKeys(chainID, cluster, epoch, gen, nil, sealed)
 }
 
-// ReceiveClusterKeys is ReceiveCluster for keys shared by
-// ShareClusterKeys with starts.
+// ReceiveClusterKeys is ReceiveCluster for keys shared with epoch
+// starts (a cluster that lived through a master key rotation).
 func (e *Enclave) ReceiveClusterKeys(chainID string, cluster uint64, epoch, gen uint32, starts []keys.EpochStart, sealed []byte) error {
 	kr, err := e.keyring()
 	if err != nil {

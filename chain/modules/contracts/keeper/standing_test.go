@@ -125,12 +125,8 @@ func TestExpiredWorkerLosesItsStanding(t *testing.T) {
 	// Nothing more for it: no cluster, no start, no key.
 	wantErr(t, "add the expired worker", f.run(f.operator, &contracts.MsgAddWorker{Cluster: 0, Worker: gone.Identity()}), registry.ErrNoStanding)
 	wantErr(t, "a cluster of the expired worker", f.run(f.operator, &contracts.MsgCreateCluster{Workers: []crypto.PublicKey{gone.Identity()}}), registry.ErrNoStanding)
-	sealed, err := f.gk.ShareCluster(chainID, 0, 0, 0, gone.Identity(), gone.EncryptionKey())
-	if err != nil {
-		t.Fatal(err)
-	}
 	before := len(f.inbox(gone, keys.TopicClusterKey))
-	if err := f.post(f.gk, keys.TopicClusterShare, keys.ClusterShare{Cluster: 0, Worker: gone.Identity(), Epoch: 0, Sealed: sealed}); err != nil &&
+	if err := f.post(f.gk, keys.TopicClusterShare, keys.ClusterShare{Cluster: 0, Worker: gone.Identity(), Epoch: 0, Sealed: unopened}); err != nil &&
 		!errors.Is(err, keys.ErrUnexpected) {
 		t.Fatal(err)
 	}
@@ -213,7 +209,7 @@ func twoHolders(t *testing.T) (e *env, g1, g2 *enclave.Enclave, v1, v2 crypto.Pr
 		t.Fatal(err)
 	}
 	r := decode[keys.HandoverRequest](t, e.inbox(g1, keys.TopicHandoverRequest)[0])
-	sealed, err := g1.HandOver(chainID, 0, r.To, r.EncryptionKey)
+	sealed, err := g1.HandOver(chainID, r)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,11 +15,13 @@ import (
 	"time"
 
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/devnet"
 	"github.com/phalanx-net/phalanx/e2e"
 	"github.com/phalanx-net/phalanx/internal/proc"
 	"github.com/phalanx-net/phalanx/sdk/client"
+	"github.com/phalanx-net/phalanx/tee"
 )
 
 // TestOperationsWalkthrough runs docs/operations.md's "network of
@@ -166,14 +168,36 @@ func TestOperationsWalkthrough(t *testing.T) {
 
 	// 7. A worker, paid by its funded operator, given every gatekeeper
 	// (a list, and the flag repeated): gk0 is its primary, the others its
-	// witnesses.
-	wk := ph.start("worker", "start", "--home", filepath.Join(dir, "worker"), "--operator", "operator", "--keyring-backend", "test",
-		"--node", rpc0+","+fmt.Sprintf("http://127.0.0.1:%d", port(1, 1)), "--node", fmt.Sprintf("http://127.0.0.1:%d,http://127.0.0.1:%d", port(2, 1), port(3, 1)),
-		"--platform", "sim", "--genesis", genesis, "--query-addr", fmt.Sprintf("127.0.0.1:%d", port(4, 5)))
+	// witnesses. It takes its sealing root from the gatekeepers' enclaves,
+	// as a TDX worker does.
+	workerArgs := []string{"worker", "start", "--home", filepath.Join(dir, "worker"), "--operator", "operator", "--keyring-backend", "test",
+		"--node", rpc0 + "," + fmt.Sprintf("http://127.0.0.1:%d", port(1, 1)), "--node", fmt.Sprintf("http://127.0.0.1:%d,http://127.0.0.1:%d", port(2, 1), port(3, 1)),
+		"--platform", "sim", "--sim-released-sealing", "--genesis", genesis, "--query-addr", fmt.Sprintf("127.0.0.1:%d", port(4, 5))}
+	wk := ph.start(workerArgs...)
+	var registered registry.Enclave
 	waitUntil(t, ctx, append(nodes, wk), "the worker to register", func() bool {
 		ws, err := cl.Workers(ctx)
-		return err == nil && len(ws) == 1 && ws[0].Operator == operator
+		if err != nil || len(ws) != 1 || ws[0].Operator != operator {
+			return false
+		}
+		registered = ws[0]
+		return true
 	})
+	if _, err := os.Stat(filepath.Join(dir, "worker", "worker", tee.SimSealingKeyFile)); err == nil {
+		t.Fatal("a worker with a released sealing root wrote a sealing key file")
+	}
+	// Started again, it is released the same root and is the same worker.
+	wk.Interrupt()
+	if err := wk.Wait(30 * time.Second); err != nil {
+		t.Fatalf("the worker did not stop cleanly: %v\n%s", err, wk.Output())
+	}
+	wk = ph.start(workerArgs...)
+	waitUntil(t, ctx, append(nodes, wk), "the restarted worker to be released its sealing root", func() bool {
+		return strings.Contains(wk.Output(), "sealing root released") && strings.Contains(wk.Output(), "enclave keys unsealed")
+	})
+	if out := wk.Output(); !strings.Contains(out, registered.Identity.String()) {
+		t.Fatalf("the restarted worker is not %s:\n%s", registered.Identity, out)
+	}
 	if out := ph.run("query", "workers", "--node", rpc0); !strings.Contains(out, operator.String()) {
 		t.Fatalf("query workers: %s", out)
 	}

@@ -136,7 +136,7 @@ const (
 	// key ..."), is the additional data of what an enclave seals for its
 	// host to keep (enclave: the checkpoint, the secrets, the data key).
 	EnclaveSeal = "phalanx/enclave: "
-	// KeysSealingRootKey, followed by a NUL-separated platform name,
+	// KeysSealingRootKey, followed by the length-prefixed platform name,
 	// measurement and machine id, derives an enclave's sealing root from
 	// the master key (enclave/internal/derive).
 	KeysSealingRootKey = "phalanx/keys: sealing root key v1\x00"

@@ -65,6 +65,8 @@ var refusals = []struct {
 		"Update the machine's firmware and microcode to Intel's current TCB level."},
 	{verify.ErrGuestPolicy, "the confidential VM's guest policy is refused",
 		"Launch the VM without debugging or a migration agent, and request the report at VMPL 0."},
+	{verify.ErrTDAttributes, "the TD can be migrated or is bound to a service TD, which could export its memory",
+		"Launch the TD without MIGRATABLE and without binding a service TD (migration TD)."},
 	{registry.ErrBadAttestation, "it cannot verify the enclave's attestation",
 		"Check the machine's TEE (firmware, certificates); the refusal above says what failed."},
 }

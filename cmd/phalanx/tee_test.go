@@ -47,6 +47,16 @@ func TestTEEVerify(t *testing.T) {
 		t.Errorf("another FMSPC's collateral: %v\n%s", err, out)
 	}
 
+	// A version 5 quote (TDX 1.5): its measurement without collateral; with
+	// its own collateral, its TCB below every level Intel lists.
+	v5 := teeCollaterals + "tdx-dcap-qvl-outdated.quote"
+	if out := mustRun(t, "tee", "verify", v5, "--at", "2026-02-19T00:00:00Z"); !strings.Contains(out, "Platform     tdx") || !strings.Contains(out, "Measurement  273828c46252fcbd") {
+		t.Errorf("version 5 quote:\n%s", out)
+	}
+	if out, err := run(t, "", "tee", "verify", v5, "--collateral", other, "--at", "2026-02-19T00:00:00Z"); err == nil || !strings.Contains(err.Error(), "(tee/7)") {
+		t.Errorf("the outdated sample with its collateral: %v\n%s", err, out)
+	}
+
 	// SEV-SNP, with a collateral file holding the VCEK.
 	vcek, err := os.ReadFile(teeSamples + "snp-virtee-sev-1.vcek.der")
 	if err != nil {

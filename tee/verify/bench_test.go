@@ -14,7 +14,7 @@ import (
 )
 
 // BenchmarkVerify measures what a gatekeeper spends on one registration's
-// evidence: a TDX quote, an SEV-SNP report with its collateral (Milan, v2
+// evidence: a TDX quote (version 4, and version 5 of TDX 1.5), an SEV-SNP report with its collateral (Milan, v2
 // report, and Genoa, v3), a sim quote.
 func BenchmarkVerify(b *testing.B) {
 	sim := simQuotes(b)[0]
@@ -24,6 +24,7 @@ func BenchmarkVerify(b *testing.B) {
 		opts verify.Options
 	}{
 		{"tdx", teetest.TDXSamples[0].Evidence(b), verify.Options{Now: teetest.SampleNow}},
+		{"tdx-v5", verify.Evidence{Platform: verify.TDX, Quote: readFile(b, tdxCollaterals[1].quoteDir, tdxCollaterals[1].quote)}, verify.Options{Now: tdxCollaterals[1].at}},
 		{"sevsnp", teetest.SNPSamples[0].Evidence(b), verify.Options{Now: teetest.SampleNow}},
 		{"sevsnp-genoa", teetest.SNPSamples[2].Evidence(b), verify.Options{Now: teetest.SampleNow}},
 		{"sim", verify.Evidence{Platform: verify.Sim, Quote: sim}, verify.Options{AllowSim: true}},

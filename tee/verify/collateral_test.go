@@ -10,13 +10,23 @@ import (
 	"encoding/binary"
 	"encoding/pem"
 	"errors"
+	"fmt"
+	"io"
 	"math/big"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	tdxabi "github.com/google/go-tdx-guest/abi"
+	tdxpb "github.com/google/go-tdx-guest/proto/tdx"
+	tdxverify "github.com/google/go-tdx-guest/verify"
+
+	"github.com/phalanx-net/phalanx/tee/pcs/pcstest"
 	"github.com/phalanx-net/phalanx/tee/verify"
 )
 
@@ -269,12 +279,9 @@ func quotePCK(t *testing.T, quote []byte) *x509.Certificate {
 	return c
 }
 
-// tdx-dcap-qvl-outdated is a version 5 quote (TD report 1.5), which
-// go-tdx-guest v0.3.1 does not parse, so Verify refuses it as invalid
-// evidence whatever the collateral. Its TCB is evaluated from the fields
-// the evaluation reads, cut from the quote at their version 5 offsets.
-//
-// By Intel's rules it is not OutOfDate but below every TCB level Intel's
+// tdx-dcap-qvl-outdated is a version 5 quote (TD report 1.5). Its
+// signatures, PCK chain, quoting enclave and collateral verify; by Intel's
+// rules its TCB is not OutOfDate but below every TCB level Intel's
 // collateral of 2026-02-18 lists for FMSPC 90C06F000000: its PCK
 // certificate's eighth SGX component (SEAMLDR ACM) has SVN 3, and every
 // level asks for 5. Intel compares TCB levels component by component; a
@@ -285,30 +292,126 @@ func TestTDXOutdatedSample(t *testing.T) {
 	s := tdxCollaterals[1]
 	c := tdxCollateral(t, 1)
 	quote := readFile(t, s.quoteDir, s.quote)
-	if _, err := verify.Verify(verify.Evidence{Platform: verify.TDX, Quote: quote}, verify.Options{Now: s.at, Collateral: c}); !errors.Is(err, verify.ErrInvalidEvidence) {
-		t.Errorf("version 5 quote: %v, want ErrInvalidEvidence", err)
-	}
-	const header, bodyStart, bodySize = 48, 48 + 6, 648
 	if v := binary.LittleEndian.Uint16(quote); v != 5 {
 		t.Fatalf("quote version %d", v)
 	}
+	const header = 48
 	if typ := binary.LittleEndian.Uint16(quote[header:]); typ != 3 {
 		t.Fatalf("body type %d, want 3 (TD report 1.5)", typ)
 	}
-	body := quote[bodyStart : bodyStart+bodySize]
-	teeTCBSVN, mrSignerSeam, seamAttributes := body[0:16], body[64:112], body[112:120]
-	// Signed data size, signature, attestation key, certification data
-	// type and size, then the QE report, whose ISV SVN is at 258.
-	qeReport := quote[bodyStart+bodySize+4+64+64+6:]
-	qeSVN := uint32(binary.LittleEndian.Uint16(qeReport[258:]))
-	if qeSVN != 7 || teeTCBSVN[0] != 7 || teeTCBSVN[1] != 1 {
-		t.Fatalf("QE SVN %d, TEE_TCB_SVN %x", qeSVN, teeTCBSVN)
-	}
-	pck := quotePCK(t, quote)
-	_, _, err := verify.EvaluateTDXTCB(c, s.at, pck.Raw, teeTCBSVN, mrSignerSeam, seamAttributes, qeSVN)
+	ev := verify.Evidence{Platform: verify.TDX, Quote: quote}
+	_, err := verify.Verify(ev, verify.Options{Now: s.at, Collateral: c})
 	if !errors.Is(err, verify.ErrTCBBelowMinimum) {
-		t.Errorf("outdated sample: %v, want ErrTCBBelowMinimum", err)
+		t.Fatalf("outdated sample: %v, want ErrTCBBelowMinimum", err)
 	}
+	if !strings.Contains(err.Error(), "CPU SVN 03030202040100030000000000000000") || !strings.Contains(err.Error(), "FMSPC 90C06F000000") {
+		t.Errorf("the refusal does not name the platform's TCB: %v", err)
+	}
+	// Without collateral it verifies as far as the quote goes: a TD of
+	// TDX 1.5, its measurement read from the version 5 body.
+	v, err := verify.Verify(ev, verify.Options{Now: s.at})
+	if err != nil {
+		t.Fatalf("without collateral: %v", err)
+	}
+	if len(v.Measurement) != verify.TDXMeasurementSize || v.TCB != nil || len(v.Machine) != 16 {
+		t.Errorf("verified %d-byte measurement, TCB %v, machine %x", len(v.Measurement), v.TCB, v.Machine)
+	}
+	const bodyAt = header + 6
+	if mrtd := quote[bodyAt+136 : bodyAt+184]; !bytes.Equal(v.Measurement[:48], mrtd) {
+		t.Errorf("MRTD %x, the body's is %x", v.Measurement[:48], mrtd)
+	}
+	// One byte of the TD report changed: the QE's signature fails.
+	bad := bytes.Clone(quote)
+	bad[bodyAt+200] ^= 1
+	if _, err := verify.Verify(verify.Evidence{Platform: verify.TDX, Quote: bad}, verify.Options{Now: s.at}); !errors.Is(err, verify.ErrSignature) {
+		t.Errorf("altered version 5 body: %v, want ErrSignature", err)
+	}
+	// It is no migratable TD and bound to no service TD; one that were
+	// would be refused (the body's signature aside).
+	parsed, _, err := verify.ParseTDXQuote(quote)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := verify.TDXBody(parsed)
+	if err := verify.CheckTDAttributes(body); err != nil {
+		t.Fatal(err)
+	}
+	v5 := body.(*tdxpb.TDQuoteBodyV5)
+	v5.MrServiceTd[0] = 1
+	if err := verify.CheckTDAttributes(body); !errors.Is(err, verify.ErrTDAttributes) {
+		t.Errorf("a TD bound to a service TD: %v", err)
+	}
+	v5.MrServiceTd[0] = 0
+	v5.TdAttributes[3] |= 0x20
+	if err := verify.CheckTDAttributes(body); !errors.Is(err, verify.ErrTDAttributes) {
+		t.Errorf("a migratable TD: %v", err)
+	}
+	// The canonical form of a canonical quote is itself.
+	if canon, err := verify.CanonicalTDXQuote(quote); err != nil || !bytes.Equal(canon, quote) {
+		t.Errorf("CanonicalTDXQuote changed a canonical version 5 quote (%v)", err)
+	}
+}
+
+// go-tdx-guest's own evaluation, given the same collateral by PCS's API
+// served locally, agrees: tdx-dcap-qvl-1 is up to date, and
+// tdx-dcap-qvl-outdated matches no TCB level (it would name OutOfDate if
+// it matched one).
+func TestTDXTCBAgreesWithGoTDXGuest(t *testing.T) {
+	roots := x509.NewCertPool()
+	root, err := verify.IntelRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots.AddCert(root)
+	for i, want := range []string{"", "no matching TCB level"} {
+		s := tdxCollaterals[i]
+		rec, err := pcstest.ParseRecorded(s.fmspc, readFile(t, "testdata", s.collateral))
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := pcstest.NewServer(rec)
+		parsed, err := tdxabi.QuoteToProto(readFile(t, s.quoteDir, s.quote))
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := &tdxverify.TimeSet{PckCertChain: s.at, TcbInfo: s.at, QeIdentity: s.at, PckCrl: s.at, RootCaCrl: s.at}
+		opts := &tdxverify.Options{GetCollateral: true, CheckRevocations: true, Getter: localPCS{srv.URL}, Now: now, TrustedRoots: roots}
+		err = tdxverify.TdxQuote(parsed, opts)
+		srv.Close()
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%s: go-tdx-guest: %v", s.quote, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("%s: go-tdx-guest: %v, want %q", s.quote, err, want)
+		}
+		if n := len(srv.Requests()); n < 4 {
+			t.Errorf("%s: go-tdx-guest fetched %d collateral parts, want 4", s.quote, n)
+		}
+	}
+}
+
+// localPCS answers go-tdx-guest's requests to Intel's hosts from a local
+// server.
+type localPCS struct{ base string }
+
+func (l localPCS) Get(raw string) (map[string][]string, []byte, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	resp, err := http.Get(l.base + u.RequestURI())
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, nil, fmt.Errorf("%s: %s", raw, resp.Status)
+	}
+	return resp.Header, body, nil
 }
 
 // The statuses other than UpToDate, with Intel's real collateral and

@@ -67,4 +67,8 @@ var (
 	ErrGuestPolicy = module.DefineError(Codespace, 8, "SEV-SNP guest policy refused")
 	// The VCEK certifies another TCB than the report's reported TCB.
 	ErrVCEKTCBMismatch = module.DefineError(Codespace, 9, "SEV-SNP VCEK is not for the reported TCB")
+	// A TD whose memory another TD can export: a migratable TD
+	// (TD_ATTRIBUTES.MIGRATABLE), or one bound to a service TD (TDX 1.5's
+	// MR_SERVICETD, a migration TD for instance).
+	ErrTDAttributes = module.DefineError(Codespace, 10, "TDX TD can be migrated or is bound to a service TD")
 )

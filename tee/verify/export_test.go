@@ -12,6 +12,7 @@ import (
 // conformance suite with package tee's tests) look at.
 var (
 	ParseTDXQuote     = parseTDXQuote
+	CheckTDAttributes = checkTDAttributes
 	CheckTDQEIdentity = checkTDQEIdentity
 	IntelRoot         = intelRoot
 	SNPChainOf        = snpCertChain
@@ -51,3 +52,11 @@ func EvaluateTDXTCB(c *TDXCollateral, now time.Time, pckDER, teeTCBSVN, mrSigner
 	ev, err := evaluateTDXTCB(col, ext, body, &tdxpb.EnclaveReport{IsvSvn: qeSVN})
 	return ev.status, ev.advisories, err
 }
+
+// TDXQEReport is the quoting enclave's report in a parsed quote.
+func TDXQEReport(q *tdxQuote) *tdxpb.EnclaveReport {
+	return q.signed.GetCertificationData().GetQeReportCertificationData().GetQeReport()
+}
+
+// TDXBody is the TD report of a parsed quote.
+func TDXBody(q *tdxQuote) tdxBody { return q.body }

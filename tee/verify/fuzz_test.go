@@ -58,11 +58,23 @@ func FuzzVerifyTDX(f *testing.F) {
 	for _, n := range tdxStages {
 		f.Add(samples[0][:n])
 	}
+	// A version 5 quote (TD report 1.5), and where its header, body
+	// descriptor and body end; it verifies at its own time.
+	v5 := readFile(f, tdxCollaterals[1].quoteDir, tdxCollaterals[1].quote)
+	samples = append(samples, v5[:teetest.TDXSignedEnd(v5)])
+	f.Add(v5)
+	for _, n := range []int{48, 54, 702, 706} {
+		f.Add(v5[:n])
+	}
 	f.Fuzz(func(t *testing.T, quote []byte) {
 		if len(quote) > maxFuzzQuote {
 			t.Skip("larger than any quote")
 		}
-		v, err := verify.Verify(verify.Evidence{Platform: verify.TDX, Quote: quote}, verify.Options{Now: teetest.SampleNow})
+		now := teetest.SampleNow
+		if len(quote) >= 2 && quote[0] == 5 && quote[1] == 0 {
+			now = tdxCollaterals[1].at
+		}
+		v, err := verify.Verify(verify.Evidence{Platform: verify.TDX, Quote: quote}, verify.Options{Now: now})
 		if err != nil {
 			failOnPanic(t, err)
 			return

@@ -26,8 +26,13 @@ const (
 // write the TD's memory.
 const tdAttributesDebug = 0x01
 
-// tdxVerifier verifies raw TDX DCAP quotes, version 4, with go-tdx-guest:
-// no collateral getter, no revocation fetching, Intel's root pinned.
+// tdAttributesMigratable is bit 29 of TD_ATTRIBUTES (in its fourth byte,
+// little-endian): a migration TD may export the TD's memory and state.
+const tdAttributesMigratable = 0x20
+
+// tdxVerifier verifies raw TDX DCAP quotes, versions 4 and 5 (a TD report
+// of TDX 1.0 or 1.5), with go-tdx-guest: no collateral getter, no
+// revocation fetching, Intel's root pinned.
 type tdxVerifier struct{}
 
 func (tdxVerifier) Name() string { return TDX }
@@ -46,9 +51,12 @@ func (tdxVerifier) Verify(ev Evidence, opts Options) (Verified, error) {
 	// The chain's PEM text is outside every signature, and PEM decoding
 	// ignores some changes to it (line breaks, spaces); only the one
 	// canonical text is accepted, so the certificates have one encoding.
-	chainPEM := quote.GetSignedData().GetCertificationData().GetQeReportCertificationData().GetPckCertificateChainData().GetPckCertChain()
+	chainPEM := quote.signed.GetCertificationData().GetQeReportCertificationData().GetPckCertificateChainData().GetPckCertChain()
 	if !bytes.Equal(chainPEM, canonicalPCKChain(chain, hasNUL(chainPEM))) {
 		return Verified{}, fmt.Errorf("%w: tdx PCK chain is not in canonical PEM (64-column lines, LF)", ErrInvalidEvidence)
+	}
+	if err := checkTDAttributes(quote.body); err != nil {
+		return Verified{}, err
 	}
 	notAfter, err := checkValidity(opts.Now, chain.PCKCertificate, chain.IntermediateCertificate, chain.RootCertificate)
 	if err != nil {
@@ -65,7 +73,7 @@ func (tdxVerifier) Verify(ev Evidence, opts Options) (Verified, error) {
 	// compiled in (checkTDQEIdentity), as before collateral existed; with
 	// it, Intel's signed QE identity decides (verifyTDXCollateral).
 	if col == nil {
-		qe := quote.GetSignedData().GetCertificationData().GetQeReportCertificationData().GetQeReport()
+		qe := quote.signed.GetCertificationData().GetQeReportCertificationData().GetQeReport()
 		if err := checkTDQEIdentity(qe); err != nil {
 			return Verified{}, err
 		}
@@ -75,7 +83,8 @@ func (tdxVerifier) Verify(ev Evidence, opts Options) (Verified, error) {
 		return Verified{}, err
 	}
 	// TdxQuote is RawTdxQuote without parsing the bytes a second time.
-	if err := tdxverify.TdxQuote(quote, &tdxverify.Options{Now: opts.Now, TrustedRoots: roots}); err != nil {
+	now := &tdxverify.TimeSet{PckCertChain: opts.Now, TcbInfo: opts.Now, QeIdentity: opts.Now, PckCrl: opts.Now, RootCaCrl: opts.Now}
+	if err := tdxverify.TdxQuote(quote.proto, &tdxverify.Options{Now: now, TrustedRoots: roots}); err != nil {
 		return Verified{}, fmt.Errorf("%w: tdx: %w", ErrSignature, err)
 	}
 
@@ -94,7 +103,7 @@ func (tdxVerifier) Verify(ev Evidence, opts Options) (Verified, error) {
 	if err != nil || len(ppid) == 0 {
 		return Verified{}, fmt.Errorf("%w: tdx PCK certificate names no PPID", ErrInvalidEvidence)
 	}
-	body := quote.GetTdQuoteBody()
+	body := quote.body
 	v := Verified{
 		Machine:     ppid,
 		Platform:    TDX,
@@ -127,16 +136,22 @@ func CanonicalTDXQuote(raw []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	cert := quote.GetSignedData().GetCertificationData()
+	cert := quote.signed.GetCertificationData()
 	pck := cert.GetQeReportCertificationData().GetPckCertificateChainData()
 	canon := canonicalPCKChain(chain, hasNUL(pck.GetPckCertChain()))
 	delta := uint32(len(canon)) - uint32(len(pck.GetPckCertChain())) // wraps when shrinking; the sums below wrap back
 	pck.PckCertChain = canon
 	pck.Size += delta
 	cert.Size += delta
-	quote.SignedDataSize += delta
-	quote.ExtraBytes = nil
-	out, err := tdxabi.QuoteToAbiBytes(quote)
+	switch q := quote.proto.(type) {
+	case *tdxpb.QuoteV4:
+		q.SignedDataSize += delta
+		q.ExtraBytes = nil
+	case *tdxpb.QuoteV5:
+		q.SignedDataSize = int32(uint32(q.SignedDataSize) + delta)
+		q.ExtraBytes = nil
+	}
+	out, err := tdxabi.QuoteToAbiBytes(quote.proto)
 	if err != nil {
 		return nil, fmt.Errorf("re-encode quote: %w", err)
 	}
@@ -146,8 +161,8 @@ func CanonicalTDXQuote(raw []byte) ([]byte, error) {
 // tdxMeasurement returns MRTD||RTMR0||RTMR1||RTMR2||RTMR3: the TD's
 // initial image and what its firmware, boot loader, kernel and runtime
 // measured into the run-time registers.
-func tdxMeasurement(quote *tdxpb.QuoteV4) []byte {
-	body := quote.GetTdQuoteBody()
+func tdxMeasurement(quote *tdxQuote) []byte {
+	body := quote.body
 	m := make([]byte, 0, tdxMeasurementSize)
 	m = append(m, body.GetMrTd()...)
 	for _, r := range body.GetRtmrs() {
@@ -156,10 +171,33 @@ func tdxMeasurement(quote *tdxpb.QuoteV4) []byte {
 	return m
 }
 
+// tdxBody is what Phalanx reads of a TD report, in either quote version:
+// go-tdx-guest's TDQuoteBody (version 4) and TDQuoteBodyV5 (version 5,
+// TDX 1.0 or 1.5) both have these fields at the same meaning.
+type tdxBody interface {
+	GetTeeTcbSvn() []byte
+	GetMrSignerSeam() []byte
+	GetSeamAttributes() []byte
+	GetTdAttributes() []byte
+	GetMrTd() []byte
+	GetRtmrs() [][]byte
+	GetReportData() []byte
+}
+
+// tdxQuote is a parsed quote of either version: the library's message,
+// which its verification takes, and the parts this package reads.
+type tdxQuote struct {
+	proto  any // *tdxpb.QuoteV4 or *tdxpb.QuoteV5
+	header *tdxpb.Header
+	body   tdxBody
+	signed *tdxpb.Ecdsa256BitQuoteV4AuthData
+	extra  []byte
+}
+
 // parseTDXQuote decodes a quote and its PCK certificate chain. Everything
 // wrong at this stage is ErrInvalidEvidence; the library's checks that
 // follow then fail only on signatures and chains.
-func parseTDXQuote(raw []byte) (*tdxpb.QuoteV4, *tdxverify.PCKCertificateChain, error) {
+func parseTDXQuote(raw []byte) (*tdxQuote, *tdxverify.PCKCertificateChain, error) {
 	if err := checkTDXLayout(raw); err != nil {
 		return nil, nil, fmt.Errorf("%w: tdx quote: %w", ErrInvalidEvidence, err)
 	}
@@ -167,24 +205,29 @@ func parseTDXQuote(raw []byte) (*tdxpb.QuoteV4, *tdxverify.PCKCertificateChain, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: tdx quote: %w", ErrInvalidEvidence, err)
 	}
-	quote, ok := parsed.(*tdxpb.QuoteV4)
-	if !ok {
+	var quote *tdxQuote
+	switch q := parsed.(type) {
+	case *tdxpb.QuoteV4:
+		quote = &tdxQuote{proto: q, header: q.GetHeader(), body: q.GetTdQuoteBody(), signed: q.GetSignedData(), extra: q.GetExtraBytes()}
+	case *tdxpb.QuoteV5:
+		quote = &tdxQuote{proto: q, header: q.GetHeader(), body: q.GetTdQuoteBodyDescriptor().GetTdQuoteBodyV5(), signed: q.GetSignedData(), extra: q.GetExtraBytes()}
+	default:
 		return nil, nil, fmt.Errorf("%w: tdx quote: unsupported format %T", ErrInvalidEvidence, parsed)
 	}
-	// QuoteToProto has checked the version, key type, TEE type and the
-	// sizes of every field.
-	if !bytes.Equal(quote.GetHeader().GetQeVendorId(), []byte(intelQEVendorID)) {
-		return nil, nil, fmt.Errorf("%w: tdx quote: QE vendor %x is not Intel", ErrInvalidEvidence, quote.GetHeader().GetQeVendorId())
+	// QuoteToProto has checked the version, key type, TEE type, the body
+	// type and the sizes of every field.
+	if !bytes.Equal(quote.header.GetQeVendorId(), []byte(intelQEVendorID)) {
+		return nil, nil, fmt.Errorf("%w: tdx quote: QE vendor %x is not Intel", ErrInvalidEvidence, quote.header.GetQeVendorId())
 	}
 	// Bytes after the signed data are outside every signature. Quote
 	// buffers come zero-padded; anything else there is refused.
-	if !allZero(quote.GetExtraBytes()) {
+	if !allZero(quote.extra) {
 		return nil, nil, fmt.Errorf("%w: tdx quote: non-zero bytes after the signed data", ErrInvalidEvidence)
 	}
-	if len(quote.GetTdQuoteBody().GetRtmrs()) != tdxRTMRs {
-		return nil, nil, fmt.Errorf("%w: tdx quote: %d RTMRs, want %d", ErrInvalidEvidence, len(quote.GetTdQuoteBody().GetRtmrs()), tdxRTMRs)
+	if len(quote.body.GetRtmrs()) != tdxRTMRs {
+		return nil, nil, fmt.Errorf("%w: tdx quote: %d RTMRs, want %d", ErrInvalidEvidence, len(quote.body.GetRtmrs()), tdxRTMRs)
 	}
-	chainPEM := quote.GetSignedData().GetCertificationData().GetQeReportCertificationData().GetPckCertificateChainData().GetPckCertChain()
+	chainPEM := quote.signed.GetCertificationData().GetQeReportCertificationData().GetPckCertificateChainData().GetPckCertChain()
 	chain, err := parsePCKChain(chainPEM)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: tdx PCK chain: %w", ErrInvalidEvidence, err)
@@ -192,10 +235,12 @@ func parseTDXQuote(raw []byte) (*tdxpb.QuoteV4, *tdxverify.PCKCertificateChain, 
 	return quote, chain, nil
 }
 
-// Layout of a version 4 quote, as far as its length fields go.
+// Layout of a quote, as far as its length fields go.
 const (
-	tdxSignedDataSizeAt = 0x278 // after the 48-byte header and 584-byte TD report body
-	tdxSignedDataAt     = 0x27C
+	tdxHeaderSize       = 48
+	tdxSignedDataSizeV4 = 0x278        // version 4: after the header and the 584-byte TD report
+	tdxBodyDescriptorV5 = 6            // version 5: the body's type (2 bytes) and size (4) follow the header
+	tdxMaxBodyV5        = 648          // version 5: a TD report of TDX 1.5, the larger of the two
 	tdxAuthDataKnown    = 0x80         // quote signature, attestation key
 	tdxCertDataKnown    = 6            // certification data type and size
 	tdxQECertKnown      = 0x180 + 0x40 // QE report and its signature
@@ -203,20 +248,32 @@ const (
 	tdxChainKnown       = 6 // PCK chain data type and size
 )
 
-// checkTDXLayout checks that the length fields of a version 4 quote
-// describe the bytes that follow them. go-tdx-guest v0.3.1 slices by these
-// fields without checking them and panics when they lie (found by
-// FuzzVerifyTDX); Verify recovers from panics, but a quote refused here
-// never reaches that code.
+// checkTDXLayout checks that the length fields of a quote describe the
+// bytes that follow them. go-tdx-guest slices by these fields without
+// checking them and panics when they lie (found by FuzzVerifyTDX); Verify
+// recovers from panics, but a quote refused here never reaches that code.
+// The version and body type themselves are the library's to check.
 func checkTDXLayout(q []byte) error {
-	if len(q) < tdxSignedDataAt {
+	if len(q) < tdxHeaderSize+tdxBodyDescriptorV5 {
+		return fmt.Errorf("%d bytes, shorter than a header", len(q))
+	}
+	sizeAt := uint64(tdxSignedDataSizeV4)
+	if binary.LittleEndian.Uint16(q) == 5 {
+		body := uint64(binary.LittleEndian.Uint32(q[tdxHeaderSize+2:]))
+		if body > tdxMaxBodyV5 {
+			return fmt.Errorf("TD report of %d bytes", body)
+		}
+		sizeAt = tdxHeaderSize + tdxBodyDescriptorV5 + body
+	}
+	signedAt := sizeAt + 4
+	if uint64(len(q)) < signedAt {
 		return fmt.Errorf("%d bytes, shorter than a header and TD report", len(q))
 	}
-	size := uint64(binary.LittleEndian.Uint32(q[tdxSignedDataSizeAt:]))
-	if tdxSignedDataAt+size > uint64(len(q)) {
+	size := uint64(binary.LittleEndian.Uint32(q[sizeAt:]))
+	if signedAt+size > uint64(len(q)) {
 		return fmt.Errorf("signed data of %d bytes overruns the quote", size)
 	}
-	signed := q[tdxSignedDataAt : tdxSignedDataAt+size]
+	signed := q[signedAt : signedAt+size]
 	if len(signed) < tdxAuthDataKnown+tdxCertDataKnown {
 		return fmt.Errorf("signed data of %d bytes", len(signed))
 	}
@@ -298,6 +355,20 @@ func checkTDQEIdentity(qe *tdxpb.EnclaveReport) error {
 		return fmt.Errorf("%w: tdx quoting enclave product %d is not Intel's TD QE (%d)", ErrSignature, qe.GetIsvProdId(), tdQEISVProdID)
 	case !bytes.Equal(masked, []byte(tdQEAttributes)) || qe.GetMiscSelect() != tdQEMiscSelect:
 		return fmt.Errorf("%w: tdx quoting enclave attributes %x / misc %x are not Intel's TD QE's (a debug QE?)", ErrSignature, attrs, qe.GetMiscSelect())
+	}
+	return nil
+}
+
+// checkTDAttributes refuses a TD whose memory another TD can export: a
+// migratable one, or (TDX 1.5) one bound to a service TD. The
+// measurement covers neither that TD's code nor where it sends the
+// state, and a worker that moves leaves the machine it registered on.
+func checkTDAttributes(body tdxBody) error {
+	if attrs := body.GetTdAttributes(); len(attrs) > 3 && attrs[3]&tdAttributesMigratable != 0 {
+		return fmt.Errorf("%w: TD_ATTRIBUTES %x has MIGRATABLE set", ErrTDAttributes, attrs)
+	}
+	if v5, ok := body.(interface{ GetMrServiceTd() []byte }); ok && !allZero(v5.GetMrServiceTd()) {
+		return fmt.Errorf("%w: MR_SERVICETD %x", ErrTDAttributes, v5.GetMrServiceTd())
 	}
 	return nil
 }

@@ -20,9 +20,10 @@ import (
 // module identity), and the quoting enclave's level (QE identity), each
 // with its status and advisories, converged to one status.
 //
-// It is written here rather than taken from go-tdx-guest: v0.3.1 accepts
-// only UpToDate, without saying which status it found or naming an
-// advisory (see docs/decisions.md).
+// It is written here rather than taken from go-tdx-guest, whose
+// collateral path accepts only UpToDate, without saying which status it
+// found or naming an advisory (see docs/decisions.md); a test checks that
+// both match the same levels on Intel's real collateral.
 
 // tdxTCBComponents is the number of SGX and TDX TCB components a TCB level
 // lists, as the PCK certificate and TEE_TCB_SVN hold them.
@@ -40,7 +41,7 @@ type tdxEvaluation struct {
 // against checked collateral. A TCB lower than every level Intel lists
 // wraps ErrTCBBelowMinimum; a status of Revoked is returned as a status,
 // for the caller to refuse.
-func evaluateTDXTCB(col *tdxCollateral, pck *pcs.PckExtensions, body *tdxpb.TDQuoteBody, qe *tdxpb.EnclaveReport) (tdxEvaluation, error) {
+func evaluateTDXTCB(col *tdxCollateral, pck *pcs.PckExtensions, body tdxBody, qe *tdxpb.EnclaveReport) (tdxEvaluation, error) {
 	info := &col.tcbInfo
 	teeTCBSVN := body.GetTeeTcbSvn()
 	if len(teeTCBSVN) != tdxTCBComponents {
@@ -198,7 +199,7 @@ func checkQEIdentity(qe *tdxpb.EnclaveReport, id *pcs.EnclaveIdentity) error {
 // verification: the collateral itself, that it is for the quote's
 // platform, revocation of the PCK chain, the quoting enclave's identity,
 // and the TCB status.
-func verifyTDXCollateral(c *TDXCollateral, quote *tdxpb.QuoteV4, pck, intermediate *x509.Certificate, now time.Time) (*TCB, error) {
+func verifyTDXCollateral(c *TDXCollateral, quote *tdxQuote, pck, intermediate *x509.Certificate, now time.Time) (*TCB, error) {
 	col, err := c.check(now)
 	if err != nil {
 		return nil, err
@@ -224,11 +225,11 @@ func verifyTDXCollateral(c *TDXCollateral, quote *tdxpb.QuoteV4, pck, intermedia
 	if err := checkNotRevoked("tdx PCK CA", col.rootCRL, intermediate); err != nil {
 		return nil, err
 	}
-	qe := quote.GetSignedData().GetCertificationData().GetQeReportCertificationData().GetQeReport()
+	qe := quote.signed.GetCertificationData().GetQeReportCertificationData().GetQeReport()
 	if err := checkQEIdentity(qe, &col.qeIdentity); err != nil {
 		return nil, err
 	}
-	ev, err := evaluateTDXTCB(col, ext, quote.GetTdQuoteBody(), qe)
+	ev, err := evaluateTDXTCB(col, ext, quote.body, qe)
 	if err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ func TestTDQEIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	qe := quote.GetSignedData().GetCertificationData().GetQeReportCertificationData().GetQeReport()
+	qe := verify.TDXQEReport(quote)
 	if err := verify.CheckTDQEIdentity(qe); err != nil {
 		t.Fatal(err)
 	}

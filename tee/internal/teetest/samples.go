@@ -193,8 +193,12 @@ func testdataDir() string {
 // is padding that no signature covers (and Verify requires to be zero).
 func TDXSignedEnd(q []byte) int {
 	const header, body = 48, 584
-	if len(q) < header+body+4 {
+	at := header + body // version 4
+	if len(q) >= header+6 && binary.LittleEndian.Uint16(q) == 5 {
+		at = header + 6 + int(binary.LittleEndian.Uint32(q[header+2:]))
+	}
+	if at < 0 || len(q) < at+4 {
 		return len(q)
 	}
-	return min(len(q), header+body+4+int(binary.LittleEndian.Uint32(q[header+body:])))
+	return min(len(q), at+4+int(binary.LittleEndian.Uint32(q[at:])))
 }

@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -201,27 +202,49 @@ func EvidenceKey(role Role, id crypto.PublicKey) []byte {
 
 // Confidence levels, Phala's: 1 is the best assessed TCB, 5 the worst
 // still accepted. ConfidenceUnassessed is a worker whose TCB no
-// collateral rated (sim, SEV-SNP, TDX verified without collateral).
+// collateral rated (sim; TDX and SEV-SNP verified without collateral,
+// which the chain then does not store for their scope).
 const (
 	ConfidenceUnassessed uint8 = 0
 	ConfidenceMax        uint8 = 5
 )
 
-// ConfidenceLevel maps Intel's TCB status to a confidence level: UpToDate
-// 1, SWHardeningNeeded 2, ConfigurationNeeded 3,
-// ConfigurationAndSWHardeningNeeded 4, OutOfDate (within its grace) and
-// OutOfDateConfigurationNeeded 5; anything else (no status, Revoked) is
-// unassessed.
-func ConfidenceLevel(status string) uint8 {
-	switch status {
+// ConfidenceAdvisories are the Intel advisories that leave a platform
+// whose configuration is needed at level 3 rather than 4: Phala's list
+// (its IAS_QUOTE_ADVISORY_ID_WHITELIST), advisories whose mitigation is
+// outside the enclave's reach and judged harmless to it.
+var ConfidenceAdvisories = []string{"INTEL-SA-00219", "INTEL-SA-00334", "INTEL-SA-00381", "INTEL-SA-00389"}
+
+// ConfidenceLevel maps what verification established of a TCB to a
+// confidence level, as Phala maps Intel's statuses: UpToDate 1,
+// SWHardeningNeeded 2, ConfigurationNeeded and
+// ConfigurationAndSWHardeningNeeded 3, or 4 when an advisory outside
+// ConfidenceAdvisories is named, OutOfDate and
+// OutOfDateConfigurationNeeded (within the grace) 5. An SEV-SNP machine
+// verified against stored collateral (its VCEK not revoked, its reported
+// TCB at or above the governance's minimum) is level 1: AMD rates no
+// status beyond that. rated says whether the chain's collateral took
+// part; without it, or with a status the chain refuses (Revoked), the
+// TCB is unassessed.
+func ConfidenceLevel(tcb *verify.TCB, rated bool) uint8 {
+	if tcb == nil || !rated {
+		return ConfidenceUnassessed
+	}
+	if tcb.ProductLine != "" {
+		return 1
+	}
+	switch tcb.Status {
 	case verify.TCBUpToDate:
 		return 1
 	case verify.TCBSWHardeningNeeded:
 		return 2
-	case verify.TCBConfigurationNeeded:
+	case verify.TCBConfigurationNeeded, verify.TCBConfigurationAndSWHardeningNeeded:
+		for _, a := range tcb.AdvisoryIDs {
+			if !slices.Contains(ConfidenceAdvisories, a) {
+				return 4
+			}
+		}
 		return 3
-	case verify.TCBConfigurationAndSWHardeningNeeded:
-		return 4
 	case verify.TCBOutOfDate, verify.TCBOutOfDateConfigurationNeeded:
 		return 5
 	}

@@ -11,6 +11,7 @@ import (
 	registrykeeper "github.com/phalanx-net/phalanx/chain/modules/registry/keeper"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
+	"github.com/phalanx-net/phalanx/tee/verify"
 )
 
 // setConfidence writes a confidence level on a worker's registration, as
@@ -74,10 +75,29 @@ func TestConfOfEachLevel(t *testing.T) {
 			t.Errorf("level %d: conf %s, want %s", level, got, want)
 		}
 	}
-	for status, want := range map[string]uint8{"UpToDate": 1, "SWHardeningNeeded": 2, "ConfigurationNeeded": 3,
-		"ConfigurationAndSWHardeningNeeded": 4, "OutOfDate": 5, "OutOfDateConfigurationNeeded": 5, "Revoked": 0, "": 0} {
-		if got := registry.ConfidenceLevel(status); got != want {
-			t.Errorf("%q: level %d, want %d", status, got, want)
+	harmless, other := []string{"INTEL-SA-00334"}, []string{"INTEL-SA-00334", "INTEL-SA-00837"}
+	for _, c := range []struct {
+		tcb   *verify.TCB
+		rated bool
+		want  uint8
+	}{
+		{&verify.TCB{Status: "UpToDate"}, true, 1},
+		{&verify.TCB{Status: "SWHardeningNeeded", AdvisoryIDs: other}, true, 2},
+		{&verify.TCB{Status: "ConfigurationNeeded"}, true, 3},
+		{&verify.TCB{Status: "ConfigurationNeeded", AdvisoryIDs: harmless}, true, 3},
+		{&verify.TCB{Status: "ConfigurationNeeded", AdvisoryIDs: other}, true, 4},
+		{&verify.TCB{Status: "ConfigurationAndSWHardeningNeeded", AdvisoryIDs: harmless}, true, 3},
+		{&verify.TCB{Status: "ConfigurationAndSWHardeningNeeded", AdvisoryIDs: other}, true, 4},
+		{&verify.TCB{Status: "OutOfDate"}, true, 5},
+		{&verify.TCB{Status: "OutOfDateConfigurationNeeded"}, true, 5},
+		{&verify.TCB{Status: "Revoked"}, true, 0},
+		{&verify.TCB{ProductLine: "Milan", ReportedTCB: 0x7308000000000003}, true, 1},
+		{&verify.TCB{ProductLine: "Milan", ReportedTCB: 0x7308000000000003}, false, 0},
+		{&verify.TCB{Status: "UpToDate"}, false, 0},
+		{nil, true, 0},
+	} {
+		if got := registry.ConfidenceLevel(c.tcb, c.rated); got != c.want {
+			t.Errorf("%+v (rated %v): level %d, want %d", c.tcb, c.rated, got, c.want)
 		}
 	}
 }

@@ -153,13 +153,14 @@ func (k Keeper) verifier() func(verify.Evidence, verify.Options) (verify.Verifie
 }
 
 // recordTCB writes what verification established of the enclave's TCB on
-// its record.
-func recordTCB(e *registry.Enclave, scope string, v verify.Verified) {
+// its record; rated says whether it was verified against the collateral
+// the chain stores for its scope.
+func recordTCB(e *registry.Enclave, scope string, v verify.Verified, rated bool) {
 	e.Scope, e.TCBStatus, e.Advisories, e.TCBDate, e.ReportedTCB, e.Confidence = scope, "", nil, 0, 0, 0
 	if v.TCB == nil {
 		return
 	}
-	e.TCBStatus, e.Confidence = v.TCB.Status, registry.ConfidenceLevel(v.TCB.Status)
+	e.TCBStatus, e.Confidence = v.TCB.Status, registry.ConfidenceLevel(v.TCB, rated)
 	if len(v.TCB.AdvisoryIDs) > 0 {
 		e.Advisories = slices.Clone(v.TCB.AdvisoryIDs)
 	}
@@ -229,7 +230,7 @@ func (k Keeper) rescanCollateral(kv store.KV, p registry.Params, now time.Time) 
 		case err != nil:
 			continue
 		default:
-			recordTCB(&e, e.Scope, v)
+			recordTCB(&e, e.Scope, v, true)
 		}
 		if exp := registry.Expiry(p, e); exp != e.Expires {
 			if e.Expires != 0 {

@@ -84,7 +84,8 @@ func (k Keeper) register(ctx *module.Context, role registry.Role, m *registry.Re
 		e.EvidenceExpires = v.NotAfter.Unix()
 	}
 	e.RefreshedHeight = ctx.Block.Height
-	recordTCB(&e, scope, v)
+	_, rated := k.Collateral(kv, scope) // what verifyEvidence verified against
+	recordTCB(&e, scope, v, rated)
 	// Kept for every platform: new collateral of its scope judges it
 	// again, and a key holder's enclave verifies it itself before it
 	// seals a key to the enclave (keys.Recipient).

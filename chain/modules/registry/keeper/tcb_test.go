@@ -112,6 +112,11 @@ func (e *env) registerTDX(t *testing.T, f *fakeTDX, ek enclaveKeys) error {
 
 func TestRegistrationRecordsTheTCBAndJudgesOutOfDate(t *testing.T) {
 	e, f := tdxEnv(t)
+	e.now = tdxCollateralAt
+	// The status is assessed against collateral the chain stores.
+	if err := e.run(key(t, "relayer"), submitMsg(t, tdxCollateral(t))); err != nil {
+		t.Fatal(err)
+	}
 	ek := newEnclave(t, "w")
 	levelDate := e.now.AddDate(0, 0, -10).Truncate(time.Second)
 	f.tcb = &verify.TCB{Status: verify.TCBOutOfDate, AdvisoryIDs: []string{"INTEL-SA-00837"}, Date: levelDate, FMSPC: "B0C06F000000"}
@@ -166,11 +171,14 @@ func TestNewCollateralRevokesARegisteredEnclave(t *testing.T) {
 		tcb        *verify.TCB
 		wantLost   registry.Reason
 		wantStatus string
+		wantConf   uint8
 	}{
-		{"PCK revoked", verify.ErrCertificateRevoked.Wrap("tdx PCK certificate"), nil, registry.ReasonTCB, verify.TCBRevoked},
-		{"TCB revoked", verify.ErrTCBRevoked.Wrap("tdx platform"), nil, registry.ReasonTCB, verify.TCBRevoked},
-		{"new status", nil, &verify.TCB{Status: verify.TCBSWHardeningNeeded, AdvisoryIDs: []string{"INTEL-SA-00615"}}, registry.InStanding, verify.TCBSWHardeningNeeded},
-		{"expired evidence changes nothing", verify.ErrExpired, nil, registry.InStanding, verify.TCBUpToDate},
+		{"PCK revoked", verify.ErrCertificateRevoked.Wrap("tdx PCK certificate"), nil, registry.ReasonTCB, verify.TCBRevoked, 0},
+		{"TCB revoked", verify.ErrTCBRevoked.Wrap("tdx platform"), nil, registry.ReasonTCB, verify.TCBRevoked, 0},
+		{"new status", nil, &verify.TCB{Status: verify.TCBSWHardeningNeeded, AdvisoryIDs: []string{"INTEL-SA-00615"}}, registry.InStanding, verify.TCBSWHardeningNeeded, 2},
+		// Registered before any collateral was stored: unassessed, and so
+		// it stays.
+		{"expired evidence changes nothing", verify.ErrExpired, nil, registry.InStanding, verify.TCBUpToDate, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			e, f := tdxEnv(t)
@@ -201,7 +209,7 @@ func TestNewCollateralRevokesARegisteredEnclave(t *testing.T) {
 				t.Fatalf("%d verifications (%d with collateral), want the TDX record's one", f.calls, f.colled)
 			}
 			w, _ := e.reg.Worker(e.state, ek.id.Public())
-			if w.Lost != c.wantLost || w.TCBStatus != c.wantStatus || w.Confidence != registry.ConfidenceLevel(c.wantStatus) {
+			if w.Lost != c.wantLost || w.TCBStatus != c.wantStatus || w.Confidence != c.wantConf {
 				t.Fatalf("record %+v", w)
 			}
 			if c.wantLost != registry.InStanding {

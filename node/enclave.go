@@ -13,6 +13,7 @@ import (
 
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/sdk/client"
+	"github.com/phalanx-net/phalanx/tee/pcs"
 	"github.com/phalanx-net/phalanx/web"
 	"github.com/phalanx-net/phalanx/worker"
 )
@@ -54,6 +55,9 @@ func (g *Gatekeeper) EnclaveService(ctx context.Context, platform string, poll t
 		Genesis:  gen,
 		Poll:     poll,
 		Log:      g.log.With("enclave", "gatekeeper"),
+		// On tdx and sevsnp, the vendor's collateral for this machine's
+		// scope, when the chain needs it before the enclave attests.
+		Collateral: &pcs.Fetcher{},
 	})
 }
 

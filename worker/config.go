@@ -9,6 +9,7 @@ import (
 
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/tee"
+	"github.com/phalanx-net/phalanx/tee/pcs"
 )
 
 // Config configures a host: a worker (New) or a gatekeeper's key
@@ -56,6 +57,13 @@ type Config struct {
 	// Progress, if set, is told of each verified height while the worker
 	// catches up with the chain (for a progress bar).
 	Progress func(height, target int64)
+	// Collateral, when set, is where the host fetches its scope's
+	// collateral from (Intel PCS, AMD KDS, or a caching service): before
+	// it sends evidence, it submits the vendor's newer collateral when the
+	// chain stores none for the scope or its set expires within
+	// registry.CollateralRenewal. Nil leaves collateral to the operator
+	// (`phalanx tee collateral fetch --submit`).
+	Collateral *pcs.Fetcher
 	// BenchmarkSpan is how long the worker's CPU benchmark runs after it
 	// registers (default 6 s); heartbeats measure for a sixth of it.
 	BenchmarkSpan time.Duration

@@ -620,6 +620,7 @@ func (h *Host) ensureRegistered(ctx context.Context, lb *types.LightBlock) error
 	if err != nil {
 		return err
 	}
+	h.keepCollateral(ctx, reg.Evidence, lb.Time)
 	h.log.Info("registering the enclave", "role", h.role.kind, "operator", h.cfg.Operator.Public().Address(), "platform", reg.Evidence.Platform)
 	res, err := h.submit(ctx, []module.Msg{h.role.register(reg)}, client.TxOptions{GasLimit: RegisterGas})
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
-	"github.com/phalanx-net/phalanx/chain/query"
 	"github.com/phalanx-net/phalanx/enclave"
 	"github.com/phalanx-net/phalanx/sdk/client"
 	"github.com/phalanx-net/phalanx/tee"
@@ -89,6 +88,7 @@ func (h *Host) tryRelease(ctx context.Context, f *follow.Follower) (*enclave.Enc
 // fetchRoot sends a sealing root request and waits for its answer: read
 // with a proof when f is set, as it is read on a first start.
 func (h *Host) fetchRoot(ctx context.Context, f *follow.Follower, m *registry.MsgRequestSealingRoot) ([]byte, bool, error) {
+	h.keepCollateral(ctx, m.Evidence, time.Unix(m.AttestedAt, 0))
 	h.log.Info("asking the key manager for the sealing root", "platform", m.Evidence.Platform, "epochs", m.Epochs)
 	if _, err := h.submit(ctx, []module.Msg{m}, client.TxOptions{GasLimit: RegisterGas}); err != nil {
 		if r := refusal(err); r != nil {
@@ -133,14 +133,7 @@ func (h *Host) readRoot(ctx context.Context, f *follow.Follower, key []byte) ([]
 		}
 		return v, err
 	}
-	res, err := h.rpc.ABCIQuery(ctx, query.Store, key)
-	if err != nil {
-		return nil, err
-	}
-	if res.Response.Code != 0 {
-		return nil, fmt.Errorf("query the sealing root answer: code %d: %s", res.Response.Code, res.Response.Log)
-	}
-	return res.Response.Value, nil
+	return h.queryUnproven(ctx, key)
 }
 
 func exists(path string) bool {

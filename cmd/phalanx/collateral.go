@@ -16,6 +16,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/tee/pcs"
 	"github.com/phalanx-net/phalanx/tee/verify"
+	"github.com/phalanx-net/phalanx/worker"
 )
 
 // collateralFile is what `tee collateral fetch` writes and `submit`
@@ -162,7 +163,7 @@ it expires and whether it checks now, and with --submit sends it from
 	cmd.Flags().StringVar(&f.RootCRLURL, "root-crl-url", "", "tdx: where Intel's root CA CRL is (default: the distribution point in the PCK CA's certificate)")
 	cmd.Flags().BoolVar(&submit, "submit", false, "submit the collateral to the chain as well")
 	cmd.Flags().StringVar(&from, "from", "", "with --submit: the key that sends and pays for the transaction")
-	tf.addWithGas(cmd, collateralGas)
+	tf.addWithGas(cmd, worker.CollateralGas)
 	c.addClientFlags(cmd)
 	c.addKeyringFlags(cmd)
 	return cmd
@@ -194,15 +195,11 @@ scope (registry/17).`,
 		},
 	}
 	cmd.Flags().StringVar(&from, "from", "", "the key that sends and pays for the transaction")
-	tf.addWithGas(cmd, collateralGas)
+	tf.addWithGas(cmd, worker.CollateralGas)
 	c.addClientFlags(cmd)
 	c.addKeyringFlags(cmd)
 	return cmd
 }
-
-// collateralGas is the default gas limit of registry/submit-collateral:
-// the registry's default verify_gas and room for the storage.
-const collateralGas = 3_000_000
 
 // submitCollateral sends registry/submit-collateral from the key from.
 func (c *cli) submitCollateral(from string, col verify.Collateral, f txFlags) error {

@@ -25,6 +25,7 @@ import (
 	"github.com/phalanx-net/phalanx/node"
 	"github.com/phalanx-net/phalanx/sdk/client"
 	"github.com/phalanx-net/phalanx/tee"
+	"github.com/phalanx-net/phalanx/tee/pcs"
 	"github.com/phalanx-net/phalanx/worker"
 )
 
@@ -42,7 +43,8 @@ func (c *cli) workerDir() string { return filepath.Join(c.home, "worker") }
 
 func newWorkerStartCmd(c *cli) *cobra.Command {
 	var operator, platform, logLevel, genesisFile, trustHash, queryAddr string
-	var simReleased bool
+	var simReleased, fetchCollateral bool
+	var fetcher pcs.Fetcher
 	var trustHeight int64
 	var nodes []string
 	var stallAfter time.Duration
@@ -67,7 +69,14 @@ conflicting header (an attack by validators signing two histories) and stops
 the worker. With one node the worker has no witness, and says so.
 
 The genesis is the root of trust: give it with --genesis, or the worker
-takes it from the node the first time it starts (trust on first use).`,
+takes it from the node the first time it starts (trust on first use).
+
+On tdx and sevsnp the chain verifies the attestation against the vendor's
+collateral it stores for the machine's scope (FMSPC, product line). Before it
+attests, the worker submits newer collateral from Intel PCS or AMD KDS
+(--pcs-url, --kds-url) when the chain has none for its scope or its set
+expires within a week; --fetch-collateral=false leaves that to the operator
+(phalanx tee collateral fetch --submit).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			lvl, err := parseLevel(logLevel)
@@ -88,6 +97,9 @@ takes it from the node the first time it starts (trust on first use).`,
 			}
 			cfg := worker.Config{Home: c.workerDir(), Nodes: nodes, StallAfter: stallAfter, Operator: opKey, Platform: platform, Log: log, QueryAddr: queryAddr,
 				TEE: tee.Options{Released: simReleased}}
+			if fetchCollateral {
+				cfg.Collateral = &fetcher
+			}
 			if trustHeight != 0 || trustHash != "" {
 				h, err := hex.DecodeString(trustHash)
 				if err != nil || len(h) != 32 || trustHeight <= 0 {
@@ -151,6 +163,9 @@ takes it from the node the first time it starts (trust on first use).`,
 	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringSliceVar(&nodes, "node", nil, "RPC URLs of gatekeepers, comma-separated or repeated; the first that answers is the primary, the others are witnesses and fallbacks (default: every gatekeeper of the devnet in --home)")
 	f.DurationVar(&stallAfter, "stall-after", worker.DefaultStallAfter, "switch to another node when the primary has no new block for this long while another node has")
+	f.BoolVar(&fetchCollateral, "fetch-collateral", true, "tdx, sevsnp: before attesting, submit the vendor's collateral for this machine's scope when the chain has none or its set expires within a week")
+	f.StringVar(&fetcher.IntelURL, "pcs-url", pcs.DefaultIntelURL, "with --fetch-collateral: Intel PCS's base URL (or a caching service's, such as a PCCS)")
+	f.StringVar(&fetcher.AMDURL, "kds-url", pcs.DefaultAMDURL, "with --fetch-collateral: AMD KDS's base URL")
 	cmd.MarkFlagRequired("operator")
 	c.addKeyringFlags(cmd)
 	return cmd

@@ -58,6 +58,18 @@ type Fetcher struct {
 
 var fmspcForm = regexp.MustCompile(`^[0-9A-Fa-f]{12}$`)
 
+// CAOf returns which of Intel's PCK CAs (CAPlatform, CAProcessor) issued
+// a PCK certificate, by the issuer's name.
+func CAOf(pck *x509.Certificate) (string, error) {
+	switch pck.Issuer.CommonName {
+	case "Intel SGX PCK Platform CA":
+		return CAPlatform, nil
+	case "Intel SGX PCK Processor CA":
+		return CAProcessor, nil
+	}
+	return "", fmt.Errorf("PCK certificate issued by %q, not one of Intel's PCK CAs", pck.Issuer.CommonName)
+}
+
 // TDX fetches Intel's collateral for the TDX machines of an FMSPC (12 hex
 // digits) whose PCKs the CA ca (CAPlatform, CAProcessor) issues. It
 // checks the form of what it got, not its signatures (the chain does;

@@ -132,3 +132,14 @@ func TestFetchSNPCRL(t *testing.T) {
 		t.Fatal("an unsupported line is asked for")
 	}
 }
+
+// The CA of a PCK is named by its issuer: Intel's platform and processor
+// CAs, nothing else.
+func TestCAOf(t *testing.T) {
+	for name, want := range map[string]string{"Intel SGX PCK Platform CA": pcs.CAPlatform, "Intel SGX PCK Processor CA": pcs.CAProcessor, "Intel SGX Root CA": ""} {
+		got, err := pcs.CAOf(&x509.Certificate{Issuer: pkix.Name{CommonName: name}})
+		if got != want || (want == "") != (err != nil) {
+			t.Errorf("%s: %q, %v", name, got, err)
+		}
+	}
+}

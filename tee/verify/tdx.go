@@ -116,6 +116,18 @@ func (tdxVerifier) Verify(ev Evidence, opts Options) (Verified, error) {
 	return v, nil
 }
 
+// TDXPCKCertificate returns the PCK certificate a TDX quote carries,
+// without verifying the quote: what a host reads to know which of
+// Intel's CAs issued its machine's PCK, and so which CRL its collateral
+// needs.
+func TDXPCKCertificate(raw []byte) (*x509.Certificate, error) {
+	_, chain, err := parseTDXQuote(raw)
+	if err != nil {
+		return nil, err
+	}
+	return chain.PCKCertificate, nil
+}
+
 // TDXMeasurement returns the measurement a TDX quote reports, as Verify
 // reports it, without verifying the quote.
 func TDXMeasurement(raw []byte) ([]byte, error) {

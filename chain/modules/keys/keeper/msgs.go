@@ -325,16 +325,23 @@ func (k *Keeper) recipient(ctx *module.Context, role registry.Role, e registry.E
 	if !ok {
 		return nil
 	}
-	p := k.registry.Params(kv)
-	r := &keys.Recipient{
+	r := k.withRules(ctx, keys.Recipient{
 		Evidence: ev, Identity: e.Identity, EncryptionKey: e.EncryptionKey, Operator: e.Operator,
 		Role: role, Version: e.Version, AttestedAt: e.AttestedAt,
-		Allowlist: p.Measurements, AllowSim: p.AllowSim, Time: ctx.Block.Time.Unix(),
-	}
-	// The holder verifies the evidence against the collateral the chain
-	// judged it by, so a revoked machine gets nothing either.
-	if e.Scope != "" {
-		if c, ok := k.registry.Collateral(kv, e.Scope); ok {
+	}, e.Scope)
+	return &r
+}
+
+// withRules adds to a recipient what the holder verifies it by: the
+// registry's allowlist and sim rule, the block time, and the collateral
+// stored for its scope, the one the chain judged it by, so that a revoked
+// machine gets nothing either.
+func (k *Keeper) withRules(ctx *module.Context, r keys.Recipient, scope string) keys.Recipient {
+	kv := ctx.Store()
+	p := k.registry.Params(kv)
+	r.Allowlist, r.AllowSim, r.Time = p.Measurements, p.AllowSim, ctx.Block.Time.Unix()
+	if scope != "" {
+		if c, ok := k.registry.Collateral(kv, scope); ok {
 			r.Collateral = c.Body
 		}
 	}

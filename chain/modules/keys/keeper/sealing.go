@@ -74,18 +74,10 @@ func (k *Keeper) rootHolders(kv store.Reader, epochs []uint32) []crypto.PublicKe
 // evidence, what its report data binds, and the registry's rules at this
 // block, with the collateral it was judged by.
 func (k *Keeper) rootRecipient(ctx *module.Context, r registrykeeper.SealingRequest) keys.Recipient {
-	kv := ctx.Store()
-	p := k.registry.Params(kv)
-	rc := keys.Recipient{
+	return k.withRules(ctx, keys.Recipient{
 		Evidence: r.Msg.Evidence, EncryptionKey: r.Msg.EncryptionKey, Operator: r.Sender, Role: registry.RoleWorker,
-		AttestedAt: r.Msg.AttestedAt, Allowlist: p.Measurements, AllowSim: p.AllowSim, Time: ctx.Block.Time.Unix(),
-	}
-	if r.Scope != "" {
-		if c, ok := k.registry.Collateral(kv, r.Scope); ok {
-			rc.Collateral = c.Body
-		}
-	}
-	return rc
+		AttestedAt: r.Msg.AttestedAt,
+	}, r.Scope)
 }
 
 // handleRootShare keeps a holder's answer to a pending request; later

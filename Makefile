@@ -42,6 +42,7 @@ FUZZTIME ?= 30s
 FUZZMINIMIZE ?= 100x
 FUZZ_TARGETS = \
 	chain/app:FuzzBlock \
+	chain/modules/keys:FuzzSealingRootPayloads \
 	chain/modules/mq/keeper:FuzzDecode \
 	chain/pha:FuzzAmountCBOR \
 	chain/pha:FuzzParse \
@@ -49,6 +50,8 @@ FUZZ_TARGETS = \
 	chain/tx:FuzzDecode \
 	crypto/envelope:FuzzOpenRequest \
 	crypto/envelope:FuzzSessionOpen \
+	enclave:FuzzRootGrant \
+	enclave:FuzzWrappedKey \
 	internal/safetext:FuzzShow \
 	tee/verify:FuzzParseCollateral \
 	tee/verify:FuzzVerifySNP \

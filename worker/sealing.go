@@ -34,7 +34,9 @@ const rootWait = 2 * time.Minute
 // key manager. It asks again, with a growing pause, while the chain
 // cannot answer yet (no master key, no holder online, an operator
 // without funds), and stops on what will not change: a refusal of the
-// enclave, or an answer that does not open its disk key.
+// enclave, or a proven answer that does not open its disk key. A restart
+// reads the answer without a proof first (the disk key authenticates
+// it), and with one when that answer does not open the key.
 func (h *Host) openReleased(ctx context.Context) (*enclave.Enclave, error) {
 	gen, err := h.genesis(ctx)
 	if err != nil {
@@ -56,6 +58,16 @@ func (h *Host) openReleased(ctx context.Context) (*enclave.Enclave, error) {
 		if err == nil {
 			h.logOpened(e, created)
 			return e, nil
+		}
+		if errors.Is(err, enclave.ErrSealingRoot) && f == nil {
+			// The answer was read as the node gave it. Before concluding
+			// that this is another image or machine, read the next one
+			// with a proof: a node that lies cannot stop the worker.
+			h.log.Warn("the sealing root released does not open the disk key; asking again, with a proof", "err", err)
+			if f, err = follow.New(h.rpc, h.followOptions(gen), nil); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		var refused *RefusedError
 		if ctx.Err() != nil || errors.As(err, &refused) || errors.Is(err, enclave.ErrSealingRoot) || errors.Is(err, enclave.ErrSealedKeys) {

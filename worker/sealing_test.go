@@ -1,12 +1,21 @@
 package worker_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	cmtbytes "github.com/cometbft/cometbft/libs/bytes"
+	rpcclient "github.com/cometbft/cometbft/rpc/client"
+	rpchttp "github.com/cometbft/cometbft/rpc/client/http"
+	coretypes "github.com/cometbft/cometbft/rpc/core/types"
+
+	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/enclave"
 	"github.com/phalanx-net/phalanx/tee"
 	"github.com/phalanx-net/phalanx/worker"
@@ -60,11 +69,55 @@ func TestWorkerSealingRootFromTheKeyManager(t *testing.T) {
 	if err != nil {
 		t.Fatalf("restart: %v", err)
 	}
-	defer again.Close(ctx)
 	if again.Identity() != id {
 		t.Fatalf("the restarted worker is %s, was %s", again.Identity(), id)
 	}
 	if err := again.Round(ctx); err != nil {
 		t.Fatalf("the restarted worker's first round: %v", err)
 	}
+	if err := again.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// A node that alters the answer it gives without a proof: the disk
+	// key does not open with it, the host asks again with a proof, and
+	// the worker is the same.
+	c, err := rpchttp.New(f.info.Gatekeepers[0].RPC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	liar := &rootLiar{HTTP: c}
+	cfg.Nodes, cfg.RPC = nil, liar
+	third, err := worker.New(ctx, cfg)
+	if err != nil {
+		t.Fatalf("restart through a node that alters the answer: %v", err)
+	}
+	defer third.Close(ctx)
+	if third.Identity() != id || liar.altered.Load() == 0 {
+		t.Fatalf("the worker is %s (was %s); %d answers altered", third.Identity(), id, liar.altered.Load())
+	}
+}
+
+// rootLiar alters every sealing root answer it serves without a proof.
+type rootLiar struct {
+	*rpchttp.HTTP
+	altered atomic.Int32
+}
+
+func (n *rootLiar) ABCIQuery(ctx context.Context, path string, data cmtbytes.HexBytes) (*coretypes.ResultABCIQuery, error) {
+	return n.ABCIQueryWithOptions(ctx, path, data, rpcclient.DefaultABCIQueryOptions)
+}
+
+func (n *rootLiar) ABCIQueryWithOptions(ctx context.Context, path string, data cmtbytes.HexBytes, o rpcclient.ABCIQueryOptions) (*coretypes.ResultABCIQuery, error) {
+	res, err := n.HTTP.ABCIQueryWithOptions(ctx, path, data, o)
+	if err == nil && !o.Prove && bytes.HasPrefix(data, []byte("keys/root/answer/")) && len(res.Response.Value) > 0 {
+		a, derr := keys.DecodeRootAnswer(res.Response.Value)
+		if derr == nil && len(a.Sealed) > 0 {
+			a.Sealed = append([]byte(nil), a.Sealed...)
+			a.Sealed[len(a.Sealed)-1] ^= 1
+			res.Response.Value = codec.MustMarshal(a)
+			n.altered.Add(1)
+		}
+	}
+	return res, err
 }

@@ -56,6 +56,9 @@ func testGenesis(t testing.TB) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if err := g.VestSeed(time.Unix(1e9, 0)); err != nil { // the harness's genesis time
+		t.Fatal(err)
+	}
 	st, err := NewAppState(auth.DefaultGenesis(), g, registry.DefaultGenesis(testKey("council").Public().Address()))
 	if err != nil {
 		t.Fatal(err)

@@ -90,7 +90,7 @@ func (a *App) runTx(m mode, parent *store.Cache, block module.Block, params auth
 
 	txState := store.NewCache(parent)
 	a.auth.IncrementNonce(txState, sender)
-	if err := a.bank.Move(txState, sender, feeCollector, maxFee); err != nil {
+	if err := a.bank.MoveAt(txState, sender, feeCollector, maxFee, block.Time); err != nil {
 		return txResult{err: tx.ErrUnaffordableFee.Wrap("%v", err)} // admit checked; defensive
 	}
 	if m == modeRecheck {
@@ -227,8 +227,9 @@ func (a *App) admit(st store.Reader, params auth.Params, txBytes []byte) (*tx.Tx
 	if err := a.auth.CheckNonce(st, sender, t.Body.Nonce); err != nil {
 		return refuse(err)
 	}
-	if bal, maxFee := a.bank.Balance(st, sender), t.Body.Fee.Max(); bal.Lt(maxFee) {
-		return refuse(tx.ErrUnaffordableFee.Wrap("%s has %s; the fee may reach %s (gas limit %d × price %d)",
+	// The time is the block's in a block, the last block's in CheckTx.
+	if bal, maxFee := a.bank.Spendable(st, sender, decodeBlockTime(st.Get(blockTimeKey))), t.Body.Fee.Max(); bal.Lt(maxFee) {
+		return refuse(tx.ErrUnaffordableFee.Wrap("%s can spend %s (what its vesting does not lock); the fee may reach %s (gas limit %d × price %d)",
 			sender, bal.PHA(), maxFee.PHA(), t.Body.Fee.GasLimit, t.Body.Fee.GasPrice))
 	}
 	return t, msgs, nil

@@ -9,6 +9,7 @@ const (
 	Params  = "/auth/params"
 	Balance = "/bank/balance" // data: a 20-byte address
 	Supply  = "/bank/supply"
+	Vesting = "/bank/vesting" // data: a 20-byte address; absent when nothing vests
 	ChainID = "/app/chain_id"
 
 	RegistryParams = "/registry/params"

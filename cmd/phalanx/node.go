@@ -181,6 +181,7 @@ type genesisNew struct {
 	allowSim         bool
 	minWorkerVersion uint32
 	validatorGrant   string
+	noVesting        bool
 }
 
 func newGenesisNewCmd(c *cli) *cobra.Command {
@@ -196,6 +197,11 @@ for its enclave's registration and messages, is granted --validator-grant
 (1,000 PHA by default) out of the testers' share, and --grant pays other
 accounts from it too: the testers' account holds the rest. --allow-sim
 accepts the sim platform and this build's sim enclave (development chains).
+The private sale's allocation vests (locked for 180 days, then released
+linearly until 730 days after genesis), and the developers' too but for
+1,000,000 PHA liquid for their fees (365 days, then until 1,460 days);
+--no-vesting makes every allocation liquid ('phalanx query vesting' shows an
+account's schedule).
 Copy the file to config/genesis.json on every gatekeeper.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return g.run(c) },
@@ -215,6 +221,7 @@ Copy the file to config/genesis.json on every gatekeeper.`,
 	f.StringArrayVar(&g.measurements, "measurement", nil, "an accepted enclave measurement: PLATFORM:HEX, PLATFORM one of tdx, sevsnp, sim (repeat for each)")
 	f.BoolVar(&g.allowSim, "allow-sim", false, "accept enclaves on the sim TEE platform, which protects nothing, and this build's sim measurement (development chains only)")
 	f.Uint32Var(&g.minWorkerVersion, "min-worker-version", 0, "refuse worker enclaves older than this version")
+	f.BoolVar(&g.noVesting, "no-vesting", false, "make the private sale's and the developers' allocations liquid from genesis instead of vesting")
 	for _, n := range []string{"chain-id", "private-sale", "developers", "airdrop", "testers"} {
 		_ = cmd.MarkFlagRequired(n)
 	}
@@ -245,6 +252,12 @@ func (g *genesisNew) run(c *cli) error {
 	if err != nil {
 		return err
 	}
+	genesisTime := time.Now()
+	if !g.noVesting {
+		if err := bg.VestSeed(genesisTime); err != nil {
+			return err
+		}
+	}
 	ag := auth.DefaultGenesis()
 	if g.minGasPrice > 0 {
 		ag.Params.MinGasPrice = g.minGasPrice
@@ -253,7 +266,7 @@ func (g *genesisNew) run(c *cli) error {
 	if err != nil {
 		return err
 	}
-	doc, err := node.NewGenesis(g.chainID, time.Now(), vals, ag, bg, rg)
+	doc, err := node.NewGenesis(g.chainID, genesisTime, vals, ag, bg, rg)
 	if err != nil {
 		return err
 	}
@@ -337,6 +350,11 @@ func (g *genesisNew) report(w io.Writer, res genesisOut, bg bank.Genesis) {
 	for _, acc := range bg.Accounts {
 		if acc.Name == "testers" {
 			fmt.Fprintf(w, "The testers' account %s holds the rest: %s.\n", acc.Address, acc.Amount.PHA())
+		}
+		if v := acc.Vesting; v != nil {
+			day := func(t int64) string { return time.Unix(t, 0).UTC().Format(time.DateOnly) }
+			fmt.Fprintf(w, "The %s account vests %s of its %s: locked until %s, released linearly until %s.\n",
+				acc.Name, v.Amount.PHA(), acc.Amount.PHA(), day(v.Cliff), day(v.End))
 		}
 	}
 	if g.allowSim {

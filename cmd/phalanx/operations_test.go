@@ -14,8 +14,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/devnet"
 	"github.com/phalanx-net/phalanx/e2e"
@@ -160,6 +162,12 @@ func TestOperationsWalkthrough(t *testing.T) {
 	}
 	if out := ph.run("query", "supply", "--node", fmt.Sprintf("http://127.0.0.1:%d", port(1, 1))); !strings.Contains(out, "1,000,000,000 PHA") {
 		t.Fatalf("query supply: %s", out)
+	}
+	// The private sale's allocation vests: all of it locked at first.
+	var vest vestingOut
+	mustJSON(t, ph.run("query", "vesting", holders["private-sale"].String(), "--node", rpc0, "-o", "json"), &vest)
+	if !vest.Vests || vest.Locked.Cmp(pha.Tokens(bank.PrivateSalePHA)) != 0 || !vest.Spendable.IsZero() {
+		t.Fatalf("query vesting of the private sale: %+v", vest)
 	}
 	// Metrics are on by default, on loopback.
 	if body := httpGet(t, fmt.Sprintf("http://127.0.0.1:%d/metrics", port(0, 9))); !strings.Contains(body, "cometbft_consensus_height") || !strings.Contains(body, "phalanx_height") {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,7 +25,7 @@ func newQueryCmd(c *cli) *cobra.Command {
 		Aliases: []string{"q"},
 		Short:   "Read the chain's state",
 	}
-	cmd.AddCommand(newQueryBalanceCmd(c), newQuerySupplyCmd(c), newQueryAccountCmd(c), newQueryTxCmd(c),
+	cmd.AddCommand(newQueryBalanceCmd(c), newQueryVestingCmd(c), newQuerySupplyCmd(c), newQueryAccountCmd(c), newQueryTxCmd(c),
 		newQueryWorkersCmd(c), newQueryWorkerCmd(c), newQueryGatekeepersCmd(c), newQueryCollateralCmd(c))
 	cmd.AddCommand(newQueryPoolCmds(c)...)
 	return cmd
@@ -36,6 +37,74 @@ type balanceOut struct {
 	PHA     string         `json:"balance_pha"`
 	Height  int64          `json:"height"`
 	Proven  bool           `json:"proven"`
+}
+
+type vestingOut struct {
+	Address   crypto.Address `json:"address"`
+	Vests     bool           `json:"vests"`
+	Schedule  *bank.Vesting  `json:"schedule,omitempty"`
+	Balance   pha.Amount     `json:"balance"`
+	Locked    pha.Amount     `json:"locked"`
+	Spendable pha.Amount     `json:"spendable"`
+	At        time.Time      `json:"at"`
+	Height    int64          `json:"height"`
+}
+
+func newQueryVestingCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "vesting ADDRESS|KEY",
+		Short: "Show an account's vesting: its schedule, and what is locked and spendable now",
+		Long: `Shows the vesting schedule genesis set on an account (the seed's private
+sale and developers' allocations vest), and at the latest block's time how
+much of its balance is still locked and how much can be spent. Locked PHA
+stays in the account and counts in the supply, but cannot be transferred,
+pay a fee or be staked.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			addr, err := c.resolveAddress(args[0])
+			if err != nil {
+				return err
+			}
+			cl, ctx, cancel, err := c.connect()
+			if err != nil {
+				return err
+			}
+			defer cancel()
+			st, err := cl.Status(ctx)
+			if err != nil {
+				return c.explainConn(err)
+			}
+			v, ok, h, err := cl.Vesting(ctx, addr, false)
+			if err != nil {
+				return c.explainConn(err)
+			}
+			bal, _, err := cl.Balance(ctx, addr, false)
+			if err != nil {
+				return c.explainConn(err)
+			}
+			now := st.SyncInfo.LatestBlockTime
+			out := vestingOut{Address: addr, Vests: ok, Balance: bal, Spendable: bal, At: now, Height: h}
+			if ok {
+				out.Schedule = &v
+				out.Locked = v.Locked(now.Unix())
+				if out.Spendable, err = bal.Sub(out.Locked); err != nil {
+					out.Spendable = pha.Zero
+				}
+			}
+			return c.print(out, func(w io.Writer) {
+				if !ok {
+					fmt.Fprintf(w, "%s does not vest: all of its %s can be spent (state at height %d)\n", describe(args[0], addr), bal.PHA(), h)
+					return
+				}
+				day := func(t int64) string { return time.Unix(t, 0).UTC().Format(time.DateOnly) }
+				fmt.Fprintf(w, "%s vests %s: locked until %s, then released linearly from %s to %s\n", describe(args[0], addr), v.Amount.PHA(), day(v.Cliff), day(v.Start), day(v.End))
+				fmt.Fprintf(w, "  balance    %s\n  locked     %s\n  spendable  %s\n(at %s, state at height %d)\n", bal.PHA(), out.Locked.PHA(), out.Spendable.PHA(), now.UTC().Format(time.RFC3339), h)
+			})
+		},
+	}
+	c.addClientFlags(cmd)
+	c.addKeyringFlags(cmd)
+	return cmd
 }
 
 func newQueryBalanceCmd(c *cli) *cobra.Command {

@@ -188,6 +188,20 @@ func (c *Client) Balance(ctx context.Context, addr crypto.Address, prove bool) (
 	return a, q.Height, err
 }
 
+// Vesting returns an account's vesting schedule; ok is false when it has
+// none.
+func (c *Client) Vesting(ctx context.Context, addr crypto.Address, prove bool) (v bank.Vesting, ok bool, height int64, err error) {
+	q, err := c.Get(ctx, query.Vesting, addr[:], 0, prove)
+	if err != nil {
+		return bank.Vesting{}, false, 0, err
+	}
+	if q.Value == nil {
+		return bank.Vesting{}, false, q.Height, nil
+	}
+	v, err = bank.DecodeVesting(q.Value)
+	return v, err == nil, q.Height, err
+}
+
 // Supply returns the total supply.
 func (c *Client) Supply(ctx context.Context, prove bool) (pha.Amount, int64, error) {
 	q, err := c.Get(ctx, query.Supply, nil, 0, prove)

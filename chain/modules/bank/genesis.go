@@ -34,6 +34,9 @@ type GenesisAccount struct {
 	Name    string         `json:"name,omitempty"`
 	Address crypto.Address `json:"address"`
 	Amount  pha.Amount     `json:"amount"`
+	// Vesting, if set, locks Vesting.Amount (at most Amount) of the
+	// account's balance on its schedule.
+	Vesting *Vesting `json:"vesting,omitempty"`
 }
 
 // Allocation names the accounts that receive the seed's allocation.
@@ -86,6 +89,17 @@ func (g Genesis) Validate() error {
 		seen[acc.Address] = label
 		if slices.Contains(ModuleAccounts, acc.Name) && acc.Address != crypto.ModuleAddress(acc.Name) {
 			return ErrBadGenesis.Wrap("module account %s must have address %s", acc.Name, crypto.ModuleAddress(acc.Name))
+		}
+		if v := acc.Vesting; v != nil {
+			if slices.Contains(ModuleAccounts, acc.Name) {
+				return ErrBadGenesis.Wrap("module account %s cannot vest", acc.Name)
+			}
+			if err := v.Validate(); err != nil {
+				return fmt.Errorf("%s: %w", label, err)
+			}
+			if acc.Amount.Lt(v.Amount) {
+				return ErrBadGenesis.Wrap("%s vests %s of its %s", label, v.Amount.PHA(), acc.Amount.PHA())
+			}
 		}
 		var err error
 		if sum, err = sum.Add(acc.Amount); err != nil {

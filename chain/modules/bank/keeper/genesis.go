@@ -14,6 +14,9 @@ func (k Keeper) InitGenesis(ctx *module.Context, g bank.Genesis) error {
 	kv := ctx.Store()
 	for _, acc := range g.Accounts {
 		k.setBalance(kv, acc.Address, acc.Amount)
+		if acc.Vesting != nil {
+			kv.Set(bank.VestingKey(acc.Address), codec.MustMarshal(*acc.Vesting))
+		}
 	}
 	kv.Set(bank.SupplyKey(), codec.MustMarshal(g.Supply))
 	return k.CheckSupply(kv)

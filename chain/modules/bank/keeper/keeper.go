@@ -1,6 +1,8 @@
 package keeper
 
 import (
+	"time"
+
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
@@ -64,26 +66,73 @@ func (k Keeper) Transfer(ctx *module.Context, from, to crypto.Address, amount ph
 
 // Pay is Move within a transaction's message: when from is the sender, a
 // refusal names the fee held from its balance apart from the balance.
+// What from's vesting locks at the block time cannot leave it.
 func (k Keeper) Pay(ctx *module.Context, from, to crypto.Address, amount pha.Amount) error {
 	var held pha.Amount
 	if from == ctx.Sender {
 		held = ctx.FeeHold
 	}
-	return k.move(ctx.Store(), from, to, amount, held)
+	return k.move(ctx.Store(), from, to, amount, held, k.lockedAt(ctx.Store(), from, ctx.Block.Time))
 }
 
 // Move moves amount between accounts without an event, for bookkeeping
 // that reports itself otherwise (fees). It fails with ErrInsufficientFunds,
-// changing nothing, if from's balance is short.
+// changing nothing, if from's balance is short. It knows no time, so a
+// vesting account's whole schedule counts as locked: module accounts,
+// which never vest, are its sources; a user's account is debited with
+// Pay, Transfer or MoveAt.
 func (k Keeper) Move(kv store.KV, from, to crypto.Address, amount pha.Amount) error {
-	return k.move(kv, from, to, amount, pha.Zero)
+	var locked pha.Amount
+	if v, ok := k.Vesting(kv, from); ok {
+		locked = v.Amount
+	}
+	return k.move(kv, from, to, amount, pha.Zero, locked)
+}
+
+// MoveAt is Move at a block time: what from's vesting still locks then
+// cannot leave it (ErrLocked).
+func (k Keeper) MoveAt(kv store.KV, from, to crypto.Address, amount pha.Amount, now time.Time) error {
+	return k.move(kv, from, to, amount, pha.Zero, k.lockedAt(kv, from, now))
+}
+
+// Vesting returns an account's vesting schedule, if it has one.
+func (Keeper) Vesting(r store.Reader, addr crypto.Address) (bank.Vesting, bool) {
+	b := r.Get(bank.VestingKey(addr))
+	if b == nil {
+		return bank.Vesting{}, false
+	}
+	var v bank.Vesting
+	store.MustDecode(b, &v)
+	return v, true
+}
+
+// Spendable is what can leave addr at now: its balance less what its
+// vesting still locks.
+func (k Keeper) Spendable(r store.Reader, addr crypto.Address, now time.Time) pha.Amount {
+	left, err := k.Balance(r, addr).Sub(k.lockedAt(r, addr, now))
+	if err != nil {
+		return pha.Zero
+	}
+	return left
+}
+
+func (k Keeper) lockedAt(r store.Reader, addr crypto.Address, now time.Time) pha.Amount {
+	if v, ok := k.Vesting(r, addr); ok {
+		return v.Locked(now.Unix())
+	}
+	return pha.Zero
 }
 
 // move is Move where held has already been taken from from's balance for
-// the transaction's fee.
-func (k Keeper) move(kv store.KV, from, to crypto.Address, amount, held pha.Amount) error {
+// the transaction's fee, and locked must stay in it.
+func (k Keeper) move(kv store.KV, from, to crypto.Address, amount, held, locked pha.Amount) error {
 	fromBal := k.Balance(kv, from)
 	left, err := fromBal.Sub(amount)
+	if err == nil && left.Lt(locked) {
+		spendable, _ := fromBal.Sub(locked)
+		return bank.ErrLocked.Wrap("%s has %s, of which %s is locked by its vesting: %s can be spent, %s is asked for",
+			from, fromBal.PHA(), locked.PHA(), spendable.PHA(), amount.PHA())
+	}
 	if err != nil {
 		if held.IsZero() {
 			return bank.ErrInsufficientFunds.Wrap("%s has %s, needs %s", from, fromBal.PHA(), amount.PHA())

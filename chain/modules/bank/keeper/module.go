@@ -32,6 +32,7 @@ func (Module) Queries() []module.Query {
 	return []module.Query{
 		module.AddressQuery(query.Balance, bank.BalanceKey),
 		module.FixedQuery(query.Supply, bank.SupplyKey()),
+		module.AddressQuery(query.Vesting, bank.VestingKey),
 	}
 }
 

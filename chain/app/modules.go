@@ -10,6 +10,7 @@ import (
 	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	registrykeeper "github.com/phalanx-net/phalanx/chain/modules/registry/keeper"
 	stakepoolkeeper "github.com/phalanx-net/phalanx/chain/modules/stakepool/keeper"
+	stakingkeeper "github.com/phalanx-net/phalanx/chain/modules/staking/keeper"
 )
 
 // NewModules returns the chain's modules, wired to one another, in the
@@ -36,7 +37,8 @@ func NewModules() *module.Manager {
 		computingkeeper.Module{Keeper: comp},
 		stakepoolkeeper.Module{Keeper: stakepoolkeeper.NewKeeper(comp)}, // workers' rewards go to their pools
 		contractskeeper.Module{Keeper: ct},
-		mqkeeper.Module{Keeper: q}, // last: after the modules that send messages
+		stakingkeeper.Module{Keeper: stakingkeeper.NewKeeper()}, // the gatekeepers' stake
+		mqkeeper.Module{Keeper: q},                              // last: after the modules that send messages
 	)
 	for _, q := range appQueries() {
 		m.AddQuery(q)

@@ -28,6 +28,13 @@ const (
 	// Collaterals lists every stored collateral set, without proof.
 	Collaterals = "/registry/collaterals"
 
+	StakingParams = "/staking/params"
+	Candidate     = "/staking/candidate"   // data: a 20-byte operator address
+	Candidates    = "/staking/candidates"  // every candidate, without proof
+	Nomination    = "/staking/nomination"  // data: a candidate's address and a nominator's, 20 bytes each
+	Nominations   = "/staking/nominations" // every nomination, without proof
+	Unbondings    = "/staking/unbondings"  // the unbonding queue, in completion order, without proof
+
 	KeysStatus = "/keys/status"
 	Master     = "/keys/master" // data: a 4-byte big-endian epoch
 

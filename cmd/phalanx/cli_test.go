@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 
 	cmtcfg "github.com/cometbft/cometbft/config"
 
+	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/devnet"
 	"github.com/phalanx-net/phalanx/devnet/devnettest"
 	"github.com/phalanx-net/phalanx/internal/syncbuf"
@@ -306,6 +308,45 @@ func TestCLIAgainstDevnet(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error()+out, c.want) {
 			t.Errorf("phalanx %v: err %v, output %q; want %q", c.args, err, out, c.want)
 		}
+	}
+
+	// Staking: alice stands under a consensus key of her own, bob
+	// nominates her; the stake would elect her, beside the genesis
+	// validator, which bonded nothing; bob unbonds.
+	cons := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
+	if out, err := run(t, "", "tx", "staking", "bond", "alice", "5000PHA", cons, h); err == nil || !strings.Contains(err.Error()+out, "below min_self_bond") {
+		t.Errorf("a bond below the minimum: %v %s", err, out)
+	}
+	mustRun(t, "tx", "staking", "bond", "alice", "20000PHA", cons, h)
+	mustRun(t, "tx", "staking", "nominate", "bob", "alice", "5000PHA", h)
+	var cands []struct {
+		Operator  string     `json:"operator"`
+		SelfBond  pha.Amount `json:"self_bond"`
+		Nominated pha.Amount `json:"nominated"`
+		Appointed bool       `json:"appointed"`
+		Power     int64      `json:"power"`
+	}
+	if err := json.Unmarshal([]byte(mustRun(t, "query", "staking", "validators", "-o", "json", h)), &cands); err != nil {
+		t.Fatal(err)
+	}
+	var sawAlice, sawGenesis bool
+	for _, c := range cands {
+		switch {
+		case c.Appointed:
+			sawGenesis = c.Power == 0 && c.SelfBond.IsZero()
+		case c.Power == 25_000 && c.Nominated.Cmp(pha.Tokens(5_000)) == 0:
+			sawAlice = true
+		}
+	}
+	if !sawAlice || !sawGenesis || len(cands) != 2 {
+		t.Errorf("query staking validators: %+v", cands)
+	}
+	if out := mustRun(t, "query", "staking", "nominations", "bob", h); !strings.Contains(out, "with 5,000 PHA") {
+		t.Errorf("query staking nominations bob:\n%s", out)
+	}
+	mustRun(t, "tx", "staking", "unbond", "bob", "alice", "5000PHA", h)
+	if out := mustRun(t, "query", "staking", "nominations", "bob", h); !strings.Contains(out, "No nominations.") {
+		t.Errorf("after the unbonding:\n%s", out)
 	}
 
 	// The council rotates the master key: the gatekeeper's enclave makes

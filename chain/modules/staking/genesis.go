@@ -1,0 +1,25 @@
+package staking
+
+// Genesis is the module's part of the genesis file: its parameters. The
+// genesis validators become candidates appointed by it, with no bond; a
+// genesis file without a "staking" section gets DefaultParams.
+type Genesis struct {
+	Params *Params `json:"params,omitempty"`
+}
+
+// DefaultGenesis returns the genesis with DefaultParams.
+func DefaultGenesis() Genesis {
+	p := DefaultParams()
+	return Genesis{Params: &p}
+}
+
+// Validate checks the parameters, if given.
+func (g Genesis) Validate() error {
+	if g.Params == nil {
+		return nil
+	}
+	return g.Params.Validate()
+}
+
+// ModuleName names the module whose section of app_state this is.
+func (Genesis) ModuleName() string { return ModuleName }

@@ -1,0 +1,253 @@
+package staking
+
+import (
+	"crypto/ed25519"
+	"encoding/binary"
+
+	"github.com/phalanx-net/phalanx/chain/codec"
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/crypto"
+)
+
+// ModuleName is the module's name: its codespace, state prefix and module
+// account, which holds every bonded and unbonding PHA.
+const ModuleName = "staking"
+
+// Account is the module account.
+func Account() crypto.Address { return crypto.ModuleAddress(ModuleName) }
+
+// Errors.
+var (
+	ErrBadMsg       = module.DefineError(ModuleName, 1, "invalid staking message")
+	ErrNoCandidate  = module.DefineError(ModuleName, 2, "no such candidate")
+	ErrSelfBond     = module.DefineError(ModuleName, 3, "self-bond below the minimum")
+	ErrKeyTaken     = module.DefineError(ModuleName, 4, "consensus key already used")
+	ErrKeyChange    = module.DefineError(ModuleName, 5, "a candidate's consensus key does not change")
+	ErrNotBonded    = module.DefineError(ModuleName, 6, "unbonding more than is bonded")
+	ErrBadParams    = module.DefineError(ModuleName, 7, "invalid staking parameters")
+	ErrTooManyQueue = module.DefineError(ModuleName, 8, "too many unbondings waiting")
+)
+
+// ConsensusKeySize is the size of a CometBFT ed25519 consensus key.
+const ConsensusKeySize = ed25519.PublicKeySize
+
+// MaxUnbondings bounds the unbondings one account may have waiting, so
+// that an account cannot fill the queue with dust.
+const MaxUnbondings = 7
+
+// Params are the module's parameters.
+type Params struct {
+	// EpochBlocks is the length of an epoch in blocks: the active set is
+	// elected at the end of each.
+	EpochBlocks uint64 `cbor:"1,keyasint" json:"epoch_blocks"`
+	// MaxValidators is the size of the active set.
+	MaxValidators uint32 `cbor:"2,keyasint" json:"max_validators"`
+	// MinSelfBond is what a candidate must bond of its own to stand.
+	MinSelfBond pha.Amount `cbor:"3,keyasint" json:"min_self_bond"`
+	// UnbondingTime is how long unbonded stake waits, in seconds of
+	// block time, before it is paid back.
+	UnbondingTime int64 `cbor:"4,keyasint" json:"unbonding_time"`
+}
+
+// DefaultParams: an epoch of 14,400 blocks (a day at 6 s), 100
+// validators, 10,000 PHA of self-bond, 7 days of unbonding.
+func DefaultParams() Params {
+	return Params{EpochBlocks: 14_400, MaxValidators: 100, MinSelfBond: pha.Tokens(10_000), UnbondingTime: 7 * 24 * 3600}
+}
+
+// Validate checks the parameters.
+func (p Params) Validate() error {
+	switch {
+	case p.EpochBlocks == 0:
+		return ErrBadParams.Wrap("epoch_blocks must be positive")
+	case p.MaxValidators == 0 || p.MaxValidators > 10_000:
+		return ErrBadParams.Wrap("max_validators must be 1 to 10,000")
+	case p.MinSelfBond.IsZero():
+		return ErrBadParams.Wrap("min_self_bond must be positive")
+	case p.UnbondingTime <= 0:
+		return ErrBadParams.Wrap("unbonding_time must be positive")
+	}
+	return nil
+}
+
+// Candidate is an account that stands for the gatekeeper set.
+type Candidate struct {
+	Operator     crypto.Address    `cbor:"1,keyasint" json:"operator"`
+	ConsensusKey registry.HexBytes `cbor:"2,keyasint" json:"consensus_key"`
+	// SelfBond is the operator's own stake; Nominated the nominators'.
+	SelfBond  pha.Amount `cbor:"3,keyasint" json:"self_bond"`
+	Nominated pha.Amount `cbor:"4,keyasint" json:"nominated"`
+	// Appointed marks a genesis validator, which holds its seat by the
+	// genesis until elections take effect.
+	Appointed bool  `cbor:"5,keyasint,omitempty" json:"appointed,omitempty"`
+	Since     int64 `cbor:"6,keyasint" json:"since"` // the height it became a candidate
+}
+
+// Stake is the candidate's total stake.
+func (c Candidate) Stake() pha.Amount {
+	s, err := c.SelfBond.Add(c.Nominated)
+	if err != nil { // both are parts of the supply
+		panic(err)
+	}
+	return s
+}
+
+// Nomination is a holder's stake behind a candidate.
+type Nomination struct {
+	Nominator crypto.Address `cbor:"1,keyasint" json:"nominator"`
+	Candidate crypto.Address `cbor:"2,keyasint" json:"candidate"`
+	Amount    pha.Amount     `cbor:"3,keyasint" json:"amount"`
+}
+
+// Unbonding is stake on its way back to its account.
+type Unbonding struct {
+	Account   crypto.Address `cbor:"1,keyasint" json:"account"`
+	Candidate crypto.Address `cbor:"2,keyasint" json:"candidate"`
+	Amount    pha.Amount     `cbor:"3,keyasint" json:"amount"`
+	// Completes is when it is paid back (unix seconds of block time).
+	Completes int64 `cbor:"4,keyasint" json:"completes"`
+}
+
+// Messages.
+
+// MsgBond makes the sender a candidate with Amount of its own stake, or
+// adds Amount to its self-bond. The first bond names the consensus key
+// the candidate's node signs blocks with; later ones may leave it out.
+type MsgBond struct {
+	ConsensusKey registry.HexBytes `cbor:"1,keyasint,omitempty" json:"consensus_key,omitempty"`
+	Amount       pha.Amount        `cbor:"2,keyasint" json:"amount"`
+}
+
+// MsgNominate puts Amount of the sender's behind a candidate.
+type MsgNominate struct {
+	Candidate crypto.Address `cbor:"1,keyasint" json:"candidate"`
+	Amount    pha.Amount     `cbor:"2,keyasint" json:"amount"`
+}
+
+// MsgUnbond starts paying back Amount of the sender's stake behind
+// Candidate: its self-bond when Candidate is the sender, else its
+// nomination. A self-bond either stays at MinSelfBond or above, or goes
+// whole.
+type MsgUnbond struct {
+	Candidate crypto.Address `cbor:"1,keyasint" json:"candidate"`
+	Amount    pha.Amount     `cbor:"2,keyasint" json:"amount"`
+}
+
+func (*MsgBond) Type() string     { return "staking/bond" }
+func (*MsgNominate) Type() string { return "staking/nominate" }
+func (*MsgUnbond) Type() string   { return "staking/unbond" }
+
+// ValidateBasic implements module.Msg.
+func (m *MsgBond) ValidateBasic() error {
+	if m.Amount.IsZero() {
+		return ErrBadMsg.Wrap("bond of zero")
+	}
+	if m.ConsensusKey != nil && len(m.ConsensusKey) != ConsensusKeySize {
+		return ErrBadMsg.Wrap("consensus key of %d bytes, want %d (ed25519)", len(m.ConsensusKey), ConsensusKeySize)
+	}
+	return nil
+}
+
+// ValidateBasic implements module.Msg.
+func (m *MsgNominate) ValidateBasic() error {
+	if m.Amount.IsZero() || m.Candidate.IsZero() {
+		return ErrBadMsg.Wrap("a nomination needs a candidate and an amount")
+	}
+	return nil
+}
+
+// ValidateBasic implements module.Msg.
+func (m *MsgUnbond) ValidateBasic() error {
+	if m.Amount.IsZero() || m.Candidate.IsZero() {
+		return ErrBadMsg.Wrap("an unbonding needs a candidate and an amount")
+	}
+	return nil
+}
+
+// Events and their attributes.
+const (
+	EventBonded    = "staking_bonded"
+	EventNominated = "staking_nominated"
+	EventUnbonding = "staking_unbonding"
+	EventUnbonded  = "staking_unbonded"
+	AttrCandidate  = "candidate"
+	AttrAccount    = "account"
+	AttrAmount     = "amount"
+	AttrCompletes  = "completes"
+)
+
+// State keys.
+var (
+	paramsKey        = []byte("staking/params")
+	candidatePrefix  = []byte("staking/candidate/")  // operator → Candidate
+	consKeyPrefix    = []byte("staking/conskey/")    // consensus key → operator
+	nominationPrefix = []byte("staking/nomination/") // candidate, nominator → Nomination
+	unbondingPrefix  = []byte("staking/unbonding/")  // completes (8), seq (8) → Unbonding
+	pendingPrefix    = []byte("staking/pending/")    // account → count of its unbondings waiting
+	unbondingSeqKey  = []byte("staking/unbonding-seq")
+)
+
+func cat(parts ...[]byte) []byte {
+	var b []byte
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	return b
+}
+
+// ParamsKey is the state key of the parameters.
+func ParamsKey() []byte { return paramsKey }
+
+// CandidateKey is the state key of a candidate.
+func CandidateKey(op crypto.Address) []byte { return cat(candidatePrefix, op[:]) }
+
+// CandidatePrefix is the prefix of every candidate.
+func CandidatePrefix() []byte { return candidatePrefix }
+
+// ConsensusKeyIndex is the state key that names the candidate of a
+// consensus key.
+func ConsensusKeyIndex(key []byte) []byte { return cat(consKeyPrefix, key) }
+
+// NominationKey is the state key of a nomination.
+func NominationKey(candidate, nominator crypto.Address) []byte {
+	return cat(nominationPrefix, candidate[:], nominator[:])
+}
+
+// NominationPrefix is the prefix of every nomination; with a candidate,
+// of that candidate's.
+func NominationPrefix(candidate *crypto.Address) []byte {
+	if candidate == nil {
+		return nominationPrefix
+	}
+	return cat(nominationPrefix, candidate[:])
+}
+
+// UnbondingKey is the state key of an unbonding, in completion order.
+func UnbondingKey(completes int64, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(cat(unbondingPrefix), uint64(completes)), seq)
+}
+
+// UnbondingPrefix is the prefix of the unbonding queue.
+func UnbondingPrefix() []byte { return unbondingPrefix }
+
+// PendingKey counts an account's unbondings waiting.
+func PendingKey(a crypto.Address) []byte { return cat(pendingPrefix, a[:]) }
+
+// UnbondingSeqKey is the state key of the next unbonding's sequence.
+func UnbondingSeqKey() []byte { return unbondingSeqKey }
+
+// DecodeCandidate decodes a stored candidate.
+func DecodeCandidate(b []byte) (Candidate, error) {
+	var c Candidate
+	err := codec.Unmarshal(b, &c)
+	return c, err
+}
+
+// DecodeNomination decodes a stored nomination.
+func DecodeNomination(b []byte) (Nomination, error) {
+	var n Nomination
+	err := codec.Unmarshal(b, &n)
+	return n, err
+}

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/staking"
+	"github.com/phalanx-net/phalanx/chain/pha"
+)
+
+// newTxStakingCmd is `phalanx tx staking bond|nominate|unbond`.
+func newTxStakingCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "staking",
+		Short: "Bond, nominate and unbond the gatekeepers' stake",
+		Long: `A candidate for the gatekeeper set bonds PHA of its own under its node's
+consensus key (not its account's key); holders nominate candidates with
+theirs; stake leaves through an unbonding period (unbonding_time, 7 days by
+default). Bonded and unbonding PHA is held by the staking module's account.
+The validator set is still the genesis one: elections from stake are what
+comes next, and 'phalanx query staking validators' shows whom the stake
+would elect.`,
+	}
+	bond := newTxMsgCmd(c, "bond FROM AMOUNT [CONSENSUS_KEY]", "Bond AMOUNT of FROM's own as a candidate; the first bond names the node's consensus key (base64, as phalanx init prints it, or hex)", 0,
+		func(args []string) (module.Msg, error) {
+			a, err := pha.Parse(args[1])
+			if err != nil {
+				return nil, err
+			}
+			m := &staking.MsgBond{Amount: a}
+			if len(args) == 3 {
+				if m.ConsensusKey, err = parseConsensusKey(args[2]); err != nil {
+					return nil, err
+				}
+			}
+			return m, nil
+		})
+	bond.Args = cobra.RangeArgs(2, 3)
+	cmd.AddCommand(bond,
+		newTxMsgCmd(c, "nominate FROM CANDIDATE AMOUNT", "Put AMOUNT of FROM's behind CANDIDATE", 3, func(args []string) (module.Msg, error) {
+			cand, err := c.resolveAddress(args[1])
+			if err != nil {
+				return nil, err
+			}
+			a, err := pha.Parse(args[2])
+			return &staking.MsgNominate{Candidate: cand, Amount: a}, err
+		}),
+		newTxMsgCmd(c, "unbond FROM CANDIDATE AMOUNT", "Start paying back AMOUNT of FROM's stake behind CANDIDATE (FROM itself: its self-bond)", 3, func(args []string) (module.Msg, error) {
+			cand, err := c.resolveAddress(args[1])
+			if err != nil {
+				return nil, err
+			}
+			a, err := pha.Parse(args[2])
+			return &staking.MsgUnbond{Candidate: cand, Amount: a}, err
+		}),
+	)
+	return cmd
+}
+
+// parseConsensusKey reads an ed25519 consensus key in base64 (as CometBFT
+// and phalanx init print it) or hex.
+func parseConsensusKey(s string) ([]byte, error) {
+	if b, err := base64.StdEncoding.DecodeString(s); err == nil && len(b) == staking.ConsensusKeySize {
+		return b, nil
+	}
+	if b, err := hex.DecodeString(s); err == nil && len(b) == staking.ConsensusKeySize {
+		return b, nil
+	}
+	return nil, fmt.Errorf("consensus key %q: want a 32-byte ed25519 key in base64 or hex", s)
+}
+
+// newQueryStakingCmd is `phalanx query staking validators|validator|nominations`.
+func newQueryStakingCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{Use: "staking", Short: "Read the gatekeepers' stake: candidates, nominations, whom the stake elects"}
+	show := func(w io.Writer, cand staking.Candidate, power int64) {
+		elected := "not elected"
+		if power > 0 {
+			elected = fmt.Sprintf("elected, power %d", power)
+		}
+		appointed := ""
+		if cand.Appointed {
+			appointed = ", genesis validator"
+		}
+		fmt.Fprintf(w, "%s  stake %s (own %s, nominated %s)  %s%s\n  consensus key %s\n", cand.Operator, cand.Stake().PHA(), cand.SelfBond.PHA(), cand.Nominated.PHA(),
+			elected, appointed, base64.StdEncoding.EncodeToString(cand.ConsensusKey))
+	}
+	type candidateOut struct {
+		staking.Candidate
+		Power int64 `json:"power"`
+	}
+	validators := &cobra.Command{
+		Use:   "validators",
+		Short: "List the candidates, with whom their stake elects and at what voting power",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cl, ctx, cancel, err := c.connect()
+			if err != nil {
+				return err
+			}
+			defer cancel()
+			cands, err := cl.Candidates(ctx)
+			if err != nil {
+				return c.explainConn(err)
+			}
+			p, err := cl.StakingParams(ctx)
+			if err != nil {
+				return c.explainConn(err)
+			}
+			power := map[string]int64{}
+			for _, e := range staking.Elect(cands, p) {
+				power[e.Candidate.Operator.String()] = e.Power
+			}
+			out := make([]candidateOut, len(cands))
+			for i, cand := range cands {
+				out[i] = candidateOut{cand, power[cand.Operator.String()]}
+			}
+			return c.print(out, func(w io.Writer) {
+				for _, o := range out {
+					show(w, o.Candidate, o.Power)
+				}
+				fmt.Fprintf(w, "%d candidates; the stake elects the top %d with at least %s of their own. The validator set is the genesis one until elections take effect.\n",
+					len(out), p.MaxValidators, p.MinSelfBond.PHA())
+			})
+		},
+	}
+	c.addClientFlags(validators)
+	validator := &cobra.Command{
+		Use:   "validator ADDRESS|KEY",
+		Short: "Show a candidate",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			op, err := c.resolveAddress(args[0])
+			if err != nil {
+				return err
+			}
+			cl, ctx, cancel, err := c.connect()
+			if err != nil {
+				return err
+			}
+			defer cancel()
+			cand, ok, err := cl.Candidate(ctx, op)
+			if err != nil {
+				return c.explainConn(err)
+			}
+			if !ok {
+				return fmt.Errorf("%s is no candidate", describe(args[0], op))
+			}
+			all, err := cl.Candidates(ctx)
+			if err != nil {
+				return c.explainConn(err)
+			}
+			p, err := cl.StakingParams(ctx)
+			if err != nil {
+				return c.explainConn(err)
+			}
+			out := candidateOut{Candidate: cand}
+			for _, e := range staking.Elect(all, p) {
+				if e.Candidate.Operator == op {
+					out.Power = e.Power
+				}
+			}
+			return c.print(out, func(w io.Writer) { show(w, cand, out.Power) })
+		},
+	}
+	c.addClientFlags(validator)
+	c.addKeyringFlags(validator)
+	nominations := &cobra.Command{
+		Use:   "nominations [ADDRESS|KEY]",
+		Short: "List the nominations, or those an account made or received",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cl, ctx, cancel, err := c.connect()
+			if err != nil {
+				return err
+			}
+			defer cancel()
+			all, err := cl.Nominations(ctx)
+			if err != nil {
+				return c.explainConn(err)
+			}
+			ns := all
+			if len(args) == 1 {
+				a, err := c.resolveAddress(args[0])
+				if err != nil {
+					return err
+				}
+				ns = nil
+				for _, n := range all {
+					if n.Nominator == a || n.Candidate == a {
+						ns = append(ns, n)
+					}
+				}
+			}
+			return c.print(ns, func(w io.Writer) {
+				for _, n := range ns {
+					fmt.Fprintf(w, "%s nominates %s with %s\n", n.Nominator, n.Candidate, n.Amount.PHA())
+				}
+				if len(ns) == 0 {
+					fmt.Fprintln(w, "No nominations.")
+				}
+			})
+		},
+	}
+	c.addClientFlags(nominations)
+	c.addKeyringFlags(nominations)
+	cmd.AddCommand(validators, validator, nominations)
+	return cmd
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
 	authkeeper "github.com/phalanx-net/phalanx/chain/modules/auth/keeper"
 	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
+	stakingkeeper "github.com/phalanx-net/phalanx/chain/modules/staking/keeper"
 	"github.com/phalanx-net/phalanx/chain/statedb"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/chain/tx"
@@ -224,12 +225,12 @@ func (a *App) InitChain(_ context.Context, req *abci.InitChainRequest) (res *abc
 	}
 	gen := store.NewCache(a.tree)
 	gen.Set(chainIDKey, []byte(req.ChainId))
-	validators, err := validatorKeys(req.Validators)
+	validators, powers, err := validatorKeys(req.Validators)
 	if err != nil {
 		return nil, err
 	}
 	ctx := module.NewContext(gen, module.Block{ChainID: req.ChainId, Height: req.InitialHeight, Time: req.Time}, [20]byte{}, nil, a.log)
-	if err := a.modules.InitGenesis(ctx, st, module.ChainGenesis{Validators: validators}); err != nil {
+	if err := a.modules.InitGenesis(ctx, st, module.ChainGenesis{Validators: validators, Powers: powers}); err != nil {
 		return nil, ErrBadGenesis.Wrap("%v", err)
 	}
 	gen.Set(blockTimeKey, encodeBlockTime(req.Time))
@@ -356,7 +357,9 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	var votes []module.Vote
 	for _, v := range req.DecidedLastCommit.Votes {
 		if acc, err := crypto.AddressFromBytes(v.Validator.Address); err == nil {
-			votes = append(votes, module.Vote{Account: acc, Power: v.Validator.Power})
+			// A validator's share goes to its candidate's operator, not
+			// to its consensus key's account.
+			votes = append(votes, module.Vote{Account: stakingkeeper.RewardAccount(blockState, acc), Power: v.Validator.Power})
 		}
 	}
 	if err := a.modules.EndBlock(endCtx, module.EndBlockInfo{Hash: req.Hash, Votes: votes}); err != nil {
@@ -373,7 +376,8 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	a.metrics.block(ran, endCtx.Events())
 	a.lastBlockTxs = len(req.Txs)
 	a.committedTxs.Add(int64(ok))
-	return &abci.FinalizeBlockResponse{TxResults: results, Events: endCtx.Events(), AppHash: a.tree.WorkingHash()}, nil
+	return &abci.FinalizeBlockResponse{TxResults: results, Events: endCtx.Events(), ValidatorUpdates: abciValidatorUpdates(endCtx.ValidatorUpdates()),
+		AppHash: a.tree.WorkingHash()}, nil
 }
 
 // Commit saves the block's state as a new version and resets the check

@@ -126,17 +126,32 @@ func DecodeBlockTime(b []byte) (time.Time, error) {
 }
 
 // validatorKeys returns the ed25519 keys of the genesis validators.
-func validatorKeys(vs []abci.ValidatorUpdate) ([]crypto.PublicKey, error) {
+func validatorKeys(vs []abci.ValidatorUpdate) ([]crypto.PublicKey, []int64, error) {
 	out := make([]crypto.PublicKey, 0, len(vs))
+	powers := make([]int64, 0, len(vs))
 	for _, v := range vs {
 		if v.PubKeyType != "ed25519" {
-			return nil, ErrBadGenesis.Wrap("validator key type %q: only ed25519 validators are supported", v.PubKeyType)
+			return nil, nil, ErrBadGenesis.Wrap("validator key type %q: only ed25519 validators are supported", v.PubKeyType)
 		}
 		pk, err := crypto.PublicKeyFromBytes(v.PubKeyBytes)
 		if err != nil {
-			return nil, ErrBadGenesis.Wrap("validator key: %v", err)
+			return nil, nil, ErrBadGenesis.Wrap("validator key: %v", err)
 		}
 		out = append(out, pk)
+		powers = append(powers, v.Power)
 	}
-	return out, nil
+	return out, powers, nil
+}
+
+// abciValidatorUpdates is the block's validator updates as CometBFT takes
+// them.
+func abciValidatorUpdates(us []module.ValidatorUpdate) []abci.ValidatorUpdate {
+	if len(us) == 0 {
+		return nil
+	}
+	out := make([]abci.ValidatorUpdate, len(us))
+	for i, u := range us {
+		out[i] = abci.ValidatorUpdate{Power: u.Power, PubKeyType: "ed25519", PubKeyBytes: append([]byte(nil), u.Key[:]...)}
+	}
+	return out
 }

@@ -37,8 +37,8 @@ func NewModules() *module.Manager {
 		computingkeeper.Module{Keeper: comp},
 		stakepoolkeeper.Module{Keeper: stakepoolkeeper.NewKeeper(comp)}, // workers' rewards go to their pools
 		contractskeeper.Module{Keeper: ct},
-		stakingkeeper.Module{Keeper: stakingkeeper.NewKeeper()}, // the gatekeepers' stake
-		mqkeeper.Module{Keeper: q},                              // last: after the modules that send messages
+		stakingkeeper.Module{Keeper: stakingkeeper.NewKeeper(registrykeeper.Records{}, k)}, // the gatekeepers' stake, electing the validators
+		mqkeeper.Module{Keeper: q}, // last: after the modules that send messages
 	)
 	for _, q := range appQueries() {
 		m.AddQuery(q)

@@ -36,10 +36,26 @@ type Context struct {
 	// a refusal for want of funds states it apart from the balance.
 	FeeHold pha.Amount
 
-	kv     store.KV
-	gas    *GasMeter
-	events []abci.Event
+	kv      store.KV
+	gas     *GasMeter
+	events  []abci.Event
+	updates []ValidatorUpdate
 }
+
+// ValidatorUpdate changes a validator's voting power: zero removes it.
+// The application hands the block's updates to CometBFT, which applies
+// them two blocks later.
+type ValidatorUpdate struct {
+	Key   crypto.PublicKey // ed25519 consensus key
+	Power int64
+}
+
+// UpdateValidators adds validator updates for the block (end of block
+// only).
+func (c *Context) UpdateValidators(u ...ValidatorUpdate) { c.updates = append(c.updates, u...) }
+
+// ValidatorUpdates returns the validator updates made in this context.
+func (c *Context) ValidatorUpdates() []ValidatorUpdate { return c.updates }
 
 // NewContext returns a context over kv. With a nil meter, state access is
 // free (block hooks, genesis).

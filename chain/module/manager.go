@@ -136,6 +136,7 @@ func (m *Manager) EndBlock(ctx *Context, info EndBlockInfo) error {
 	}
 	c.Write(ctx.Store())
 	ctx.AppendEvents(ectx.Events())
+	ctx.UpdateValidators(ectx.ValidatorUpdates()...)
 	return nil
 }
 

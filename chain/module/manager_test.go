@@ -170,3 +170,29 @@ func TestQueryData(t *testing.T) {
 		t.Fatal("a 19-byte address was accepted")
 	}
 }
+
+// validating sets one validator update at the end of a block.
+type validating struct {
+	name  string
+	power int64
+}
+
+func (v validating) Name() string { return v.name }
+func (v validating) EndBlock(ctx *Context, _ EndBlockInfo) error {
+	ctx.UpdateValidators(ValidatorUpdate{Key: crypto.PublicKey{1}, Power: v.power})
+	return nil
+}
+
+// The validator updates a module makes at the end of a block reach the
+// caller's context, in the modules' order, as its events do.
+func TestEndBlockValidatorUpdates(t *testing.T) {
+	m := NewManager(validating{"a", 5}, validating{"b", 0})
+	ctx := NewContext(store.NewCache(empty{}), Block{Height: 1}, crypto.Address{}, nil, nil)
+	if err := m.EndBlock(ctx, EndBlockInfo{}); err != nil {
+		t.Fatal(err)
+	}
+	u := ctx.ValidatorUpdates()
+	if len(u) != 2 || u[0].Power != 5 || u[1].Power != 0 || u[0].Key != (crypto.PublicKey{1}) {
+		t.Fatalf("updates %+v", u)
+	}
+}

@@ -28,8 +28,9 @@ type HasMsgs interface {
 // module may need.
 type ChainGenesis struct {
 	// Validators are the genesis validators' consensus keys, in the
-	// genesis file's order.
+	// genesis file's order, and Powers their voting powers.
 	Validators []crypto.PublicKey
+	Powers     []int64
 }
 
 // HasGenesis is a module with a part of app_state. raw is the module's

@@ -34,6 +34,9 @@ const (
 	Nomination    = "/staking/nomination"  // data: a candidate's address and a nominator's, 20 bytes each
 	Nominations   = "/staking/nominations" // every nomination, without proof
 	Unbondings    = "/staking/unbondings"  // the unbonding queue, in completion order, without proof
+	// ActiveValidators is the active set the last election chose (the
+	// genesis validators before any), without proof.
+	ActiveValidators = "/staking/active"
 
 	KeysStatus = "/keys/status"
 	Master     = "/keys/master" // data: a 4-byte big-endian epoch

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/staking"
 	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/sdk/client"
 )
 
 // newTxStakingCmd is `phalanx tx staking bond|nominate|unbond`.
@@ -22,9 +24,13 @@ func newTxStakingCmd(c *cli) *cobra.Command {
 consensus key (not its account's key); holders nominate candidates with
 theirs; stake leaves through an unbonding period (unbonding_time, 7 days by
 default). Bonded and unbonding PHA is held by the staking module's account.
-The validator set is still the genesis one: elections from stake are what
-comes next, and 'phalanx query staking validators' shows whom the stake
-would elect.`,
+At the end of each epoch (epoch_blocks) the candidates with at least
+min_self_bond of their own whose gatekeeper enclave is registered and holds
+the master key are ranked by stake; the top max_validators become CometBFT's
+validators, at a voting power of their stake in whole PHA, if they are at
+least min_validators (else the set stays). The enclave of a candidate's node
+registers from the account of its consensus key, which the first bond allows
+to (fund it for the fees); rewards for its blocks go to the operator.`,
 	}
 	bond := newTxMsgCmd(c, "bond FROM AMOUNT [CONSENSUS_KEY]", "Bond AMOUNT of FROM's own as a candidate; the first bond names the node's consensus key (base64, as phalanx init prints it, or hex)", 0,
 		func(args []string) (module.Msg, error) {
@@ -76,11 +82,11 @@ func parseConsensusKey(s string) ([]byte, error) {
 
 // newQueryStakingCmd is `phalanx query staking validators|validator|nominations`.
 func newQueryStakingCmd(c *cli) *cobra.Command {
-	cmd := &cobra.Command{Use: "staking", Short: "Read the gatekeepers' stake: candidates, nominations, whom the stake elects"}
+	cmd := &cobra.Command{Use: "staking", Short: "Read the gatekeepers' stake: candidates, the validators, nominations"}
 	show := func(w io.Writer, cand staking.Candidate, power int64) {
-		elected := "not elected"
+		elected := "not a validator"
 		if power > 0 {
-			elected = fmt.Sprintf("elected, power %d", power)
+			elected = fmt.Sprintf("validator, power %d", power)
 		}
 		appointed := ""
 		if cand.Appointed {
@@ -95,7 +101,7 @@ func newQueryStakingCmd(c *cli) *cobra.Command {
 	}
 	validators := &cobra.Command{
 		Use:   "validators",
-		Short: "List the candidates, with whom their stake elects and at what voting power",
+		Short: "List the candidates, and which are validators at what voting power",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cl, ctx, cancel, err := c.connect()
@@ -111,20 +117,20 @@ func newQueryStakingCmd(c *cli) *cobra.Command {
 			if err != nil {
 				return c.explainConn(err)
 			}
-			power := map[string]int64{}
-			for _, e := range staking.Elect(cands, p) {
-				power[e.Candidate.Operator.String()] = e.Power
+			power, err := activePowers(ctx, cl)
+			if err != nil {
+				return c.explainConn(err)
 			}
 			out := make([]candidateOut, len(cands))
 			for i, cand := range cands {
-				out[i] = candidateOut{cand, power[cand.Operator.String()]}
+				out[i] = candidateOut{cand, power[string(cand.ConsensusKey)]}
 			}
 			return c.print(out, func(w io.Writer) {
 				for _, o := range out {
 					show(w, o.Candidate, o.Power)
 				}
-				fmt.Fprintf(w, "%d candidates; the stake elects the top %d with at least %s of their own. The validator set is the genesis one until elections take effect.\n",
-					len(out), p.MaxValidators, p.MinSelfBond.PHA())
+				fmt.Fprintf(w, "%d candidates. Every %d blocks the top %d by stake with at least %s of their own, whose gatekeeper enclave holds the master key, become the validators, if they are at least %d.\n",
+					len(out), p.EpochBlocks, p.MaxValidators, p.MinSelfBond.PHA(), p.MinValidators)
 			})
 		},
 	}
@@ -150,20 +156,11 @@ func newQueryStakingCmd(c *cli) *cobra.Command {
 			if !ok {
 				return fmt.Errorf("%s is no candidate", describe(args[0], op))
 			}
-			all, err := cl.Candidates(ctx)
+			power, err := activePowers(ctx, cl)
 			if err != nil {
 				return c.explainConn(err)
 			}
-			p, err := cl.StakingParams(ctx)
-			if err != nil {
-				return c.explainConn(err)
-			}
-			out := candidateOut{Candidate: cand}
-			for _, e := range staking.Elect(all, p) {
-				if e.Candidate.Operator == op {
-					out.Power = e.Power
-				}
-			}
+			out := candidateOut{Candidate: cand, Power: power[string(cand.ConsensusKey)]}
 			return c.print(out, func(w io.Writer) { show(w, cand, out.Power) })
 		},
 	}
@@ -210,4 +207,18 @@ func newQueryStakingCmd(c *cli) *cobra.Command {
 	c.addKeyringFlags(nominations)
 	cmd.AddCommand(validators, validator, nominations)
 	return cmd
+}
+
+// activePowers maps each validator's consensus key (as a string of its
+// bytes) to its voting power.
+func activePowers(ctx context.Context, cl *client.Client) (map[string]int64, error) {
+	vals, err := cl.ActiveValidators(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for _, v := range vals {
+		out[string(v.ConsensusKey)] = v.Power
+	}
+	return out, nil
 }

@@ -24,6 +24,12 @@ func (c *Client) Candidate(ctx context.Context, op crypto.Address) (staking.Cand
 	return cand, err == nil, err
 }
 
+// ActiveValidators lists the active set: the validators the last
+// election chose.
+func (c *Client) ActiveValidators(ctx context.Context) ([]staking.Validator, error) {
+	return list(ctx, c, query.ActiveValidators, staking.DecodeValidator)
+}
+
 // Nominations lists every nomination.
 func (c *Client) Nominations(ctx context.Context) ([]staking.Nomination, error) {
 	return list(ctx, c, query.Nominations, staking.DecodeNomination)

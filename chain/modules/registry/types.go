@@ -31,7 +31,9 @@ var (
 	ErrStaleAttestation = module.DefineError(ModuleName, 5, "attestation too old or from the future")
 	ErrVersionTooLow    = module.DefineError(ModuleName, 6, "worker version below the minimum")
 	ErrKeysChanged      = module.DefineError(ModuleName, 7, "enclave already registered with other keys or operator")
-	// Register-gatekeeper from an account that is not a genesis validator's.
+	// Register-gatekeeper from an account that is not a validator's: a
+	// genesis validator's, or the consensus-key account of a staking
+	// candidate.
 	ErrNotValidator = module.DefineError(ModuleName, 8, "sender is not a validator account")
 	ErrNotCouncil   = module.DefineError(ModuleName, 9, "sender is not the council")
 	ErrBadParams    = module.DefineError(ModuleName, 10, "invalid registry parameters")

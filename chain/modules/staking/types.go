@@ -49,12 +49,16 @@ type Params struct {
 	// UnbondingTime is how long unbonded stake waits, in seconds of
 	// block time, before it is paid back.
 	UnbondingTime int64 `cbor:"4,keyasint" json:"unbonding_time"`
+	// MinValidators is the fewest eligible candidates an election needs
+	// to take effect; with fewer, the active set stays as it is, so that
+	// the chain never passes to a handful of early bonders.
+	MinValidators uint32 `cbor:"5,keyasint" json:"min_validators"`
 }
 
-// DefaultParams: an epoch of 14,400 blocks (a day at 6 s), 100
+// DefaultParams: an epoch of 14,400 blocks (a day at 6 s), 4 to 100
 // validators, 10,000 PHA of self-bond, 7 days of unbonding.
 func DefaultParams() Params {
-	return Params{EpochBlocks: 14_400, MaxValidators: 100, MinSelfBond: pha.Tokens(10_000), UnbondingTime: 7 * 24 * 3600}
+	return Params{EpochBlocks: 14_400, MaxValidators: 100, MinSelfBond: pha.Tokens(10_000), UnbondingTime: 7 * 24 * 3600, MinValidators: 4}
 }
 
 // Validate checks the parameters.
@@ -68,6 +72,8 @@ func (p Params) Validate() error {
 		return ErrBadParams.Wrap("min_self_bond must be positive")
 	case p.UnbondingTime <= 0:
 		return ErrBadParams.Wrap("unbonding_time must be positive")
+	case p.MinValidators == 0 || p.MinValidators > p.MaxValidators:
+		return ErrBadParams.Wrap("min_validators must be 1 to max_validators")
 	}
 	return nil
 }
@@ -172,10 +178,16 @@ const (
 	EventNominated = "staking_nominated"
 	EventUnbonding = "staking_unbonding"
 	EventUnbonded  = "staking_unbonded"
-	AttrCandidate  = "candidate"
-	AttrAccount    = "account"
-	AttrAmount     = "amount"
-	AttrCompletes  = "completes"
+	// EventElected is an election that changed the active set;
+	// EventElectionKept one with too few eligible candidates.
+	EventElected      = "staking_elected"
+	EventElectionKept = "staking_election_kept"
+	AttrValidators    = "validators"
+	AttrEligible      = "eligible"
+	AttrCandidate     = "candidate"
+	AttrAccount       = "account"
+	AttrAmount        = "amount"
+	AttrCompletes     = "completes"
 )
 
 // State keys.
@@ -187,7 +199,33 @@ var (
 	unbondingPrefix  = []byte("staking/unbonding/")  // completes (8), seq (8) → Unbonding
 	pendingPrefix    = []byte("staking/pending/")    // account → count of its unbondings waiting
 	unbondingSeqKey  = []byte("staking/unbonding-seq")
+	activePrefix     = []byte("staking/active/")   // consensus key → Validator
+	consAddrPrefix   = []byte("staking/consaddr/") // consensus key's address → operator
 )
+
+// Validator is a member of the active set: the validators CometBFT
+// runs with.
+type Validator struct {
+	ConsensusKey registry.HexBytes `cbor:"1,keyasint" json:"consensus_key"`
+	Power        int64             `cbor:"2,keyasint" json:"power"`
+}
+
+// DecodeValidator decodes a stored member of the active set.
+func DecodeValidator(b []byte) (Validator, error) {
+	var v Validator
+	err := codec.Unmarshal(b, &v)
+	return v, err
+}
+
+// ActiveKey is the state key of a validator of the active set.
+func ActiveKey(consensusKey []byte) []byte { return cat(activePrefix, consensusKey) }
+
+// ActivePrefix is the prefix of the active set.
+func ActivePrefix() []byte { return activePrefix }
+
+// ConsensusAddressKey names the operator whose consensus key has the
+// address a (the address CometBFT names validators by).
+func ConsensusAddressKey(a crypto.Address) []byte { return cat(consAddrPrefix, a[:]) }
 
 func cat(parts ...[]byte) []byte {
 	var b []byte

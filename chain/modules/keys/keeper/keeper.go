@@ -50,6 +50,13 @@ func (Keeper) IsHolder(r store.Reader, epoch uint32, id crypto.PublicKey) bool {
 	return r.Get(keys.HolderKey(epoch, id)) != nil
 }
 
+// HoldsCurrentMaster reports whether a gatekeeper holds the current
+// epoch's master key.
+func (k Keeper) HoldsCurrentMaster(r store.Reader, id crypto.PublicKey) bool {
+	e, ok := k.Status(r).Current()
+	return ok && k.IsHolder(r, e, id)
+}
+
 // Holders returns the holders of an epoch's key, in identity order.
 func (Keeper) Holders(r store.Reader, epoch uint32) []crypto.PublicKey {
 	var out []crypto.PublicKey

@@ -5,19 +5,67 @@ import (
 
 	"github.com/phalanx-net/phalanx/chain/codec"
 	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/modules/staking"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
 )
 
-// Keeper reads and writes the staking ledger.
+// Keeper reads and writes the staking ledger. The registry and keys
+// modules say which candidates may be elected: those whose gatekeeper
+// enclave is registered, in standing, and holds the current master key.
 type Keeper struct {
-	bank bankkeeper.Keeper
+	bank     bankkeeper.Keeper
+	enclaves Enclaves
+	holders  Holders
+}
+
+// Enclaves is what the keeper needs of the registry: the gatekeeper
+// enclaves, and marking an account as one that may register one (a
+// candidate's consensus-key account).
+type Enclaves interface {
+	Gatekeepers(r store.Reader, fn func(registry.Enclave) bool)
+	SetValidator(kv store.KV, addr crypto.Address)
+}
+
+// Holders is what the keeper needs of the keys module: whether an enclave
+// holds the current master key.
+type Holders interface {
+	HoldsCurrentMaster(r store.Reader, id crypto.PublicKey) bool
 }
 
 // NewKeeper returns the keeper.
-func NewKeeper() *Keeper { return &Keeper{} }
+func NewKeeper(e Enclaves, h Holders) *Keeper { return &Keeper{enclaves: e, holders: h} }
+
+// RewardAccount is the account a validator's share of rewards goes to:
+// the operator of the candidate whose consensus key has the address
+// consAddr (CometBFT's name for a validator), or that address's own
+// account for a validator no candidate names.
+func RewardAccount(r store.Reader, consAddr crypto.Address) crypto.Address {
+	if v := r.Get(staking.ConsensusAddressKey(consAddr)); len(v) == len(consAddr) {
+		return crypto.Address(v)
+	}
+	return consAddr
+}
+
+// Active calls fn for each validator of the active set, in consensus key
+// order.
+func (*Keeper) Active(r store.Reader, fn func(key crypto.PublicKey, power int64) bool) {
+	r.Iterate(staking.ActivePrefix(), func(_, v []byte) bool {
+		var val staking.Validator
+		store.MustDecode(v, &val)
+		return fn(crypto.PublicKey(val.ConsensusKey), val.Power)
+	})
+}
+
+func setActive(kv store.KV, key []byte, power int64) {
+	if power == 0 {
+		kv.Delete(staking.ActiveKey(key))
+		return
+	}
+	set(kv, staking.ActiveKey(key), staking.Validator{ConsensusKey: key, Power: power})
+}
 
 func set(kv store.KV, key []byte, v any) { kv.Set(key, codec.MustMarshal(v)) }
 
@@ -73,12 +121,33 @@ func (*Keeper) Unbondings(r store.Reader, fn func(key []byte, u staking.Unbondin
 	})
 }
 
-// Elect returns the active set the candidates would elect now
+// Eligible returns the candidates that may be elected: a self-bond of at
+// least the minimum, and a gatekeeper enclave registered from the
+// candidate's consensus-key account, in standing, that holds the current
+// master key (so every validator can serve keys).
+func (k *Keeper) Eligible(r store.Reader) []staking.Candidate {
+	p := k.Params(r)
+	ready := map[crypto.Address]bool{}
+	k.enclaves.Gatekeepers(r, func(e registry.Enclave) bool {
+		if e.InStanding() && k.holders.HoldsCurrentMaster(r, e.Identity) {
+			ready[e.Validator] = true
+		}
+		return true
+	})
+	var out []staking.Candidate
+	k.Candidates(r, func(c staking.Candidate) bool {
+		if !c.SelfBond.Lt(p.MinSelfBond) && len(c.ConsensusKey) == staking.ConsensusKeySize && ready[crypto.PublicKey(c.ConsensusKey).Address()] {
+			out = append(out, c)
+		}
+		return true
+	})
+	return out
+}
+
+// Elect returns the active set the eligible candidates elect now
 // (staking.Elect).
 func (k *Keeper) Elect(r store.Reader) []staking.Elected {
-	var cands []staking.Candidate
-	k.Candidates(r, func(c staking.Candidate) bool { cands = append(cands, c); return true })
-	return staking.Elect(cands, k.Params(r))
+	return staking.Elect(k.Eligible(r), k.Params(r))
 }
 
 // Held is what the module account must hold: every self-bond, nomination

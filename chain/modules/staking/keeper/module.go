@@ -40,6 +40,7 @@ func (Module) Queries() []module.Query {
 		}),
 		module.ListQuery(query.Nominations, staking.NominationPrefix(nil)),
 		module.ListQuery(query.Unbondings, staking.UnbondingPrefix()),
+		module.ListQuery(query.ActiveValidators, staking.ActivePrefix()),
 	}
 }
 

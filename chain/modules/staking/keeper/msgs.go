@@ -34,6 +34,12 @@ func (k *Keeper) handleBond(ctx *module.Context, m *staking.MsgBond) error {
 		}
 		c = staking.Candidate{Operator: ctx.Sender, ConsensusKey: m.ConsensusKey, Since: ctx.Block.Height}
 		kv.Set(staking.ConsensusKeyIndex(m.ConsensusKey), ctx.Sender[:])
+		// The node signing with the key registers its gatekeeper
+		// enclave from the key's own account, and rewards for its
+		// blocks go to the operator.
+		consAddr := crypto.PublicKey(m.ConsensusKey).Address()
+		kv.Set(staking.ConsensusAddressKey(consAddr), ctx.Sender[:])
+		k.enclaves.SetValidator(kv, consAddr)
 	}
 	bond, err := c.SelfBond.Add(m.Amount)
 	if err != nil {
@@ -114,9 +120,12 @@ func (k *Keeper) handleUnbond(ctx *module.Context, m *staking.MsgUnbond) error {
 			set(kv, staking.NominationKey(m.Candidate, ctx.Sender), n)
 		}
 	}
-	if c.SelfBond.IsZero() && c.Nominated.IsZero() && !c.Appointed {
+	if c.SelfBond.IsZero() && c.Nominated.IsZero() && !c.Appointed && kv.Get(staking.ActiveKey(c.ConsensusKey)) == nil {
+		// Gone, unless it still validates: it leaves at the next
+		// election, and its record until then says so.
 		kv.Delete(staking.CandidateKey(c.Operator))
 		kv.Delete(staking.ConsensusKeyIndex(c.ConsensusKey))
+		kv.Delete(staking.ConsensusAddressKey(crypto.PublicKey(c.ConsensusKey).Address()))
 	} else {
 		set(kv, staking.CandidateKey(c.Operator), c)
 	}

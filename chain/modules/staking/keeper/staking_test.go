@@ -1,27 +1,62 @@
 package keeper_test
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 	"time"
 
+	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	"github.com/phalanx-net/phalanx/chain/modules/internal/modtest"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/modules/staking"
 	stakingkeeper "github.com/phalanx-net/phalanx/chain/modules/staking/keeper"
 	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
 )
+
+// fakeGatekeepers stands for the registry's gatekeeper enclaves and the
+// keys module's holders of the current master key.
+type fakeGatekeepers struct {
+	enclaves   []registry.Enclave
+	holders    map[crypto.PublicKey]bool
+	validators map[crypto.Address]bool
+}
+
+func (f *fakeGatekeepers) Gatekeepers(_ store.Reader, fn func(registry.Enclave) bool) {
+	for _, e := range f.enclaves {
+		if !fn(e) {
+			return
+		}
+	}
+}
+func (f *fakeGatekeepers) SetValidator(_ store.KV, a crypto.Address) { f.validators[a] = true }
+func (f *fakeGatekeepers) HoldsCurrentMaster(_ store.Reader, id crypto.PublicKey) bool {
+	return f.holders[id]
+}
+
+// ready gives the candidate whose consensus key is key a gatekeeper
+// enclave in standing that holds the master key.
+func (f *fakeGatekeepers) ready(name string, key []byte) {
+	id := modtest.Key("enclave " + name).Public()
+	f.enclaves = append(f.enclaves, registry.Enclave{Identity: id, Validator: crypto.PublicKey(key).Address()})
+	f.holders[id] = true
+}
+
+var gatekeepers *fakeGatekeepers
 
 func env(t *testing.T) (*modtest.Env, *stakingkeeper.Keeper) {
 	t.Helper()
 	e := modtest.New(t)
-	k := stakingkeeper.NewKeeper()
+	gatekeepers = &fakeGatekeepers{holders: map[crypto.PublicKey]bool{}, validators: map[crypto.Address]bool{}}
+	k := stakingkeeper.NewKeeper(gatekeepers, gatekeepers)
 	e.Use(bankkeeper.Module{}, stakingkeeper.Module{Keeper: k})
 	gk := modtest.Key("genesis-validator").Public()
-	if err := k.InitGenesis(e.Ctx(), staking.DefaultGenesis(), module.ChainGenesis{Validators: []crypto.PublicKey{gk}}); err != nil {
+	if err := k.InitGenesis(e.Ctx(), staking.DefaultGenesis(), module.ChainGenesis{Validators: []crypto.PublicKey{gk}, Powers: []int64{10}}); err != nil {
 		t.Fatal(err)
 	}
 	return e, k
@@ -82,6 +117,13 @@ func TestBondNominateUnbond(t *testing.T) {
 	if c.SelfBond.Cmp(pha.Tokens(20_000)) != 0 || c.Nominated.Cmp(pha.Tokens(8_000)) != 0 {
 		t.Fatalf("candidate %+v", c)
 	}
+	if el := k.Elect(e.State); len(el) != 0 {
+		t.Fatalf("elected %+v: no candidate has an enclave holding the master key", el)
+	}
+	if !gatekeepers.validators[crypto.PublicKey(consKey("c")).Address()] {
+		t.Fatal("the candidate's consensus-key account may not register its enclave")
+	}
+	gatekeepers.ready("c", consKey("c"))
 	if el := k.Elect(e.State); len(el) != 1 || el[0].Candidate.Operator != cand.Public().Address() || el[0].Power != 28_000 {
 		t.Fatalf("elected %+v (the genesis validator has bonded nothing)", el)
 	}
@@ -143,6 +185,90 @@ func TestUnbondingQueueBound(t *testing.T) {
 	}
 	if err := e.Run(cand, &staking.MsgUnbond{Candidate: cand.Public().Address(), Amount: pha.Tokens(1)}); !errors.Is(err, staking.ErrTooManyQueue) {
 		t.Fatalf("one unbonding too many: %v", err)
+	}
+	checkLedger(t, e, k)
+}
+
+// At the end of an epoch the eligible candidates replace the active set,
+// if they are at least min_validators: CometBFT is told the new
+// validators with their power and the leaving ones at zero, in key order;
+// an epoch with no change tells it nothing, and one with too few eligible
+// candidates keeps the set.
+func TestEpochElection(t *testing.T) {
+	e, k := env(t)
+	p := k.Params(e.State)
+	p.EpochBlocks, p.MinValidators = 10, 2
+	e.State.Set(staking.ParamsKey(), codec.MustMarshal(p))
+	endEpoch := func() []module.ValidatorUpdate {
+		t.Helper()
+		for e.Height%10 != 0 {
+			e.Advance(time.Second)
+		}
+		ctx := e.Ctx()
+		if err := k.EndBlock(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.Advance(time.Second)
+		return ctx.ValidatorUpdates()
+	}
+	names := []string{"a", "b", "c"}
+	for i, n := range names {
+		key := modtest.Key(n)
+		e.Fund(key.Public().Address(), pha.Tokens(100_000))
+		if err := e.Run(key, &staking.MsgBond{ConsensusKey: consKey(n), Amount: pha.Tokens(uint64(20_000 + 10_000*i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One eligible candidate: too few, the genesis validator stays.
+	gatekeepers.ready("a", consKey("a"))
+	if u := endEpoch(); len(u) != 0 {
+		t.Fatalf("an election with one eligible candidate: %+v", u)
+	}
+	gatekeepers.ready("b", consKey("b"))
+	u := endEpoch()
+	gk := modtest.Key("genesis-validator").Public()
+	want := map[crypto.PublicKey]int64{gk: 0, crypto.PublicKey(consKey("a")): 20_000, crypto.PublicKey(consKey("b")): 30_000}
+	if len(u) != len(want) {
+		t.Fatalf("updates %+v", u)
+	}
+	for i, up := range u {
+		if w, ok := want[up.Key]; !ok || w != up.Power {
+			t.Fatalf("update %+v, want %v", up, want)
+		}
+		if i > 0 && bytes.Compare(u[i-1].Key[:], up.Key[:]) >= 0 {
+			t.Fatal("updates not in key order")
+		}
+	}
+	var active int
+	k.Active(e.State, func(crypto.PublicKey, int64) bool { active++; return true })
+	if active != 2 {
+		t.Fatalf("%d active", active)
+	}
+	if u := endEpoch(); len(u) != 0 {
+		t.Fatalf("an epoch without change: %+v", u)
+	}
+	// c becomes eligible; a holder nominates a: both powers change.
+	gatekeepers.ready("c", consKey("c"))
+	holder := modtest.Key("holder")
+	e.Fund(holder.Public().Address(), pha.Tokens(1_000))
+	if err := e.Run(holder, &staking.MsgNominate{Candidate: modtest.Key("a").Public().Address(), Amount: pha.Tokens(1_000)}); err != nil {
+		t.Fatal(err)
+	}
+	u = endEpoch()
+	if len(u) != 2 {
+		t.Fatalf("updates %+v", u)
+	}
+	for _, up := range u {
+		if up.Key == crypto.PublicKey(consKey("a")) && up.Power != 21_000 || up.Key == crypto.PublicKey(consKey("c")) && up.Power != 40_000 {
+			t.Fatalf("update %+v", up)
+		}
+	}
+	// Rewards for a's blocks go to a's operator.
+	if got := stakingkeeper.RewardAccount(e.State, crypto.PublicKey(consKey("a")).Address()); got != modtest.Key("a").Public().Address() {
+		t.Fatalf("reward account %s", got)
+	}
+	if got := stakingkeeper.RewardAccount(e.State, gk.Address()); got != gk.Address() {
+		t.Fatalf("the genesis validator's reward account %s", got)
 	}
 	checkLedger(t, e, k)
 }

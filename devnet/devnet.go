@@ -26,6 +26,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	"github.com/phalanx-net/phalanx/chain/modules/staking"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/chain/statedb"
 	"github.com/phalanx-net/phalanx/chain/tx"
@@ -114,6 +115,9 @@ type Config struct {
 	// Registry, when set, adjusts the registry's parameters of a new
 	// devnet; tests shorten registration_ttl with it.
 	Registry func(*registry.Params)
+	// Staking replaces the staking module's parameters of a new devnet
+	// (default: staking.DefaultParams); tests shorten the epoch with it.
+	Staking *staking.Params
 	// WorkerBuild, when set, is the sim enclave build whose measurement
 	// worker i's enclave has (tee.SimMeasurement; default the running
 	// enclave.Version). A new devnet's allowlist holds every worker's, so
@@ -508,7 +512,7 @@ func (d *Devnet) create() ([]string, error) {
 		return nil, err
 	}
 	gen, err := node.NewGenesis(cfg.ChainID, time.Now(), vals, auth.DefaultGenesis(), bg, reg,
-		computing.Genesis{Params: d.computingParams()}, d.contractsGenesis())
+		computing.Genesis{Params: d.computingParams()}, d.contractsGenesis(), staking.Genesis{Params: d.cfg.Staking})
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	abci "github.com/cometbft/cometbft/abci/types"
+	cmttypes "github.com/cometbft/cometbft/api/cometbft/types/v1"
 
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
@@ -354,14 +355,7 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		}
 	}
 	endCtx := module.NewContext(blockState, block, crypto.Address{}, nil, a.log)
-	var votes []module.Vote
-	for _, v := range req.DecidedLastCommit.Votes {
-		if acc, err := crypto.AddressFromBytes(v.Validator.Address); err == nil {
-			// A validator's share goes to its candidate's operator, not
-			// to its consensus key's account.
-			votes = append(votes, module.Vote{Account: stakingkeeper.RewardAccount(blockState, acc), Power: v.Validator.Power})
-		}
-	}
+	votes := signers(blockState, req.DecidedLastCommit.Votes)
 	if err := a.modules.EndBlock(endCtx, module.EndBlockInfo{Hash: req.Hash, Votes: votes}); err != nil {
 		// The economics' arithmetic overflowed: a bug, not an input. The
 		// block commits without the end-of-block work rather than halt.
@@ -415,3 +409,19 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (res *abci.CommitResp
 
 // Height returns the last committed height. Other goroutines may call it.
 func (a *App) Height() int64 { return a.height.Load() }
+
+// signers are the validators that signed the last block, by the account
+// their share of rewards goes to (their candidate's operator), with their
+// voting power: an absent validator earns nothing for it.
+func signers(r store.Reader, votes []abci.VoteInfo) []module.Vote {
+	var out []module.Vote
+	for _, v := range votes {
+		if v.BlockIdFlag != cmttypes.BlockIDFlagCommit {
+			continue
+		}
+		if acc, err := crypto.AddressFromBytes(v.Validator.Address); err == nil {
+			out = append(out, module.Vote{Account: stakingkeeper.RewardAccount(r, acc), Power: v.Validator.Power})
+		}
+	}
+	return out
+}

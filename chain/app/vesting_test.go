@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	"github.com/phalanx-net/phalanx/chain/pha"
 )
@@ -32,17 +31,5 @@ func TestVestingLocksFeesAndTransfers(t *testing.T) {
 	res = h.block(sendTx(t, dev, 1, alice.Public().Address(), pha.Tokens(1000)))
 	if res[0].Code != 0 {
 		t.Fatalf("a send within the developers' liquid share: %s", res[0].Log)
-	}
-}
-
-// The block's validator updates go to CometBFT as ed25519 keys.
-func TestABCIValidatorUpdates(t *testing.T) {
-	if abciValidatorUpdates(nil) != nil {
-		t.Fatal("no updates must be nil, not empty")
-	}
-	key := alice.Public()
-	u := abciValidatorUpdates([]module.ValidatorUpdate{{Key: key, Power: 7}})
-	if len(u) != 1 || u[0].PubKeyType != "ed25519" || string(u[0].PubKeyBytes) != string(key[:]) || u[0].Power != 7 {
-		t.Fatalf("%+v", u)
 	}
 }

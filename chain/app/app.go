@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -356,7 +357,8 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 	}
 	endCtx := module.NewContext(blockState, block, crypto.Address{}, nil, a.log)
 	votes := signers(blockState, req.DecidedLastCommit.Votes)
-	if err := a.modules.EndBlock(endCtx, module.EndBlockInfo{Hash: req.Hash, Votes: votes}); err != nil {
+	info := module.EndBlockInfo{Hash: req.Hash, Votes: votes, Signed: len(req.DecidedLastCommit.Votes) > 0, DoubleSigners: doubleSigners(req.Misbehavior)}
+	if err := a.modules.EndBlock(endCtx, info); err != nil {
 		// The economics' arithmetic overflowed: a bug, not an input. The
 		// block commits without the end-of-block work rather than halt.
 		a.log.Error("end of block failed", "height", req.Height, "err", err)
@@ -420,7 +422,22 @@ func signers(r store.Reader, votes []abci.VoteInfo) []module.Vote {
 			continue
 		}
 		if acc, err := crypto.AddressFromBytes(v.Validator.Address); err == nil {
-			out = append(out, module.Vote{Account: stakingkeeper.RewardAccount(r, acc), Power: v.Validator.Power})
+			out = append(out, module.Vote{Account: stakingkeeper.RewardAccount(r, acc), Validator: acc, Power: v.Validator.Power})
+		}
+	}
+	return out
+}
+
+// doubleSigners are the validators CometBFT's evidence shows signing two
+// blocks at one height, each once, in the evidence's order.
+func doubleSigners(ms []abci.Misbehavior) []crypto.Address {
+	var out []crypto.Address
+	for _, m := range ms {
+		if m.Type != abci.MISBEHAVIOR_TYPE_DUPLICATE_VOTE {
+			continue
+		}
+		if acc, err := crypto.AddressFromBytes(m.Validator.Address); err == nil && !slices.Contains(out, acc) {
+			out = append(out, acc)
 		}
 	}
 	return out

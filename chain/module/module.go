@@ -71,16 +71,27 @@ func DecodeGenesis[G any](raw json.RawMessage) (G, error) {
 
 // Vote is a validator's vote on the last block, as CometBFT reports it.
 type Vote struct {
-	Account crypto.Address // the validator's account: its key's address
-	Power   int64
+	// Account is where the validator's share of rewards goes: its
+	// staking candidate's operator, or its consensus key's account.
+	Account crypto.Address
+	// Validator is the validator's consensus address (its key's).
+	Validator crypto.Address
+	Power     int64
 }
 
 // EndBlockInfo is what the end of a block tells the modules beside the
 // context: the block's hash (the chain's randomness) and who signed the
 // previous block.
 type EndBlockInfo struct {
-	Hash  []byte
-	Votes []Vote
+	Hash []byte
+	// Votes are the validators that signed the previous block; Signed
+	// says whether the block had a last commit at all (the first does
+	// not), so that an empty Votes means every validator was absent.
+	Votes  []Vote
+	Signed bool
+	// DoubleSigners are the consensus addresses of validators CometBFT
+	// has evidence of signing two blocks at one height.
+	DoubleSigners []crypto.Address
 }
 
 // HasEndBlock is a module with work at the end of every block. The

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -56,6 +57,9 @@ to (fund it for the fees); rewards for its blocks go to the operator.`,
 			a, err := pha.Parse(args[2])
 			return &staking.MsgNominate{Candidate: cand, Amount: a}, err
 		}),
+		newTxMsgCmd(c, "unjail FROM", "Make FROM's jailed candidacy eligible again, once its jail time has passed", 1, func([]string) (module.Msg, error) {
+			return &staking.MsgUnjail{}, nil
+		}),
 		newTxMsgCmd(c, "unbond FROM CANDIDATE AMOUNT", "Start paying back AMOUNT of FROM's stake behind CANDIDATE (FROM itself: its self-bond)", 3, func(args []string) (module.Msg, error) {
 			cand, err := c.resolveAddress(args[1])
 			if err != nil {
@@ -91,6 +95,15 @@ func newQueryStakingCmd(c *cli) *cobra.Command {
 		appointed := ""
 		if cand.Appointed {
 			appointed = ", genesis validator"
+		}
+		switch {
+		case cand.Tombstoned:
+			appointed += ", jailed for good (signed twice)"
+		case cand.Jailed:
+			appointed += fmt.Sprintf(", jailed until %s", time.Unix(cand.JailedUntil, 0).UTC().Format(time.RFC3339))
+		}
+		if !cand.Slashed.IsZero() {
+			appointed += ", slashed " + cand.Slashed.PHA()
 		}
 		fmt.Fprintf(w, "%s  stake %s (own %s, nominated %s)  %s%s\n  consensus key %s\n", cand.Operator, cand.Stake().PHA(), cand.SelfBond.PHA(), cand.Nominated.PHA(),
 			elected, appointed, base64.StdEncoding.EncodeToString(cand.ConsensusKey))

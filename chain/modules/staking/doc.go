@@ -9,8 +9,12 @@
 // at least MinValidators. The genesis validators are the active set
 // until then.
 //
-// What this package does not do yet: reward nominators, slash, jail, or
-// bond locked (vesting) tokens.
+// A validator that misses too many blocks, or signs two blocks at a
+// height, is jailed and slashed: its stake, its nominators' and the
+// unbondings from it lose a fraction, which goes to the treasury.
+//
+// What this package does not do yet: reward nominators, or bond locked
+// (vesting) tokens.
 //
 // This package is the module's wire side: messages, records, parameters,
 // state keys, events, errors and the election. The keeper is package

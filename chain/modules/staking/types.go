@@ -28,6 +28,8 @@ var (
 	ErrNotBonded    = module.DefineError(ModuleName, 6, "unbonding more than is bonded")
 	ErrBadParams    = module.DefineError(ModuleName, 7, "invalid staking parameters")
 	ErrTooManyQueue = module.DefineError(ModuleName, 8, "too many unbondings waiting")
+	ErrNotJailed    = module.DefineError(ModuleName, 9, "candidate is not jailed")
+	ErrStillJailed  = module.DefineError(ModuleName, 10, "candidate's jail time has not passed")
 )
 
 // ConsensusKeySize is the size of a CometBFT ed25519 consensus key.
@@ -53,12 +55,26 @@ type Params struct {
 	// to take effect; with fewer, the active set stays as it is, so that
 	// the chain never passes to a handful of early bonders.
 	MinValidators uint32 `cbor:"5,keyasint" json:"min_validators"`
+	// A validator that misses more than MaxMissed of a window of
+	// SignedWindow blocks is jailed for downtime and loses
+	// DowntimeSlashBP of its stake (basis points); one that signs two
+	// blocks at a height loses DoubleSignSlashBP and is jailed for good.
+	// A jailed candidate is no validator and cannot be elected; after
+	// JailTime seconds its operator may unjail it (staking/unjail).
+	SignedWindow      uint32 `cbor:"6,keyasint" json:"signed_window"`
+	MaxMissed         uint32 `cbor:"7,keyasint" json:"max_missed"`
+	DowntimeSlashBP   uint32 `cbor:"8,keyasint" json:"downtime_slash_bp"`
+	DoubleSignSlashBP uint32 `cbor:"9,keyasint" json:"double_sign_slash_bp"`
+	JailTime          int64  `cbor:"10,keyasint" json:"jail_time"`
 }
 
 // DefaultParams: an epoch of 14,400 blocks (a day at 6 s), 4 to 100
-// validators, 10,000 PHA of self-bond, 7 days of unbonding.
+// validators, 10,000 PHA of self-bond, 7 days of unbonding; jailed for
+// missing more than 500 of 1,000 blocks (0.1 % slashed) or for signing
+// twice (5 %, for good), for 10 minutes at least.
 func DefaultParams() Params {
-	return Params{EpochBlocks: 14_400, MaxValidators: 100, MinSelfBond: pha.Tokens(10_000), UnbondingTime: 7 * 24 * 3600, MinValidators: 4}
+	return Params{EpochBlocks: 14_400, MaxValidators: 100, MinSelfBond: pha.Tokens(10_000), UnbondingTime: 7 * 24 * 3600, MinValidators: 4,
+		SignedWindow: 1_000, MaxMissed: 500, DowntimeSlashBP: 10, DoubleSignSlashBP: 500, JailTime: 600}
 }
 
 // Validate checks the parameters.
@@ -74,6 +90,12 @@ func (p Params) Validate() error {
 		return ErrBadParams.Wrap("unbonding_time must be positive")
 	case p.MinValidators == 0 || p.MinValidators > p.MaxValidators:
 		return ErrBadParams.Wrap("min_validators must be 1 to max_validators")
+	case p.SignedWindow == 0 || p.MaxMissed >= p.SignedWindow:
+		return ErrBadParams.Wrap("signed_window must be positive and above max_missed")
+	case p.DowntimeSlashBP > 10_000 || p.DoubleSignSlashBP > 10_000:
+		return ErrBadParams.Wrap("a slash is at most 10,000 basis points")
+	case p.JailTime < 0:
+		return ErrBadParams.Wrap("jail_time must not be negative")
 	}
 	return nil
 }
@@ -89,6 +111,18 @@ type Candidate struct {
 	// genesis until elections take effect.
 	Appointed bool  `cbor:"5,keyasint,omitempty" json:"appointed,omitempty"`
 	Since     int64 `cbor:"6,keyasint" json:"since"` // the height it became a candidate
+	// Jailed candidates are no validators and cannot be elected until
+	// unjailed, after JailedUntil (unix seconds); a Tombstoned one (it
+	// signed twice) never.
+	Jailed      bool  `cbor:"7,keyasint,omitempty" json:"jailed,omitempty"`
+	JailedUntil int64 `cbor:"8,keyasint,omitempty" json:"jailed_until,omitempty"`
+	Tombstoned  bool  `cbor:"9,keyasint,omitempty" json:"tombstoned,omitempty"`
+	// Missed counts the blocks it did not sign in the window that began
+	// at WindowStart, while a validator.
+	Missed      uint32 `cbor:"10,keyasint,omitempty" json:"missed,omitempty"`
+	WindowStart int64  `cbor:"11,keyasint,omitempty" json:"window_start,omitempty"`
+	// Slashed is all the stake it and its nominators lost.
+	Slashed pha.Amount `cbor:"12,keyasint,omitzero" json:"slashed,omitzero"`
 }
 
 // Stake is the candidate's total stake.
@@ -141,6 +175,15 @@ type MsgUnbond struct {
 	Amount    pha.Amount     `cbor:"2,keyasint" json:"amount"`
 }
 
+// MsgUnjail makes the sender's jailed candidacy eligible again, after
+// its jail time.
+type MsgUnjail struct{}
+
+func (*MsgUnjail) Type() string { return "staking/unjail" }
+
+// ValidateBasic implements module.Msg.
+func (*MsgUnjail) ValidateBasic() error { return nil }
+
 func (*MsgBond) Type() string     { return "staking/bond" }
 func (*MsgNominate) Type() string { return "staking/nominate" }
 func (*MsgUnbond) Type() string   { return "staking/unbond" }
@@ -182,12 +225,17 @@ const (
 	// EventElectionKept one with too few eligible candidates.
 	EventElected      = "staking_elected"
 	EventElectionKept = "staking_election_kept"
-	AttrValidators    = "validators"
-	AttrEligible      = "eligible"
-	AttrCandidate     = "candidate"
-	AttrAccount       = "account"
-	AttrAmount        = "amount"
-	AttrCompletes     = "completes"
+	// EventJailed is a validator jailed (AttrReason downtime or
+	// double-sign), with the stake it lost.
+	EventJailed    = "staking_jailed"
+	EventUnjailed  = "staking_unjailed"
+	AttrReason     = "reason"
+	AttrValidators = "validators"
+	AttrEligible   = "eligible"
+	AttrCandidate  = "candidate"
+	AttrAccount    = "account"
+	AttrAmount     = "amount"
+	AttrCompletes  = "completes"
 )
 
 // State keys.

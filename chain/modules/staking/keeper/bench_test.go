@@ -57,7 +57,7 @@ func BenchmarkEpochElection(b *testing.B) {
 		e.Advance(0)
 		ctx := module.NewContext(e.State, e.Block(), crypto.Address{}, nil, nil)
 		b.StartTimer()
-		if err := k.EndBlock(ctx); err != nil {
+		if err := k.EndBlock(ctx, module.EndBlockInfo{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -12,12 +12,19 @@ import (
 )
 
 // EndBlock pays back the unbondings that complete by the block's time,
-// and at the end of an epoch elects the active set.
-func (k *Keeper) EndBlock(ctx *module.Context) error {
+// jails the validators that signed twice or missed too many blocks, and
+// at the end of an epoch elects the active set.
+func (k *Keeper) EndBlock(ctx *module.Context, info module.EndBlockInfo) error {
 	if err := k.payUnbondings(ctx); err != nil {
 		return err
 	}
-	if p := k.Params(ctx.Store()); ctx.Block.Height > 0 && uint64(ctx.Block.Height)%p.EpochBlocks == 0 {
+	p := k.Params(ctx.Store())
+	// Jailing first: a validator it takes out is not elected again in
+	// the same block, so no key gets two updates in one block.
+	if err := k.punish(ctx, p, info); err != nil {
+		return err
+	}
+	if ctx.Block.Height > 0 && uint64(ctx.Block.Height)%p.EpochBlocks == 0 {
 		k.elect(ctx, p)
 	}
 	return nil

@@ -121,7 +121,7 @@ func (*Keeper) Unbondings(r store.Reader, fn func(key []byte, u staking.Unbondin
 	})
 }
 
-// Eligible returns the candidates that may be elected: a self-bond of at
+// Eligible returns the candidates that may be elected: not jailed, a self-bond of at
 // least the minimum, and a gatekeeper enclave registered from the
 // candidate's consensus-key account, in standing, that holds the current
 // master key (so every validator can serve keys).
@@ -136,7 +136,7 @@ func (k *Keeper) Eligible(r store.Reader) []staking.Candidate {
 	})
 	var out []staking.Candidate
 	k.Candidates(r, func(c staking.Candidate) bool {
-		if !c.SelfBond.Lt(p.MinSelfBond) && len(c.ConsensusKey) == staking.ConsensusKeySize && ready[crypto.PublicKey(c.ConsensusKey).Address()] {
+		if !c.Jailed && !c.SelfBond.Lt(p.MinSelfBond) && len(c.ConsensusKey) == staking.ConsensusKeySize && ready[crypto.PublicKey(c.ConsensusKey).Address()] {
 			out = append(out, c)
 		}
 		return true

@@ -44,7 +44,7 @@ func (Module) Queries() []module.Query {
 	}
 }
 
-// EndBlock pays back completed unbondings.
-func (m Module) EndBlock(ctx *module.Context, _ module.EndBlockInfo) error {
-	return m.Keeper.EndBlock(ctx)
+// EndBlock pays back completed unbondings, jails and elects.
+func (m Module) EndBlock(ctx *module.Context, info module.EndBlockInfo) error {
+	return m.Keeper.EndBlock(ctx, info)
 }

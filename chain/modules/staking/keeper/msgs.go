@@ -16,6 +16,7 @@ func (k *Keeper) RegisterMsgs(r *module.Router) {
 	module.Register(r, k.handleBond)
 	module.Register(r, k.handleNominate)
 	module.Register(r, k.handleUnbond)
+	module.Register(r, k.handleUnjail)
 }
 
 func (k *Keeper) handleBond(ctx *module.Context, m *staking.MsgBond) error {

@@ -205,7 +205,7 @@ func TestEpochElection(t *testing.T) {
 			e.Advance(time.Second)
 		}
 		ctx := e.Ctx()
-		if err := k.EndBlock(ctx); err != nil {
+		if err := k.EndBlock(ctx, module.EndBlockInfo{}); err != nil {
 			t.Fatal(err)
 		}
 		e.Advance(time.Second)

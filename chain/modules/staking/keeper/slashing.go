@@ -42,11 +42,13 @@ func (k *Keeper) punish(ctx *module.Context, p staking.Params, info module.EndBl
 		if !ok || c.Jailed {
 			continue
 		}
+		changed := false
 		if ctx.Block.Height-c.WindowStart >= int64(p.SignedWindow) {
-			c.WindowStart, c.Missed = ctx.Block.Height, 0
+			c.WindowStart, c.Missed, changed = ctx.Block.Height, 0, true
 		}
 		if !signed[key.Address()] {
 			c.Missed++
+			changed = true
 		}
 		if c.Missed > p.MaxMissed {
 			if err := k.jail(ctx, p, c, p.DowntimeSlashBP, ReasonDowntime); err != nil {
@@ -54,7 +56,9 @@ func (k *Keeper) punish(ctx *module.Context, p staking.Params, info module.EndBl
 			}
 			continue
 		}
-		set(kv, staking.CandidateKey(c.Operator), c)
+		if changed { // a validator that signs writes nothing, but once a window
+			set(kv, staking.CandidateKey(c.Operator), c)
+		}
 	}
 	return nil
 }

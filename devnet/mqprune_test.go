@@ -17,7 +17,11 @@ import (
 func TestConsumedMessagesArePrunedAndARestartedWorkerCarriesOn(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	d := devnettest.Start(t, ctx, devnet.Config{Gatekeepers: 1, Workers: 1, BlockTime: 100 * time.Millisecond})
+	// Heartbeat challenges come at random; a six-second "hour" brings one
+	// every three seconds on average, so the waits below are not luck.
+	p := devnet.ComputingParams()
+	p.Hour = 6
+	d := devnettest.Start(t, ctx, devnet.Config{Gatekeepers: 1, Workers: 1, BlockTime: 100 * time.Millisecond, Computing: &p})
 	id, cl := d.Info.Workers[0].ID, d.Client
 	count := func(key []byte) uint64 {
 		q, err := cl.Get(ctx, "/store", key, 0, false)

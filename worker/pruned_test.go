@@ -29,8 +29,13 @@ func TestWorkerBehindPrunedMessagesSaysWhy(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	// A devnet worker: it joins cluster 0, so it gets messages and posts.
+	// Its posts after joining are answers to heartbeat challenges, which
+	// come at random: an "hour" of six seconds makes one come every three
+	// on average, so the wait below is seconds, not a matter of luck.
+	p := devnet.ComputingParams()
+	p.Hour = 6
 	d, err := devnet.Start(ctx, devnet.Config{Home: t.TempDir(), Gatekeepers: 1, Workers: 1, FreePorts: true, BlockTime: 100 * time.Millisecond,
-		Log: slog.New(slog.NewTextHandler(&log, nil))})
+		Computing: &p, Log: slog.New(slog.NewTextHandler(&log, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,6 +42,7 @@ FUZZTIME ?= 30s
 FUZZMINIMIZE ?= 100x
 FUZZ_TARGETS = \
 	chain/app:FuzzBlock \
+	chain/modules/gov:FuzzMsgs \
 	chain/modules/keys:FuzzSealingRootPayloads \
 	chain/modules/mq/keeper:FuzzDecode \
 	chain/pha:FuzzAmountCBOR \

@@ -25,6 +25,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
+	"github.com/phalanx-net/phalanx/chain/modules/gov"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/modules/staking"
 	"github.com/phalanx-net/phalanx/chain/pha"
@@ -48,7 +49,18 @@ var DevGrant = pha.Tokens(1_000_000)
 
 // ValidatorGrant is each gatekeeper's validator account's genesis balance,
 // for the fees of registering its enclave: what `genesis new` grants too.
+// A devnet grants it SelfBond beside, bonded at genesis.
 var ValidatorGrant = node.DefaultValidatorGrant
+
+// SelfBond is what each devnet gatekeeper bonds of its own at genesis
+// (the default min_self_bond), and Nomination what alice nominates gk0
+// with: stake that votes, so that a proposal on a devnet passes with
+// alice's vote alone (her stake is above the quorum and every
+// gatekeeper's).
+var (
+	SelfBond   = pha.Tokens(10_000)
+	Nomination = pha.Tokens(100_000)
+)
 
 // DefaultBasePort is gk0's P2P port in a new devnet, so that its RPC is
 // CometBFT's usual 26657.
@@ -118,6 +130,12 @@ type Config struct {
 	// Staking replaces the staking module's parameters of a new devnet
 	// (default: staking.DefaultParams); tests shorten the epoch with it.
 	Staking *staking.Params
+	// NoGenesisStake leaves out the genesis bonds and nomination
+	// (SelfBond, Nomination): the gatekeepers start with no stake.
+	NoGenesisStake bool
+	// Gov replaces governance's parameters of a new devnet (default:
+	// GovParams).
+	Gov *gov.Params
 	// WorkerBuild, when set, is the sim enclave build whose measurement
 	// worker i's enclave has (tee.SimMeasurement; default the running
 	// enclave.Version). A new devnet's allowlist holds every worker's, so
@@ -495,7 +513,8 @@ func (d *Devnet) create() ([]string, error) {
 		grants = append(grants, bank.GenesisAccount{Name: name, Address: addr[name], Amount: DevGrant})
 	}
 	// Each validator account pays for registering its gatekeeper's enclave.
-	vgrants, err := node.ValidatorGrants(vals, ValidatorGrant)
+	vgrant, _ := ValidatorGrant.Add(SelfBond)
+	vgrants, err := node.ValidatorGrants(vals, vgrant)
 	if err != nil {
 		return nil, err
 	}
@@ -511,8 +530,12 @@ func (d *Devnet) create() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	sg, err := d.stakingGenesis(vals, addr["alice"])
+	if err != nil {
+		return nil, err
+	}
 	gen, err := node.NewGenesis(cfg.ChainID, time.Now(), vals, auth.DefaultGenesis(), bg, reg,
-		computing.Genesis{Params: d.computingParams()}, d.contractsGenesis(), staking.Genesis{Params: d.cfg.Staking})
+		computing.Genesis{Params: d.computingParams()}, d.contractsGenesis(), sg, gov.Genesis{Params: d.govParams()})
 	if err != nil {
 		return nil, err
 	}

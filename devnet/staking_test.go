@@ -27,7 +27,7 @@ func TestElectionsChangeTheValidatorSet(t *testing.T) {
 	defer cancel()
 	params := staking.DefaultParams()
 	params.EpochBlocks, params.MinSelfBond, params.UnbondingTime, params.MinValidators = 10, pha.Tokens(100), 30, 3
-	d := devnettest.Start(t, ctx, devnet.Config{Gatekeepers: 4, BlockTime: 100 * time.Millisecond, Staking: &params})
+	d := devnettest.Start(t, ctx, devnet.Config{Gatekeepers: 4, BlockTime: 100 * time.Millisecond, Staking: &params, NoGenesisStake: true})
 	rpc := d.Info.Gatekeepers[0].RPC
 	cl, err := client.New(rpc)
 	if err != nil {

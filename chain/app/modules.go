@@ -6,6 +6,7 @@ import (
 	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
 	computingkeeper "github.com/phalanx-net/phalanx/chain/modules/computing/keeper"
 	contractskeeper "github.com/phalanx-net/phalanx/chain/modules/contracts/keeper"
+	govkeeper "github.com/phalanx-net/phalanx/chain/modules/gov/keeper"
 	keyskeeper "github.com/phalanx-net/phalanx/chain/modules/keys/keeper"
 	mqkeeper "github.com/phalanx-net/phalanx/chain/modules/mq/keeper"
 	registrykeeper "github.com/phalanx-net/phalanx/chain/modules/registry/keeper"
@@ -29,6 +30,8 @@ func NewModules() *module.Manager {
 	// An enclave that lost its standing leaves the key holders first, so
 	// that the cluster keys its loss replaces are asked of those left.
 	reg := registrykeeper.NewKeeper(q, k).OnStandingLost(k, comp, ct).OnSealingRoot(k)
+	st := stakingkeeper.NewKeeper(registrykeeper.Records{}, k)
+	g := govkeeper.NewKeeper(st, registrykeeper.Records{})
 	m := module.NewManager(
 		authkeeper.Module{},
 		bankkeeper.Module{},
@@ -37,9 +40,11 @@ func NewModules() *module.Manager {
 		computingkeeper.Module{Keeper: comp},
 		stakepoolkeeper.Module{Keeper: stakepoolkeeper.NewKeeper(comp)}, // workers' rewards go to their pools
 		contractskeeper.Module{Keeper: ct},
-		stakingkeeper.Module{Keeper: stakingkeeper.NewKeeper(registrykeeper.Records{}, k)}, // the gatekeepers' stake, electing the validators
-		mqkeeper.Module{Keeper: q}, // last: after the modules that send messages
+		stakingkeeper.Module{Keeper: st}, // the gatekeepers' stake, electing the validators
+		govkeeper.Module{Keeper: g},      // after staking: votes are weighed by the stake as the block leaves it
+		mqkeeper.Module{Keeper: q},       // last: after the modules that send messages
 	)
+	g.UseParams(m.Modules()) // governance changes every module's parameters
 	for _, q := range appQueries() {
 		m.AddQuery(q)
 	}

@@ -166,3 +166,44 @@ func (Section[G]) ValidateGenesis(raw json.RawMessage) error {
 	_, err := ReadGenesis[G](raw)
 	return err
 }
+
+// HasParams is a module whose parameters governance can change.
+type HasParams interface {
+	Module
+	// ChangeParams applies changes, a JSON object of some of the
+	// parameters' fields named as in the module's params query, to the
+	// parameters in kv: it validates the result and stores it, or
+	// changes nothing and says why.
+	ChangeParams(kv store.KV, changes json.RawMessage) error
+}
+
+// ApplyChanges decodes changes, a JSON object of some of P's fields, onto
+// a copy of cur, strictly (an unknown field or trailing data is an error,
+// so that a misspelt name is not a silent no-op), and validates the
+// result. Decoding the same bytes onto the same parameters gives the
+// same result on every node: the fields are integers, strings and
+// amounts, never floats.
+func ApplyChanges[P interface{ Validate() error }](cur P, changes json.RawMessage) (P, error) {
+	// A copy that shares no slice with cur: decoding into a slice reuses
+	// its array, and cur must stay as it was if the changes are refused.
+	var next P
+	b, err := json.Marshal(cur)
+	if err != nil {
+		return cur, err
+	}
+	if err := json.Unmarshal(b, &next); err != nil {
+		return cur, err
+	}
+	d := json.NewDecoder(bytes.NewReader(changes))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&next); err != nil {
+		return cur, fmt.Errorf("parameter changes: %w", err)
+	}
+	if d.More() {
+		return cur, fmt.Errorf("parameter changes: trailing data")
+	}
+	if err := next.Validate(); err != nil {
+		return cur, err
+	}
+	return next, nil
+}

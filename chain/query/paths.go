@@ -58,6 +58,18 @@ const (
 	// Pools lists every pool, without proof.
 	Pools = "/stakepool/pools"
 
+	GovParams = "/gov/params"
+	Proposal  = "/gov/proposal" // data: an 8-byte big-endian proposal id
+	// Proposals lists every proposal, in id order; Votes and Deposits
+	// those of the open proposals (a decided one keeps their sums only),
+	// without proof.
+	Proposals = "/gov/proposals"
+	Votes     = "/gov/votes"
+	Deposits  = "/gov/deposits"
+	// Upgrade is the software upgrade governance planned, absent when
+	// none is.
+	Upgrade = "/gov/upgrade"
+
 	// Clusters and Contracts list records, without proof.
 	Clusters  = "/contracts/clusters"
 	Contracts = "/contracts/contracts"

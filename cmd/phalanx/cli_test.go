@@ -334,7 +334,7 @@ func TestCLIAgainstDevnet(t *testing.T) {
 	for _, c := range cands {
 		switch {
 		case c.Appointed:
-			sawGenesis = c.Power > 0 && c.SelfBond.IsZero()
+			sawGenesis = c.Power > 0 && c.SelfBond.Cmp(devnet.SelfBond) == 0 && c.Nominated.Cmp(devnet.Nomination) == 0
 		case c.Power == 0 && c.SelfBond.Cmp(pha.Tokens(20_000)) == 0 && c.Nominated.Cmp(pha.Tokens(5_000)) == 0:
 			sawAlice = true
 		}

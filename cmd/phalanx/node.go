@@ -325,7 +325,7 @@ func (g *genesisNew) registryGenesis(council crypto.Address) (registry.Genesis, 
 	for _, m := range g.measurements {
 		ms, err := parseMeasurement(m)
 		if err != nil {
-			return registry.Genesis{}, nil, err
+			return registry.Genesis{}, nil, fmt.Errorf("--measurement: %w", err)
 		}
 		if ms.Platform == tee.Sim && string(ms.Value) == string(simMeasurement) {
 			continue // already listed by --allow-sim
@@ -407,19 +407,25 @@ func parseValidator(s string) (node.Validator, error) {
 	return node.Validator{Identity: node.Identity{Moniker: name, ValidatorPubKey: ed25519.PubKey(raw)}, Power: power}, nil
 }
 
+// parseMeasurement reads PLATFORM:HEX[:NOTE], a measurement of the
+// allowlist.
 func parseMeasurement(s string) (registry.Measurement, error) {
-	platform, hexValue, ok := strings.Cut(s, ":")
-	if !ok {
-		return registry.Measurement{}, fmt.Errorf("--measurement %q: want PLATFORM:HEX", s)
+	parts := strings.SplitN(s, ":", 3)
+	if len(parts) < 2 {
+		return registry.Measurement{}, fmt.Errorf("measurement %q: want PLATFORM:HEX[:NOTE]", s)
 	}
-	v, err := hex.DecodeString(hexValue)
+	v, err := hex.DecodeString(parts[1])
 	if err != nil || len(v) == 0 {
-		return registry.Measurement{}, fmt.Errorf("--measurement %q: the value must be hex", s)
+		return registry.Measurement{}, fmt.Errorf("measurement %q: the value must be hex", s)
 	}
-	if !tee.Known(platform) {
-		return registry.Measurement{}, fmt.Errorf("--measurement %q: platform must be one of %s", s, strings.Join(tee.Platforms(), ", "))
+	if !tee.Known(parts[0]) {
+		return registry.Measurement{}, fmt.Errorf("measurement %q: platform must be one of %s", s, strings.Join(tee.Platforms(), ", "))
 	}
-	return registry.Measurement{Platform: platform, Value: v}, nil
+	m := registry.Measurement{Platform: parts[0], Value: v}
+	if len(parts) == 3 {
+		m.Note = parts[2]
+	}
+	return m, nil
 }
 
 func parseGrant(s string) (bank.GenesisAccount, error) {

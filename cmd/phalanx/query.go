@@ -28,7 +28,7 @@ func newQueryCmd(c *cli) *cobra.Command {
 	cmd.AddCommand(newQueryBalanceCmd(c), newQueryVestingCmd(c), newQuerySupplyCmd(c), newQueryAccountCmd(c), newQueryTxCmd(c),
 		newQueryWorkersCmd(c), newQueryWorkerCmd(c), newQueryGatekeepersCmd(c), newQueryCollateralCmd(c))
 	cmd.AddCommand(newQueryPoolCmds(c)...)
-	cmd.AddCommand(newQueryStakingCmd(c))
+	cmd.AddCommand(newQueryStakingCmd(c), newQueryGovCmd(c))
 	return cmd
 }
 

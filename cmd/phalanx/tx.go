@@ -37,7 +37,7 @@ func newTxCmd(c *cli) *cobra.Command {
 			func(id crypto.PublicKey, _ []string) (module.Msg, error) {
 				return &computing.MsgReclaim{Worker: id}, nil
 			}),
-		newTxPoolCmd(c), newTxStakingCmd(c))
+		newTxPoolCmd(c), newTxStakingCmd(c), newTxGovCmd(c))
 	return cmd
 }
 

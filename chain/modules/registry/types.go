@@ -111,8 +111,10 @@ type Params struct {
 	// MaxAttestationAge bounds, in seconds of block time, how long before
 	// its block a registration may have been attested.
 	MaxAttestationAge int64 `cbor:"4,keyasint" json:"max_attestation_age"`
-	// Council may change these parameters until a governance module
-	// exists.
+	// Council is the bootstrap council: an account that may change these
+	// parameters (registry/update-params) and rotate the master key
+	// beside governance, until governance sets it to the zero address
+	// (none), its only other value.
 	Council crypto.Address `cbor:"5,keyasint" json:"council"`
 	// VerifyGas is charged for verifying one attestation: a quote check
 	// costs a gatekeeper one to two milliseconds.
@@ -173,9 +175,6 @@ func (p Params) Validate() error {
 	}
 	if p.RegistrationTTL < 0 || p.RegistrationTTL > MaxRegistrationTTL {
 		return ErrBadParams.Wrap("registration_ttl must be 0 (the default, %d s) to %d s, not %d", DefaultRegistrationTTL, MaxRegistrationTTL, p.RegistrationTTL)
-	}
-	if p.Council.IsZero() {
-		return ErrBadParams.Wrap("council is the zero address")
 	}
 	if err := p.validateTCB(); err != nil {
 		return err

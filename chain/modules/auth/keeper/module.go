@@ -6,6 +6,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
 	"github.com/phalanx-net/phalanx/chain/query"
+	"github.com/phalanx-net/phalanx/chain/store"
 )
 
 // Module is the auth module as the module manager sees it.
@@ -30,4 +31,14 @@ func (Module) Queries() []module.Query {
 		module.AddressQuery(query.Account, auth.AccountKey),
 		module.FixedQuery(query.Params, auth.ParamsKey()),
 	}
+}
+
+// ChangeParams implements module.HasParams: fees, gas prices and limits.
+func (m Module) ChangeParams(kv store.KV, changes json.RawMessage) error {
+	p, err := module.ApplyChanges(m.Params(kv), changes)
+	if err != nil {
+		return err
+	}
+	m.SetParams(kv, p)
+	return nil
 }

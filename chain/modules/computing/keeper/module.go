@@ -3,6 +3,7 @@ package keeper
 import (
 	"encoding/json"
 
+	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
 	bankkeeper "github.com/phalanx-net/phalanx/chain/modules/bank/keeper"
@@ -73,4 +74,14 @@ func (Module) CountedEvents() []module.CountedEvent {
 func phaFloat(a pha.Amount) float64 {
 	f, _ := a.Big().Float64()
 	return f / 1e12
+}
+
+// ChangeParams implements module.HasParams: the economics.
+func (m Module) ChangeParams(kv store.KV, changes json.RawMessage) error {
+	p, err := module.ApplyChanges(m.Params(kv), changes)
+	if err != nil {
+		return err
+	}
+	kv.Set(computing.ParamsKey(), codec.MustMarshal(p))
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/chain/query"
+	"github.com/phalanx-net/phalanx/chain/store"
 )
 
 // Module is the contracts module as the module manager sees it.
@@ -59,4 +60,14 @@ func (Module) CountedEvents() []module.CountedEvent {
 		{Type: contracts.EventResult, Name: "contract_result"},
 		{Type: contracts.EventDisagreement, Name: "contract_disagreement"},
 	}
+}
+
+// ChangeParams implements module.HasParams.
+func (m Module) ChangeParams(kv store.KV, changes json.RawMessage) error {
+	p, err := module.ApplyChanges(m.Params(kv), changes)
+	if err != nil {
+		return err
+	}
+	set(kv, contracts.ParamsKey(), p)
+	return nil
 }

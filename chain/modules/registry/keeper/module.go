@@ -7,6 +7,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/query"
+	"github.com/phalanx-net/phalanx/chain/store"
 )
 
 // Module is the registry module as the module manager sees it.
@@ -60,4 +61,16 @@ func collateralQueryKey(data []byte) ([]byte, error) {
 		return nil, errors.New("wants a collateral scope, tdx/fmspc/<FMSPC> or sevsnp/<product line>")
 	}
 	return registry.CollateralKey(string(data)), nil
+}
+
+// ChangeParams implements module.HasParams: the allowlist, the minimum
+// TCB levels, the council. Every record is checked against the new
+// parameters at the end of the block.
+func (m Module) ChangeParams(kv store.KV, changes json.RawMessage) error {
+	p, err := module.ApplyChanges(m.Params(kv), changes)
+	if err != nil {
+		return err
+	}
+	m.UpdateParams(kv, p)
+	return nil
 }

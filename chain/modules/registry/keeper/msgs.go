@@ -6,6 +6,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/codec"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/tee/verify"
 )
@@ -170,13 +171,24 @@ func (k Keeper) handleOnline(ctx *module.Context, sender crypto.PublicKey, paylo
 
 func (k Keeper) handleUpdateParams(ctx *module.Context, m *registry.MsgUpdateParams) error {
 	kv := ctx.Store()
-	if ctx.Sender != k.Params(kv).Council {
-		return registry.ErrNotCouncil.Wrap("%s", ctx.Sender)
+	if c := k.Params(kv).Council; c.IsZero() || ctx.Sender != c {
+		return registry.ErrNotCouncil.Wrap("%s (the council is %s)", ctx.Sender, councilName(c))
 	}
-	k.SetParams(kv, m.Params)
-	// The end of the block checks every record against the new
-	// parameters, once: they change rarely, and a scan then is simpler
-	// than an index per rule.
-	kv.Set(registry.RescanKey(), present)
+	k.UpdateParams(kv, m.Params)
 	return nil
+}
+
+func councilName(c crypto.Address) string {
+	if c.IsZero() {
+		return "none: governance changes the parameters"
+	}
+	return c.String()
+}
+
+// UpdateParams writes new parameters, already validated, and has the end
+// of the block check every record against them, once: they change
+// rarely, and a scan then is simpler than an index per rule.
+func (r Records) UpdateParams(kv store.KV, p registry.Params) {
+	r.SetParams(kv, p)
+	kv.Set(registry.RescanKey(), present)
 }

@@ -1,6 +1,8 @@
 package keeper
 
 import (
+	"fmt"
+
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/staking"
 )
@@ -31,6 +33,33 @@ func (k *Keeper) InitGenesis(ctx *module.Context, g staking.Genesis, chain modul
 			power = chain.Powers[i]
 		}
 		setActive(kv, v[:], power)
+	}
+	for _, b := range g.Bonds {
+		c, ok := k.Candidate(kv, b.Operator)
+		if !ok || !c.Appointed {
+			return staking.ErrNoCandidate.Wrap("genesis bond of %s: not a genesis validator's account", b.Operator)
+		}
+		if err := k.bank.Move(kv, b.Operator, staking.Account(), b.Amount); err != nil {
+			return fmt.Errorf("genesis bond of %s: %w", b.Operator, err)
+		}
+		if c.SelfBond, _ = c.SelfBond.Add(b.Amount); c.SelfBond.Lt(p.MinSelfBond) {
+			return staking.ErrSelfBond.Wrap("genesis bond of %s: %s, below min_self_bond %s", b.Operator, c.SelfBond.PHA(), p.MinSelfBond.PHA())
+		}
+		set(kv, staking.CandidateKey(b.Operator), c)
+	}
+	for _, n := range g.Nominations {
+		c, ok := k.Candidate(kv, n.Candidate)
+		if !ok || c.SelfBond.Lt(p.MinSelfBond) {
+			return staking.ErrNoCandidate.Wrap("genesis nomination of %s: it has no genesis bond of min_self_bond", n.Candidate)
+		}
+		if err := k.bank.Move(kv, n.Nominator, staking.Account(), n.Amount); err != nil {
+			return fmt.Errorf("genesis nomination by %s: %w", n.Nominator, err)
+		}
+		got := k.Nomination(kv, n.Candidate, n.Nominator)
+		got.Amount, _ = got.Amount.Add(n.Amount)
+		c.Nominated, _ = c.Nominated.Add(n.Amount)
+		set(kv, staking.NominationKey(n.Candidate, n.Nominator), got)
+		set(kv, staking.CandidateKey(n.Candidate), c)
 	}
 	return nil
 }

@@ -185,3 +185,13 @@ func setPending(kv store.KV, a crypto.Address, n uint64) {
 	}
 	kv.Set(staking.PendingKey(a), binary.BigEndian.AppendUint64(nil, n))
 }
+
+// Nominations calls fn for every nomination, in candidate then nominator
+// order.
+func (*Keeper) Nominations(r store.Reader, fn func(staking.Nomination) bool) {
+	r.Iterate(staking.NominationPrefix(nil), func(_, v []byte) bool {
+		var n staking.Nomination
+		store.MustDecode(v, &n)
+		return fn(n)
+	})
+}

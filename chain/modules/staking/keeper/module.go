@@ -6,6 +6,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/staking"
 	"github.com/phalanx-net/phalanx/chain/query"
+	"github.com/phalanx-net/phalanx/chain/store"
 	"github.com/phalanx-net/phalanx/crypto"
 )
 
@@ -47,4 +48,15 @@ func (Module) Queries() []module.Query {
 // EndBlock pays back completed unbondings, jails and elects.
 func (m Module) EndBlock(ctx *module.Context, info module.EndBlockInfo) error {
 	return m.Keeper.EndBlock(ctx, info)
+}
+
+// ChangeParams implements module.HasParams. A change of max_validators
+// or of the self-bond takes effect at the next election.
+func (m Module) ChangeParams(kv store.KV, changes json.RawMessage) error {
+	p, err := module.ApplyChanges(m.Params(kv), changes)
+	if err != nil {
+		return err
+	}
+	set(kv, staking.ParamsKey(), p)
+	return nil
 }

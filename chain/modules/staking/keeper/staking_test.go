@@ -272,3 +272,49 @@ func TestEpochElection(t *testing.T) {
 	}
 	checkLedger(t, e, k)
 }
+
+// Genesis bonds and nominations come out of genesis balances into the
+// ledger; one that names no genesis validator, or more than the balance,
+// is refused.
+func TestGenesisBonds(t *testing.T) {
+	gk := modtest.Key("genesis-validator").Public()
+	holder := modtest.Key("holder").Public().Address()
+	chain := module.ChainGenesis{Validators: []crypto.PublicKey{gk}, Powers: []int64{10}}
+	start := func(g staking.Genesis) (*modtest.Env, *stakingkeeper.Keeper, error) {
+		e := modtest.New(t)
+		gatekeepers = &fakeGatekeepers{holders: map[crypto.PublicKey]bool{}, validators: map[crypto.Address]bool{}}
+		k := stakingkeeper.NewKeeper(gatekeepers, gatekeepers)
+		e.Use(bankkeeper.Module{}, stakingkeeper.Module{Keeper: k})
+		e.Fund(gk.Address(), pha.Tokens(12_000))
+		e.Fund(holder, pha.Tokens(5_000))
+		return e, k, k.InitGenesis(e.Ctx(), g, chain)
+	}
+	g := staking.DefaultGenesis()
+	g.Bonds = []staking.GenesisBond{{Operator: gk.Address(), Amount: pha.Tokens(10_000)}}
+	g.Nominations = []staking.Nomination{{Nominator: holder, Candidate: gk.Address(), Amount: pha.Tokens(4_000)}}
+	e, k, err := start(g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := k.Candidate(e.State, gk.Address())
+	if c.SelfBond.Cmp(pha.Tokens(10_000)) != 0 || c.Nominated.Cmp(pha.Tokens(4_000)) != 0 || !c.Appointed {
+		t.Fatalf("candidate %+v", c)
+	}
+	checkLedger(t, e, k)
+
+	for name, change := range map[string]func(*staking.Genesis){
+		"a bond of no validator":      func(g *staking.Genesis) { g.Bonds[0].Operator = holder },
+		"a bond beyond the balance":   func(g *staking.Genesis) { g.Bonds[0].Amount = pha.Tokens(13_000) },
+		"a bond below the minimum":    func(g *staking.Genesis) { g.Bonds[0].Amount = pha.Tokens(9_000) },
+		"a nomination of no bond":     func(g *staking.Genesis) { g.Bonds = nil },
+		"a nomination beyond balance": func(g *staking.Genesis) { g.Nominations[0].Amount = pha.Tokens(6_000) },
+	} {
+		bad := staking.DefaultGenesis()
+		bad.Bonds = append([]staking.GenesisBond(nil), g.Bonds...)
+		bad.Nominations = append([]staking.Nomination(nil), g.Nominations...)
+		change(&bad)
+		if _, _, err := start(bad); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

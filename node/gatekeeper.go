@@ -262,6 +262,26 @@ func (g *Gatekeeper) Stop() error {
 	return err
 }
 
+// Halted is closed when the node's application halts (a broken
+// invariant, or an upgrade governance planned that this binary does not
+// implement): its consensus has stopped at that block, and the node
+// should be stopped, HaltError saying why. Nil (never closed) when
+// Options.ABCI replaced the application.
+func (g *Gatekeeper) Halted() <-chan struct{} {
+	if g.app == nil {
+		return nil
+	}
+	return g.app.Halted()
+}
+
+// HaltError says why the node halted, or nil.
+func (g *Gatekeeper) HaltError() error {
+	if g.app == nil {
+		return nil
+	}
+	return g.app.HaltError()
+}
+
 // App returns the node's application; nil when Options.ABCI replaced it.
 func (g *Gatekeeper) App() *app.App { return g.app }
 

@@ -50,6 +50,9 @@ type Options struct {
 	// Snapshots configures the state sync snapshots the app takes and
 	// serves; the zero value takes none.
 	Snapshots SnapshotOptions
+	// Upgrades are the upgrades the node implements; nil is the
+	// binary's own (KnownUpgrades).
+	Upgrades map[string]Migration
 }
 
 // App is the Phalanx ABCI application.
@@ -82,7 +85,11 @@ type App struct {
 	closed    bool        // after Close, every call fails with ErrClosed
 	params    auth.Params // as of the last commit
 	check     *store.Cache
-	halted    error
+	// halted, once set, stops every block and transaction; haltCh is
+	// closed then, so that the node stops (Halted).
+	halted   error
+	haltCh   chan struct{}
+	upgrades map[string]Migration
 
 	retention Retention
 	// firstBlock is the first height whose block this node has: 1, or
@@ -120,7 +127,11 @@ func New(opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{log: opts.Log, dir: opts.Dir, tree: tree, sigs: opts.SigCache, verifier: opts.Verifier, metrics: opts.Metrics, retention: opts.Retention}
+	if opts.Upgrades == nil {
+		opts.Upgrades = KnownUpgrades()
+	}
+	a := &App{log: opts.Log, dir: opts.Dir, tree: tree, sigs: opts.SigCache, verifier: opts.Verifier, metrics: opts.Metrics, retention: opts.Retention,
+		haltCh: make(chan struct{}), upgrades: opts.Upgrades}
 	if a.snaps, err = openSnapshots(opts.Snapshots, opts.Log); err != nil {
 		tree.Close()
 		return nil, err
@@ -340,9 +351,17 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		return nil, a.halted
 	}
 	block := module.Block{ChainID: a.chainID, Height: req.Height, Time: req.Time}
-	a.verifyBatch(req.Txs)
-	params := a.auth.Params(a.tree)
 	blockState := store.NewCache(a.tree)
+	if err := a.upgradeAt(blockState, block); err != nil {
+		if errors.Is(err, ErrUpgradeNeeded) {
+			a.log.Error(err.Error())
+		} else {
+			a.log.Error("UPGRADE FAILED: halting instead of executing this block", "height", req.Height, "err", err)
+		}
+		return nil, a.halt(err)
+	}
+	a.verifyBatch(req.Txs)
+	params := a.auth.Params(blockState)
 	blockState.Set(blockTimeKey, encodeBlockTime(req.Time))
 	results := make([]*abci.ExecTxResult, len(req.Txs))
 	ran := make([]txResult, len(req.Txs))
@@ -364,9 +383,8 @@ func (a *App) FinalizeBlock(_ context.Context, req *abci.FinalizeBlockRequest) (
 		a.log.Error("end of block failed", "height", req.Height, "err", err)
 	}
 	if err := a.modules.CheckBlock(blockState, a.tree); err != nil {
-		a.halted = fmt.Errorf("height %d: %w", req.Height, err)
 		a.log.Error("INVARIANT VIOLATED: halting instead of committing this block", "height", req.Height, "err", err)
-		return nil, a.halted
+		return nil, a.halt(fmt.Errorf("height %d: %w", req.Height, err))
 	}
 	blockState.Write(a.tree)
 	a.metrics.block(ran, endCtx.Events())
@@ -407,6 +425,27 @@ func (a *App) Commit(context.Context, *abci.CommitRequest) (res *abci.CommitResp
 		retain = 0 // nothing to prune yet on a node restored from a snapshot
 	}
 	return &abci.CommitResponse{RetainHeight: retain}, nil
+}
+
+// halt stops the node's execution for good with err (a.mu held).
+func (a *App) halt(err error) error {
+	if a.halted == nil {
+		a.halted = err
+		close(a.haltCh)
+	}
+	return a.halted
+}
+
+// Halted is closed when the application halts: on a broken invariant, or
+// at an upgrade the binary does not implement. HaltError then says why.
+// The node stops on it: CometBFT's consensus stops at the failed block.
+func (a *App) Halted() <-chan struct{} { return a.haltCh }
+
+// HaltError returns why the application halted, or nil.
+func (a *App) HaltError() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.halted
 }
 
 // Height returns the last committed height. Other goroutines may call it.

@@ -549,6 +549,20 @@ first gatekeeper, receiving it otherwise) and sends cluster keys to workers.`,
 				go func() { done <- svc.Run(ctx) }()
 			}
 			select {
+			case <-g.Halted():
+				// The chain cannot go on with this binary (an upgrade it
+				// does not know) or this state (a broken invariant): stop,
+				// and fail with why, so that the operator's supervisor
+				// shows it.
+				herr := g.HaltError()
+				stop()
+				if done != nil {
+					<-done
+				}
+				if serr := g.Stop(); serr != nil {
+					log.Error("stopping the node", "err", serr)
+				}
+				return fmt.Errorf("the node halted: %w", herr)
 			case <-ctx.Done():
 				if done != nil {
 					if err := <-done; err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,9 +23,12 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/phalanx-net/phalanx/chain/app"
+	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/auth"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/gov"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	"github.com/phalanx-net/phalanx/chain/modules/staking"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/devnet"
@@ -181,6 +185,9 @@ type genesisNew struct {
 	allowSim         bool
 	minWorkerVersion uint32
 	validatorGrant   string
+	validatorBond    string
+	stakingParams    string
+	govParams        string
 	noVesting        bool
 }
 
@@ -201,7 +208,10 @@ The private sale's allocation vests (locked for 180 days, then released
 linearly until 730 days after genesis), and the developers' too but for
 1,000,000 PHA liquid for their fees (365 days, then until 1,460 days);
 --no-vesting makes every allocation liquid ('phalanx query vesting' shows an
-account's schedule).
+account's schedule). --validator-bond grants each validator account that much
+more and bonds it at genesis as the gatekeeper's self-bond, so that its stake
+votes on proposals from the first block; --staking-params and --gov-params
+change those modules' default parameters.
 Copy the file to config/genesis.json on every gatekeeper.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return g.run(c) },
@@ -217,7 +227,10 @@ Copy the file to config/genesis.json on every gatekeeper.`,
 	f.StringVar(&g.validatorGrant, "validator-grant", "1000PHA", "what each validator account is granted out of the testers' share, for its enclave's fees (0: none)")
 	f.Uint64Var(&g.minGasPrice, "min-gas-price", 0, "minimum gas price in units per gas (default: the chain default)")
 	f.StringVar(&g.out, "out", "", "where to write (default: config/genesis.json in --home)")
-	f.StringVar(&g.council, "council", "", "account that may change the registry's allowlist until governance exists (default: the developers' address)")
+	f.StringVar(&g.council, "council", "", "the bootstrap council: an account that may change the registry's parameters beside governance, until a proposal retires it (default: the developers' address)")
+	f.StringVar(&g.validatorBond, "validator-bond", "0", "what each validator account is granted beside --validator-grant and bonds at genesis as its self-bond, so that its stake votes from the first block (at least staking's min_self_bond; 0: none)")
+	f.StringVar(&g.stakingParams, "staking-params", "", `changes to staking's default parameters, as JSON, e.g. '{"epoch_blocks": 100}'`)
+	f.StringVar(&g.govParams, "gov-params", "", `changes to governance's default parameters, as JSON, e.g. '{"voting_period": 3600}'`)
 	f.StringArrayVar(&g.measurements, "measurement", nil, "an accepted enclave measurement: PLATFORM:HEX, PLATFORM one of tdx, sevsnp, sim (repeat for each)")
 	f.BoolVar(&g.allowSim, "allow-sim", false, "accept enclaves on the sim TEE platform, which protects nothing, and this build's sim measurement (development chains only)")
 	f.Uint32Var(&g.minWorkerVersion, "min-worker-version", 0, "refuse worker enclaves older than this version")
@@ -266,7 +279,11 @@ func (g *genesisNew) run(c *cli) error {
 	if err != nil {
 		return err
 	}
-	doc, err := node.NewGenesis(g.chainID, genesisTime, vals, ag, bg, rg)
+	sg, govg, err := g.stakeGenesis(vals)
+	if err != nil {
+		return err
+	}
+	doc, err := node.NewGenesis(g.chainID, genesisTime, vals, ag, bg, rg, sg, govg)
 	if err != nil {
 		return err
 	}
@@ -285,6 +302,13 @@ func (g *genesisNew) run(c *cli) error {
 func (g *genesisNew) bankGenesis(vals []node.Validator, a [4]crypto.Address) (bank.Genesis, []bank.GenesisAccount, error) {
 	vgrant, err := parseValidatorGrant(g.validatorGrant)
 	if err != nil {
+		return bank.Genesis{}, nil, err
+	}
+	bond, err := g.bond()
+	if err != nil {
+		return bank.Genesis{}, nil, err
+	}
+	if vgrant, err = vgrant.Add(bond); err != nil {
 		return bank.Genesis{}, nil, err
 	}
 	gs, err := node.ValidatorGrants(vals, vgrant)
@@ -372,6 +396,54 @@ type genesisOut struct {
 	Grants []bank.GenesisAccount `json:"grants"`
 	// SimMeasurement is the sim enclave measurement --allow-sim accepted.
 	SimMeasurement registry.HexBytes `json:"sim_measurement,omitempty"`
+}
+
+// bond reads --validator-bond: an amount, or 0 for none.
+func (g *genesisNew) bond() (pha.Amount, error) {
+	if g.validatorBond == "0" || g.validatorBond == "" {
+		return pha.Zero, nil
+	}
+	a, err := pha.Parse(g.validatorBond)
+	if err != nil {
+		return pha.Zero, fmt.Errorf("--validator-bond: %w", err)
+	}
+	return a, nil
+}
+
+// stakeGenesis is staking's section (its parameters with
+// --staking-params, each validator's --validator-bond) and governance's
+// (its parameters with --gov-params).
+func (g *genesisNew) stakeGenesis(vals []node.Validator) (staking.Genesis, gov.Genesis, error) {
+	sp, gp := staking.DefaultParams(), gov.DefaultParams()
+	var err error
+	if g.stakingParams != "" {
+		if sp, err = module.ApplyChanges(sp, json.RawMessage(g.stakingParams)); err != nil {
+			return staking.Genesis{}, gov.Genesis{}, fmt.Errorf("--staking-params: %w", err)
+		}
+	}
+	if g.govParams != "" {
+		if gp, err = module.ApplyChanges(gp, json.RawMessage(g.govParams)); err != nil {
+			return staking.Genesis{}, gov.Genesis{}, fmt.Errorf("--gov-params: %w", err)
+		}
+	}
+	sg := staking.Genesis{Params: &sp}
+	bond, err := g.bond()
+	if err != nil {
+		return staking.Genesis{}, gov.Genesis{}, err
+	}
+	if !bond.IsZero() {
+		if bond.Lt(sp.MinSelfBond) {
+			return staking.Genesis{}, gov.Genesis{}, fmt.Errorf("--validator-bond %s is below min_self_bond %s", bond.PHA(), sp.MinSelfBond.PHA())
+		}
+		for _, v := range vals {
+			op, err := v.ValidatorAccount()
+			if err != nil {
+				return staking.Genesis{}, gov.Genesis{}, err
+			}
+			sg.Bonds = append(sg.Bonds, staking.GenesisBond{Operator: op, Amount: bond})
+		}
+	}
+	return sg, gov.Genesis{Params: &gp}, nil
 }
 
 // parseValidatorGrant reads --validator-grant: an amount, or 0 for none.

@@ -13,7 +13,9 @@ import (
 	"github.com/phalanx-net/phalanx/chain/app"
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/bank"
+	"github.com/phalanx-net/phalanx/chain/modules/gov"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	"github.com/phalanx-net/phalanx/chain/modules/staking"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/enclave"
@@ -159,6 +161,27 @@ func TestGenesisNewFundsTheValidatorAccounts(t *testing.T) {
 	st, _ = genesis("--allow-sim", "--measurement", "sim:"+hex.EncodeToString(want))
 	if rg = section[registry.Genesis](t, st); len(rg.Params.Measurements) != 1 {
 		t.Fatalf("the sim measurement given twice is listed %d times", len(rg.Params.Measurements))
+	}
+
+	// Genesis self-bonds, from grants that cover them, and parameters.
+	st, _ = genesis("--validator-bond", "10000PHA", "--staking-params", `{"epoch_blocks": 10}`, "--gov-params", `{"voting_period": 30}`)
+	if got := balances(st)["gk0-validator"].Amount; got.Cmp(pha.Tokens(11_000)) != 0 {
+		t.Fatalf("with --validator-bond the grant is %s", got.PHA())
+	}
+	sg := section[staking.Genesis](t, st)
+	if len(sg.Bonds) != 2 || sg.Bonds[1].Operator != ids[1].ValidatorAccount || sg.Bonds[1].Amount.Cmp(pha.Tokens(10_000)) != 0 || sg.Params.EpochBlocks != 10 {
+		t.Fatalf("staking genesis %+v", sg)
+	}
+	if gg := section[gov.Genesis](t, st); gg.Params.VotingPeriod != 30 || gg.Params.QuorumBP != gov.DefaultParams().QuorumBP {
+		t.Fatalf("gov genesis %+v", gg.Params)
+	}
+	for flag, bad := range map[string]string{
+		"--validator-bond": "9PHA", "--staking-params": `{"epoch_block": 10}`, "--gov-params": `{"quorum_bp": 0}`,
+	} {
+		args := []string{"genesis", "new", "--chain-id", "phalanx-1", "--out", filepath.Join(dir, "bad.json"), "--validator", "gk0=" + ids[0].ValidatorPubKey, flag, bad}
+		if out, err := run(t, "", append(args, allocationFlags()...)...); err == nil || !strings.Contains(err.Error(), flag) && !strings.Contains(err.Error(), "min_self_bond") {
+			t.Errorf("%s %q: err %v, output %q", flag, bad, err, out)
+		}
 	}
 
 	// Bad amounts are refused and change nothing.

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -186,6 +187,7 @@ type genesisNew struct {
 	minWorkerVersion uint32
 	validatorGrant   string
 	validatorBond    string
+	operators        []string
 	stakingParams    string
 	govParams        string
 	noVesting        bool
@@ -229,6 +231,7 @@ Copy the file to config/genesis.json on every gatekeeper.`,
 	f.StringVar(&g.out, "out", "", "where to write (default: config/genesis.json in --home)")
 	f.StringVar(&g.council, "council", "", "the bootstrap council: an account that may change the registry's parameters beside governance, until a proposal retires it (default: the developers' address)")
 	f.StringVar(&g.validatorBond, "validator-bond", "0", "what each validator account is granted beside --validator-grant and bonds at genesis as its self-bond, so that its stake votes from the first block (at least staking's min_self_bond; 0: none)")
+	f.StringArrayVar(&g.operators, "operator", nil, "NAME=ADDRESS: the account that operates the --validator NAME (bonds, votes, unjails, is paid its rewards); default its consensus key's account (repeat for each)")
 	f.StringVar(&g.stakingParams, "staking-params", "", `changes to staking's default parameters, as JSON, e.g. '{"epoch_blocks": 100}'`)
 	f.StringVar(&g.govParams, "gov-params", "", `changes to governance's default parameters, as JSON, e.g. '{"voting_period": 3600}'`)
 	f.StringArrayVar(&g.measurements, "measurement", nil, "an accepted enclave measurement: PLATFORM:HEX, PLATFORM one of tdx, sevsnp, sim (repeat for each)")
@@ -308,12 +311,28 @@ func (g *genesisNew) bankGenesis(vals []node.Validator, a [4]crypto.Address) (ba
 	if err != nil {
 		return bank.Genesis{}, nil, err
 	}
-	if vgrant, err = vgrant.Add(bond); err != nil {
-		return bank.Genesis{}, nil, err
-	}
-	gs, err := node.ValidatorGrants(vals, vgrant)
+	ops, err := g.operatorsByName(vals)
 	if err != nil {
 		return bank.Genesis{}, nil, err
+	}
+	// The bond is granted to whoever bonds it: the operator, when one is
+	// named, else the validator account beside its fees.
+	var gs []bank.GenesisAccount
+	for _, v := range vals {
+		amount := vgrant
+		if _, named := ops[v.Moniker]; !named {
+			amount, _ = amount.Add(bond)
+		}
+		vg, err := node.ValidatorGrants([]node.Validator{v}, amount)
+		if err != nil {
+			return bank.Genesis{}, nil, err
+		}
+		gs = append(gs, vg...)
+	}
+	for _, v := range vals {
+		if op, named := ops[v.Moniker]; named && !bond.IsZero() {
+			gs = append(gs, bank.GenesisAccount{Name: v.Moniker + "-operator", Address: op, Amount: bond})
+		}
 	}
 	for _, s := range g.grants {
 		ga, err := parseGrant(s)
@@ -324,6 +343,29 @@ func (g *genesisNew) bankGenesis(vals []node.Validator, a [4]crypto.Address) (ba
 	}
 	bg, err := bank.SeedGenesis(bank.Allocation{PrivateSale: a[0], Developers: a[1], Airdrop: a[2], Testers: a[3]}, gs)
 	return bg, gs, err
+}
+
+// operatorsByName reads --operator NAME=ADDRESS, NAME a --validator's.
+func (g *genesisNew) operatorsByName(vals []node.Validator) (map[string]crypto.Address, error) {
+	out := map[string]crypto.Address{}
+	for _, s := range g.operators {
+		name, addrStr, ok := strings.Cut(s, "=")
+		if !ok {
+			return nil, fmt.Errorf("--operator %q: want NAME=ADDRESS", s)
+		}
+		if !slices.ContainsFunc(vals, func(v node.Validator) bool { return v.Moniker == name }) {
+			return nil, fmt.Errorf("--operator %q: no --validator is named %s", s, name)
+		}
+		addr, err := crypto.ParseAddress(addrStr)
+		if err != nil {
+			return nil, fmt.Errorf("--operator %q: %w", s, err)
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("--operator %q: %s is named twice", s, name)
+		}
+		out[name] = addr
+	}
+	return out, nil
 }
 
 // registryGenesis is the registry's parameters: the council (--council,
@@ -431,14 +473,25 @@ func (g *genesisNew) stakeGenesis(vals []node.Validator) (staking.Genesis, gov.G
 	if err != nil {
 		return staking.Genesis{}, gov.Genesis{}, err
 	}
+	ops, err := g.operatorsByName(vals)
+	if err != nil {
+		return staking.Genesis{}, gov.Genesis{}, err
+	}
+	for _, v := range vals {
+		if op, named := ops[v.Moniker]; named {
+			sg.Operators = append(sg.Operators, staking.GenesisOperator{ConsensusKey: v.ValidatorPubKey.Bytes(), Operator: op})
+		}
+	}
 	if !bond.IsZero() {
 		if bond.Lt(sp.MinSelfBond) {
 			return staking.Genesis{}, gov.Genesis{}, fmt.Errorf("--validator-bond %s is below min_self_bond %s", bond.PHA(), sp.MinSelfBond.PHA())
 		}
 		for _, v := range vals {
-			op, err := v.ValidatorAccount()
-			if err != nil {
-				return staking.Genesis{}, gov.Genesis{}, err
+			op, named := ops[v.Moniker]
+			if !named {
+				if op, err = v.ValidatorAccount(); err != nil {
+					return staking.Genesis{}, gov.Genesis{}, err
+				}
 			}
 			sg.Bonds = append(sg.Bonds, staking.GenesisBond{Operator: op, Amount: bond})
 		}

@@ -175,7 +175,19 @@ func TestGenesisNewFundsTheValidatorAccounts(t *testing.T) {
 	if gg := section[gov.Genesis](t, st); gg.Params.VotingPeriod != 30 || gg.Params.QuorumBP != gov.DefaultParams().QuorumBP {
 		t.Fatalf("gov genesis %+v", gg.Params)
 	}
+	// A named operator is granted the bond and bonds it; the validator
+	// account keeps its grant for fees.
+	var op crypto.Address
+	op[0] = 5
+	st, _ = genesis("--validator-bond", "10000PHA", "--operator", "gk0="+op.String())
+	if b := balances(st); b["gk0-operator"].Amount.Cmp(pha.Tokens(10_000)) != 0 || b["gk0-validator"].Amount.Cmp(pha.Tokens(1_000)) != 0 {
+		t.Fatalf("with --operator: %+v", b)
+	}
+	if sg := section[staking.Genesis](t, st); len(sg.Operators) != 1 || sg.Operators[0].Operator != op || sg.Bonds[0].Operator != op || sg.Bonds[1].Operator != ids[1].ValidatorAccount {
+		t.Fatalf("staking genesis with --operator: %+v", sg)
+	}
 	for flag, bad := range map[string]string{
+		"--operator":       "gk9=" + op.String(),
 		"--validator-bond": "9PHA", "--staking-params": `{"epoch_block": 10}`, "--gov-params": `{"quorum_bp": 0}`,
 	} {
 		args := []string{"genesis", "new", "--chain-id", "phalanx-1", "--out", filepath.Join(dir, "bad.json"), "--validator", "gk0=" + ids[0].ValidatorPubKey, flag, bad}

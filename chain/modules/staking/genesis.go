@@ -1,6 +1,7 @@
 package staking
 
 import (
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
 )
@@ -13,13 +14,24 @@ import (
 // in governance from the first block. A genesis file without a "staking"
 // section gets DefaultParams and no stake.
 type Genesis struct {
-	Params      *Params       `json:"params,omitempty"`
-	Bonds       []GenesisBond `json:"bonds,omitempty"`
-	Nominations []Nomination  `json:"nominations,omitempty"`
+	Params *Params `json:"params,omitempty"`
+	// Operators name the operator accounts of genesis validators; one
+	// not named is operated by its consensus key's account.
+	Operators   []GenesisOperator `json:"operators,omitempty"`
+	Bonds       []GenesisBond     `json:"bonds,omitempty"`
+	Nominations []Nomination      `json:"nominations,omitempty"`
 }
 
-// GenesisBond is a genesis validator's self-bond: Operator is its
-// consensus key's account.
+// GenesisOperator names the account that operates a genesis validator:
+// it bonds, votes, unjails and is paid its rewards, while the consensus
+// key's account only pays its gatekeeper enclave's fees.
+type GenesisOperator struct {
+	ConsensusKey registry.HexBytes `json:"consensus_key"`
+	Operator     crypto.Address    `json:"operator"`
+}
+
+// GenesisBond is a genesis validator's self-bond, from its operator's
+// genesis balance.
 type GenesisBond struct {
 	Operator crypto.Address `json:"operator"`
 	Amount   pha.Amount     `json:"amount"`
@@ -39,6 +51,13 @@ func (g Genesis) Validate() error {
 		if err := g.Params.Validate(); err != nil {
 			return err
 		}
+	}
+	keys, ops := map[string]bool{}, map[crypto.Address]bool{}
+	for i, o := range g.Operators {
+		if len(o.ConsensusKey) != ConsensusKeySize || o.Operator.IsZero() || keys[string(o.ConsensusKey)] || ops[o.Operator] {
+			return ErrBadMsg.Wrap("genesis operator %d: a consensus key and an operator, each named once", i)
+		}
+		keys[string(o.ConsensusKey)], ops[o.Operator] = true, true
 	}
 	for i, b := range g.Bonds {
 		if b.Operator.IsZero() || b.Amount.IsZero() {

@@ -302,6 +302,25 @@ func TestGenesisBonds(t *testing.T) {
 	}
 	checkLedger(t, e, k)
 
+	// A named operator, not the consensus key's account, operates it.
+	op := modtest.Key("operator").Public().Address()
+	named := staking.DefaultGenesis()
+	named.Operators = []staking.GenesisOperator{{ConsensusKey: gk[:], Operator: op}}
+	if e, k, err = start(named); err != nil {
+		t.Fatal(err)
+	}
+	if c, ok := k.Candidate(e.State, op); !ok || !c.Appointed || stakingkeeper.RewardAccount(e.State, gk.Address()) != op {
+		t.Fatalf("operated by %s: %+v %v", op, c, ok)
+	}
+	if _, ok := k.Candidate(e.State, gk.Address()); ok {
+		t.Fatal("the consensus key's account is a candidate too")
+	}
+	other := modtest.Key("other").Public()
+	named.Operators = append(named.Operators, staking.GenesisOperator{ConsensusKey: other[:], Operator: holder})
+	if _, _, err := start(named); !errors.Is(err, staking.ErrNoCandidate) {
+		t.Fatalf("an operator of no genesis validator: %v", err)
+	}
+
 	for name, change := range map[string]func(*staking.Genesis){
 		"a bond of no validator":      func(g *staking.Genesis) { g.Bonds[0].Operator = holder },
 		"a bond beyond the balance":   func(g *staking.Genesis) { g.Bonds[0].Amount = pha.Tokens(13_000) },

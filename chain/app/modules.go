@@ -31,6 +31,7 @@ func NewModules() *module.Manager {
 	// that the cluster keys its loss replaces are asked of those left.
 	reg := registrykeeper.NewKeeper(q, k).OnStandingLost(k, comp, ct).OnSealingRoot(k)
 	st := stakingkeeper.NewKeeper(registrykeeper.Records{}, k)
+	comp.SetValidators(st) // a signer's rewards are shared with its nominators
 	g := govkeeper.NewKeeper(st, registrykeeper.Records{})
 	m := module.NewManager(
 		authkeeper.Module{},

@@ -123,7 +123,20 @@ type Candidate struct {
 	WindowStart int64  `cbor:"11,keyasint,omitempty" json:"window_start,omitempty"`
 	// Slashed is all the stake it and its nominators lost.
 	Slashed pha.Amount `cbor:"12,keyasint,omitzero" json:"slashed,omitzero"`
+	// RewardIndex is the rewards its nominators earned per RewardScale
+	// units of nominated stake, summed since it stood: a nomination is
+	// owed its amount × (RewardIndex − its own index) / RewardScale.
+	RewardIndex pha.Amount `cbor:"13,keyasint,omitzero" json:"reward_index,omitzero"`
 }
+
+// RewardScale is the fixed point of reward indexes: 10^18, so that a
+// block's reward of one unit over a billion PHA of nominations (10^21
+// units) still moves the index by a thousand.
+var RewardScale = pha.Units(1_000_000_000_000_000_000)
+
+// RewardsPool is the module account that holds nominators' rewards until
+// they are paid.
+const RewardsPool = "staking-rewards"
 
 // Stake is the candidate's total stake.
 func (c Candidate) Stake() pha.Amount {
@@ -139,6 +152,22 @@ type Nomination struct {
 	Nominator crypto.Address `cbor:"1,keyasint" json:"nominator"`
 	Candidate crypto.Address `cbor:"2,keyasint" json:"candidate"`
 	Amount    pha.Amount     `cbor:"3,keyasint" json:"amount"`
+	// RewardIndex is its candidate's RewardIndex when its rewards were
+	// last paid.
+	RewardIndex pha.Amount `cbor:"4,keyasint,omitzero" json:"reward_index,omitzero"`
+}
+
+// Owed returns the rewards a nomination of c is owed.
+func (n Nomination) Owed(c Candidate) pha.Amount {
+	d, err := c.RewardIndex.Sub(n.RewardIndex)
+	if err != nil { // an index only grows
+		return pha.Zero
+	}
+	o, err := n.Amount.MulDiv(d, RewardScale)
+	if err != nil {
+		return pha.Zero
+	}
+	return o
 }
 
 // Unbonding is stake on its way back to its account.
@@ -173,6 +202,22 @@ type MsgNominate struct {
 type MsgUnbond struct {
 	Candidate crypto.Address `cbor:"1,keyasint" json:"candidate"`
 	Amount    pha.Amount     `cbor:"2,keyasint" json:"amount"`
+}
+
+// MsgClaim pays the sender the rewards its nomination of Candidate is
+// owed (they are paid too whenever the nomination changes).
+type MsgClaim struct {
+	Candidate crypto.Address `cbor:"1,keyasint" json:"candidate"`
+}
+
+func (*MsgClaim) Type() string { return "staking/claim" }
+
+// ValidateBasic implements module.Msg.
+func (m *MsgClaim) ValidateBasic() error {
+	if m.Candidate.IsZero() {
+		return ErrBadMsg.Wrap("a claim names a candidate")
+	}
+	return nil
 }
 
 // MsgUnjail makes the sender's jailed candidacy eligible again, after
@@ -229,6 +274,8 @@ const (
 	// double-sign), with the stake it lost.
 	EventJailed    = "staking_jailed"
 	EventUnjailed  = "staking_unjailed"
+	// EventRewarded is a nomination's rewards paid to its nominator.
+	EventRewarded = "staking_rewarded"
 	AttrReason     = "reason"
 	AttrValidators = "validators"
 	AttrEligible   = "eligible"

@@ -18,7 +18,10 @@ import (
 // decided last commit): the gatekeepers' share is paid by it.
 type Vote struct {
 	Account crypto.Address
-	Power   int64
+	// Validator is the signer's consensus address, by which the staking
+	// module finds its candidate.
+	Validator crypto.Address
+	Power     int64
 }
 
 // EndBlock runs after a block's transactions: workers whose challenge
@@ -134,7 +137,12 @@ func (k *Keeper) payGatekeepers(ctx *module.Context, p computing.Params, votes [
 		if i == len(votes)-1 {
 			amt, _ = pot.Sub(paid) // the division's remainder
 		}
-		if err := k.bank.Move(kv, src, v.Account, amt); err != nil {
+		if k.payee != nil && !v.Validator.IsZero() {
+			err = k.payee.PayValidator(kv, src, v.Validator, amt)
+		} else {
+			err = k.bank.Move(kv, src, v.Account, amt)
+		}
+		if err != nil {
 			return err
 		}
 		paid, _ = paid.Add(amt)

@@ -22,6 +22,16 @@ type Keeper struct {
 	registry registrykeeper.Records
 	bank     bankkeeper.Keeper
 	pools    Pools
+	payee    Validators
+}
+
+// Validators is where a block signer's share of the gatekeepers' rewards
+// goes (the staking module, which shares it with the validator's
+// nominators).
+type Validators interface {
+	// PayValidator pays amount from the account from as the reward of
+	// the validator with consensus address consAddr.
+	PayValidator(kv store.KV, from, consAddr crypto.Address, amount pha.Amount) error
 }
 
 // Pools is where a worker's share of its rewards goes when the worker
@@ -45,6 +55,10 @@ func NewKeeper(q *mqkeeper.Keeper, reg registrykeeper.Records) *Keeper {
 
 // SetPools routes workers' rewards to their stake pools.
 func (k *Keeper) SetPools(p Pools) { k.pools = p }
+
+// SetValidators routes block signers' rewards through the staking module;
+// without it they are paid to each vote's Account.
+func (k *Keeper) SetValidators(v Validators) { k.payee = v }
 
 // Params returns the parameters.
 func (Keeper) Params(r store.Reader) computing.Params {

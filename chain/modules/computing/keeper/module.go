@@ -46,7 +46,7 @@ func (Module) Queries() []module.Query {
 func (m Module) EndBlock(ctx *module.Context, info module.EndBlockInfo) error {
 	votes := make([]Vote, len(info.Votes))
 	for i, v := range info.Votes {
-		votes[i] = Vote{Account: v.Account, Power: v.Power}
+		votes[i] = Vote{Account: v.Account, Validator: v.Validator, Power: v.Power}
 	}
 	return m.Keeper.EndBlock(ctx, info.Hash, votes)
 }

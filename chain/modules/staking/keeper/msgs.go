@@ -17,6 +17,7 @@ func (k *Keeper) RegisterMsgs(r *module.Router) {
 	module.Register(r, k.handleNominate)
 	module.Register(r, k.handleUnbond)
 	module.Register(r, k.handleUnjail)
+	module.Register(r, k.handleClaim)
 }
 
 func (k *Keeper) handleBond(ctx *module.Context, m *staking.MsgBond) error {
@@ -70,6 +71,10 @@ func (k *Keeper) handleNominate(ctx *module.Context, m *staking.MsgNominate) err
 		return staking.ErrBadMsg.Wrap("a candidate bonds its own stake with staking/bond")
 	}
 	n := k.Nomination(kv, m.Candidate, ctx.Sender)
+	// What it earned so far is paid first: the new stake earns from now.
+	if err := k.settle(ctx, c, &n); err != nil {
+		return err
+	}
 	var err error
 	if n.Amount, err = n.Amount.Add(m.Amount); err != nil {
 		return staking.ErrBadMsg.Wrap("nomination overflows")
@@ -108,6 +113,9 @@ func (k *Keeper) handleUnbond(ctx *module.Context, m *staking.MsgUnbond) error {
 		c.SelfBond = left
 	} else {
 		n := k.Nomination(kv, m.Candidate, ctx.Sender)
+		if err := k.settle(ctx, c, &n); err != nil {
+			return err
+		}
 		left, err := n.Amount.Sub(m.Amount)
 		if err != nil {
 			return staking.ErrNotBonded.Wrap("%s nominated %s with %s", ctx.Sender, m.Candidate, n.Amount.PHA())

@@ -99,6 +99,10 @@ func (k *Keeper) jail(ctx *module.Context, p staking.Params, c staking.Candidate
 		return true
 	})
 	for _, n := range noms {
+		// What it earned before the slash is its own.
+		if err := k.settle(ctx, c, &n); err != nil {
+			return err
+		}
 		n.Amount = cut(n.Amount)
 		nominated, _ = nominated.Add(n.Amount)
 		if n.Amount.IsZero() {

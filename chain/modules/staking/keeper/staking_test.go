@@ -337,3 +337,80 @@ func TestGenesisBonds(t *testing.T) {
 		}
 	}
 }
+
+// A validator's reward is shared by stake between its operator, paid at
+// once, and its nominators, each paid what it is owed when its
+// nomination changes or it claims; nothing is created or lost.
+func TestRewardsShared(t *testing.T) {
+	e, k := env(t)
+	cand, a, b := modtest.Key("candidate"), modtest.Key("nominator a"), modtest.Key("nominator b")
+	op := cand.Public().Address()
+	e.Fund(op, pha.Tokens(20_000))
+	e.Fund(a.Public().Address(), pha.Tokens(20_000))
+	e.Fund(b.Public().Address(), pha.Tokens(10_000))
+	if err := e.Run(cand, &staking.MsgBond{ConsensusKey: consKey("c"), Amount: pha.Tokens(20_000)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []crypto.PrivateKey{a, b} {
+		if err := e.Run(n, &staking.MsgNominate{Candidate: op, Amount: pha.Tokens(10_000)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	source := modtest.Key("source").Public().Address()
+	pay := func(amount pha.Amount) {
+		t.Helper()
+		e.Fund(source, amount)
+		if err := k.PayValidator(e.State, source, crypto.PublicKey(consKey("c")).Address(), amount); err != nil {
+			t.Fatal(err)
+		}
+		if pool, owed := e.Balance(stakingkeeper.RewardsPool()), k.Owed(e.State); pool.Lt(owed) {
+			t.Fatalf("the pool holds %s, the nominators are owed %s", pool, owed)
+		}
+	}
+	balance := func(k crypto.PrivateKey) pha.Amount { return e.Balance(k.Public().Address()) }
+	pay(pha.Tokens(4_000))
+	if got := balance(cand); got.Cmp(pha.Tokens(2_000)) != 0 {
+		t.Fatalf("the operator (half the stake) got %s of 4,000 PHA", got.PHA())
+	}
+	// a adds stake: it is paid its 1,000 first, and earns on 20,000 from
+	// now; b claims its 1,000.
+	if err := e.Run(a, &staking.MsgNominate{Candidate: op, Amount: pha.Tokens(10_000)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := balance(a); got.Cmp(pha.Tokens(1_000)) != 0 {
+		t.Fatalf("a was paid %s on nominating again", got.PHA())
+	}
+	if err := e.Run(b, &staking.MsgClaim{Candidate: op}); err != nil {
+		t.Fatal(err)
+	}
+	if got := balance(b); got.Cmp(pha.Tokens(1_000)) != 0 {
+		t.Fatalf("b claimed %s", got.PHA())
+	}
+	if err := e.Run(b, &staking.MsgClaim{Candidate: op}); err != nil || balance(b).Cmp(pha.Tokens(1_000)) != 0 {
+		t.Fatalf("a second claim: %v, %s", err, balance(b).PHA())
+	}
+	// 50,000 staked: 5,000 PHA pays the operator 2,000, a 2,000, b 1,000.
+	pay(pha.Tokens(5_000))
+	if err := e.Run(a, &staking.MsgUnbond{Candidate: op, Amount: pha.Tokens(20_000)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := balance(a); got.Cmp(pha.Tokens(3_000)) != 0 {
+		t.Fatalf("a, unbonding, holds %s", got.PHA())
+	}
+	if err := e.Run(b, &staking.MsgClaim{Candidate: op}); err != nil || balance(b).Cmp(pha.Tokens(2_000)) != 0 {
+		t.Fatalf("b's second share: %v, %s", err, balance(b).PHA())
+	}
+	if got := balance(cand); got.Cmp(pha.Tokens(4_000)) != 0 {
+		t.Fatalf("the operator holds %s", got.PHA())
+	}
+	// A payment that does not divide leaves nothing in the pool that no
+	// one is owed.
+	pay(pha.Units(7))
+	if pool, owed := e.Balance(stakingkeeper.RewardsPool()), k.Owed(e.State); pool.Cmp(owed) != 0 {
+		t.Fatalf("the pool holds %s, owed %s", pool, owed)
+	}
+	if err := e.Run(b, &staking.MsgClaim{Candidate: modtest.Key("nobody").Public().Address()}); !errors.Is(err, staking.ErrNoCandidate) {
+		t.Fatalf("a claim of no candidate: %v", err)
+	}
+	checkLedger(t, e, k)
+}

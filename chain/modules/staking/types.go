@@ -272,10 +272,10 @@ const (
 	EventElectionKept = "staking_election_kept"
 	// EventJailed is a validator jailed (AttrReason downtime or
 	// double-sign), with the stake it lost.
-	EventJailed    = "staking_jailed"
-	EventUnjailed  = "staking_unjailed"
+	EventJailed   = "staking_jailed"
+	EventUnjailed = "staking_unjailed"
 	// EventRewarded is a nomination's rewards paid to its nominator.
-	EventRewarded = "staking_rewarded"
+	EventRewarded  = "staking_rewarded"
 	AttrReason     = "reason"
 	AttrValidators = "validators"
 	AttrEligible   = "eligible"

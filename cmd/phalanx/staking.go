@@ -13,6 +13,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/module"
 	"github.com/phalanx-net/phalanx/chain/modules/staking"
 	"github.com/phalanx-net/phalanx/chain/pha"
+	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/sdk/client"
 )
 
@@ -56,6 +57,10 @@ to (fund it for the fees); rewards for its blocks go to the operator.`,
 			}
 			a, err := pha.Parse(args[2])
 			return &staking.MsgNominate{Candidate: cand, Amount: a}, err
+		}),
+		newTxMsgCmd(c, "claim FROM CANDIDATE", "Pay FROM the rewards its nomination of CANDIDATE earned (paid too whenever the nomination changes)", 2, func(args []string) (module.Msg, error) {
+			cand, err := c.resolveAddress(args[1])
+			return &staking.MsgClaim{Candidate: cand}, err
 		}),
 		newTxMsgCmd(c, "unjail FROM", "Make FROM's jailed candidacy eligible again, once its jail time has passed", 1, func([]string) (module.Msg, error) {
 			return &staking.MsgUnjail{}, nil
@@ -206,9 +211,21 @@ func newQueryStakingCmd(c *cli) *cobra.Command {
 					}
 				}
 			}
-			return c.print(ns, func(w io.Writer) {
-				for _, n := range ns {
-					fmt.Fprintf(w, "%s nominates %s with %s\n", n.Nominator, n.Candidate, n.Amount.PHA())
+			cands, err := cl.Candidates(ctx)
+			if err != nil {
+				return c.explainConn(err)
+			}
+			byOp := map[crypto.Address]staking.Candidate{}
+			for _, cand := range cands {
+				byOp[cand.Operator] = cand
+			}
+			out := make([]nominationOut, len(ns))
+			for i, n := range ns {
+				out[i] = nominationOut{Nomination: n, Owed: n.Owed(byOp[n.Candidate])}
+			}
+			return c.print(out, func(w io.Writer) {
+				for _, n := range out {
+					fmt.Fprintf(w, "%s nominates %s with %s, owed %s in rewards\n", n.Nominator, n.Candidate, n.Amount.PHA(), n.Owed.PHA())
 				}
 				if len(ns) == 0 {
 					fmt.Fprintln(w, "No nominations.")
@@ -220,6 +237,13 @@ func newQueryStakingCmd(c *cli) *cobra.Command {
 	c.addKeyringFlags(nominations)
 	cmd.AddCommand(validators, validator, nominations)
 	return cmd
+}
+
+// nominationOut is a nomination with the rewards it is owed (paid by
+// tx staking claim).
+type nominationOut struct {
+	staking.Nomination
+	Owed pha.Amount `json:"owed"`
 }
 
 // activePowers maps each validator's consensus key (as a string of its

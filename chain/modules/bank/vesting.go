@@ -12,14 +12,35 @@ import (
 // Vesting locks part of a genesis account's balance and releases it over
 // time: nothing of Amount before Cliff, then linearly from Start, so that
 // at the cliff the share of the time since Start is released at once and
-// the rest by End. Locked tokens stay in the account and count in the
-// supply; they cannot leave it: not by a transfer, a fee, a stake or an
-// escrow. Times are unix seconds of block time.
+// the rest by End. Locked tokens count in the supply and cannot leave the
+// account by a transfer, a fee or an escrow; they can be bonded in
+// staking (and so vote), as Cosmos SDK's vesting accounts delegate:
+// DelegatedVesting is the locked part of what the account has bonded,
+// DelegatedFree the rest, and what must stay in the account is what is
+// locked less DelegatedVesting (Held). Times are unix seconds of block
+// time.
 type Vesting struct {
 	Amount pha.Amount `cbor:"1,keyasint" json:"amount"`
 	Start  int64      `cbor:"2,keyasint" json:"start"`
 	Cliff  int64      `cbor:"3,keyasint" json:"cliff"`
 	End    int64      `cbor:"4,keyasint" json:"end"`
+	// DelegatedVesting and DelegatedFree split what the account has
+	// bonded between locked and free tokens; a stake paid back reduces
+	// DelegatedFree first. A slashed stake is never paid back, so the
+	// locked tokens it took stay counted as bonded: the account, not the
+	// schedule, lost them.
+	DelegatedVesting pha.Amount `cbor:"5,keyasint,omitzero" json:"delegated_vesting,omitzero"`
+	DelegatedFree    pha.Amount `cbor:"6,keyasint,omitzero" json:"delegated_free,omitzero"`
+}
+
+// Held returns what must stay in the account at now: what is locked less
+// what of it is bonded.
+func (v Vesting) Held(now int64) pha.Amount {
+	h, err := v.Locked(now).Sub(v.DelegatedVesting)
+	if err != nil {
+		return pha.Zero
+	}
+	return h
 }
 
 // ErrLocked is a debit that would take an account below what its vesting

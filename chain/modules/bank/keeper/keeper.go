@@ -84,7 +84,7 @@ func (k Keeper) Pay(ctx *module.Context, from, to crypto.Address, amount pha.Amo
 func (k Keeper) Move(kv store.KV, from, to crypto.Address, amount pha.Amount) error {
 	var locked pha.Amount
 	if v, ok := k.Vesting(kv, from); ok {
-		locked = v.Amount
+		locked = v.Held(v.Start) // the whole schedule, less what is bonded
 	}
 	return k.move(kv, from, to, amount, pha.Zero, locked)
 }
@@ -118,9 +118,75 @@ func (k Keeper) Spendable(r store.Reader, addr crypto.Address, now time.Time) ph
 
 func (k Keeper) lockedAt(r store.Reader, addr crypto.Address, now time.Time) pha.Amount {
 	if v, ok := k.Vesting(r, addr); ok {
-		return v.Locked(now.Unix())
+		return v.Held(now.Unix())
 	}
 	return pha.Zero
+}
+
+// Delegate moves amount from an account to the staking module's account
+// to bond it, locked tokens included: it is Pay where the locked part of
+// from's balance may go too, recorded in from's schedule as
+// DelegatedVesting (the free part as DelegatedFree), so that what is
+// paid back is locked again. It emits a transfer event.
+func (k Keeper) Delegate(ctx *module.Context, from, to crypto.Address, amount pha.Amount) error {
+	kv := ctx.Store()
+	v, vests := k.Vesting(kv, from)
+	if !vests {
+		return k.Transfer(ctx, from, to, amount)
+	}
+	avail := v.Held(ctx.Block.Time.Unix()) // locked and not yet bonded
+	dv := amount
+	if avail.Lt(dv) {
+		dv = avail
+	}
+	var held pha.Amount
+	if from == ctx.Sender {
+		held = ctx.FeeHold
+	}
+	stays, _ := avail.Sub(dv)
+	if err := k.move(kv, from, to, amount, held, stays); err != nil {
+		return err
+	}
+	df, _ := amount.Sub(dv)
+	var err error
+	if v.DelegatedVesting, err = v.DelegatedVesting.Add(dv); err != nil {
+		return err
+	}
+	if v.DelegatedFree, err = v.DelegatedFree.Add(df); err != nil {
+		return err
+	}
+	kv.Set(bank.VestingKey(from), codec.MustMarshal(v))
+	ctx.Emit(bank.EventTransfer,
+		module.Attr{Key: bank.AttrSender, Value: from, Index: true},
+		module.Attr{Key: bank.AttrRecipient, Value: to, Index: true},
+		module.Attr{Key: bank.AttrAmount, Value: amount},
+	)
+	return nil
+}
+
+// Undelegate pays a stake back from a module account: Move, and, for a
+// vesting account, the paid amount leaves DelegatedFree first, then
+// DelegatedVesting, so that the locked tokens it bonded are locked again.
+func (k Keeper) Undelegate(kv store.KV, from, to crypto.Address, amount pha.Amount) error {
+	if err := k.Move(kv, from, to, amount); err != nil {
+		return err
+	}
+	v, vests := k.Vesting(kv, to)
+	if !vests {
+		return nil
+	}
+	df := amount
+	if v.DelegatedFree.Lt(df) {
+		df = v.DelegatedFree
+	}
+	v.DelegatedFree, _ = v.DelegatedFree.Sub(df)
+	rest, _ := amount.Sub(df)
+	if v.DelegatedVesting.Lt(rest) {
+		rest = v.DelegatedVesting
+	}
+	v.DelegatedVesting, _ = v.DelegatedVesting.Sub(rest)
+	kv.Set(bank.VestingKey(to), codec.MustMarshal(v))
+	return nil
 }
 
 // move is Move where held has already been taken from from's balance for

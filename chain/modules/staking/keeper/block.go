@@ -88,7 +88,7 @@ func (k *Keeper) payUnbondings(ctx *module.Context) error {
 		return true
 	})
 	for _, d := range done {
-		if err := k.bank.Move(kv, staking.Account(), d.u.Account, d.u.Amount); err != nil {
+		if err := k.bank.Undelegate(kv, staking.Account(), d.u.Account, d.u.Amount); err != nil {
 			return err // the module account holds every unbonding: a bug
 		}
 		kv.Delete(d.key)

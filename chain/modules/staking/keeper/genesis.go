@@ -59,7 +59,7 @@ func (k *Keeper) InitGenesis(ctx *module.Context, g staking.Genesis, chain modul
 		if !ok || !c.Appointed {
 			return staking.ErrNoCandidate.Wrap("genesis bond of %s: not a genesis validator's operator", b.Operator)
 		}
-		if err := k.bank.Move(kv, b.Operator, staking.Account(), b.Amount); err != nil {
+		if err := k.bank.Delegate(ctx, b.Operator, staking.Account(), b.Amount); err != nil {
 			return fmt.Errorf("genesis bond of %s: %w", b.Operator, err)
 		}
 		if c.SelfBond, _ = c.SelfBond.Add(b.Amount); c.SelfBond.Lt(p.MinSelfBond) {
@@ -72,7 +72,7 @@ func (k *Keeper) InitGenesis(ctx *module.Context, g staking.Genesis, chain modul
 		if !ok || c.SelfBond.Lt(p.MinSelfBond) {
 			return staking.ErrNoCandidate.Wrap("genesis nomination of %s: it has no genesis bond of min_self_bond", n.Candidate)
 		}
-		if err := k.bank.Move(kv, n.Nominator, staking.Account(), n.Amount); err != nil {
+		if err := k.bank.Delegate(ctx, n.Nominator, staking.Account(), n.Amount); err != nil {
 			return fmt.Errorf("genesis nomination by %s: %w", n.Nominator, err)
 		}
 		got := k.Nomination(kv, n.Candidate, n.Nominator)

@@ -50,7 +50,7 @@ func (k *Keeper) handleBond(ctx *module.Context, m *staking.MsgBond) error {
 	if bond.Lt(p.MinSelfBond) {
 		return staking.ErrSelfBond.Wrap("a self-bond of %s is below min_self_bond %s", bond.PHA(), p.MinSelfBond.PHA())
 	}
-	if err := k.bank.Transfer(ctx, ctx.Sender, staking.Account(), m.Amount); err != nil {
+	if err := k.bank.Delegate(ctx, ctx.Sender, staking.Account(), m.Amount); err != nil {
 		return err
 	}
 	c.SelfBond = bond
@@ -82,7 +82,7 @@ func (k *Keeper) handleNominate(ctx *module.Context, m *staking.MsgNominate) err
 	if c.Nominated, err = c.Nominated.Add(m.Amount); err != nil {
 		return staking.ErrBadMsg.Wrap("nomination overflows")
 	}
-	if err := k.bank.Transfer(ctx, ctx.Sender, staking.Account(), m.Amount); err != nil {
+	if err := k.bank.Delegate(ctx, ctx.Sender, staking.Account(), m.Amount); err != nil {
 		return err
 	}
 	set(kv, staking.NominationKey(m.Candidate, ctx.Sender), n)

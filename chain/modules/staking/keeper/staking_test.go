@@ -414,3 +414,50 @@ func TestRewardsShared(t *testing.T) {
 	}
 	checkLedger(t, e, k)
 }
+
+// Locked (vesting) tokens can be bonded, and so vote, but not spent;
+// paid back, they are locked again.
+func TestBondLockedTokens(t *testing.T) {
+	e, k := env(t)
+	cand, holder := modtest.Key("candidate"), modtest.Key("vesting holder")
+	e.Fund(cand.Public().Address(), pha.Tokens(20_000))
+	if err := e.Run(cand, &staking.MsgBond{ConsensusKey: consKey("c"), Amount: pha.Tokens(20_000)}); err != nil {
+		t.Fatal(err)
+	}
+	h := holder.Public().Address()
+	e.Fund(h, pha.Tokens(10_000))
+	now := e.Now.Unix()
+	e.State.Set(bank.VestingKey(h), codec.MustMarshal(bank.Vesting{Amount: pha.Tokens(9_000), Start: now, Cliff: now + 365*24*3600, End: now + 730*24*3600}))
+	spend := func(amount pha.Amount) error {
+		return e.Run(holder, &bank.MsgSend{To: cand.Public().Address(), Amount: amount})
+	}
+	// 9,500 bonded: all 9,000 locked and 500 free; 500 PHA stays free.
+	if err := e.Run(holder, &staking.MsgNominate{Candidate: cand.Public().Address(), Amount: pha.Tokens(9_500)}); err != nil {
+		t.Fatalf("nominating with locked tokens: %v", err)
+	}
+	v, _ := bankkeeper.Keeper{}.Vesting(e.State, h)
+	if v.DelegatedVesting.Cmp(pha.Tokens(9_000)) != 0 || v.DelegatedFree.Cmp(pha.Tokens(500)) != 0 {
+		t.Fatalf("vesting after the bond: %+v", v)
+	}
+	if err := spend(pha.Tokens(500)); err != nil {
+		t.Fatalf("spending the free rest: %v", err)
+	}
+	if err := e.Run(holder, &staking.MsgUnbond{Candidate: cand.Public().Address(), Amount: pha.Tokens(9_500)}); err != nil {
+		t.Fatal(err)
+	}
+	e.Advance(time.Duration(k.Params(e.State).UnbondingTime+1) * time.Second)
+	if err := e.EndBlock(nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.Balance(h); got.Cmp(pha.Tokens(9_500)) != 0 {
+		t.Fatalf("paid back %s", got.PHA())
+	}
+	// 500 free came back first, then the 9,000 locked: 500 can be spent.
+	if err := spend(pha.Tokens(501)); !errors.Is(err, bank.ErrLocked) {
+		t.Fatalf("spending locked tokens paid back: %v", err)
+	}
+	if err := spend(pha.Tokens(400)); err != nil {
+		t.Fatalf("spending the free tokens paid back: %v", err)
+	}
+	checkLedger(t, e, k)
+}

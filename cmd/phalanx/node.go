@@ -193,6 +193,10 @@ type genesisNew struct {
 	noVesting        bool
 }
 
+// haltGrace is how long a halted node keeps serving its peers before it
+// stops.
+const haltGrace = 15 * time.Second
+
 func newGenesisNewCmd(c *cli) *cobra.Command {
 	var g genesisNew
 	cmd := &cobra.Command{
@@ -678,8 +682,16 @@ first gatekeeper, receiving it otherwise) and sends cluster keys to workers.`,
 				// The chain cannot go on with this binary (an upgrade it
 				// does not know) or this state (a broken invariant): stop,
 				// and fail with why, so that the operator's supervisor
-				// shows it.
+				// shows it. The node stays up a while first: its peers may
+				// still need its votes for the block it stopped at, and a
+				// network whose nodes all left at once would leave some
+				// of them a block short.
 				herr := g.HaltError()
+				log.Error("the node halted; serving its peers a while, then stopping", "grace", haltGrace, "err", herr)
+				select {
+				case <-time.After(haltGrace):
+				case <-ctx.Done():
+				}
 				stop()
 				if done != nil {
 					<-done

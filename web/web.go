@@ -3,6 +3,7 @@ package web
 import (
 	"github.com/phalanx-net/phalanx/internal/safetext"
 
+	"cmp"
 	"context"
 	"embed"
 	"encoding/hex"
@@ -12,6 +13,7 @@ import (
 	"log/slog"
 	"math/big"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,8 +23,10 @@ import (
 
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
+	"github.com/phalanx-net/phalanx/chain/modules/gov"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/modules/stakepool"
+	"github.com/phalanx-net/phalanx/chain/modules/staking"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/sdk/client"
@@ -66,6 +70,13 @@ func New(cl *client.Client, log *slog.Logger) (*Server, error) {
 				return "— (conf 1)"
 			}
 			return fmt.Sprintf("%d (conf %s)", level, computing.Conf(level))
+		},
+		// "at" shows unix seconds of block time; "clock" unix nanoseconds.
+		"at": func(unix int64) string {
+			if unix == 0 {
+				return "never"
+			}
+			return time.Unix(unix, 0).UTC().Format("2006-01-02 15:04:05")
 		},
 		"clock": func(unixNano int64) string {
 			if unixNano == 0 {
@@ -160,6 +171,11 @@ type Overview struct {
 	Clusters   []contracts.Cluster
 	Contracts  []contracts.Contract
 	Pools      []stakepool.Pool
+	// Candidates are the gatekeeper candidates, the active set first;
+	// Proposals the open governance proposals, with their running tally.
+	Candidates []CandidateRow
+	Proposals  []ProposalRow
+	Treasury   pha.Amount
 	RewardPool pha.Amount
 	Paid       pha.Amount
 	Supply     pha.Amount
@@ -181,6 +197,32 @@ func collateralRows(cols []registry.Collateral, now time.Time) []CollateralRow {
 		out = append(out, CollateralRow{Scope: c.Scope, Issued: time.Unix(c.Issued, 0).UTC(), Expires: time.Unix(c.Expires, 0).UTC(), State: c.Health(now)})
 	}
 	return out
+}
+
+// CandidateRow is a gatekeeper candidate: its stake, its power in the
+// active set (0: not in it), and its uptime in the current window.
+type CandidateRow struct {
+	staking.Candidate
+	Power int64
+	// Window is how many blocks of the current signing window have
+	// passed; Missed (the candidate's) how many of them it did not sign.
+	Window int64
+}
+
+// Uptime is the share of the window's blocks it signed, in percent, for
+// display.
+func (r CandidateRow) Uptime() string {
+	if r.Power == 0 || r.Window <= 0 {
+		return "-"
+	}
+	signed := max(r.Window-int64(r.Missed), 0)
+	return fmt.Sprintf("%d.%d%%", signed*100/r.Window, signed*1000/r.Window%10)
+}
+
+// ProposalRow is an open proposal and its tally so far.
+type ProposalRow struct {
+	gov.Proposal
+	Running *gov.TallyResult
 }
 
 // Validator is a gatekeeper's consensus key and power.
@@ -269,6 +311,22 @@ func (s *Server) overview(ctx context.Context, st *coretypes.ResultStatus) (*Ove
 	o.Clusters, _ = s.cl.Clusters(ctx)
 	o.Contracts, _ = s.cl.Contracts(ctx)
 	o.Pools, _ = s.cl.Pools(ctx)
+	o.Candidates = s.candidates(ctx, o.Height)
+	if props, err := s.cl.Proposals(ctx); err == nil {
+		for _, p := range props {
+			if !p.Status.Open() {
+				continue
+			}
+			row := ProposalRow{Proposal: p}
+			if p.Status == gov.VotingPeriod {
+				if t, err := s.cl.Tally(ctx, p.ID); err == nil {
+					row.Running = &t
+				}
+			}
+			o.Proposals = append(o.Proposals, row)
+		}
+	}
+	o.Treasury, _, _ = s.cl.Balance(ctx, crypto.ModuleAddress(computing.Treasury), false)
 	o.Supply, _, _ = s.cl.Supply(ctx, false)
 	o.RewardPool, _, _ = s.cl.Balance(ctx, crypto.ModuleAddress("reward-pool"), false)
 	if t, err := s.cl.ComputingTotals(ctx); err == nil {
@@ -277,6 +335,32 @@ func (s *Server) overview(ctx context.Context, st *coretypes.ResultStatus) (*Ove
 	o.Values = valuePlot(o.Workers)
 	o.Emission = emissionPlot(s.emissionHistory(ctx, o.Height))
 	return o, nil
+}
+
+// candidates lists the candidates with their power and uptime, the
+// active set first (by power), then the others by stake.
+func (s *Server) candidates(ctx context.Context, height int64) []CandidateRow {
+	cands, err := s.cl.Candidates(ctx)
+	if err != nil {
+		return nil
+	}
+	power := map[string]int64{}
+	if vals, err := s.cl.ActiveValidators(ctx); err == nil {
+		for _, v := range vals {
+			power[string(v.ConsensusKey)] = v.Power
+		}
+	}
+	out := make([]CandidateRow, 0, len(cands))
+	for _, c := range cands {
+		out = append(out, CandidateRow{Candidate: c, Power: power[string(c.ConsensusKey)], Window: height - c.WindowStart})
+	}
+	slices.SortStableFunc(out, func(a, b CandidateRow) int {
+		if a.Power != b.Power {
+			return cmp.Compare(b.Power, a.Power)
+		}
+		return b.Stake().Cmp(a.Stake())
+	})
+	return out
 }
 
 // emissionHistory reads the rewards paid at 40 heights spread over the

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phalanx-net/phalanx/chain/module"
+	"github.com/phalanx-net/phalanx/chain/modules/gov"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/devnet"
 	"github.com/phalanx-net/phalanx/devnet/devnettest"
@@ -45,7 +47,21 @@ func TestDashboard(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// An open proposal alice voted for, with her nominated stake.
+	alice := d.Key(t, "alice")
+	if _, err := cl.Submit(ctx, alice, []module.Msg{&gov.MsgSubmit{Title: "A dashboard proposal", Deposit: pha.Tokens(100)}}, client.TxOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.Submit(ctx, alice, []module.Msg{&gov.MsgVote{Proposal: 0, Option: gov.Yes}}, client.TxOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
 	code, body := get(t, url+"/")
+	for _, want := range []string{"Gatekeeper candidates", "validator</td>", "100.0%", "Open proposals", "A dashboard proposal", "yes 100,000 PHA", "Treasury"} {
+		if code != http.StatusOK || !strings.Contains(body, want) {
+			t.Fatalf("overview (%d) lacks %q:\n%s", code, want, body)
+		}
+	}
 	w := info.Workers[0].ID.String()
 	for _, want := range []string{"Recent blocks", "Gatekeepers", w[:8], "sim (protects nothing)", "protects nothing", "Stake pools", "<svg", "V and P", "<th>standing</th>", "until 20"} {
 		if code != http.StatusOK || !strings.Contains(body, want) {

@@ -29,6 +29,11 @@ const (
 	// revoked its PCK or VCEK or its TCB level, a raised SEV-SNP minimum
 	// is above its reported TCB, or the grace of its OutOfDate TCB ended.
 	ReasonTCB Reason = 5
+	// ReasonRetired: a gatekeeper whose validator left the gatekeeper
+	// set for good (its candidate unbonded all its self-bond, or signed
+	// two blocks at a height): it holds no master key from then on, and
+	// the key rotates without it.
+	ReasonRetired Reason = 6
 )
 
 func (r Reason) String() string {
@@ -45,6 +50,8 @@ func (r Reason) String() string {
 		return "version"
 	case ReasonTCB:
 		return "tcb"
+	case ReasonRetired:
+		return "retired"
 	}
 	return fmt.Sprintf("reason(%d)", uint8(r))
 }
@@ -83,7 +90,17 @@ const (
 var (
 	expiryPrefix = []byte("registry/expiry/")
 	rescanKey    = []byte("registry/rescan")
+	retirePrefix = []byte("registry/retire/")
 )
+
+// RetirePrefix is the state prefix of the retirement marks.
+func RetirePrefix() []byte { return retirePrefix }
+
+// RetireKey marks a validator account whose gatekeeper enclaves lose
+// their standing at the end of the block (ReasonRetired).
+func RetireKey(a crypto.Address) []byte {
+	return append(append(make([]byte, 0, len(retirePrefix)+len(a)), retirePrefix...), a[:]...)
+}
 
 // ExpiryPrefix is the state prefix of the expiry index.
 func ExpiryPrefix() []byte { return expiryPrefix }

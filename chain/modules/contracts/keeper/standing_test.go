@@ -1,6 +1,7 @@
 package keeper_test
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/contracts"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
 	"github.com/phalanx-net/phalanx/chain/modules/registry"
+	registrykeeper "github.com/phalanx-net/phalanx/chain/modules/registry/keeper"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/enclave"
@@ -274,6 +276,32 @@ func TestGatekeeperWithoutStandingLeavesTheHoldersAndTheKeyRotates(t *testing.T)
 	}
 	// It may not pose as a holder either.
 	wantErr(t, "a handover by the gatekeeper without standing", e.post(g1, keys.TopicHandover, keys.Handover{To: g2.Identity(), Epoch: 0}), keys.ErrNotHolder)
+}
+
+// A gatekeeper whose validator leaves the gatekeeper set for good
+// (staking retires its account) loses its standing at the end of the
+// block, leaves the holders, and the key rotates without it; its account
+// may not register a gatekeeper enclave again.
+func TestRetiredGatekeeperLeavesTheHolders(t *testing.T) {
+	e, g1, g2, v1, _ := twoHolders(t)
+	registrykeeper.Records{}.Retire(e.State, v1.Public().Address())
+	if err := e.EndBlock(nil); err != nil {
+		t.Fatal(err)
+	}
+	if rec, _ := e.reg.Gatekeeper(e.State, g1.Identity()); rec.Lost != registry.ReasonRetired {
+		t.Fatalf("the retired gatekeeper's record: %+v", rec)
+	}
+	if hs := e.keys.Holders(e.State, 0); len(hs) != 1 || hs[0] != g2.Identity() {
+		t.Fatalf("holders after the retirement: %v", hs)
+	}
+	if s := e.keys.Status(e.State); !s.Generating || s.Generator != g2.Identity() {
+		t.Fatalf("no rotation without the retired gatekeeper: %+v", s)
+	}
+	reg, err := g1.Registration(context.Background(), registry.RoleGatekeeper, chainID, v1.Public().Address(), e.Now.Add(-time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantErr(t, "a registration from the retired account", e.run(v1, &registry.MsgRegisterGatekeeper{Registration: reg}), registry.ErrNotValidator)
 }
 
 // When the chain stops accepting a platform, every enclave on it loses

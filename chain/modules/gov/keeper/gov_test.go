@@ -28,6 +28,7 @@ type noGatekeepers struct{}
 
 func (noGatekeepers) Gatekeepers(store.Reader, func(registry.Enclave) bool) {}
 func (noGatekeepers) SetValidator(store.KV, crypto.Address)                 {}
+func (noGatekeepers) Retire(store.KV, crypto.Address)                       {}
 func (noGatekeepers) HoldsCurrentMaster(store.Reader, crypto.PublicKey) bool {
 	return false
 }

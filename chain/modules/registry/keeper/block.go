@@ -29,6 +29,7 @@ func (k Keeper) EndBlock(ctx *module.Context) error {
 		lost = append(lost, k.rescan(kv, p, now)...)
 	}
 	lost = append(lost, k.due(kv, p, now)...)
+	lost = append(lost, k.retired(kv)...)
 	if len(lost) == 0 {
 		return nil
 	}
@@ -67,6 +68,34 @@ func (k Keeper) EndBlock(ctx *module.Context) error {
 		ctx.AppendEvents(hctx.Events())
 	}
 	return nil
+}
+
+// retired returns the gatekeeper enclaves in standing of the validator
+// accounts marked retired (Records.Retire), and drops the marks.
+func (k Keeper) retired(kv store.KV) []Lost {
+	var marks [][]byte
+	kv.Iterate(registry.RetirePrefix(), func(key, _ []byte) bool {
+		marks = append(marks, append([]byte(nil), key...))
+		return true
+	})
+	if len(marks) == 0 {
+		return nil
+	}
+	gone := map[crypto.Address]bool{}
+	for _, m := range marks {
+		kv.Delete(m)
+		if a, err := crypto.AddressFromBytes(m[len(registry.RetirePrefix()):]); err == nil {
+			gone[a] = true
+		}
+	}
+	var lost []Lost
+	k.Gatekeepers(kv, func(e registry.Enclave) bool {
+		if e.InStanding() && gone[e.Validator] {
+			lost = append(lost, Lost{Role: registry.RoleGatekeeper, Enclave: e, Reason: registry.ReasonRetired})
+		}
+		return true
+	})
+	return lost
 }
 
 // due returns the enclaves whose registration expired by now, from the

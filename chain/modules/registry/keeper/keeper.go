@@ -138,4 +138,14 @@ func (Records) IsValidator(r store.Reader, addr crypto.Address) bool {
 // validator set).
 func (Records) SetValidator(kv store.KV, addr crypto.Address) {
 	kv.Set(registry.ValidatorKey(addr), []byte{1})
+	kv.Delete(registry.RetireKey(addr)) // standing again, before its enclaves were retired
+}
+
+// Retire makes addr an account that may no longer register a gatekeeper
+// enclave, and has the end of the block take the standing of those it
+// registered (registry.ReasonRetired): its validator left the gatekeeper
+// set for good.
+func (Records) Retire(kv store.KV, addr crypto.Address) {
+	kv.Delete(registry.ValidatorKey(addr))
+	kv.Set(registry.RetireKey(addr), []byte{1})
 }

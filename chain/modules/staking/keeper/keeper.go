@@ -22,11 +22,13 @@ type Keeper struct {
 }
 
 // Enclaves is what the keeper needs of the registry: the gatekeeper
-// enclaves, and marking an account as one that may register one (a
-// candidate's consensus-key account).
+// enclaves, marking an account as one that may register one (a
+// candidate's consensus-key account), and retiring it when its candidate
+// leaves for good, so that its enclave holds no master key after.
 type Enclaves interface {
 	Gatekeepers(r store.Reader, fn func(registry.Enclave) bool)
 	SetValidator(kv store.KV, addr crypto.Address)
+	Retire(kv store.KV, addr crypto.Address)
 }
 
 // Holders is what the keeper needs of the keys module: whether an enclave

@@ -111,6 +111,13 @@ func (k *Keeper) handleUnbond(ctx *module.Context, m *staking.MsgUnbond) error {
 			return staking.ErrSelfBond.Wrap("%s would be left, below min_self_bond %s: unbond all of it or keep the minimum", left.PHA(), p.MinSelfBond.PHA())
 		}
 		c.SelfBond = left
+		if left.IsZero() && !c.Appointed {
+			// It leaves the gatekeeper set: its enclave holds no master
+			// key from the end of this block, and the key rotates
+			// without it. A genesis validator keeps its seat, and its
+			// enclave, until an election replaces it.
+			k.enclaves.Retire(kv, crypto.PublicKey(c.ConsensusKey).Address())
+		}
 	} else {
 		n := k.Nomination(kv, m.Candidate, ctx.Sender)
 		if err := k.settle(ctx, c, &n); err != nil {

@@ -134,7 +134,12 @@ func (k *Keeper) jail(ctx *module.Context, p staking.Params, c staking.Candidate
 	}
 	c.Slashed, _ = c.Slashed.Add(slashed)
 	c.Jailed, c.JailedUntil, c.Missed, c.WindowStart = true, ctx.Block.Time.Unix()+p.JailTime, 0, ctx.Block.Height
-	c.Tombstoned = c.Tombstoned || reason == ReasonDoubleSign
+	if reason == ReasonDoubleSign && !c.Tombstoned {
+		c.Tombstoned = true
+		// Gone for good: its enclave is asked for no key, and the master
+		// key rotates without it.
+		k.enclaves.Retire(kv, crypto.PublicKey(c.ConsensusKey).Address())
+	}
 	set(kv, staking.CandidateKey(c.Operator), c)
 	if kv.Get(staking.ActiveKey(c.ConsensusKey)) != nil {
 		n := 0

@@ -126,6 +126,9 @@ func TestDoubleSignTombstones(t *testing.T) {
 	}
 	c, _ := k.Candidate(e.State, b)
 	wantLeft := pha.Tokens(20_000 - 20_000*uint64(p.DoubleSignSlashBP)/10_000)
+	if len(gatekeepers.retired) != 1 {
+		t.Fatalf("a double signer's enclave not retired: %v", gatekeepers.retired)
+	}
 	if !c.Jailed || !c.Tombstoned || c.SelfBond.Cmp(wantLeft) != 0 {
 		t.Fatalf("after a double signature: %+v", c)
 	}

@@ -25,6 +25,7 @@ type fakeGatekeepers struct {
 	enclaves   []registry.Enclave
 	holders    map[crypto.PublicKey]bool
 	validators map[crypto.Address]bool
+	retired    []crypto.Address
 }
 
 func (f *fakeGatekeepers) Gatekeepers(_ store.Reader, fn func(registry.Enclave) bool) {
@@ -35,6 +36,10 @@ func (f *fakeGatekeepers) Gatekeepers(_ store.Reader, fn func(registry.Enclave) 
 	}
 }
 func (f *fakeGatekeepers) SetValidator(_ store.KV, a crypto.Address) { f.validators[a] = true }
+func (f *fakeGatekeepers) Retire(_ store.KV, a crypto.Address) {
+	delete(f.validators, a)
+	f.retired = append(f.retired, a)
+}
 func (f *fakeGatekeepers) HoldsCurrentMaster(_ store.Reader, id crypto.PublicKey) bool {
 	return f.holders[id]
 }
@@ -140,6 +145,11 @@ func TestBondNominateUnbond(t *testing.T) {
 	}
 	if err := e.Run(cand, &staking.MsgUnbond{Candidate: cand.Public().Address(), Amount: pha.Tokens(20_000)}); err != nil {
 		t.Fatal(err)
+	}
+	// Its whole self-bond gone, it leaves the gatekeeper set: its
+	// enclave is retired.
+	if a := crypto.PublicKey(consKey("c")).Address(); len(gatekeepers.retired) != 1 || gatekeepers.retired[0] != a || gatekeepers.validators[a] {
+		t.Fatalf("retired %v, validators %v", gatekeepers.retired, gatekeepers.validators)
 	}
 	if _, ok := k.Candidate(e.State, cand.Public().Address()); ok {
 		t.Fatal("a candidate with nothing bonded is still one")

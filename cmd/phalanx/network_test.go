@@ -15,6 +15,7 @@ import (
 	"github.com/phalanx-net/phalanx/chain/modules/computing"
 	"github.com/phalanx-net/phalanx/chain/modules/gov"
 	"github.com/phalanx-net/phalanx/chain/modules/keys"
+	"github.com/phalanx-net/phalanx/chain/modules/registry"
 	"github.com/phalanx-net/phalanx/chain/pha"
 	"github.com/phalanx-net/phalanx/crypto"
 	"github.com/phalanx-net/phalanx/devnet"
@@ -306,6 +307,30 @@ func TestNetworkChangesItself(t *testing.T) {
 	if n := len(validators()); n != 3 {
 		t.Fatalf("CometBFT's set has %d validators, want gk0, gk2 and gk4", n)
 	}
+	// Its enclave is retired: it holds no master key of the epoch the
+	// rotation made without it.
+	wait("the master key rotated without gk1", func() bool {
+		st, err := cl.KeysStatus(ctx)
+		if err != nil || st.Epochs < 2 || st.Generating {
+			return false
+		}
+		gks, err := cl.Gatekeepers(ctx)
+		if err != nil {
+			return false
+		}
+		for _, g := range gks {
+			if g.Validator != ids[1].ValidatorAccount {
+				continue
+			}
+			if g.Lost != registry.ReasonRetired {
+				return false
+			}
+			if q, err := cl.Get(ctx, "/store", keys.HolderKey(st.Epochs-1, g.Identity), 0, false); err != nil || q.Value != nil {
+				t.Fatalf("the retired gk1 holds epoch %d (%v)", st.Epochs-1, err)
+			}
+		}
+		return true
+	})
 
 	// 5. Two nodes with gk2's consensus key: they sign two blocks at one
 	// height; the evidence slashes gk2 and jails it for good.

@@ -13,8 +13,13 @@
 // height, is jailed and slashed: its stake, its nominators' and the
 // unbondings from it lose a fraction, which goes to the treasury.
 //
-// What this package does not do yet: reward nominators, or bond locked
-// (vesting) tokens.
+// A validator's share of the gatekeepers' rewards is shared by stake:
+// the operator's part is paid at once, the nominators' part raises the
+// candidate's reward index and is paid to each nomination when it
+// changes or its nominator claims (staking/claim). Locked (vesting)
+// tokens can be bonded, and so vote in governance, but not spent. A
+// candidate that leaves for good retires its gatekeeper enclave, and the
+// master key rotates without it.
 //
 // This package is the module's wire side: messages, records, parameters,
 // state keys, events, errors and the election. The keeper is package

@@ -183,12 +183,12 @@ func TestSyncFromGenesisAndProve(t *testing.T) {
 	if string(v) != n.genesis.ChainID || h != target-1 {
 		t.Fatalf("chain id proven as %q at %d, want %q at %d", v, h, n.genesis.ChainID, target-1)
 	}
-	v, _, err = f.Prove(ctx, bank.BalanceKey(n.addr(t, "alice")))
+	v, _, err = f.Prove(ctx, bank.BalanceKey(n.addr(t, "bob")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a, err := bank.DecodeAmount(v); err != nil || a.Cmp(devnet.DevGrant) != 0 {
-		t.Fatalf("alice's balance proven as %v (%v), want %s", a, err, devnet.DevGrant.PHA())
+		t.Fatalf("bob's balance proven as %v (%v), want %s", a, err, devnet.DevGrant.PHA())
 	}
 	if v, _, err := f.Prove(ctx, []byte("no/such/key")); err != nil || v != nil {
 		t.Fatalf("absent key: value %q, err %v; want nil, nil", v, err)

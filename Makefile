@@ -43,6 +43,7 @@ FUZZMINIMIZE ?= 100x
 FUZZ_TARGETS = \
 	chain/app:FuzzBlock \
 	chain/modules/gov:FuzzMsgs \
+	chain/modules/staking:FuzzMsgs \
 	chain/modules/keys:FuzzSealingRootPayloads \
 	chain/modules/mq/keeper:FuzzDecode \
 	chain/pha:FuzzAmountCBOR \

@@ -111,11 +111,11 @@ func (k *Keeper) handleUnbond(ctx *module.Context, m *staking.MsgUnbond) error {
 			return staking.ErrSelfBond.Wrap("%s would be left, below min_self_bond %s: unbond all of it or keep the minimum", left.PHA(), p.MinSelfBond.PHA())
 		}
 		c.SelfBond = left
-		if left.IsZero() && !c.Appointed {
+		if left.IsZero() {
 			// It leaves the gatekeeper set: its enclave holds no master
 			// key from the end of this block, and the key rotates
-			// without it. A genesis validator keeps its seat, and its
-			// enclave, until an election replaces it.
+			// without it. (A genesis validator that bonded and unbonds
+			// it all leaves too; one that never bonded cannot unbond.)
 			k.enclaves.Retire(kv, crypto.PublicKey(c.ConsensusKey).Address())
 		}
 	} else {

@@ -53,8 +53,6 @@ var refusals = []struct {
 		"Point --node at a node of the chain in --genesis."},
 	{registry.ErrKeysChanged, "it has this enclave registered to another operator or with other keys",
 		"Start the worker with the operator it registered with, or in a new home to register a new enclave."},
-	{registry.ErrNotValidator, "the operator is not a validator account",
-		"A gatekeeper enclave registers from its node's validator account: the node must be a validator of the chain (in its genesis)."},
 	{verify.ErrCertificateRevoked, "the vendor revoked a certificate the enclave's attestation depends on (its PCK or VCEK)",
 		"This machine cannot register until the vendor issues it a new certificate; run the worker on another machine."},
 	{verify.ErrTCBRevoked, "the vendor rates this machine's TCB Revoked",
@@ -139,6 +137,10 @@ func (h *Host) waitingFor(ctx context.Context, err error) string {
 		return "waiting for the chain to commit the transaction"
 	case errors.Is(err, tx.ErrStaleNonce) || errors.Is(err, tx.ErrFutureNonce):
 		return fmt.Sprintf("waiting for the nonce of %s to settle (does another program send from this account?)", account)
+	case errors.Is(err, registry.ErrNotValidator):
+		// Staking changes it: a candidate's first bond allows its
+		// consensus key's account; leaving the set for good retires it.
+		return fmt.Sprintf("waiting for %s to be a gatekeeper candidate's: it is no genesis validator, and no staking candidate stands under this node's consensus key (phalanx tx staking bond OPERATOR AMOUNT <the node's validator_pubkey>), or the candidate left", account)
 	case errors.Is(err, registry.ErrStaleAttestation) || errors.Is(err, registry.ErrAttestationReused):
 		return "waiting for the chain's time to pass the attestation's; attesting again"
 	}

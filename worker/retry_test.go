@@ -22,7 +22,7 @@ func refusedWith(e *module.Error) error {
 
 func TestRefusalsThatStopTheWorker(t *testing.T) {
 	for _, e := range []*module.Error{registry.ErrSimNotAllowed, registry.ErrNotAllowlisted, registry.ErrDebugEnclave,
-		registry.ErrVersionTooLow, registry.ErrReportData, tx.ErrWrongChainID, registry.ErrKeysChanged, registry.ErrNotValidator, registry.ErrBadAttestation} {
+		registry.ErrVersionTooLow, registry.ErrReportData, tx.ErrWrongChainID, registry.ErrKeysChanged, registry.ErrBadAttestation} {
 		err := refusedWith(e)
 		r := refusal(err)
 		if r == nil {
@@ -32,6 +32,11 @@ func TestRefusalsThatStopTheWorker(t *testing.T) {
 		if !errors.Is(r, e) || r.Hint == "" || !strings.Contains(r.Error(), e.Desc) || !strings.Contains(r.Error(), r.Hint) {
 			t.Errorf("%s: %v", e.Desc, r)
 		}
+	}
+	// Not being a validator account is no refusal: a staking bond
+	// changes it, so a gatekeeper's enclave waits.
+	if r := refusal(refusedWith(registry.ErrNotValidator)); r != nil {
+		t.Errorf("not a validator account stops the enclave: %v", r)
 	}
 	if r := refusal(refusedWith(registry.ErrSimNotAllowed)); !strings.Contains(r.Error(), "--allow-sim") {
 		t.Errorf("the sim refusal does not say how to get a chain that allows sim: %v", r)
